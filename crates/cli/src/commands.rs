@@ -1,0 +1,203 @@
+//! What each subcommand does. Errors come back as one-line Chinese messages.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anju_domain::Role;
+use anju_store::{Bootstrap, NewUser, Store, sqlite_url_for};
+
+use crate::{Global, UserCommand};
+
+pub type CmdResult = Result<ExitCode, String>;
+
+/// Creates the data directory if needed and proves it writable. Returns whether it was
+/// created now (so a failed start can remove it again).
+fn prepare_data_dir(dir: &Path) -> Result<bool, String> {
+    let created = !dir.exists();
+    std::fs::create_dir_all(dir).map_err(|e| format!("无法创建数据目录 {}：{e}", dir.display()))?;
+    let probe = dir.join(".anju-write-test");
+    std::fs::write(&probe, b"ok")
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|e| {
+            if created {
+                let _ = std::fs::remove_dir(dir);
+            }
+            format!("数据目录 {} 不可写：{e}", dir.display())
+        })?;
+    Ok(created)
+}
+
+/// Opens the database (creating the data directory and SQLite file on first use), runs the
+/// migrations and makes the first administrator if there is no account.
+pub async fn open_store(g: &Global) -> Result<Store, String> {
+    let created = prepare_data_dir(&g.data_dir)?;
+    let url = g
+        .database_url
+        .clone()
+        .unwrap_or_else(|| sqlite_url_for(&g.data_dir));
+    let store = match Store::open(&url).await {
+        Ok(s) => s,
+        Err(e) => {
+            if created {
+                // Nothing half-created: a directory made by this failed start goes again.
+                let _ = std::fs::remove_dir_all(&g.data_dir);
+            }
+            return Err(e.to_string());
+        }
+    };
+    let env_password = std::env::var("ANJU_ADMIN_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
+    match store
+        .users()
+        .bootstrap(env_password)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        Bootstrap::Existing => {}
+        Bootstrap::Created => {
+            eprintln!("已创建系统管理员 admin，密码取自环境变量 ANJU_ADMIN_PASSWORD。");
+        }
+        Bootstrap::Generated(p) => {
+            eprintln!(
+                "已创建系统管理员 admin，初始密码：{p}\n（只显示这一次，请妥善保存；首次登录须修改密码。）"
+            );
+        }
+    }
+    Ok(store)
+}
+
+pub async fn serve(g: &Global, addr: &str, secure_cookies: bool) -> CmdResult {
+    let sock: SocketAddr = addr
+        .parse()
+        .map_err(|_| format!("监听地址无效：{addr}（应为 IP:端口，如 127.0.0.1:8080）"))?;
+    // Bound first, so a port in use fails before anything is created.
+    let listener = tokio::net::TcpListener::bind(sock)
+        .await
+        .map_err(|e| format!("无法监听 {sock}：{e}"))?;
+    let store = open_store(g).await?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(
+        addr = %local,
+        database = store.backend().as_str(),
+        regions = store.regions().len(),
+        "安居已启动"
+    );
+    println!("安居已启动：http://{local}/");
+    let app = anju_web::App::new(store.clone(), secure_cookies);
+    anju_web::serve(listener, app)
+        .await
+        .map_err(|e| format!("服务出错：{e}"))?;
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn user(g: &Global, cmd: UserCommand) -> CmdResult {
+    let store = open_store(g).await?;
+    let scope = store
+        .users()
+        .local_scope(&g.acting_as)
+        .await
+        .map_err(|e| format!("无法以 {} 的身份执行：{e}", g.acting_as))?;
+    let users = store.users();
+    let err = |e: anju_store::StoreError| e.to_string();
+    match cmd {
+        UserCommand::Add {
+            username,
+            role,
+            region,
+            password,
+        } => {
+            let role = Role::parse(&role).ok_or_else(|| {
+                format!(
+                    "未知角色：{role}（可选：{}）",
+                    Role::ALL.map(|r| r.as_str()).join("、")
+                )
+            })?;
+            let (user, generated) = users
+                .create(
+                    &scope,
+                    NewUser {
+                        username,
+                        role,
+                        region,
+                        password,
+                    },
+                )
+                .await
+                .map_err(err)?;
+            println!(
+                "已创建用户 {}（{}，{} {}）",
+                user.username,
+                user.role.label(),
+                user.region_code,
+                user.region_name
+            );
+            if let Some(p) = generated {
+                println!("初始密码：{p}（只显示这一次；首次登录须修改）");
+            }
+        }
+        UserCommand::List => {
+            let list = users.list(&scope).await.map_err(err)?;
+            println!("用户名\t角色\t区划代码\t区划名称\t状态");
+            let now = store.now_ms();
+            for u in list {
+                let mut status = vec![if u.disabled { "已停用" } else { "正常" }];
+                if u.locked_until_ms.is_some_and(|t| t > now) {
+                    status.push("已锁定");
+                }
+                if u.must_change_password {
+                    status.push("待改密");
+                }
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    u.username,
+                    u.role.as_str(),
+                    u.region_code,
+                    u.region_name,
+                    status.join("，")
+                );
+            }
+        }
+        UserCommand::Disable { username } => {
+            users
+                .set_disabled(&scope, &username, true)
+                .await
+                .map_err(err)?;
+            println!("已停用用户 {username}，其登录会话已全部结束");
+        }
+        UserCommand::Enable { username } => {
+            users
+                .set_disabled(&scope, &username, false)
+                .await
+                .map_err(err)?;
+            println!("已启用用户 {username}");
+        }
+        UserCommand::ResetPassword { username } => {
+            let p = users.reset_password(&scope, &username).await.map_err(err)?;
+            println!("已重置用户 {username} 的密码：{p}（只显示这一次；下次登录须修改）");
+        }
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn audit_verify(g: &Global) -> CmdResult {
+    let store = open_store(g).await?;
+    let result = store.audit().verify().await.map_err(|e| e.to_string())?;
+    store.close().await;
+    match result {
+        Ok(n) => {
+            println!("审计日志完整：共{n}条记录，哈希链校验通过");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!(
+                "anju: 审计日志校验失败：{e}（首个损坏记录：第{}条）",
+                e.seq()
+            );
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}

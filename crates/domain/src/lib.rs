@@ -1,0 +1,14 @@
+//! Anju's domain: the federation's concepts as types and pure rules.
+//!
+//! Nothing here touches a file, a clock, the network or a database: callers pass in
+//! everything a rule needs (today's date, the policy rows), so every rule can be tested
+//! exhaustively and every decision explained. See `DESIGN.md` §1 and the glossary for names.
+
+pub mod audit;
+pub mod password;
+pub mod region;
+pub mod role;
+pub mod session;
+
+pub use region::{Level, Region, RegionCode, RegionError, RegionTable};
+pub use role::Role;

@@ -1,0 +1,129 @@
+//! Roles and what each may do (reference §1, §11).
+//!
+//! Every account has exactly one role and one region; the region bounds *where* it acts, the
+//! role *what* it may do there. Staff roles are bound to a region of their own tier (a county
+//! clerk to a county code); the others may be bound at any level. Administration and audit are
+//! kept apart, as MLPS level 3 practice asks: the administrator manages accounts but does not
+//! read the audit log, the auditor reads it but changes nothing.
+
+use serde::Serialize;
+
+use crate::region::Level;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    City,
+    County,
+    Town,
+    Village,
+    Provider,
+    Leader,
+    Auditor,
+}
+
+impl Role {
+    pub const ALL: [Role; 8] = [
+        Role::Admin,
+        Role::City,
+        Role::County,
+        Role::Town,
+        Role::Village,
+        Role::Provider,
+        Role::Leader,
+        Role::Auditor,
+    ];
+
+    /// The CLI and API name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::City => "city",
+            Role::County => "county",
+            Role::Town => "town",
+            Role::Village => "village",
+            Role::Provider => "provider",
+            Role::Leader => "leader",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s.trim())
+    }
+
+    /// The name shown in the UI.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "系统管理员",
+            Role::City => "市残联工作人员",
+            Role::County => "县（区）残联工作人员",
+            Role::Town => "镇（街道）残联工作人员",
+            Role::Village => "村（社区）专职委员",
+            Role::Provider => "服务机构",
+            Role::Leader => "领导（只读）",
+            Role::Auditor => "审计员",
+        }
+    }
+
+    /// The region level a staff role must be bound to; `None` for roles bound at any level.
+    pub fn required_level(self) -> Option<Level> {
+        match self {
+            Role::City => Some(Level::City),
+            Role::County => Some(Level::County),
+            Role::Town => Some(Level::Town),
+            Role::Village => Some(Level::Village),
+            Role::Admin | Role::Provider | Role::Leader | Role::Auditor => None,
+        }
+    }
+
+    /// Whether an account of this role may be bound to a region of `level`.
+    pub fn fits_level(self, level: Level) -> bool {
+        self.required_level().is_none_or(|l| l == level)
+    }
+
+    pub fn manages_users(self) -> bool {
+        self == Role::Admin
+    }
+
+    pub fn reads_audit(self) -> bool {
+        self == Role::Auditor
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_unknown_names_fail() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+            assert!(!r.label().is_empty());
+        }
+        assert_eq!(Role::parse("root"), None);
+        assert_eq!(Role::parse("Admin"), None);
+    }
+
+    #[test]
+    fn staff_roles_are_bound_to_their_tier() {
+        assert!(Role::County.fits_level(Level::County));
+        assert!(!Role::County.fits_level(Level::Town));
+        assert!(!Role::Village.fits_level(Level::Town));
+        assert!(Role::Admin.fits_level(Level::Province));
+        assert!(Role::Leader.fits_level(Level::Village));
+    }
+
+    #[test]
+    fn administration_and_audit_are_separate() {
+        assert!(Role::Admin.manages_users() && !Role::Admin.reads_audit());
+        assert!(Role::Auditor.reads_audit() && !Role::Auditor.manages_users());
+        let others = Role::ALL
+            .into_iter()
+            .filter(|r| r.manages_users() || r.reads_audit())
+            .count();
+        assert_eq!(others, 2);
+    }
+}

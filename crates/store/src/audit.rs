@@ -1,0 +1,265 @@
+//! The append-only audit log (reference §11), chained by hashes (`anju_domain::audit`).
+//!
+//! Entries are appended inside the transaction of the change they record, so a change and its
+//! record commit together or not at all. Appending first bumps the single `audit_head` row,
+//! which serialises concurrent writers on both engines and keeps sequence numbers gapless.
+//! Database triggers refuse UPDATE and DELETE on `audit_log`; `verify` catches what a database
+//! administrator could still do behind the application's back.
+
+use anju_domain::audit::{ChainError, Entry, Outcome, Verifier};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::{Result, Scope, Store};
+
+/// An entry to append; sequence, time and hashes are filled in by the store.
+#[derive(Debug, Clone)]
+pub struct NewEntry {
+    pub actor: Option<String>,
+    pub actor_region: Option<String>,
+    pub action: String,
+    pub object: String,
+    pub outcome: Outcome,
+    pub client: String,
+    pub detail: String,
+}
+
+impl NewEntry {
+    /// An entry for an action taken by the holder of `scope`.
+    pub fn by(scope: &Scope, action: &str, object: impl Into<String>, outcome: Outcome) -> Self {
+        Self {
+            actor: Some(scope.username.clone()),
+            actor_region: Some(scope.region.code.to_string()),
+            action: action.to_owned(),
+            object: object.into(),
+            outcome,
+            client: scope.client.clone(),
+            detail: String::new(),
+        }
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = detail.into();
+        self
+    }
+}
+
+/// Filters of the auditor's list; empty fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub outcome: Option<Outcome>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditPage {
+    pub entries: Vec<Entry>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+pub struct Audit<'a> {
+    store: &'a Store,
+}
+
+const COLUMNS: &str =
+    "seq, at_ms, actor, actor_region, action, object, outcome, client, detail, prev_hash, hash";
+
+fn entry_from_row(row: &AnyRow) -> Result<Entry> {
+    let outcome: String = row.try_get("outcome")?;
+    Ok(Entry {
+        seq: row.try_get("seq")?,
+        at_ms: row.try_get("at_ms")?,
+        actor: row.try_get("actor")?,
+        actor_region: row.try_get("actor_region")?,
+        action: row.try_get("action")?,
+        object: row.try_get("object")?,
+        // An unknown outcome can only come from a tampered row; `verify` reports it there.
+        outcome: Outcome::parse(&outcome).unwrap_or(Outcome::Denied),
+        client: row.try_get("client")?,
+        detail: row.try_get("detail")?,
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+/// Appends `e` on `conn`, which must be inside a write transaction.
+pub(crate) async fn append(conn: &mut AnyConnection, now_ms: i64, e: NewEntry) -> Result<Entry> {
+    let row = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut entry = Entry {
+        seq: row.try_get("seq")?,
+        at_ms: now_ms,
+        actor: e.actor,
+        actor_region: e.actor_region,
+        action: e.action,
+        object: e.object,
+        outcome: e.outcome,
+        client: e.client,
+        detail: e.detail,
+        prev_hash: row.try_get("hash")?,
+        hash: String::new(),
+    };
+    entry.hash = entry.compute_hash();
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at_ms, actor, actor_region, action, object, outcome, client, \
+         detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(entry.seq)
+    .bind(entry.at_ms)
+    .bind(entry.actor.clone())
+    .bind(entry.actor_region.clone())
+    .bind(entry.action.clone())
+    .bind(entry.object.clone())
+    .bind(entry.outcome.as_str())
+    .bind(entry.client.clone())
+    .bind(entry.detail.clone())
+    .bind(entry.prev_hash.clone())
+    .bind(entry.hash.clone())
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(entry.hash.clone())
+        .execute(&mut *conn)
+        .await?;
+    Ok(entry)
+}
+
+impl<'a> Audit<'a> {
+    pub(crate) fn new(store: &'a Store) -> Self {
+        Self { store }
+    }
+
+    /// Records an action that changed nothing else (a view, an export, a refusal) in a
+    /// transaction of its own.
+    pub async fn record(&self, entry: NewEntry) -> Result<Entry> {
+        let mut tx = self.store.begin_write().await?;
+        let e = append(&mut tx, self.store.now_ms(), entry).await?;
+        tx.commit().await?;
+        Ok(e)
+    }
+
+    /// The entries an auditor may read: those of actors in the auditor's subtree (entries
+    /// with no region, such as failed logins under unknown names, only at province level).
+    pub async fn list(&self, scope: &Scope, f: &AuditFilter) -> Result<AuditPage> {
+        scope.require(scope.role.reads_audit())?;
+        let per_page = f.per_page.clamp(1, 500);
+        let page = f.page.max(1);
+        let mut conds = vec![String::from("(actor_region LIKE $1 || '%'")];
+        if scope.region.parent.is_none() {
+            conds[0].push_str(" OR actor_region IS NULL)");
+        } else {
+            conds[0].push(')');
+        }
+        let mut args: Vec<Arg> = vec![Arg::Text(scope.prefix().to_owned())];
+        if let Some(a) = f.actor.as_ref().filter(|s| !s.is_empty()) {
+            args.push(Arg::Text(a.clone()));
+            conds.push(format!("actor = ${}", args.len()));
+        }
+        if let Some(a) = f.action.as_ref().filter(|s| !s.is_empty()) {
+            args.push(Arg::Text(a.clone()));
+            conds.push(format!("action LIKE ${} || '%'", args.len()));
+        }
+        if let Some(o) = f.outcome {
+            args.push(Arg::Text(o.as_str().to_owned()));
+            conds.push(format!("outcome = ${}", args.len()));
+        }
+        if let Some(t) = f.from_ms {
+            args.push(Arg::Int(t));
+            conds.push(format!("at_ms >= ${}", args.len()));
+        }
+        if let Some(t) = f.to_ms {
+            args.push(Arg::Int(t));
+            conds.push(format!("at_ms < ${}", args.len()));
+        }
+        let wh = conds.join(" AND ");
+        let count_sql = format!("SELECT COUNT(*) FROM audit_log WHERE {wh}");
+        let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql));
+        for a in &args {
+            q = a.bind_scalar(q);
+        }
+        let total: i64 = q.fetch_one(self.store.pool()).await?;
+        let list_sql = format!(
+            "SELECT {COLUMNS} FROM audit_log WHERE {wh} ORDER BY seq DESC LIMIT {per_page} OFFSET {}",
+            (page - 1) * per_page
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(list_sql));
+        for a in &args {
+            q = a.bind(q);
+        }
+        let rows = q.fetch_all(self.store.pool()).await?;
+        let entries = rows.iter().map(entry_from_row).collect::<Result<_>>()?;
+        Ok(AuditPage {
+            entries,
+            total,
+            page,
+            per_page,
+        })
+    }
+
+    /// Walks the whole chain in order, in batches. `Ok(n)` when all `n` entries are intact;
+    /// otherwise the first broken entry.
+    pub async fn verify(&self) -> Result<Result<i64, ChainError>> {
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(self.store.pool())
+            .await?;
+        let (head_seq, head_hash): (i64, String) = (head.try_get(0)?, head.try_get(1)?);
+        let mut verifier = Verifier::default();
+        let mut after = i64::MIN;
+        loop {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 5000"
+            )))
+            .bind(after)
+            .fetch_all(self.store.pool())
+            .await?;
+            if rows.is_empty() {
+                break;
+            }
+            for row in &rows {
+                let e = entry_from_row(row)?;
+                if Outcome::parse(&row.try_get::<String, _>("outcome")?).is_none() {
+                    return Ok(Err(ChainError::Altered { seq: e.seq }));
+                }
+                if let Err(err) = verifier.push(&e) {
+                    return Ok(Err(err));
+                }
+                after = e.seq;
+            }
+        }
+        Ok(verifier.finish(head_seq, &head_hash))
+    }
+}
+
+/// A bind value for queries assembled from optional filters.
+pub(crate) enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+type AnyScalar<'q, T> = sqlx::query::QueryScalar<'q, sqlx::Any, T, sqlx::any::AnyArguments>;
+
+impl Arg {
+    pub(crate) fn bind<'q>(&self, q: AnyQuery<'q>) -> AnyQuery<'q> {
+        match self {
+            Arg::Text(s) => q.bind(s.clone()),
+            Arg::Int(i) => q.bind(*i),
+        }
+    }
+
+    pub(crate) fn bind_scalar<'q, T>(&self, q: AnyScalar<'q, T>) -> AnyScalar<'q, T> {
+        match self {
+            Arg::Text(s) => q.bind(s.clone()),
+            Arg::Int(i) => q.bind(*i),
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! The store's one error type. Messages are Chinese, fit to show a clerk; database internals
+//! stay in `Database` and are logged, not shown.
+
+use anju_domain::RegionError;
+use anju_domain::password::PasswordError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("配置有误：{0}")]
+    Config(String),
+    #[error("无法连接数据库 {0}")]
+    Connect(String),
+    #[error("数据库迁移失败：{0}")]
+    Migrate(String),
+    #[error("数据库错误：{0}")]
+    Database(#[from] sqlx::Error),
+    #[error("无权执行此操作")]
+    Forbidden,
+    #[error("{0}不存在")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("当前密码不正确")]
+    WrongPassword,
+    #[error(transparent)]
+    Region(#[from] RegionError),
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+    #[error("内部错误：{0}")]
+    Internal(String),
+}
+
+impl StoreError {
+    pub(crate) fn invalid(msg: impl Into<String>) -> Self {
+        StoreError::Invalid(msg.into())
+    }
+
+    /// Whether the fault is in the request (shown as it is) rather than in the system.
+    pub fn is_client_error(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Forbidden
+                | StoreError::NotFound(_)
+                | StoreError::Invalid(_)
+                | StoreError::WrongPassword
+                | StoreError::Region(_)
+                | StoreError::Password(_)
+        )
+    }
+}

@@ -1,0 +1,250 @@
+//! Anju's data layer: one schema and one set of queries for SQLite (the embedded default) and
+//! PostgreSQL (large deployments).
+//!
+//! Every query goes through sqlx's `Any` driver with `$n` placeholders, which both engines
+//! accept, so there is a single code path; the schema differs only where the engines do
+//! (identity columns, trigger syntax) and lives in `migrations/{sqlite,postgres}`. Functions
+//! that read or change people's data, accounts or the audit log take a [`Scope`], which only
+//! this crate can make (from a login, a session, or a named local account for the CLI).
+//! Every change writes its audit entry in the same transaction.
+
+mod audit;
+mod clock;
+mod error;
+mod scope;
+mod sessions;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+mod users;
+
+#[cfg(test)]
+mod contract_tests;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anju_domain::RegionTable;
+use anju_domain::session::SessionPolicy;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Row};
+
+pub use audit::{Audit, AuditFilter, AuditPage, NewEntry};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::StoreError;
+pub use scope::Scope;
+pub use sessions::{Authenticated, LoginError, LoginOk, SessionKind, Sessions, random_token};
+pub use users::{Bootstrap, NewUser, User, Users};
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+
+    pub fn from_url(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::Config(format!(
+                "数据库地址应以 sqlite:// 或 postgres:// 开头：{}",
+                redact_url(url)
+            )))
+        }
+    }
+}
+
+/// The URL of the embedded database inside a data directory.
+pub fn sqlite_url_for(data_dir: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", data_dir.join("anju.db").display())
+}
+
+/// A URL with any password replaced, fit for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+struct Inner {
+    pool: AnyPool,
+    backend: Backend,
+    clock: Arc<dyn Clock>,
+    policy: SessionPolicy,
+}
+
+/// The handle every layer above holds. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+impl Store {
+    /// Connects, switches SQLite to WAL, and runs the embedded migrations. Running it again on
+    /// the same database changes nothing.
+    pub async fn open(url: &str) -> Result<Self> {
+        Self::open_with(url, Arc::new(SystemClock), SessionPolicy::default()).await
+    }
+
+    pub async fn open_with(
+        url: &str,
+        clock: Arc<dyn Clock>,
+        policy: SessionPolicy,
+    ) -> Result<Self> {
+        install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(match backend {
+                Backend::Sqlite => 8,
+                Backend::Postgres => 16,
+            })
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await
+            .map_err(|e| StoreError::Connect(format!("{}：{}", redact_url(url), e)))?;
+        if backend == Backend::Sqlite {
+            let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+                .fetch_one(&pool)
+                .await?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                sqlx::query("PRAGMA journal_mode = WAL")
+                    .execute(&pool)
+                    .await?;
+            }
+        }
+        let migrator = match backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("migrations/postgres"),
+        };
+        migrator
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Migrate(e.to_string()))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                pool,
+                backend,
+                clock,
+                policy,
+            }),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.inner.backend
+    }
+
+    /// The official region table (embedded in the binary).
+    pub fn regions(&self) -> &'static RegionTable {
+        RegionTable::jiangsu()
+    }
+
+    pub fn policy(&self) -> &SessionPolicy {
+        &self.inner.policy
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.inner.clock.now_ms()
+    }
+
+    pub fn users(&self) -> Users<'_> {
+        Users::new(self)
+    }
+
+    pub fn sessions(&self) -> Sessions<'_> {
+        Sessions::new(self)
+    }
+
+    pub fn audit(&self) -> Audit<'_> {
+        Audit::new(self)
+    }
+
+    /// A transaction that holds the write lock from its first statement. SQLite's default
+    /// deferred transactions fail, not wait, when a read turns into a write under concurrency.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.inner.backend {
+            Backend::Sqlite => self.inner.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.inner.pool.begin().await?,
+        })
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.inner.pool
+    }
+
+    /// Settings and checks of the open database, for health reports and tests.
+    pub async fn pragma_report(&self) -> Result<Vec<(String, String)>> {
+        match self.inner.backend {
+            Backend::Sqlite => {
+                let jm: String = sqlx::query_scalar("PRAGMA journal_mode")
+                    .fetch_one(self.pool())
+                    .await?;
+                let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+                    .fetch_one(self.pool())
+                    .await?;
+                Ok(vec![
+                    ("journal_mode".into(), jm.to_lowercase()),
+                    ("foreign_keys".into(), fk.to_string()),
+                ])
+            }
+            Backend::Postgres => {
+                let row = sqlx::query("SELECT version()")
+                    .fetch_one(self.pool())
+                    .await?;
+                Ok(vec![("version".into(), row.try_get::<String, _>(0)?)])
+            }
+        }
+    }
+
+    /// Checks the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(self.pool()).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.inner.pool.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_told_apart_and_redacted() {
+        assert_eq!(
+            Backend::from_url("sqlite://x.db").ok(),
+            Some(Backend::Sqlite)
+        );
+        assert_eq!(
+            Backend::from_url("postgresql://a@b/c").ok(),
+            Some(Backend::Postgres)
+        );
+        assert!(Backend::from_url("mysql://x").is_err());
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/d"),
+            "postgres://u:***@h:5432/d"
+        );
+        assert_eq!(redact_url("postgres://u@h/d"), "postgres://u@h/d");
+    }
+}

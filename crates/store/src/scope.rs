@@ -1,0 +1,57 @@
+//! The scope of an access: who acts, in which role, over which region subtree, from where.
+//!
+//! Only this crate makes a `Scope`: from a checked login or session, or for the CLI from a
+//! named local account. A web handler cannot build one, so it cannot reach a store function
+//! that touches people's data without a logged-in user's limits.
+
+use anju_domain::{Region, RegionCode, Role};
+
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub(crate) user_id: i64,
+    pub(crate) username: String,
+    pub(crate) role: Role,
+    pub(crate) region: Region,
+    pub(crate) client: String,
+}
+
+impl Scope {
+    pub fn user_id(&self) -> i64 {
+        self.user_id
+    }
+
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    pub fn region(&self) -> &Region {
+        &self.region
+    }
+
+    /// The client address recorded in audit entries ("cli" for the command line).
+    pub fn client(&self) -> &str {
+        &self.client
+    }
+
+    /// Whether `code` lies in this scope's subtree.
+    pub fn covers(&self, code: &RegionCode) -> bool {
+        self.region.covers(code)
+    }
+
+    /// The code prefix for `LIKE $n || '%'` filters.
+    pub(crate) fn prefix(&self) -> &str {
+        self.region.prefix()
+    }
+
+    pub(crate) fn require(&self, allowed: bool) -> crate::Result<()> {
+        if allowed {
+            Ok(())
+        } else {
+            Err(crate::StoreError::Forbidden)
+        }
+    }
+}

@@ -1,0 +1,306 @@
+//! Logins and server-side sessions (reference §11: lockout, idle timeout, audit of logins).
+//!
+//! A session token is 32 bytes from the operating system's CSPRNG, given to the client once;
+//! the database keeps only its SHA-256, so a copy of the database opens no session. Every
+//! login makes a new token (no fixation); logout deletes the row; a session dies after
+//! 30 idle minutes or 12 hours, whichever is first. Web sessions carry a CSRF token for forms;
+//! API sessions are the same rows, presented as `Authorization: Bearer`.
+
+use anju_domain::audit::Outcome;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use rand::rngs::OsRng;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use crate::audit::{NewEntry, append};
+use crate::users::{USER_COLUMNS, hash_password, scope_of, user_from_row, verify_password};
+use crate::{Result, Scope, Store};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    Web,
+    Api,
+}
+
+impl SessionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Web => "web",
+            SessionKind::Api => "api",
+        }
+    }
+}
+
+/// Why a login failed. The UI shows one message for the first two, so that a guesser cannot
+/// learn which account names exist.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoginError {
+    #[error("用户名或密码不正确")]
+    BadCredentials,
+    #[error("账号已停用，请联系管理员")]
+    Disabled,
+    #[error("连续登录失败次数过多，账号已锁定，请于{minutes}分钟后再试")]
+    Locked { minutes: i64 },
+}
+
+#[derive(Debug, Clone)]
+pub struct LoginOk {
+    /// Handed to the client once; never stored or logged.
+    pub token: String,
+    pub csrf_token: String,
+    pub scope: Scope,
+    pub must_change_password: bool,
+}
+
+/// A live session, found by its token.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub scope: Scope,
+    pub csrf_token: String,
+    pub must_change_password: bool,
+    pub kind: SessionKind,
+}
+
+pub(crate) fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// 32 bytes from the operating system's CSPRNG, base64url-encoded.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub struct Sessions<'a> {
+    store: &'a Store,
+}
+
+impl<'a> Sessions<'a> {
+    pub(crate) fn new(store: &'a Store) -> Self {
+        Self { store }
+    }
+
+    /// Checks a name and password, applies the lockout rule, records the attempt, and on
+    /// success opens a new session.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        client: &str,
+        kind: SessionKind,
+    ) -> Result<Result<LoginOk, LoginError>> {
+        let policy = *self.store.policy();
+        let username = username.trim();
+        let found = self.store.users().find(username).await?;
+        let object = format!("user:{}", username.chars().take(64).collect::<String>());
+        let failed = |region: Option<String>, why: &str| NewEntry {
+            actor: None,
+            actor_region: region,
+            action: "login".into(),
+            object: object.clone(),
+            outcome: Outcome::Failure,
+            client: client.to_owned(),
+            detail: why.to_owned(),
+        };
+        let Some(row) = found else {
+            // Spend the same time as a real check, so timing does not reveal unknown names.
+            let _ = hash_password(password.to_owned()).await?;
+            self.store
+                .audit()
+                .record(failed(None, "用户不存在"))
+                .await?;
+            return Ok(Err(LoginError::BadCredentials));
+        };
+        let region = Some(row.user.region_code.to_string());
+        let now_ms = self.store.now_ms();
+        let now = now_ms / 1000;
+        if row.user.disabled {
+            self.store
+                .audit()
+                .record(failed(region, "账号已停用"))
+                .await?;
+            return Ok(Err(LoginError::Disabled));
+        }
+        if let Some(until) = row.user.locked_until_ms.filter(|&u| u > now_ms) {
+            self.store
+                .audit()
+                .record(failed(region, "账号锁定中"))
+                .await?;
+            let minutes = (until - now_ms + 59_999) / 60_000;
+            return Ok(Err(LoginError::Locked { minutes }));
+        }
+        if !verify_password(password.to_owned(), row.password_hash.clone()).await {
+            let mut tx = self.store.begin_write().await?;
+            // Counted in the database, so parallel guesses cannot slip past the limit.
+            let failures: i64 = sqlx::query_scalar(
+                "UPDATE users SET failed_logins = CASE WHEN locked_until IS NOT NULL \
+                 AND locked_until <= $1 THEN 1 ELSE failed_logins + 1 END, \
+                 locked_until = NULL WHERE id = $2 RETURNING failed_logins",
+            )
+            .bind(now_ms)
+            .bind(row.user.id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let lock = policy.lock_after(failures, now);
+            if let Some(until) = lock {
+                sqlx::query("UPDATE users SET locked_until = $1 WHERE id = $2")
+                    .bind(until * 1000)
+                    .bind(row.user.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let why = match lock {
+                Some(_) => format!("密码错误（第{failures}次），账号锁定"),
+                None => format!("密码错误（第{failures}次）"),
+            };
+            append(&mut tx, now_ms, failed(region, &why)).await?;
+            tx.commit().await?;
+            return Ok(Err(match lock {
+                Some(_) => LoginError::Locked {
+                    minutes: policy.lockout_secs / 60,
+                },
+                None => LoginError::BadCredentials,
+            }));
+        }
+        let scope = scope_of(&row.user, client)?;
+        let token = random_token();
+        let csrf_token = random_token();
+        let mut tx = self.store.begin_write().await?;
+        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+            .bind(row.user.id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, kind, csrf_token, created_at, last_seen_at) \
+             VALUES ($1, $2, $3, $4, $5, $5)",
+        )
+        .bind(token_hash(&token))
+        .bind(row.user.id)
+        .bind(kind.as_str())
+        .bind(csrf_token.clone())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        // Expired sessions of this account are swept as it logs in.
+        sqlx::query(
+            "DELETE FROM sessions WHERE user_id = $1 AND (last_seen_at <= $2 OR created_at <= $3)",
+        )
+        .bind(row.user.id)
+        .bind(now - policy.idle_secs)
+        .bind(now - policy.absolute_secs)
+        .execute(&mut *tx)
+        .await?;
+        append(
+            &mut tx,
+            now_ms,
+            NewEntry::by(&scope, "login", object, Outcome::Success).detail(kind.as_str()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(LoginOk {
+            token,
+            csrf_token,
+            must_change_password: row.user.must_change_password,
+            scope,
+        }))
+    }
+
+    /// Finds the live session for `token` and marks it used. A dead session is deleted.
+    pub async fn authenticate(&self, token: &str, client: &str) -> Result<Option<Authenticated>> {
+        let policy = *self.store.policy();
+        let hash = token_hash(token);
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT s.kind, s.csrf_token, s.created_at AS session_created, \
+             s.last_seen_at AS session_seen, {} \
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+            USER_COLUMNS
+                .split(", ")
+                .map(|c| format!("u.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )))
+        .bind(hash.clone())
+        .fetch_optional(self.store.pool())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let now = self.store.now_ms() / 1000;
+        let created: i64 = row.try_get("session_created")?;
+        let last_seen: i64 = row.try_get("session_seen")?;
+        let user = user_from_row(&row)?.user;
+        if user.disabled || !policy.is_alive(created, last_seen, now) {
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                .bind(hash)
+                .execute(self.store.pool())
+                .await?;
+            return Ok(None);
+        }
+        // Written at most once a minute, so reads stay reads.
+        if now - last_seen >= 60 {
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+                .bind(now)
+                .bind(hash)
+                .execute(self.store.pool())
+                .await?;
+        }
+        let kind: String = row.try_get("kind")?;
+        Ok(Some(Authenticated {
+            scope: scope_of(&user, client)?,
+            csrf_token: row.try_get("csrf_token")?,
+            must_change_password: user.must_change_password,
+            kind: if kind == "api" {
+                SessionKind::Api
+            } else {
+                SessionKind::Web
+            },
+        }))
+    }
+
+    /// Ends the session on the server.
+    pub async fn logout(&self, scope: &Scope, token: &str) -> Result<()> {
+        let mut tx = self.store.begin_write().await?;
+        let gone = sqlx::query("DELETE FROM sessions WHERE token_hash = $1 AND user_id = $2")
+            .bind(token_hash(token))
+            .bind(scope.user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if gone > 0 {
+            append(
+                &mut tx,
+                self.store.now_ms(),
+                NewEntry::by(
+                    scope,
+                    "logout",
+                    format!("user:{}", scope.username),
+                    Outcome::Success,
+                ),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Deletes the session of `token`, if any (a login replaces the browser's old session).
+    pub async fn discard(&self, token: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash(token))
+            .execute(self.store.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// How many live-or-not sessions the account has (for tests and the user page).
+    pub async fn count_for(&self, username: &str) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE u.username = $1",
+        )
+        .bind(username.to_owned())
+        .fetch_one(self.store.pool())
+        .await?)
+    }
+}

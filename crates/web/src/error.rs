@@ -1,0 +1,139 @@
+//! The web layer's one error type.
+//!
+//! A handler returns `AppError`; its response carries an [`ErrorInfo`] extension and no body.
+//! The page router's [`render_html`] layer turns it into a Chinese error page (or a redirect
+//! to the login page), the API router's [`render_json`] into `{"error","message"}`. Internal
+//! errors are logged here and shown as a generic message, never with their details.
+
+use anju_store::StoreError;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppError {
+    /// No live session: pages redirect to the login page, the API answers 401.
+    Unauthenticated,
+    /// The account must change its password before anything else.
+    PasswordChange,
+    Forbidden,
+    /// Refused for a reason the user should read (a locked or disabled account).
+    Refused(String),
+    NotFound,
+    BadRequest(String),
+    Internal(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct ErrorInfo {
+    pub error: AppError,
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::PasswordChange | AppError::Forbidden | AppError::Refused(_) => {
+                StatusCode::FORBIDDEN
+            }
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::PasswordChange => "password_change_required",
+            AppError::Forbidden => "forbidden",
+            AppError::Refused(_) => "refused",
+            AppError::NotFound => "not_found",
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            AppError::Unauthenticated => "请先登录".into(),
+            AppError::PasswordChange => "请先修改初始密码".into(),
+            AppError::Forbidden => "您无权访问此页面或数据".into(),
+            AppError::NotFound => "您要找的页面或数据不存在".into(),
+            AppError::BadRequest(m) | AppError::Refused(m) => m.clone(),
+            AppError::Internal(_) => "系统内部错误，请稍后重试或联系管理员".into(),
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Forbidden => AppError::Forbidden,
+            StoreError::NotFound(_) => AppError::NotFound,
+            e if e.is_client_error() => AppError::BadRequest(e.to_string()),
+            e => AppError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(detail) = &self {
+            tracing::error!(%detail, "request failed");
+        }
+        let mut res = self.status().into_response();
+        res.extensions_mut().insert(ErrorInfo { error: self });
+        res
+    }
+}
+
+/// Renders errors of page routes as pages.
+pub async fn render_html(req: Request, next: Next) -> Response {
+    let target = req
+        .uri()
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_owned();
+    let is_get = req.method() == axum::http::Method::GET;
+    let res = next.run(req).await;
+    let Some(info) = res.extensions().get::<ErrorInfo>().cloned() else {
+        return res;
+    };
+    match info.error {
+        AppError::Unauthenticated => {
+            let next = if is_get && target != "/" {
+                let q =
+                    serde_urlencoded::to_string([("next", target.as_str())]).unwrap_or_default();
+                format!("/login?{q}")
+            } else {
+                "/login".to_owned()
+            };
+            Redirect::to(&next).into_response()
+        }
+        AppError::PasswordChange => Redirect::to("/password").into_response(),
+        e => (e.status(), crate::pages::error_page(&e)).into_response(),
+    }
+}
+
+/// Renders errors of API routes as JSON.
+pub async fn render_json(req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    let Some(info) = res.extensions().get::<ErrorInfo>().cloned() else {
+        return res;
+    };
+    let e = info.error;
+    let mut out = (
+        e.status(),
+        axum::Json(serde_json::json!({"error": e.code(), "message": e.message()})),
+    )
+        .into_response();
+    if e == AppError::Unauthenticated {
+        out.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"anju\""),
+        );
+    }
+    out
+}

@@ -1,0 +1,139 @@
+//! Anju's web layer: Chinese pages that work without JavaScript, and the JSON API.
+//!
+//! Handlers translate HTTP into store calls and back; rules live in the domain, access
+//! limits in the store's `Scope`. Pages and API share the store but not their errors'
+//! rendering (see `error`) nor their credentials (see `auth`).
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod pages;
+
+use std::net::SocketAddr;
+
+use anju_store::Store;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use tokio::net::TcpListener;
+
+pub use error::AppError;
+
+/// The state every handler sees.
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    /// Mark cookies `Secure` (when served behind HTTPS).
+    pub secure_cookies: bool,
+}
+
+impl App {
+    pub fn new(store: Store, secure_cookies: bool) -> Self {
+        Self {
+            store,
+            secure_cookies,
+        }
+    }
+}
+
+/// The whole application: pages, API, health and static files.
+pub fn router(app: App) -> Router {
+    let pages = pages::routes().layer(middleware::from_fn(error::render_html));
+    let api = api::routes().layer(middleware::from_fn(error::render_json));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/static/anju.css", get(stylesheet))
+        .nest("/api", api)
+        .merge(pages)
+        .layer(middleware::from_fn(security_headers))
+        .with_state(app)
+}
+
+/// Serves until Ctrl-C or SIGTERM; the listener is bound by the caller, so that a port in
+/// use is reported before anything else starts.
+pub async fn serve(listener: TcpListener, app: App) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(app).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+async fn healthz(State(app): State<App>) -> Response {
+    let db_ok = app.store.ping().await.is_ok();
+    let body = serde_json::json!({
+        "status": if db_ok { "ok" } else { "degraded" },
+        "version": env!("CARGO_PKG_VERSION"),
+        "database": app.store.backend().as_str(),
+        "regions": app.store.regions().len(),
+    });
+    let status = if db_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body)).into_response()
+}
+
+const STYLESHEET: &str = include_str!("../static/anju.css");
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLESHEET,
+    )
+        .into_response()
+}
+
+/// Headers every response carries: no framing, no sniffing, no referrer leaks, and a
+/// content policy that allows only our own stylesheet (no scripts are needed).
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}

@@ -1,0 +1,199 @@
+//! The auditor's view of the audit log: filters, pages, newest first.
+
+use anju_domain::audit::Outcome;
+use anju_store::{AuditFilter, AuditPage, NewEntry, Scope};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::{Layout, beijing};
+use crate::auth::PageUser;
+use crate::{App, AppError};
+
+/// The actions the platform records, with their Chinese names.
+pub const ACTIONS: &[(&str, &str)] = &[
+    ("login", "登录"),
+    ("logout", "退出登录"),
+    ("user.bootstrap", "创建首个管理员"),
+    ("user.create", "创建用户"),
+    ("user.disable", "停用用户"),
+    ("user.enable", "启用用户"),
+    ("user.reset_password", "重置密码"),
+    ("user.change_password", "修改密码"),
+    ("audit.view", "查看审计日志"),
+];
+
+pub fn action_label(action: &str) -> String {
+    ACTIONS
+        .iter()
+        .find(|(a, _)| *a == action)
+        .map_or_else(|| action.to_owned(), |(_, l)| (*l).to_owned())
+}
+
+/// The query string of the page and the API alike.
+#[derive(Deserialize, Serialize, Default, Clone)]
+pub struct AuditQuery {
+    #[serde(default)]
+    pub actor: String,
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub outcome: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    #[serde(default)]
+    pub page: Option<i64>,
+}
+
+/// Midnight Beijing time of a `YYYY-MM-DD` date, in ms.
+fn day_start_ms(s: &str) -> Result<Option<i64>, AppError> {
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| AppError::BadRequest(format!("日期格式应为 2026-01-31：{s}")))?;
+    let utc = d
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc().timestamp_millis());
+    Ok(utc.map(|ms| ms - 8 * 3_600_000))
+}
+
+impl AuditQuery {
+    pub fn filter(&self, per_page: i64) -> Result<AuditFilter, AppError> {
+        let outcome = match self.outcome.as_str() {
+            "" => None,
+            o => Some(
+                Outcome::parse(o).ok_or_else(|| AppError::BadRequest(format!("未知结果：{o}")))?,
+            ),
+        };
+        Ok(AuditFilter {
+            actor: Some(self.actor.trim().to_owned()),
+            action: Some(self.action.trim().to_owned()),
+            outcome,
+            from_ms: day_start_ms(&self.from)?,
+            // The end date is included: up to the next midnight.
+            to_ms: day_start_ms(&self.to)?.map(|ms| ms + 86_400_000),
+            page: self.page.unwrap_or(1),
+            per_page,
+        })
+    }
+}
+
+/// Reads a page of the log and records that it was read.
+pub async fn read(
+    app: &App,
+    scope: &Scope,
+    q: &AuditQuery,
+    per_page: i64,
+) -> Result<AuditPage, AppError> {
+    let page = app.store.audit().list(scope, &q.filter(per_page)?).await?;
+    let detail = serde_urlencoded::to_string(q).unwrap_or_default();
+    app.store
+        .audit()
+        .record(NewEntry::by(scope, "audit.view", "audit_log", Outcome::Success).detail(detail))
+        .await?;
+    Ok(page)
+}
+
+pub struct Row {
+    seq: i64,
+    at: String,
+    actor: String,
+    action: String,
+    object: String,
+    outcome: &'static str,
+    client: String,
+    detail: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "audit.html")]
+pub struct AuditListPage {
+    layout: Layout,
+    q: AuditQuery,
+    actions: &'static [(&'static str, &'static str)],
+    outcomes: Vec<(&'static str, &'static str)>,
+    rows: Vec<Row>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    prev: Option<String>,
+    next: Option<String>,
+    error: Option<String>,
+}
+
+pub async fn list(
+    State(app): State<App>,
+    PageUser(s): PageUser,
+    Query(q): Query<AuditQuery>,
+) -> Result<AuditListPage, AppError> {
+    if !s.scope().role().reads_audit() {
+        return Err(AppError::Forbidden);
+    }
+    let (result, error) = match read(&app, s.scope(), &q, 50).await {
+        Ok(p) => (Some(p), None),
+        Err(AppError::BadRequest(m)) => (None, Some(m)),
+        Err(e) => return Err(e),
+    };
+    let (rows, total, page, per_page) = match result {
+        Some(p) => (p.entries, p.total, p.page, p.per_page),
+        None => (Vec::new(), 0, 1, 50),
+    };
+    let pages = ((total + per_page - 1) / per_page).max(1);
+    let link = |n: i64| {
+        let mut q = q.clone();
+        q.page = Some(n);
+        format!(
+            "/audit?{}",
+            serde_urlencoded::to_string(&q).unwrap_or_default()
+        )
+    };
+    Ok(AuditListPage {
+        layout: Layout::for_session(&s, "审计日志", "/audit"),
+        outcomes: [Outcome::Success, Outcome::Failure, Outcome::Denied]
+            .iter()
+            .map(|o| (o.as_str(), o.label()))
+            .collect(),
+        actions: ACTIONS,
+        rows: rows
+            .into_iter()
+            .map(|e| Row {
+                seq: e.seq,
+                at: beijing(e.at_ms),
+                actor: e.actor.unwrap_or_else(|| "（未登录）".into()),
+                action: action_label(&e.action),
+                object: e.object,
+                outcome: e.outcome.label(),
+                client: e.client,
+                detail: e.detail,
+            })
+            .collect(),
+        total,
+        page,
+        pages,
+        prev: (page > 1).then(|| link(page - 1)),
+        next: (page < pages).then(|| link(page + 1)),
+        q,
+        error,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_beijing_days() {
+        // 2026-01-01 00:00 in Beijing is 2025-12-31 16:00 UTC.
+        assert_eq!(
+            day_start_ms("2026-01-01").ok().flatten(),
+            Some(1_767_196_800_000)
+        );
+        assert!(day_start_ms("2026/01/01").is_err());
+        assert_eq!(day_start_ms("").ok().flatten(), None);
+    }
+}

@@ -1,0 +1,109 @@
+//! The home page (工作台): the same frame for every role, with what that role works on.
+//! Later issues fill the worklist; for now it shows the scope and the role's functions.
+
+use anju_domain::{Level, Region, RegionTable, Role};
+use askama::Template;
+use askama_web::WebTemplate;
+
+use super::Layout;
+use crate::auth::PageUser;
+
+pub struct Task {
+    label: &'static str,
+    href: Option<&'static str>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    layout: Layout,
+    username: String,
+    role_label: &'static str,
+    region_path: String,
+    region_code: String,
+    stats: Vec<(&'static str, usize)>,
+    tasks: Vec<Task>,
+}
+
+/// How many regions of each lower level lie inside `region`.
+pub fn subtree_counts(table: &RegionTable, region: &Region) -> Vec<(Level, usize)> {
+    let mut counts: Vec<(Level, usize)> = Vec::new();
+    let mut frontier = vec![region];
+    while let Some(level) = frontier.first().and_then(|r| r.level.child()) {
+        let next: Vec<&Region> = frontier
+            .iter()
+            .flat_map(|r| table.children(&r.code))
+            .collect();
+        counts.push((level, next.len()));
+        frontier = next;
+    }
+    counts
+}
+
+fn tasks(role: Role) -> Vec<Task> {
+    let t = |label, href| Task { label, href };
+    let mut v = match role {
+        Role::Admin => vec![
+            t("用户管理", Some("/users")),
+            t("行政区划", Some("/regions")),
+        ],
+        Role::Auditor => vec![t("审计日志", Some("/audit"))],
+        Role::Leader => vec![t("数据看板", None), t("计划指标", None)],
+        Role::Provider => vec![t("服务对象", None), t("服务记录", None)],
+        Role::Village => vec![
+            t("入户访视", None),
+            t("需求调查", None),
+            t("残疾人档案", None),
+        ],
+        Role::City | Role::County | Role::Town => vec![
+            t("残疾人档案", None),
+            t("残疾人证办理", None),
+            t("两项补贴", None),
+            t("待办事项", None),
+        ],
+    };
+    if role != Role::Admin {
+        v.push(t("行政区划", Some("/regions")));
+    }
+    v
+}
+
+pub async fn show(PageUser(s): PageUser) -> HomePage {
+    let scope = s.scope();
+    let table = RegionTable::jiangsu();
+    let region = scope.region();
+    let stats = subtree_counts(table, region)
+        .into_iter()
+        .map(|(l, n)| (l.label(), n))
+        .collect();
+    let region_path = table
+        .path(&region.code)
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect::<Vec<_>>()
+        .join(" › ");
+    HomePage {
+        layout: Layout::for_session(&s, "工作台", "/"),
+        username: scope.username().to_owned(),
+        role_label: scope.role().label(),
+        region_path,
+        region_code: region.code.to_string(),
+        stats,
+        tasks: tasks(scope.role()),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_province_counts_every_level() {
+        let t = RegionTable::jiangsu();
+        let counts: Vec<usize> = subtree_counts(t, t.root()).iter().map(|c| c.1).collect();
+        assert_eq!(counts, vec![13, 104, 1_487, 21_958]);
+        let village = t.current("320102002001").unwrap();
+        assert!(subtree_counts(t, village).is_empty());
+    }
+}

@@ -1,0 +1,208 @@
+//! The pages, in Chinese, one module per area. Every page extends `base.html`: header,
+//! navigation by role, the region breadcrumbs, a main landmark and a skip link. Every page
+//! works without JavaScript; forms post back and re-render with errors beside the fields.
+
+pub mod audit;
+mod home;
+mod regions;
+mod session;
+mod users;
+
+use anju_domain::{RegionCode, Role};
+use anju_store::Scope;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::routing::{get, post};
+use chrono::DateTime;
+
+use crate::App;
+use crate::auth::Session;
+use crate::error::AppError;
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/", get(home::show))
+        .route("/login", get(session::login_form).post(session::login))
+        .route("/logout", post(session::logout))
+        .route(
+            "/password",
+            get(session::password_form).post(session::change_password),
+        )
+        .route("/regions", get(regions::mine))
+        .route("/regions/{code}", get(regions::show))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/new", get(users::new_form))
+        .route("/users/{username}/disable", post(users::disable))
+        .route("/users/{username}/enable", post(users::enable))
+        .route(
+            "/users/{username}/reset-password",
+            post(users::reset_password),
+        )
+        .route("/audit", get(audit::list))
+        .fallback(not_found)
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+pub struct Crumb {
+    pub label: String,
+    /// `None` for regions above the user's own (shown, not linked) and for the current page.
+    pub href: Option<String>,
+}
+
+/// What the base layout needs to know about the page and its viewer.
+pub struct Layout {
+    pub title: String,
+    pub user: Option<Viewer>,
+    pub nav: Vec<NavItem>,
+    pub crumbs: Vec<Crumb>,
+}
+
+pub struct Viewer {
+    pub username: String,
+    pub role_label: &'static str,
+    pub region_name: String,
+    pub csrf: String,
+}
+
+impl Layout {
+    /// A page for nobody logged in (login, errors).
+    pub fn public(title: &str) -> Self {
+        Self {
+            title: title.to_owned(),
+            user: None,
+            nav: Vec::new(),
+            crumbs: Vec::new(),
+        }
+    }
+
+    /// A page for a logged-in user; `here` is the navigation entry to mark current.
+    pub fn for_session(session: &Session, title: &str, here: &str) -> Self {
+        let scope = session.scope();
+        let mut nav = vec![
+            NavItem {
+                href: "/",
+                label: "工作台",
+                current: false,
+            },
+            NavItem {
+                href: "/regions",
+                label: "行政区划",
+                current: false,
+            },
+        ];
+        if scope.role().manages_users() {
+            nav.push(NavItem {
+                href: "/users",
+                label: "用户管理",
+                current: false,
+            });
+        }
+        if scope.role().reads_audit() {
+            nav.push(NavItem {
+                href: "/audit",
+                label: "审计日志",
+                current: false,
+            });
+        }
+        nav.push(NavItem {
+            href: "/password",
+            label: "修改密码",
+            current: false,
+        });
+        for item in &mut nav {
+            item.current = item.href == here;
+        }
+        Self {
+            title: title.to_owned(),
+            user: Some(Viewer {
+                username: scope.username().to_owned(),
+                role_label: scope.role().label(),
+                region_name: scope.region().name.clone(),
+                csrf: session.auth.csrf_token.clone(),
+            }),
+            nav,
+            crumbs: region_crumbs(scope, &scope.region().code, false),
+        }
+    }
+
+    pub fn with_crumbs(mut self, crumbs: Vec<Crumb>) -> Self {
+        self.crumbs = crumbs;
+        self
+    }
+
+    pub fn csrf(&self) -> &str {
+        self.user.as_ref().map_or("", |u| u.csrf.as_str())
+    }
+}
+
+/// The path from the province to `code`: regions inside the scope link to their page,
+/// those above it are shown as plain text; the last is the current one when `last_current`.
+pub fn region_crumbs(scope: &Scope, code: &RegionCode, last_current: bool) -> Vec<Crumb> {
+    let table = anju_domain::RegionTable::jiangsu();
+    let path = table.path(code);
+    let n = path.len();
+    path.into_iter()
+        .enumerate()
+        .map(|(i, r)| Crumb {
+            label: r.name.clone(),
+            href: (scope.covers(&r.code) && !(last_current && i + 1 == n))
+                .then(|| format!("/regions/{}", r.code)),
+        })
+        .collect()
+}
+
+/// A time in Beijing time, to the second.
+pub fn beijing(ms: i64) -> String {
+    // China has kept UTC+8 all year since 1991.
+    DateTime::from_timestamp_millis(ms.saturating_add(8 * 3_600_000))
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_default()
+}
+
+/// The label of a role for templates.
+pub fn role_label(role: Role) -> &'static str {
+    role.label()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub layout: Layout,
+    pub status: u16,
+    pub message: String,
+}
+
+pub fn error_page(e: &AppError) -> ErrorPage {
+    let title = match e.status().as_u16() {
+        403 => "无权访问",
+        404 => "页面不存在",
+        400 => "请求有误",
+        _ => "系统错误",
+    };
+    ErrorPage {
+        layout: Layout::public(title),
+        status: e.status().as_u16(),
+        message: e.message(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_shown_in_beijing_time() {
+        assert_eq!(beijing(0), "1970-01-01 08:00:00");
+        assert_eq!(beijing(1_700_000_000_000), "2023-11-15 06:13:20");
+    }
+}

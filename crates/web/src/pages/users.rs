@@ -1,0 +1,234 @@
+//! User management, for administrators, inside their own subtree.
+
+use anju_domain::Role;
+use anju_store::{NewUser, User};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::session::CsrfForm;
+use super::{Layout, beijing};
+use crate::auth::{PageUser, Session};
+use crate::{App, AppError};
+
+pub struct UserRow {
+    username: String,
+    role: &'static str,
+    region: String,
+    region_code: String,
+    status: String,
+    created: String,
+    disabled: bool,
+    is_self: bool,
+}
+
+fn status(u: &User, now_ms: i64) -> String {
+    let mut parts = Vec::new();
+    if u.disabled {
+        parts.push("已停用");
+    } else {
+        parts.push("正常");
+    }
+    if u.locked_until_ms.is_some_and(|t| t > now_ms) {
+        parts.push("已锁定");
+    }
+    if u.must_change_password {
+        parts.push("待修改初始密码");
+    }
+    parts.join("，")
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "users.html")]
+pub struct UsersPage {
+    layout: Layout,
+    users: Vec<UserRow>,
+    message: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    created: Option<String>,
+    changed: Option<String>,
+}
+
+pub async fn list(
+    State(app): State<App>,
+    PageUser(s): PageUser,
+    Query(q): Query<ListQuery>,
+) -> Result<UsersPage, AppError> {
+    let now = app.store.now_ms();
+    let users = app.store.users().list(s.scope()).await?;
+    let rows = users
+        .iter()
+        .map(|u| UserRow {
+            username: u.username.clone(),
+            role: u.role.label(),
+            region: u.region_name.clone(),
+            region_code: u.region_code.to_string(),
+            status: status(u, now),
+            created: beijing(u.created_at_ms),
+            disabled: u.disabled,
+            is_self: u.id == s.scope().user_id(),
+        })
+        .collect();
+    let message = q
+        .created
+        .map(|u| format!("已创建用户 {u}"))
+        .or(q.changed.map(|u| format!("已更新用户 {u}")));
+    Ok(UsersPage {
+        layout: Layout::for_session(&s, "用户管理", "/users"),
+        users: rows,
+        message,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "user_new.html")]
+pub struct NewUserPage {
+    layout: Layout,
+    error: Option<String>,
+    username: String,
+    role: String,
+    region: String,
+    roles: Vec<(&'static str, &'static str)>,
+    scope_name: String,
+    scope_prefix: String,
+}
+
+fn new_user_page(s: &Session, error: Option<String>, f: Option<&NewUserForm>) -> NewUserPage {
+    let region = s.scope().region();
+    NewUserPage {
+        layout: Layout::for_session(s, "新建用户", "/users"),
+        error,
+        username: f.map(|f| f.username.clone()).unwrap_or_default(),
+        role: f.map_or_else(|| "county".to_owned(), |f| f.role.clone()),
+        region: f.map_or_else(|| region.code.to_string(), |f| f.region.clone()),
+        roles: Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
+        scope_name: region.name.clone(),
+        scope_prefix: region.prefix().to_owned(),
+    }
+}
+
+pub async fn new_form(PageUser(s): PageUser) -> Result<NewUserPage, AppError> {
+    if !s.scope().role().manages_users() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(new_user_page(&s, None, None))
+}
+
+#[derive(Deserialize)]
+pub struct NewUserForm {
+    csrf: String,
+    username: String,
+    role: String,
+    region: String,
+    #[serde(default)]
+    password: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "user_secret.html")]
+pub struct SecretPage {
+    layout: Layout,
+    what: String,
+    username: String,
+    password: String,
+}
+
+pub async fn create(
+    State(app): State<App>,
+    PageUser(s): PageUser,
+    Form(f): Form<NewUserForm>,
+) -> Result<Response, AppError> {
+    s.check_csrf(&f.csrf)?;
+    let Some(role) = Role::parse(&f.role) else {
+        let page = new_user_page(&s, Some("请选择有效的角色".into()), Some(&f));
+        return Ok((StatusCode::BAD_REQUEST, page).into_response());
+    };
+    let new = NewUser {
+        username: f.username.clone(),
+        role,
+        region: f.region.clone(),
+        password: (!f.password.is_empty()).then(|| f.password.clone()),
+    };
+    match app.store.users().create(s.scope(), new).await {
+        Ok((user, Some(password))) => Ok(SecretPage {
+            layout: Layout::for_session(&s, "用户已创建", "/users"),
+            what: format!("已创建用户 {}", user.username),
+            username: user.username,
+            password,
+        }
+        .into_response()),
+        Ok((user, None)) => Ok(Redirect::to(&format!(
+            "/users?{}",
+            serde_urlencoded::to_string([("created", user.username.as_str())]).unwrap_or_default()
+        ))
+        .into_response()),
+        Err(e) if e.is_client_error() && !matches!(e, anju_store::StoreError::Forbidden) => {
+            let page = new_user_page(&s, Some(e.to_string()), Some(&f));
+            Ok((StatusCode::BAD_REQUEST, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn set_disabled(
+    app: &App,
+    s: &Session,
+    username: &str,
+    csrf: &str,
+    disabled: bool,
+) -> Result<Redirect, AppError> {
+    s.check_csrf(csrf)?;
+    app.store
+        .users()
+        .set_disabled(s.scope(), username, disabled)
+        .await?;
+    Ok(Redirect::to(&format!(
+        "/users?{}",
+        serde_urlencoded::to_string([("changed", username)]).unwrap_or_default()
+    )))
+}
+
+pub async fn disable(
+    State(app): State<App>,
+    PageUser(s): PageUser,
+    Path(username): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Redirect, AppError> {
+    set_disabled(&app, &s, &username, &f.csrf, true).await
+}
+
+pub async fn enable(
+    State(app): State<App>,
+    PageUser(s): PageUser,
+    Path(username): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Redirect, AppError> {
+    set_disabled(&app, &s, &username, &f.csrf, false).await
+}
+
+pub async fn reset_password(
+    State(app): State<App>,
+    PageUser(s): PageUser,
+    Path(username): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Result<SecretPage, AppError> {
+    s.check_csrf(&f.csrf)?;
+    let password = app
+        .store
+        .users()
+        .reset_password(s.scope(), &username)
+        .await?;
+    Ok(SecretPage {
+        layout: Layout::for_session(&s, "密码已重置", "/users"),
+        what: format!("已重置用户 {username} 的密码，该用户的登录会话已全部结束"),
+        username,
+        password,
+    })
+}
