@@ -7,7 +7,7 @@
 
 use std::net::SocketAddr;
 
-use anju_store::{Authenticated, Scope};
+use anju_store::{Authenticated, Scope, SessionKind};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, COOKIE};
@@ -102,7 +102,12 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
         .then(|| token.trim().to_owned())
 }
 
-async fn session(parts: &Parts, app: &App, token: Option<String>) -> Result<Session, AppError> {
+async fn session(
+    parts: &Parts,
+    app: &App,
+    token: Option<String>,
+    kind: SessionKind,
+) -> Result<Session, AppError> {
     let token = token
         .filter(|t| !t.is_empty() && t.len() <= 128)
         .ok_or(AppError::Unauthenticated)?;
@@ -111,6 +116,7 @@ async fn session(parts: &Parts, app: &App, token: Option<String>) -> Result<Sess
         .sessions()
         .authenticate(&token, &client_addr(parts))
         .await?
+        .filter(|a| a.kind == kind)
         .ok_or(AppError::Unauthenticated)?;
     Ok(Session { auth, token })
 }
@@ -127,7 +133,9 @@ impl FromRequestParts<App> for PendingPageUser {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, AppError> {
         let token = cookie(&parts.headers, SESSION_COOKIE);
-        session(parts, app, token).await.map(PendingPageUser)
+        session(parts, app, token, SessionKind::Web)
+            .await
+            .map(PendingPageUser)
     }
 }
 
@@ -143,7 +151,9 @@ impl FromRequestParts<App> for PendingApiUser {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, AppError> {
         let token = bearer(&parts.headers);
-        session(parts, app, token).await.map(PendingApiUser)
+        session(parts, app, token, SessionKind::Api)
+            .await
+            .map(PendingApiUser)
     }
 }
 

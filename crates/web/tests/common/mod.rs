@@ -1,0 +1,148 @@
+//! A real server on a free port, with a fresh database, spoken to over HTTP.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use anju_domain::Role;
+use anju_store::testing::{ADMIN_PASSWORD, TestDb};
+use anju_store::{NewUser, SessionKind, Store};
+use reqwest::redirect::Policy;
+use tokio::net::TcpListener;
+
+pub use anju_store::contract;
+pub use anju_store::testing::TestDb as Db;
+
+pub const ADMIN_PW: &str = ADMIN_PASSWORD;
+
+pub struct TestApp {
+    pub base: String,
+    pub store: Store,
+    pub db: TestDb,
+}
+
+impl TestApp {
+    pub async fn spawn(db: TestDb) -> TestApp {
+        let store = db.open().await;
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = anju_web::App::new(store.clone(), false);
+        tokio::spawn(async move { anju_web::serve(listener, app).await });
+        TestApp {
+            base: format!("http://{addr}"),
+            store,
+            db,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
+    pub fn client() -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    pub async fn add_user(
+        &self,
+        name: &str,
+        role: Role,
+        region: &str,
+        pw: Option<&str>,
+    ) -> Option<String> {
+        let admin = self.store.users().local_scope("admin").await.unwrap();
+        let (_, generated) = self
+            .store
+            .users()
+            .create(
+                &admin,
+                NewUser {
+                    username: name.into(),
+                    role,
+                    region: region.into(),
+                    password: pw.map(str::to_owned),
+                },
+            )
+            .await
+            .unwrap();
+        generated
+    }
+
+    /// Logs in through the login form, as a browser would. Returns the response to the POST.
+    pub async fn login_form(&self, c: &reqwest::Client, user: &str, pw: &str) -> reqwest::Response {
+        let page = c
+            .get(self.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = hidden(&page, "csrf");
+        c.post(self.url("/login"))
+            .form(&[
+                ("username", user),
+                ("password", pw),
+                ("csrf", &csrf),
+                ("next", "/"),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A logged-in browser client and its session's CSRF token.
+    pub async fn browser(&self, user: &str, pw: &str) -> (reqwest::Client, String) {
+        let c = Self::client();
+        let res = self.login_form(&c, user, pw).await;
+        assert_eq!(res.status(), 303, "login of {user} failed");
+        let home = c
+            .get(self.url("/password"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = hidden(&home, "csrf");
+        (c, csrf)
+    }
+
+    /// A bearer token through the API.
+    pub async fn token(&self, user: &str, pw: &str) -> String {
+        let res = Self::client()
+            .post(self.url("/api/login"))
+            .json(&serde_json::json!({"username": user, "password": pw}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "API login of {user} failed");
+        let v: serde_json::Value = res.json().await.unwrap();
+        v["token"].as_str().unwrap().to_owned()
+    }
+
+    /// A session made directly in the store: (token, csrf), for wide access-matrix sweeps.
+    pub async fn session(&self, user: &str, pw: &str, kind: SessionKind) -> (String, String) {
+        let ok = self
+            .store
+            .sessions()
+            .login(user, pw, "127.0.0.1", kind)
+            .await
+            .unwrap()
+            .unwrap();
+        (ok.token, ok.csrf_token)
+    }
+}
+
+/// The value of the first hidden input named `name` in a page.
+pub fn hidden(html: &str, name: &str) -> String {
+    let needle = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&needle)
+        .unwrap_or_else(|| panic!("no hidden {name} in page"))
+        + needle.len();
+    let end = html[start..].find('"').unwrap() + start;
+    html[start..end].to_owned()
+}
