@@ -101,15 +101,21 @@ impl TestDb {
 
     /// Runs `sql` directly, bypassing the store (tests that play a rogue administrator).
     pub async fn execute_raw(&self, sql: &str) {
-        let pool = sqlx::AnyPool::connect(&self.url)
-            .await
-            .unwrap_or_else(|e| panic!("cannot connect: {e}"));
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
-            .execute(&pool)
-            .await
-            .unwrap_or_else(|e| panic!("raw SQL failed: {e}\n{sql}"));
-        pool.close().await;
+        execute_raw(&self.url, sql).await;
     }
+}
+
+/// Runs `sql` on the database at `url`, bypassing the store.
+pub async fn execute_raw(url: &str, sql: &str) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect: {e}"));
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+        .execute(&pool)
+        .await
+        .unwrap_or_else(|e| panic!("raw SQL failed: {e}\n{sql}"));
+    pool.close().await;
 }
 
 impl Drop for TestDb {

@@ -1,0 +1,296 @@
+//! The `anju` binary as a newcomer and an administrator use it: start with no set-up, restart
+//! without loss, commands beside a running server, and one-line errors for bad starts.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_anju");
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("anju-cli-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// `anju` run in `cwd` with the machine's ANJU_* settings cleared.
+fn anju(cwd: &Path) -> Command {
+    let mut c = Command::new(BIN);
+    c.current_dir(cwd);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("ANJU_") {
+            c.env_remove(k);
+        }
+    }
+    c.env("ANJU_LOG", "warn");
+    c
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.stdin(Stdio::null()).output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start(cwd: &Path, extra_env: &[(&str, &str)]) -> Server {
+    let port = free_port();
+    let mut cmd = anju(cwd);
+    cmd.args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .envs(extra_env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let mut server = Server { child, port };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(Some(status)) = server.child.try_wait() {
+            panic!("server exited with {status}: {}", stderr_of(server));
+        }
+        if let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await
+            && r.status() == 200
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "server did not answer /healthz");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server
+}
+
+fn stderr_of(mut s: Server) -> String {
+    let _ = s.child.kill();
+    let out = std::mem::replace(&mut s.child, Command::new("true").spawn().unwrap())
+        .wait_with_output()
+        .unwrap();
+    text(&out.stderr)
+}
+
+#[test]
+fn version_and_help() {
+    let d = temp_dir("help");
+    let v = run(anju(&d).arg("--version"));
+    assert!(v.status.success());
+    assert_eq!(
+        text(&v.stdout).trim(),
+        format!("anju {}", env!("CARGO_PKG_VERSION"))
+    );
+    let h = run(anju(&d).arg("--help"));
+    let help = text(&h.stdout);
+    for cmd in ["serve", "user", "audit"] {
+        assert!(help.contains(cmd), "{help}");
+    }
+    let s = run(anju(&d).args(["help", "serve"]));
+    assert!(s.status.success());
+    assert!(text(&s.stdout).contains("--addr"));
+    let bad = run(anju(&d).args(["serve", "--bogus"]));
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("--bogus"));
+    assert!(
+        !d.join("anju-data").exists(),
+        "a usage error creates nothing"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_start_restart_and_commands_beside_the_server() {
+    let d = temp_dir("serve");
+    let server = start(&d, &[]).await;
+    let port = server.port;
+    let data = d.join("anju-data");
+    assert!(data.join("anju.db").exists());
+    let health: serde_json::Value = reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["database"], "sqlite");
+    assert_eq!(health["status"], "ok");
+    // Commands work while the server runs.
+    let add = run(anju(&d).args([
+        "user",
+        "add",
+        "--username",
+        "li.clerk",
+        "--role",
+        "county",
+        "--region",
+        "320102000000",
+    ]));
+    assert!(add.status.success(), "{}", text(&add.stderr));
+    let out = text(&add.stdout);
+    assert!(out.contains("初始密码"), "{out}");
+    let fixed = run(anju(&d).args([
+        "user",
+        "add",
+        "--username",
+        "bridge",
+        "--role",
+        "leader",
+        "--region",
+        "320100000000",
+        "--password",
+        "System-Link-2026",
+    ]));
+    assert!(fixed.status.success());
+    assert!(!text(&fixed.stdout).contains("初始密码"));
+    let bad = run(anju(&d).args([
+        "user",
+        "add",
+        "--username",
+        "x1",
+        "--role",
+        "county",
+        "--region",
+        "320199000000",
+    ]));
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        text(&bad.stderr).contains("不在现行区划表中"),
+        "{}",
+        text(&bad.stderr)
+    );
+    let stderr = stderr_of(server);
+    assert!(
+        stderr.contains("初始密码"),
+        "the first start prints the password: {stderr}"
+    );
+
+    // A second start changes nothing and loses nothing.
+    let server = start(&d, &[]).await;
+    let list = run(anju(&d).args(["user", "list"]));
+    let listed = text(&list.stdout);
+    assert!(listed.contains("li.clerk") && listed.contains("bridge") && listed.contains("admin"));
+    assert!(listed.contains("待改密"));
+    let dis = run(anju(&d).args(["user", "disable", "li.clerk"]));
+    assert!(dis.status.success());
+    let reset = run(anju(&d).args(["user", "reset-password", "bridge"]));
+    assert!(text(&reset.stdout).contains("已重置"));
+    let verify = run(anju(&d).args(["audit", "verify"]));
+    assert_eq!(verify.status.code(), Some(0), "{}", text(&verify.stderr));
+    assert!(text(&verify.stdout).contains("哈希链校验通过"));
+    let stderr = stderr_of(server);
+    assert!(
+        !stderr.contains("初始密码"),
+        "no second admin on restart: {stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_password_can_come_from_the_environment() {
+    let d = temp_dir("envpw");
+    let server = start(&d, &[("ANJU_ADMIN_PASSWORD", "Seeded-Root-Key-9")]).await;
+    let res = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{}/api/login", server.port))
+        .json(&serde_json::json!({"username": "admin", "password": "Seeded-Root-Key-9"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let v: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(v["must_change_password"], false);
+    assert!(
+        !stderr_of(server).contains("Seeded-Root-Key-9"),
+        "never echoed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_verify_names_the_first_broken_entry() {
+    let d = temp_dir("tamper");
+    for name in ["a1", "a2", "a3"] {
+        let o = run(anju(&d).args([
+            "user",
+            "add",
+            "--username",
+            name,
+            "--role",
+            "leader",
+            "--region",
+            "320100000000",
+        ]));
+        assert!(o.status.success());
+    }
+    assert_eq!(
+        run(anju(&d).args(["audit", "verify"])).status.code(),
+        Some(0)
+    );
+    let url = format!("sqlite://{}", d.join("anju-data/anju.db").display());
+    anju_store::testing::execute_raw(
+        &url,
+        "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET object = 'user:zz' WHERE seq = 3;",
+    )
+    .await;
+    let o = run(anju(&d).args(["audit", "verify"]));
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(err.contains("第3条"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1);
+}
+
+#[test]
+fn a_port_in_use_is_one_line_and_creates_nothing() {
+    let d = temp_dir("port");
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = busy.local_addr().unwrap().to_string();
+    let o = run(anju(&d).args(["serve", "--addr", &addr]));
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(err.contains("无法监听") && err.contains(&addr), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(!d.join("anju-data").exists());
+    let o = run(anju(&d).args(["serve", "--addr", "localhost-8080"]));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("监听地址无效"));
+}
+
+#[test]
+fn an_unwritable_data_dir_and_an_unreachable_database_fail_cleanly() {
+    let d = temp_dir("baddir");
+    std::fs::write(d.join("a-file"), b"x").unwrap();
+    let o = run(anju(&d).args(["user", "list", "--data-dir", "a-file/sub"]));
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(err.contains("无法创建数据目录"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1);
+
+    let port = free_port();
+    let o = run(anju(&d).args([
+        "user",
+        "list",
+        "--database-url",
+        &format!("postgres://postgres@127.0.0.1:{port}/nothing"),
+    ]));
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(err.contains("无法连接数据库"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(!d.join("anju-data").exists(), "nothing half-created");
+    let o = run(anju(&d).args(["user", "list", "--database-url", "mysql://x/y"]));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("sqlite://"));
+}
