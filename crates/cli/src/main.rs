@@ -5,6 +5,7 @@
 //! both run at once), runs the embedded migrations, and creates the first administrator when
 //! there is no account. Failures print one line naming the cause and exit non-zero.
 
+mod bench;
 mod commands;
 
 use std::path::PathBuf;
@@ -63,6 +64,19 @@ enum Command {
     /// Check the audit log
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Measure the platform on this machine
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Time from starting `anju serve` to its first /healthz answer, on a new and on an
+    /// existing data directory, and the load of the region table
+    Startup {
+        #[arg(long, default_value_t = 10)]
+        runs: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -125,6 +139,7 @@ fn main() -> ExitCode {
             } => commands::serve(&cli.global, &addr, secure_cookies).await,
             Command::User(c) => commands::user(&cli.global, c).await,
             Command::Audit(AuditCommand::Verify) => commands::audit_verify(&cli.global).await,
+            Command::Bench(BenchCommand::Startup { runs }) => bench::startup(runs).await,
         }
     });
     match result {

@@ -157,6 +157,11 @@ impl RegionTable {
         })
     }
 
+    /// Parses the embedded table anew (for measuring the load; use [`Self::jiangsu`]).
+    pub fn parse_embedded() -> Result<Self, RegionError> {
+        Self::parse(JIANGSU_2023)
+    }
+
     /// Parses `code,name,level,parent_code` lines (header first). Every parent must appear
     /// before its children, every code must lie inside its parent's subtree, and exactly one
     /// row (the province) has no parent.

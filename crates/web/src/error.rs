@@ -5,11 +5,14 @@
 //! to the login page), the API router's [`render_json`] into `{"error","message"}`. Internal
 //! errors are logged here and shown as a generic message, never with their details.
 
-use anju_store::StoreError;
-use axum::extract::Request;
+use anju_store::{SessionKind, StoreError};
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::App;
+use crate::auth::Session;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AppError {
@@ -89,8 +92,9 @@ impl IntoResponse for AppError {
     }
 }
 
-/// Renders errors of page routes as pages.
-pub async fn render_html(req: Request, next: Next) -> Response {
+/// Renders errors of page routes as pages, inside the viewer's own navigation when logged in.
+pub async fn render_html(State(app): State<App>, req: Request, next: Next) -> Response {
+    let session_token = crate::auth::cookie(req.headers(), crate::auth::SESSION_COOKIE);
     let target = req
         .uri()
         .path_and_query()
@@ -113,7 +117,16 @@ pub async fn render_html(req: Request, next: Next) -> Response {
             Redirect::to(&next).into_response()
         }
         AppError::PasswordChange => Redirect::to("/password").into_response(),
-        e => (e.status(), crate::pages::error_page(&e)).into_response(),
+        e => {
+            let mut viewer = None;
+            if let Some(token) = session_token
+                && let Ok(Some(auth)) = app.store.sessions().authenticate(&token, "").await
+                && auth.kind == SessionKind::Web
+            {
+                viewer = Some(Session { auth, token });
+            }
+            (e.status(), crate::pages::error_page(&e, viewer.as_ref())).into_response()
+        }
     }
 }
 

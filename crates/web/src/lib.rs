@@ -41,7 +41,10 @@ impl App {
 
 /// The whole application: pages, API, health and static files.
 pub fn router(app: App) -> Router {
-    let pages = pages::routes().layer(middleware::from_fn(error::render_html));
+    let pages = pages::routes().layer(middleware::from_fn_with_state(
+        app.clone(),
+        error::render_html,
+    ));
     let api = api::routes().layer(middleware::from_fn(error::render_json));
     Router::new()
         .route("/healthz", get(healthz))

@@ -119,6 +119,10 @@ impl Layout {
             label: "修改密码",
             current: false,
         });
+        if session.auth.must_change_password {
+            // Until the generated password is replaced, nothing else is open.
+            nav.retain(|i| i.href == "/password");
+        }
         for item in &mut nav {
             item.current = item.href == here;
         }
@@ -182,7 +186,7 @@ pub struct ErrorPage {
     pub message: String,
 }
 
-pub fn error_page(e: &AppError) -> ErrorPage {
+pub fn error_page(e: &AppError, viewer: Option<&Session>) -> ErrorPage {
     let title = match e.status().as_u16() {
         403 => "无权访问",
         404 => "页面不存在",
@@ -190,7 +194,10 @@ pub fn error_page(e: &AppError) -> ErrorPage {
         _ => "系统错误",
     };
     ErrorPage {
-        layout: Layout::public(title),
+        layout: viewer.map_or_else(
+            || Layout::public(title),
+            |s| Layout::for_session(s, title, ""),
+        ),
         status: e.status().as_u16(),
         message: e.message(),
     }

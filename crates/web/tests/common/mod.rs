@@ -7,6 +7,7 @@ use anju_store::{NewUser, SessionKind, Store};
 use reqwest::redirect::Policy;
 use tokio::net::TcpListener;
 
+#[allow(unused_imports)]
 pub use anju_store::contract;
 pub use anju_store::testing::TestDb as Db;
 

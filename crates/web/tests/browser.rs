@@ -1,0 +1,346 @@
+//! The browser suite: headless Chromium drives the real pages (log in, change the password,
+//! browse regions, manage users, read the audit log, log out) and axe-core checks every page
+//! against WCAG 2.1 AA, at desktop width and at 375 px. Screenshots go to `test-artifacts/`.
+//!
+//! Runs when `ANJU_TEST_BROWSER=1`; asked for and unable to run (no chromedriver, no
+//! axe-core), it fails. `.ci/run` installs Debian's chromium and chromium-driver and axe-core.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anju_domain::Role;
+use anju_store::Backend;
+use common::{ADMIN_PW, Db, TestApp};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn browser() -> (Driver, Client) {
+    let driver_bin = std::env::var("ANJU_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(&driver_bin)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("ANJU_TEST_BROWSER=1 but {driver_bin} cannot start: {e}"));
+    let driver = Driver(child);
+    let chromium = std::env::var("ANJU_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": chromium,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                "--lang=zh-CN"
+            ]
+        }),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let client = loop {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => break c,
+            Err(e) if Instant::now() > deadline => {
+                panic!("chromedriver did not start a session: {e}")
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    };
+    (driver, client)
+}
+
+fn axe_source() -> String {
+    let path = std::env::var("ANJU_AXE_JS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| workspace().join(".ci/node_modules/axe-core/axe.min.js"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "ANJU_TEST_BROWSER=1 but axe-core is missing at {}: {e}",
+            path.display()
+        )
+    })
+}
+
+struct Checker {
+    client: Client,
+    axe: String,
+    shots: PathBuf,
+    pages: usize,
+}
+
+impl Checker {
+    /// Runs axe-core's WCAG 2.1 A and AA rules on the current page at desktop width and at
+    /// 375 px, checks the page does not scroll sideways on the phone, and keeps screenshots.
+    async fn check(&mut self, name: &str) {
+        for (width, height, tag) in [(1280u32, 900u32, "desktop"), (375, 812, "phone")] {
+            self.client.set_window_size(width, height).await.unwrap();
+            self.client.execute(&self.axe, vec![]).await.unwrap();
+            let result = self
+                .client
+                .execute_async(
+                    "const done = arguments[arguments.length - 1];
+                     axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+                        .then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))))
+                        .catch(e => done([{id: 'axe-error', impact: String(e), nodes: []}]));",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            let violations = result.as_array().cloned().unwrap_or_default();
+            assert!(
+                violations.is_empty(),
+                "{name} ({tag}) has accessibility violations: {}",
+                serde_json::to_string_pretty(&violations).unwrap()
+            );
+            let png = self.client.screenshot().await.unwrap();
+            std::fs::write(self.shots.join(format!("{name}-{tag}.png")), png).unwrap();
+            if tag == "phone" {
+                let overflow: Value = self
+                    .client
+                    .execute(
+                        "return document.documentElement.scrollWidth - window.innerWidth;",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                assert!(
+                    overflow.as_i64().unwrap_or(0) <= 0,
+                    "{name} scrolls sideways on a phone: {overflow}"
+                );
+            }
+        }
+        self.client.set_window_size(1280, 900).await.unwrap();
+        self.pages += 1;
+    }
+
+    async fn fill(&self, id: &str, value: &str) {
+        let e = self.client.find(Locator::Id(id)).await.unwrap();
+        e.clear().await.unwrap();
+        e.send_keys(value).await.unwrap();
+    }
+
+    /// Clicks and waits until a new document has replaced the current one.
+    async fn submit(&self, css: &str) {
+        let old = self
+            .client
+            .find(Locator::Css("html"))
+            .await
+            .unwrap()
+            .element_id();
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        self.wait_for_new_document(old).await;
+    }
+
+    async fn follow(&self, link_text: &str) {
+        let old = self
+            .client
+            .find(Locator::Css("html"))
+            .await
+            .unwrap()
+            .element_id();
+        self.client
+            .find(Locator::LinkText(link_text))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        self.wait_for_new_document(old).await;
+    }
+
+    async fn wait_for_new_document(&self, old: fantoccini::elements::ElementRef) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Ok(html) = self.client.find(Locator::Css("html")).await
+                && html.element_id() != old
+            {
+                let ready: Value = self
+                    .client
+                    .execute("return document.readyState;", vec![])
+                    .await
+                    .unwrap_or(Value::Null);
+                if ready == "complete" {
+                    return;
+                }
+            }
+            assert!(Instant::now() < deadline, "the page did not change");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn path(&self) -> String {
+        self.client.current_url().await.unwrap().path().to_owned()
+    }
+
+    async fn text(&self) -> String {
+        self.client
+            .find(Locator::Css("body"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_work_and_are_accessible_in_chromium() {
+    if std::env::var("ANJU_TEST_BROWSER").as_deref() != Ok("1") {
+        eprintln!("browser suite not requested (ANJU_TEST_BROWSER unset)");
+        return;
+    }
+    let axe = axe_source();
+    let shots = workspace().join("test-artifacts/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let app = TestApp::spawn(Db::new(Backend::Sqlite).await.unwrap()).await;
+    let initial = app
+        .add_user("lin", Role::County, "320102000000", None)
+        .await
+        .unwrap();
+    app.add_user("gu", Role::Auditor, "320000000000", Some("Calm-River-2026"))
+        .await;
+    let (_driver, client) = browser().await;
+    let mut b = Checker {
+        client,
+        axe,
+        shots,
+        pages: 0,
+    };
+
+    // Log in with a generated password: the platform asks for a new one first.
+    b.client.goto(&app.url("/login")).await.unwrap();
+    b.check("login").await;
+    b.fill("username", "lin").await;
+    b.fill("password", "wrong-password").await;
+    b.submit("main button[type=submit]").await;
+    assert!(b.text().await.contains("用户名或密码不正确"));
+    b.check("login-error").await;
+    b.fill("username", "lin").await;
+    b.fill("password", &initial).await;
+    b.submit("main button[type=submit]").await;
+    assert_eq!(b.path().await, "/password", "{}", b.text().await);
+    b.check("password-forced").await;
+    b.fill("current", &initial).await;
+    b.fill("new", "Willow-Bank-2026").await;
+    b.fill("confirm", "Willow-Bank-2025").await;
+    b.submit("main button[type=submit]").await;
+    assert!(b.text().await.contains("两次输入的新密码不一致"));
+    b.check("password-error").await;
+    b.fill("current", &initial).await;
+    b.fill("new", "Willow-Bank-2026").await;
+    b.fill("confirm", "Willow-Bank-2026").await;
+    b.submit("main button[type=submit]").await;
+    assert_eq!(b.path().await, "/");
+    assert!(b.text().await.contains("玄武区"));
+    b.check("home-county").await;
+
+    // Browse the regions: own county, then a town, by following links.
+    b.follow("查看辖区区划").await;
+    assert_eq!(b.path().await, "/regions/320102000000");
+    b.check("region-county").await;
+    b.follow("梅园新村街道").await;
+    assert_eq!(b.path().await, "/regions/320102002000");
+    assert!(b.text().await.contains("梅园新村社区居委会"));
+    b.check("region-town").await;
+    // A sibling county is out of scope.
+    b.client
+        .goto(&app.url("/regions/320104000000"))
+        .await
+        .unwrap();
+    assert!(b.text().await.contains("无权访问"));
+    b.check("forbidden").await;
+    b.client.goto(&app.url("/password")).await.unwrap();
+    b.check("password").await;
+
+    // Log out: the session ends and the login page says so.
+    b.submit("header form button[type=submit]").await;
+    assert_eq!(b.path().await, "/login");
+    assert!(b.text().await.contains("您已安全退出"));
+    b.check("logged-out").await;
+    b.client
+        .goto(&app.url("/regions/320102000000"))
+        .await
+        .unwrap();
+    assert_eq!(b.path().await, "/login");
+
+    // The administrator's pages.
+    b.fill("username", "admin").await;
+    b.fill("password", ADMIN_PW).await;
+    b.submit("main button[type=submit]").await;
+    b.check("home-admin").await;
+    b.client.goto(&app.url("/users")).await.unwrap();
+    b.check("users").await;
+    b.client.goto(&app.url("/users/new")).await.unwrap();
+    b.check("user-new").await;
+    b.fill("username", "tang").await;
+    b.fill("region", "320102002001").await;
+    b.client
+        .find(Locator::Css("#role option[value=village]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.submit("main button[type=submit]").await;
+    assert!(b.text().await.contains("只显示这一次"));
+    b.check("user-created").await;
+    b.client
+        .goto(&app.url("/regions/320000000000"))
+        .await
+        .unwrap();
+    b.check("region-province").await;
+    b.client.goto(&app.url("/no-such-page")).await.unwrap();
+    b.check("not-found").await;
+    b.submit("header form button[type=submit]").await;
+
+    // The auditor's page.
+    b.fill("username", "gu").await;
+    b.fill("password", "Calm-River-2026").await;
+    b.submit("main button[type=submit]").await;
+    b.client.goto(&app.url("/audit")).await.unwrap();
+    assert!(b.text().await.contains("创建用户"));
+    b.check("audit").await;
+    b.client
+        .goto(&app.url("/audit?outcome=failure"))
+        .await
+        .unwrap();
+    assert!(b.text().await.contains("密码错误"));
+    b.check("audit-filtered").await;
+
+    assert!(b.pages >= 18, "checked {} pages", b.pages);
+    b.client.close().await.unwrap();
+}
