@@ -5,6 +5,10 @@
 //! exhaustively and every decision explained. See `DESIGN.md` §1 and the glossary for names.
 
 pub mod audit;
+pub mod certificate;
+pub mod id_number;
+pub mod mask;
+pub mod person;
 pub mod password;
 pub mod region;
 pub mod role;

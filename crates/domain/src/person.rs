@@ -1,0 +1,769 @@
+//! The person's file (一人一档): the fields, their rules, and the one validation every entry
+//! path uses (import, forms, API), so that a row is accepted or refused the same way
+//! everywhere (reference §2, §3).
+//!
+//! Input arrives as text per field (what a sheet cell or form field holds); [`validate`]
+//! returns a [`Person`] or every fault with its field, a stable code and a Chinese message.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::certificate::{
+    CertState, Category, CertificateNumber, Components, Grade, check_components,
+};
+use crate::id_number::{IdNumber, Sex};
+use crate::region::{Level, RegionCode, RegionTable};
+
+/// The fields of a person's file, in the order of the canonical sheet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    IdNumber,
+    Name,
+    Sex,
+    BirthDate,
+    Ethnicity,
+    HouseholdCode,
+    Address,
+    Phone,
+    GuardianName,
+    GuardianRelation,
+    GuardianPhone,
+    BankAccount,
+    BankName,
+    CertNumber,
+    Category,
+    Components,
+    Grade,
+    CertIssued,
+    CertValidTo,
+    CertState,
+    LifeStatus,
+    LifeDate,
+}
+
+impl Field {
+    pub const ALL: [Field; 22] = [
+        Field::IdNumber,
+        Field::Name,
+        Field::Sex,
+        Field::BirthDate,
+        Field::Ethnicity,
+        Field::HouseholdCode,
+        Field::Address,
+        Field::Phone,
+        Field::GuardianName,
+        Field::GuardianRelation,
+        Field::GuardianPhone,
+        Field::BankAccount,
+        Field::BankName,
+        Field::CertNumber,
+        Field::Category,
+        Field::Components,
+        Field::Grade,
+        Field::CertIssued,
+        Field::CertValidTo,
+        Field::CertState,
+        Field::LifeStatus,
+        Field::LifeDate,
+    ];
+
+    /// Fields a sheet must have for an import to start.
+    pub const REQUIRED: [Field; 5] = [
+        Field::IdNumber,
+        Field::Name,
+        Field::Category,
+        Field::Grade,
+        Field::HouseholdCode,
+    ];
+
+    /// The canonical Chinese column header (the export writes it, the import reads it).
+    pub fn header(self) -> &'static str {
+        match self {
+            Field::IdNumber => "身份证号",
+            Field::Name => "姓名",
+            Field::Sex => "性别",
+            Field::BirthDate => "出生日期",
+            Field::Ethnicity => "民族",
+            Field::HouseholdCode => "户籍地区划代码",
+            Field::Address => "居住地址",
+            Field::Phone => "联系电话",
+            Field::GuardianName => "监护人姓名",
+            Field::GuardianRelation => "监护人关系",
+            Field::GuardianPhone => "监护人电话",
+            Field::BankAccount => "银行账号",
+            Field::BankName => "开户银行",
+            Field::CertNumber => "残疾人证号",
+            Field::Category => "残疾类别",
+            Field::Components => "多重残疾组成",
+            Field::Grade => "残疾等级",
+            Field::CertIssued => "发证日期",
+            Field::CertValidTo => "证件有效期至",
+            Field::CertState => "证件状态",
+            Field::LifeStatus => "生存状态",
+            Field::LifeDate => "状态变更日期",
+        }
+    }
+
+    /// The name in code, for the database and the API.
+    pub fn key(self) -> &'static str {
+        match self {
+            Field::IdNumber => "id_number",
+            Field::Name => "name",
+            Field::Sex => "sex",
+            Field::BirthDate => "birth_date",
+            Field::Ethnicity => "ethnicity",
+            Field::HouseholdCode => "household_code",
+            Field::Address => "address",
+            Field::Phone => "phone",
+            Field::GuardianName => "guardian_name",
+            Field::GuardianRelation => "guardian_relation",
+            Field::GuardianPhone => "guardian_phone",
+            Field::BankAccount => "bank_account",
+            Field::BankName => "bank_name",
+            Field::CertNumber => "cert_number",
+            Field::Category => "category",
+            Field::Components => "components",
+            Field::Grade => "grade",
+            Field::CertIssued => "cert_issued",
+            Field::CertValidTo => "cert_valid_to",
+            Field::CertState => "cert_state",
+            Field::LifeStatus => "life_status",
+            Field::LifeDate => "life_date",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.key() == key)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LifeStatus {
+    Living,
+    Deceased,
+    MovedOut,
+}
+
+impl LifeStatus {
+    pub const ALL: [LifeStatus; 3] = [LifeStatus::Living, LifeStatus::Deceased, LifeStatus::MovedOut];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LifeStatus::Living => "living",
+            LifeStatus::Deceased => "deceased",
+            LifeStatus::MovedOut => "moved_out",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            LifeStatus::Living => "在世",
+            LifeStatus::Deceased => "死亡",
+            LifeStatus::MovedOut => "迁出",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<LifeStatus> {
+        match s.trim() {
+            "" | "在世" | "正常" | "健在" | "living" => Some(LifeStatus::Living),
+            "死亡" | "已故" | "去世" | "deceased" => Some(LifeStatus::Deceased),
+            "迁出" | "已迁出" | "户籍迁出" | "moved_out" => Some(LifeStatus::MovedOut),
+            _ => None,
+        }
+    }
+}
+
+/// One fault in an input, with its field, a stable code and a Chinese message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: Field,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: Field, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// Text per field, as typed or read from a cell. Absent and empty mean the same.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PersonInput {
+    values: [Option<String>; 22],
+}
+
+impl PersonInput {
+    pub fn set(&mut self, f: Field, v: impl Into<String>) {
+        let v = v.into();
+        let v = v.trim();
+        self.values[f as usize] = (!v.is_empty()).then(|| v.to_owned());
+    }
+
+    pub fn get(&self, f: Field) -> &str {
+        self.values[f as usize].as_deref().unwrap_or("")
+    }
+
+    pub fn has(&self, f: Field) -> bool {
+        self.values[f as usize].is_some()
+    }
+}
+
+/// A validated person's file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Person {
+    pub id_number: IdNumber,
+    /// The 15-digit number the record arrived with, if any.
+    pub legacy_id: Option<String>,
+    pub name: String,
+    pub sex: Sex,
+    pub birth_date: NaiveDate,
+    pub ethnicity: Option<String>,
+    pub household_code: RegionCode,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub guardian_name: Option<String>,
+    pub guardian_relation: Option<String>,
+    pub guardian_phone: Option<String>,
+    pub bank_account: Option<String>,
+    pub bank_name: Option<String>,
+    pub cert_number: Option<CertificateNumber>,
+    pub category: Category,
+    pub components: Components,
+    pub grade: Grade,
+    pub cert_issued: Option<NaiveDate>,
+    pub cert_valid_to: Option<NaiveDate>,
+    pub cert_state: CertState,
+    pub life_status: LifeStatus,
+    pub life_date: Option<NaiveDate>,
+}
+
+impl Person {
+    /// Each field's stored text, in [`Field::ALL`] order: what history compares and the
+    /// export writes (dates as YYYY-MM-DD, codes as the sheet shows them).
+    pub fn field_text(&self, f: Field) -> String {
+        let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+        let date = |d: &Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        match f {
+            Field::IdNumber => self.id_number.to_string(),
+            Field::Name => self.name.clone(),
+            Field::Sex => self.sex.label().to_owned(),
+            Field::BirthDate => self.birth_date.to_string(),
+            Field::Ethnicity => opt(&self.ethnicity),
+            Field::HouseholdCode => self.household_code.to_string(),
+            Field::Address => opt(&self.address),
+            Field::Phone => opt(&self.phone),
+            Field::GuardianName => opt(&self.guardian_name),
+            Field::GuardianRelation => opt(&self.guardian_relation),
+            Field::GuardianPhone => opt(&self.guardian_phone),
+            Field::BankAccount => opt(&self.bank_account),
+            Field::BankName => opt(&self.bank_name),
+            Field::CertNumber => self.cert_number.as_ref().map(ToString::to_string).unwrap_or_default(),
+            Field::Category => self.category.name().to_owned(),
+            Field::Components => self.components.label(),
+            Field::Grade => self.grade.name().to_owned(),
+            Field::CertIssued => date(&self.cert_issued),
+            Field::CertValidTo => date(&self.cert_valid_to),
+            Field::CertState => match self.cert_state {
+                CertState::Active => String::new(),
+                CertState::Frozen => "冻结".into(),
+                CertState::Cancelled => "注销".into(),
+            },
+            Field::LifeStatus => self.life_status.label().to_owned(),
+            Field::LifeDate => date(&self.life_date),
+        }
+    }
+
+    pub fn is_severe(&self) -> bool {
+        self.grade.is_severe()
+    }
+}
+
+/// Reads 2023-04-01, 2023/4/1, 2023.4.1, 20230401 and 2023年4月1日.
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return NaiveDate::parse_from_str(s, "%Y%m%d").ok();
+    }
+    let norm: String = s
+        .trim_end_matches('日')
+        .chars()
+        .map(|c| if matches!(c, '/' | '.' | '年' | '月') { '-' } else { c })
+        .collect();
+    // A time part from a spreadsheet ("2023-04-01 00:00:00") is ignored.
+    let date_part = norm.split([' ', 'T']).next().unwrap_or("");
+    NaiveDate::parse_from_str(date_part, "%Y-%m-%d").ok()
+}
+
+const ETHNIC_GROUPS: [&str; 56] = [
+    "汉", "蒙古", "回", "藏", "维吾尔", "苗", "彝", "壮", "布依", "朝鲜", "满", "侗", "瑶", "白",
+    "土家", "哈尼", "哈萨克", "傣", "黎", "傈僳", "佤", "畲", "高山", "拉祜", "水", "东乡", "纳西",
+    "景颇", "柯尔克孜", "土", "达斡尔", "仫佬", "羌", "布朗", "撒拉", "毛南", "仡佬", "锡伯", "阿昌",
+    "普米", "塔吉克", "怒", "乌孜别克", "俄罗斯", "鄂温克", "德昂", "保安", "裕固", "京", "塔塔尔",
+    "独龙", "鄂伦春", "赫哲", "门巴", "珞巴", "基诺",
+];
+
+/// "汉" or "汉族" → "汉族"; other values are refused.
+pub fn parse_ethnicity(s: &str) -> Option<String> {
+    let base = s.trim().trim_end_matches('族');
+    ETHNIC_GROUPS
+        .contains(&base)
+        .then(|| format!("{base}族"))
+        .or_else(|| matches!(s.trim(), "其他" | "穿青人" | "外国血统").then(|| s.trim().to_owned()))
+}
+
+/// A phone number: an 11-digit mobile (1xxxxxxxxxx), a landline with its area code
+/// (0xx-xxxxxxxx, 10-12 digits, dashes allowed), or a 7-8 digit local number.
+pub fn parse_phone(s: &str) -> Option<String> {
+    let cleaned: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    let cleaned = cleaned.strip_prefix("+86").unwrap_or(&cleaned).trim_start_matches('-').to_owned();
+    if !cleaned.chars().all(|c| c.is_ascii_digit() || c == '-') {
+        return None;
+    }
+    let digits: String = cleaned.chars().filter(char::is_ascii_digit).collect();
+    let mobile = digits.len() == 11 && digits.starts_with('1') && !cleaned.contains('-');
+    let landline = digits.starts_with('0') && (10..=12).contains(&digits.len());
+    let local = (7..=8).contains(&digits.len()) && !digits.starts_with('0') && !digits.starts_with('1');
+    (mobile || landline || local).then_some(cleaned)
+}
+
+/// A bank account: 12-30 digits (spaces ignored).
+pub fn parse_bank_account(s: &str) -> Option<String> {
+    let cleaned: String = s.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+    ((12..=30).contains(&cleaned.len()) && cleaned.bytes().all(|b| b.is_ascii_digit())).then_some(cleaned)
+}
+
+/// A person's name: 1-50 characters, letters (Chinese or Latin), the middle dot of minority
+/// and foreign names, and single inner spaces.
+pub fn parse_name(s: &str) -> Option<String> {
+    let name: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let n = name.chars().count();
+    let ok = (1..=50).contains(&n)
+        && name
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, '·' | '•' | '.' | ' ' | '-'))
+        && name.chars().any(char::is_alphabetic);
+    ok.then(|| name.replace('•', "·"))
+}
+
+fn opt_text(input: &PersonInput, f: Field, max: usize, errors: &mut Vec<FieldError>) -> Option<String> {
+    let v = input.get(f);
+    if v.is_empty() {
+        return None;
+    }
+    if v.chars().count() > max {
+        errors.push(FieldError::new(f, "too_long", format!("{}不能超过{max}个字", f.header())));
+        return None;
+    }
+    Some(v.to_owned())
+}
+
+/// Validates one input against the rules of the file. `regions` is the current table.
+pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let required = |f: Field, errors: &mut Vec<FieldError>| {
+        if !input.has(f) {
+            errors.push(FieldError::new(f, "required", format!("{}不能为空", f.header())));
+            false
+        } else {
+            true
+        }
+    };
+
+    let id = if required(Field::IdNumber, &mut errors) {
+        match IdNumber::parse_with_legacy(input.get(Field::IdNumber)) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                errors.push(FieldError::new(Field::IdNumber, e.code(), e.to_string()));
+                None
+            }
+        }
+    } else {
+        None
+    };
+
+    let name = if required(Field::Name, &mut errors) {
+        let n = parse_name(input.get(Field::Name));
+        if n.is_none() {
+            errors.push(FieldError::new(Field::Name, "name_invalid", "姓名只能包含文字、间隔号“·”，不超过50个字"));
+        }
+        n
+    } else {
+        None
+    };
+
+    if let Some((id, _)) = &id {
+        if input.has(Field::Sex) {
+            match Sex::parse(input.get(Field::Sex)) {
+                Some(s) if s != id.sex() => errors.push(FieldError::new(
+                    Field::Sex,
+                    "sex_mismatch",
+                    format!("性别与身份证号不符（身份证号显示为{}）", id.sex().label()),
+                )),
+                Some(_) => {}
+                None => errors.push(FieldError::new(Field::Sex, "sex_invalid", "性别应为“男”或“女”")),
+            }
+        }
+        if input.has(Field::BirthDate) {
+            match parse_date(input.get(Field::BirthDate)) {
+                Some(d) if d != id.birth_date() => errors.push(FieldError::new(
+                    Field::BirthDate,
+                    "birth_mismatch",
+                    format!("出生日期与身份证号不符（身份证号显示为{}）", id.birth_date()),
+                )),
+                Some(_) => {}
+                None => errors.push(FieldError::new(Field::BirthDate, "date_invalid", "出生日期格式无效")),
+            }
+        }
+    }
+
+    let ethnicity = match input.get(Field::Ethnicity) {
+        "" => None,
+        s => {
+            let e = parse_ethnicity(s);
+            if e.is_none() {
+                errors.push(FieldError::new(Field::Ethnicity, "ethnicity_invalid", format!("民族“{s}”不在56个民族名称之中")));
+            }
+            e
+        }
+    };
+
+    let household = if required(Field::HouseholdCode, &mut errors) {
+        match regions.current(input.get(Field::HouseholdCode)) {
+            Ok(r) if matches!(r.level, Level::Village | Level::Town) => Some(r.code.clone()),
+            Ok(r) => {
+                errors.push(FieldError::new(
+                    Field::HouseholdCode,
+                    "region_level",
+                    format!("户籍地应为村（社区）或镇（街道）区划代码，{}是{}级", r.name, r.level.label()),
+                ));
+                None
+            }
+            Err(e) => {
+                let code = match e {
+                    crate::RegionError::Malformed(_) => "region_malformed",
+                    _ => "region_unknown",
+                };
+                errors.push(FieldError::new(Field::HouseholdCode, code, e.to_string()));
+                None
+            }
+        }
+    } else {
+        None
+    };
+
+    let address = opt_text(input, Field::Address, 200, &mut errors);
+    let phone_of = |f: Field, errors: &mut Vec<FieldError>| match input.get(f) {
+        "" => None,
+        s => {
+            let p = parse_phone(s);
+            if p.is_none() {
+                errors.push(FieldError::new(f, "phone_invalid", format!("{}应为11位手机号或带区号的固定电话", f.header())));
+            }
+            p
+        }
+    };
+    let phone = phone_of(Field::Phone, &mut errors);
+    let guardian_phone = phone_of(Field::GuardianPhone, &mut errors);
+    let guardian_name = match input.get(Field::GuardianName) {
+        "" => None,
+        s => {
+            let n = parse_name(s);
+            if n.is_none() {
+                errors.push(FieldError::new(Field::GuardianName, "name_invalid", "监护人姓名无效"));
+            }
+            n
+        }
+    };
+    let guardian_relation = opt_text(input, Field::GuardianRelation, 20, &mut errors);
+    let bank_account = match input.get(Field::BankAccount) {
+        "" => None,
+        s => {
+            let b = parse_bank_account(s);
+            if b.is_none() {
+                errors.push(FieldError::new(Field::BankAccount, "bank_invalid", "银行账号应为12到30位数字"));
+            }
+            b
+        }
+    };
+    let bank_name = opt_text(input, Field::BankName, 60, &mut errors);
+
+    let category = if required(Field::Category, &mut errors) {
+        let c = Category::parse(input.get(Field::Category));
+        if c.is_none() {
+            errors.push(FieldError::new(Field::Category, "category_invalid", "残疾类别应为视力、听力、言语、肢体、智力、精神、多重或代码1-7"));
+        }
+        c
+    } else {
+        None
+    };
+    let grade = if required(Field::Grade, &mut errors) {
+        let g = Grade::parse(input.get(Field::Grade));
+        if g.is_none() {
+            errors.push(FieldError::new(Field::Grade, "grade_invalid", "残疾等级应为一级至四级或代码1-4"));
+        }
+        g
+    } else {
+        None
+    };
+    let components = match Components::parse(input.get(Field::Components)) {
+        Some(c) => c,
+        None => {
+            errors.push(FieldError::new(Field::Components, "components_invalid", "多重残疾组成应写作“肢体二级、智力三级”"));
+            Components::default()
+        }
+    };
+    if let (Some(c), Some(g)) = (category, grade)
+        && let Err(e) = check_components(c, g, &components)
+    {
+        errors.push(FieldError::new(Field::Components, e.code(), e.to_string()));
+    }
+
+    let cert_number = match input.get(Field::CertNumber) {
+        "" => None,
+        s => match CertificateNumber::parse(s) {
+            Ok(n) => {
+                if let (Some((id, _)), Some(c), Some(g)) = (&id, category, grade)
+                    && let Err(e) = n.check(id, c, g)
+                {
+                    errors.push(FieldError::new(Field::CertNumber, e.code(), e.to_string()));
+                }
+                Some(n)
+            }
+            Err(e) => {
+                errors.push(FieldError::new(Field::CertNumber, e.code(), e.to_string()));
+                None
+            }
+        },
+    };
+    let date_of = |f: Field, errors: &mut Vec<FieldError>| match input.get(f) {
+        "" => None,
+        s => {
+            let d = parse_date(s);
+            if d.is_none() {
+                errors.push(FieldError::new(f, "date_invalid", format!("{}格式无效，应如2023-04-01", f.header())));
+            }
+            d
+        }
+    };
+    let cert_issued = date_of(Field::CertIssued, &mut errors);
+    let cert_valid_to = date_of(Field::CertValidTo, &mut errors);
+    if let (Some(a), Some(b)) = (cert_issued, cert_valid_to)
+        && b < a
+    {
+        errors.push(FieldError::new(Field::CertValidTo, "cert_dates", "证件有效期至不能早于发证日期"));
+    }
+    let cert_state = match input.get(Field::CertState).trim() {
+        "" | "正常" | "有效" | "即将到期" | "已过期" | "过期" => CertState::Active,
+        "冻结" | "已冻结" => CertState::Frozen,
+        "注销" | "已注销" => CertState::Cancelled,
+        s => {
+            errors.push(FieldError::new(Field::CertState, "cert_state_invalid", format!("证件状态“{s}”无效，应为空、冻结或注销")));
+            CertState::Active
+        }
+    };
+    let life_status = match LifeStatus::parse(input.get(Field::LifeStatus)) {
+        Some(s) => s,
+        None => {
+            errors.push(FieldError::new(Field::LifeStatus, "life_status_invalid", "生存状态应为在世、死亡或迁出"));
+            LifeStatus::Living
+        }
+    };
+    let life_date = date_of(Field::LifeDate, &mut errors);
+    if life_status != LifeStatus::Living && life_date.is_none() && !input.has(Field::LifeDate) {
+        errors.push(FieldError::new(Field::LifeDate, "life_date_required", format!("{}须填写日期", life_status.label())));
+    }
+    if let (Some((id, _)), Some(d)) = (&id, life_date)
+        && d < id.birth_date()
+    {
+        errors.push(FieldError::new(Field::LifeDate, "life_date_before_birth", "状态变更日期早于出生日期"));
+    }
+
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    match (id, name, household, category, grade) {
+        (Some((id_number, legacy_id)), Some(name), Some(household_code), Some(category), Some(grade)) => Ok(Person {
+            sex: id_number.sex(),
+            birth_date: id_number.birth_date(),
+            id_number,
+            legacy_id,
+            name,
+            ethnicity,
+            household_code,
+            address,
+            phone,
+            guardian_name,
+            guardian_relation,
+            guardian_phone,
+            bank_account,
+            bank_name,
+            cert_number,
+            category,
+            components,
+            grade,
+            cert_issued,
+            cert_valid_to,
+            cert_state,
+            life_status,
+            life_date: if life_status == LifeStatus::Living { None } else { life_date },
+        }),
+        _ => Err(vec![FieldError::new(Field::IdNumber, "invalid", "记录无效")]),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn input(pairs: &[(Field, &str)]) -> PersonInput {
+        let mut i = PersonInput::default();
+        for (f, v) in pairs {
+            i.set(*f, *v);
+        }
+        i
+    }
+
+    fn good() -> PersonInput {
+        input(&[
+            (Field::IdNumber, "11010519491231002x"),
+            (Field::Name, "张 三"),
+            (Field::Category, "肢体"),
+            (Field::Grade, "二级"),
+            (Field::HouseholdCode, "320102002001"),
+            (Field::Phone, "138 0013 8000"),
+            (Field::CertNumber, "11010519491231002X42"),
+            (Field::CertIssued, "2016/4/1"),
+            (Field::CertValidTo, "20260331"),
+            (Field::Ethnicity, "汉"),
+            (Field::BankAccount, "6222 0212 3456 7890 123"),
+        ])
+    }
+
+    fn codes(r: Result<Person, Vec<FieldError>>) -> Vec<(Field, &'static str)> {
+        r.unwrap_err().into_iter().map(|e| (e.field, e.code)).collect()
+    }
+
+    #[test]
+    fn a_good_row_is_read_and_normalised() {
+        let p = validate(&good(), RegionTable::jiangsu()).unwrap();
+        assert_eq!(p.id_number.as_str(), "11010519491231002X");
+        assert_eq!(p.name, "张 三");
+        assert_eq!(p.sex, Sex::Female);
+        assert_eq!(p.phone.as_deref(), Some("13800138000"));
+        assert_eq!(p.ethnicity.as_deref(), Some("汉族"));
+        assert_eq!(p.bank_account.as_deref(), Some("6222021234567890123"));
+        assert_eq!(p.cert_issued, NaiveDate::from_ymd_opt(2016, 4, 1));
+        assert!(p.is_severe());
+        assert_eq!(p.life_status, LifeStatus::Living);
+    }
+
+    #[test]
+    fn every_fault_is_reported_with_its_field() {
+        let i = input(&[
+            (Field::IdNumber, "110105194912310021"),
+            (Field::Category, "8"),
+            (Field::Grade, "一级"),
+            (Field::HouseholdCode, "320102000000"),
+            (Field::Phone, "12345"),
+        ]);
+        let c = codes(validate(&i, RegionTable::jiangsu()));
+        assert_eq!(
+            c,
+            vec![
+                (Field::IdNumber, "id_checksum"),
+                (Field::Name, "required"),
+                (Field::HouseholdCode, "region_level"),
+                (Field::Phone, "phone_invalid"),
+                (Field::Category, "category_invalid"),
+            ]
+        );
+    }
+
+    #[test]
+    fn derived_values_must_agree_with_the_id() {
+        let mut i = good();
+        i.set(Field::Sex, "男");
+        i.set(Field::BirthDate, "1949-12-30");
+        i.set(Field::CertNumber, "11010519491231002X43");
+        let c = codes(validate(&i, RegionTable::jiangsu()));
+        assert_eq!(
+            c,
+            vec![
+                (Field::Sex, "sex_mismatch"),
+                (Field::BirthDate, "birth_mismatch"),
+                (Field::CertNumber, "cert_digits")
+            ]
+        );
+        let mut i = good();
+        i.set(Field::Sex, "女");
+        i.set(Field::BirthDate, "1949年12月31日");
+        assert!(validate(&i, RegionTable::jiangsu()).is_ok());
+    }
+
+    #[test]
+    fn regions_must_be_current_and_local() {
+        let mut i = good();
+        i.set(Field::HouseholdCode, "320102999001");
+        assert_eq!(codes(validate(&i, RegionTable::jiangsu())), vec![(Field::HouseholdCode, "region_unknown")]);
+        i.set(Field::HouseholdCode, "3201");
+        assert_eq!(codes(validate(&i, RegionTable::jiangsu())), vec![(Field::HouseholdCode, "region_malformed")]);
+        i.set(Field::HouseholdCode, "320102002000");
+        assert!(validate(&i, RegionTable::jiangsu()).is_ok(), "a town code is accepted");
+    }
+
+    #[test]
+    fn life_events_need_dates() {
+        let mut i = good();
+        i.set(Field::LifeStatus, "死亡");
+        assert_eq!(codes(validate(&i, RegionTable::jiangsu())), vec![(Field::LifeDate, "life_date_required")]);
+        i.set(Field::LifeDate, "2026-01-05");
+        let p = validate(&i, RegionTable::jiangsu()).unwrap();
+        assert_eq!(p.life_status, LifeStatus::Deceased);
+        i.set(Field::LifeDate, "1940-01-01");
+        assert_eq!(codes(validate(&i, RegionTable::jiangsu())), vec![(Field::LifeDate, "life_date_before_birth")]);
+    }
+
+    #[test]
+    fn field_texts_read_back_to_the_same_person() {
+        let p = validate(&good(), RegionTable::jiangsu()).unwrap();
+        let mut again = PersonInput::default();
+        for f in Field::ALL {
+            again.set(f, p.field_text(f));
+        }
+        assert_eq!(validate(&again, RegionTable::jiangsu()).unwrap(), p);
+    }
+
+    #[test]
+    fn dates_in_sheet_forms() {
+        let d = NaiveDate::from_ymd_opt(2023, 4, 1);
+        for s in ["2023-04-01", "2023/4/1", "20230401", "2023.4.1", "2023年4月1日", "2023-04-01 00:00:00"] {
+            assert_eq!(parse_date(s), d, "{s}");
+        }
+        assert_eq!(parse_date("2023-02-30"), None);
+        assert_eq!(parse_date("4/1/2023"), None);
+    }
+
+    #[test]
+    fn phones_names_and_accounts() {
+        assert_eq!(parse_phone("025-84561234").as_deref(), Some("025-84561234"));
+        assert_eq!(parse_phone("1380013800"), None);
+        assert_eq!(parse_phone("+86 138 0013 8000").as_deref(), Some("13800138000"));
+        assert_eq!(parse_phone("84561234").as_deref(), Some("84561234"));
+        assert_eq!(parse_phone("23800138000"), None);
+        assert_eq!(parse_phone("138-0013-8000"), None);
+        assert_eq!(parse_name("阿依古丽•买买提").as_deref(), Some("阿依古丽·买买提"));
+        assert_eq!(parse_name("123"), None);
+        assert_eq!(parse_bank_account("6222-0212-3456"), Some("622202123456".into()));
+        assert_eq!(parse_bank_account("62220212345"), None);
+        assert_eq!(parse_ethnicity("维吾尔族").as_deref(), Some("维吾尔族"));
+        assert_eq!(parse_ethnicity("火星族"), None);
+    }
+}
