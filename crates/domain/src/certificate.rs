@@ -137,10 +137,13 @@ impl Components {
             let (c, g) = if let Some((c, g)) = part.split_once(':') {
                 (Category::parse(c)?, Grade::parse(g)?)
             } else {
-                let split = part.char_indices().find(|(_, ch)| {
-                    ch.is_ascii_digit() || "一二三四壹贰叁肆".contains(*ch)
-                })?;
-                (Category::parse(&part[..split.0])?, Grade::parse(&part[split.0..])?)
+                let split = part
+                    .char_indices()
+                    .find(|(_, ch)| ch.is_ascii_digit() || "一二三四壹贰叁肆".contains(*ch))?;
+                (
+                    Category::parse(&part[..split.0])?,
+                    Grade::parse(&part[split.0..])?,
+                )
             };
             if c == Category::MULTIPLE {
                 return None;
@@ -242,7 +245,12 @@ impl CertificateNumber {
 
     /// The number a holder's certificate gets: ID + category + grade.
     pub fn for_holder(id: &IdNumber, category: Category, grade: Grade) -> CertificateNumber {
-        CertificateNumber(format!("{}{}{}", id.as_str(), category.code(), grade.code()))
+        CertificateNumber(format!(
+            "{}{}{}",
+            id.as_str(),
+            category.code(),
+            grade.code()
+        ))
     }
 
     pub fn as_str(&self) -> &str {
@@ -254,7 +262,12 @@ impl CertificateNumber {
     }
 
     /// Checks that the number belongs to `holder` and encodes `category` and `grade`.
-    pub fn check(&self, holder: &IdNumber, category: Category, grade: Grade) -> Result<(), CertificateError> {
+    pub fn check(
+        &self,
+        holder: &IdNumber,
+        category: Category,
+        grade: Grade,
+    ) -> Result<(), CertificateError> {
         if self.id_part() != holder.as_str() {
             return Err(CertificateError::HolderMismatch);
         }
@@ -273,7 +286,11 @@ impl fmt::Display for CertificateNumber {
 }
 
 /// Checks a multiple disability's components against its category and grade.
-pub fn check_components(category: Category, grade: Grade, components: &Components) -> Result<(), CertificateError> {
+pub fn check_components(
+    category: Category,
+    grade: Grade,
+    components: &Components,
+) -> Result<(), CertificateError> {
     if category == Category::MULTIPLE {
         if components.0.len() < 2 {
             return Err(CertificateError::ComponentsMissing);
@@ -429,7 +446,10 @@ mod tests {
         assert_eq!(Components::parse("4:2,5:3").unwrap(), comps);
         assert_eq!(comps.label(), "肢体二级、智力三级");
         let multi = Category::MULTIPLE;
-        assert_eq!(check_components(multi, Grade::parse("2").unwrap(), &comps), Ok(()));
+        assert_eq!(
+            check_components(multi, Grade::parse("2").unwrap(), &comps),
+            Ok(())
+        );
         assert_eq!(
             check_components(multi, Grade::parse("3").unwrap(), &comps),
             Err(CertificateError::ComponentGrade)
@@ -439,7 +459,11 @@ mod tests {
             Err(CertificateError::ComponentsMissing)
         );
         assert_eq!(
-            check_components(Category::parse("4").unwrap(), Grade::parse("2").unwrap(), &comps),
+            check_components(
+                Category::parse("4").unwrap(),
+                Grade::parse("2").unwrap(),
+                &comps
+            ),
             Err(CertificateError::ComponentsNotMultiple)
         );
         assert_eq!(Components::parse("多重一级"), None);
@@ -455,8 +479,14 @@ mod tests {
         assert_eq!(on(d(2027, 2, 23)), CertStatus::Valid);
         assert_eq!(on(today), CertStatus::Expiring);
         assert_eq!(on(d(2026, 11, 23)), CertStatus::Expired);
-        assert_eq!(CertStatus::on(CertState::Frozen, Some(d(2030, 1, 1)), today), CertStatus::Frozen);
-        assert_eq!(CertStatus::on(CertState::Cancelled, None, today), CertStatus::Cancelled);
+        assert_eq!(
+            CertStatus::on(CertState::Frozen, Some(d(2030, 1, 1)), today),
+            CertStatus::Frozen
+        );
+        assert_eq!(
+            CertStatus::on(CertState::Cancelled, None, today),
+            CertStatus::Cancelled
+        );
     }
 
     proptest! {

@@ -178,7 +178,10 @@ mod tests {
     #[test]
     fn the_standards_vector_is_valid() {
         let id = IdNumber::parse("11010519491231002X").unwrap();
-        assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).unwrap());
+        assert_eq!(
+            id.birth_date(),
+            NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
+        );
         assert_eq!(id.sex(), Sex::Female);
         assert_eq!(id.address_code(), "110105");
     }
@@ -193,12 +196,27 @@ mod tests {
 
     #[test]
     fn errors_are_told_apart() {
-        assert_eq!(IdNumber::parse("110105194912310021"), Err(IdError::Checksum));
-        assert_eq!(IdNumber::parse("110105194913310021"), Err(IdError::BirthDate));
+        assert_eq!(
+            IdNumber::parse("110105194912310021"),
+            Err(IdError::Checksum)
+        );
+        assert_eq!(
+            IdNumber::parse("110105194913310021"),
+            Err(IdError::BirthDate)
+        );
         assert_eq!(IdNumber::parse("1101051949123100"), Err(IdError::Length));
-        assert_eq!(IdNumber::parse("11010519491231002Y"), Err(IdError::Characters));
-        assert_eq!(IdNumber::parse("11010519491231OO2X"), Err(IdError::Characters));
-        assert_eq!(IdNumber::parse("１１０１０５１９４９１２３１００２X"), Err(IdError::Characters));
+        assert_eq!(
+            IdNumber::parse("11010519491231002Y"),
+            Err(IdError::Characters)
+        );
+        assert_eq!(
+            IdNumber::parse("11010519491231OO2X"),
+            Err(IdError::Characters)
+        );
+        assert_eq!(
+            IdNumber::parse("１１０１０５１９４９１２３１００２X"),
+            Err(IdError::Characters)
+        );
         assert_eq!(IdNumber::parse(""), Err(IdError::Length));
     }
 

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::certificate::{
-    CertState, Category, CertificateNumber, Components, Grade, check_components,
+    Category, CertState, CertificateNumber, Components, Grade, check_components,
 };
 use crate::id_number::{IdNumber, Sex};
 use crate::region::{Level, RegionCode, RegionTable};
@@ -147,7 +147,11 @@ pub enum LifeStatus {
 }
 
 impl LifeStatus {
-    pub const ALL: [LifeStatus; 3] = [LifeStatus::Living, LifeStatus::Deceased, LifeStatus::MovedOut];
+    pub const ALL: [LifeStatus; 3] = [
+        LifeStatus::Living,
+        LifeStatus::Deceased,
+        LifeStatus::MovedOut,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -264,7 +268,11 @@ impl Person {
             Field::GuardianPhone => opt(&self.guardian_phone),
             Field::BankAccount => opt(&self.bank_account),
             Field::BankName => opt(&self.bank_name),
-            Field::CertNumber => self.cert_number.as_ref().map(ToString::to_string).unwrap_or_default(),
+            Field::CertNumber => self
+                .cert_number
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             Field::Category => self.category.name().to_owned(),
             Field::Components => self.components.label(),
             Field::Grade => self.grade.name().to_owned(),
@@ -294,7 +302,13 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
     let norm: String = s
         .trim_end_matches('日')
         .chars()
-        .map(|c| if matches!(c, '/' | '.' | '年' | '月') { '-' } else { c })
+        .map(|c| {
+            if matches!(c, '/' | '.' | '年' | '月') {
+                '-'
+            } else {
+                c
+            }
+        })
         .collect();
     // A time part from a spreadsheet ("2023-04-01 00:00:00") is ignored.
     let date_part = norm.split([' ', 'T']).next().unwrap_or("");
@@ -302,11 +316,62 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
 }
 
 const ETHNIC_GROUPS: [&str; 56] = [
-    "汉", "蒙古", "回", "藏", "维吾尔", "苗", "彝", "壮", "布依", "朝鲜", "满", "侗", "瑶", "白",
-    "土家", "哈尼", "哈萨克", "傣", "黎", "傈僳", "佤", "畲", "高山", "拉祜", "水", "东乡", "纳西",
-    "景颇", "柯尔克孜", "土", "达斡尔", "仫佬", "羌", "布朗", "撒拉", "毛南", "仡佬", "锡伯", "阿昌",
-    "普米", "塔吉克", "怒", "乌孜别克", "俄罗斯", "鄂温克", "德昂", "保安", "裕固", "京", "塔塔尔",
-    "独龙", "鄂伦春", "赫哲", "门巴", "珞巴", "基诺",
+    "汉",
+    "蒙古",
+    "回",
+    "藏",
+    "维吾尔",
+    "苗",
+    "彝",
+    "壮",
+    "布依",
+    "朝鲜",
+    "满",
+    "侗",
+    "瑶",
+    "白",
+    "土家",
+    "哈尼",
+    "哈萨克",
+    "傣",
+    "黎",
+    "傈僳",
+    "佤",
+    "畲",
+    "高山",
+    "拉祜",
+    "水",
+    "东乡",
+    "纳西",
+    "景颇",
+    "柯尔克孜",
+    "土",
+    "达斡尔",
+    "仫佬",
+    "羌",
+    "布朗",
+    "撒拉",
+    "毛南",
+    "仡佬",
+    "锡伯",
+    "阿昌",
+    "普米",
+    "塔吉克",
+    "怒",
+    "乌孜别克",
+    "俄罗斯",
+    "鄂温克",
+    "德昂",
+    "保安",
+    "裕固",
+    "京",
+    "塔塔尔",
+    "独龙",
+    "鄂伦春",
+    "赫哲",
+    "门巴",
+    "珞巴",
+    "基诺",
 ];
 
 /// "汉" or "汉族" → "汉族"; other values are refused.
@@ -322,21 +387,30 @@ pub fn parse_ethnicity(s: &str) -> Option<String> {
 /// (0xx-xxxxxxxx, 10-12 digits, dashes allowed), or a 7-8 digit local number.
 pub fn parse_phone(s: &str) -> Option<String> {
     let cleaned: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    let cleaned = cleaned.strip_prefix("+86").unwrap_or(&cleaned).trim_start_matches('-').to_owned();
+    let cleaned = cleaned
+        .strip_prefix("+86")
+        .unwrap_or(&cleaned)
+        .trim_start_matches('-')
+        .to_owned();
     if !cleaned.chars().all(|c| c.is_ascii_digit() || c == '-') {
         return None;
     }
     let digits: String = cleaned.chars().filter(char::is_ascii_digit).collect();
     let mobile = digits.len() == 11 && digits.starts_with('1') && !cleaned.contains('-');
     let landline = digits.starts_with('0') && (10..=12).contains(&digits.len());
-    let local = (7..=8).contains(&digits.len()) && !digits.starts_with('0') && !digits.starts_with('1');
+    let local =
+        (7..=8).contains(&digits.len()) && !digits.starts_with('0') && !digits.starts_with('1');
     (mobile || landline || local).then_some(cleaned)
 }
 
 /// A bank account: 12-30 digits (spaces ignored).
 pub fn parse_bank_account(s: &str) -> Option<String> {
-    let cleaned: String = s.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
-    ((12..=30).contains(&cleaned.len()) && cleaned.bytes().all(|b| b.is_ascii_digit())).then_some(cleaned)
+    let cleaned: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
+    ((12..=30).contains(&cleaned.len()) && cleaned.bytes().all(|b| b.is_ascii_digit()))
+        .then_some(cleaned)
 }
 
 /// A person's name: 1-50 characters, letters (Chinese or Latin), the middle dot of minority
@@ -352,13 +426,22 @@ pub fn parse_name(s: &str) -> Option<String> {
     ok.then(|| name.replace('•', "·"))
 }
 
-fn opt_text(input: &PersonInput, f: Field, max: usize, errors: &mut Vec<FieldError>) -> Option<String> {
+fn opt_text(
+    input: &PersonInput,
+    f: Field,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
     let v = input.get(f);
     if v.is_empty() {
         return None;
     }
     if v.chars().count() > max {
-        errors.push(FieldError::new(f, "too_long", format!("{}不能超过{max}个字", f.header())));
+        errors.push(FieldError::new(
+            f,
+            "too_long",
+            format!("{}不能超过{max}个字", f.header()),
+        ));
         return None;
     }
     Some(v.to_owned())
@@ -369,7 +452,11 @@ pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Ve
     let mut errors = Vec::new();
     let required = |f: Field, errors: &mut Vec<FieldError>| {
         if !input.has(f) {
-            errors.push(FieldError::new(f, "required", format!("{}不能为空", f.header())));
+            errors.push(FieldError::new(
+                f,
+                "required",
+                format!("{}不能为空", f.header()),
+            ));
             false
         } else {
             true
@@ -391,7 +478,11 @@ pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Ve
     let name = if required(Field::Name, &mut errors) {
         let n = parse_name(input.get(Field::Name));
         if n.is_none() {
-            errors.push(FieldError::new(Field::Name, "name_invalid", "姓名只能包含文字、间隔号“·”，不超过50个字"));
+            errors.push(FieldError::new(
+                Field::Name,
+                "name_invalid",
+                "姓名只能包含文字、间隔号“·”，不超过50个字",
+            ));
         }
         n
     } else {
@@ -407,7 +498,11 @@ pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Ve
                     format!("性别与身份证号不符（身份证号显示为{}）", id.sex().label()),
                 )),
                 Some(_) => {}
-                None => errors.push(FieldError::new(Field::Sex, "sex_invalid", "性别应为“男”或“女”")),
+                None => errors.push(FieldError::new(
+                    Field::Sex,
+                    "sex_invalid",
+                    "性别应为“男”或“女”",
+                )),
             }
         }
         if input.has(Field::BirthDate) {
@@ -415,10 +510,17 @@ pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Ve
                 Some(d) if d != id.birth_date() => errors.push(FieldError::new(
                     Field::BirthDate,
                     "birth_mismatch",
-                    format!("出生日期与身份证号不符（身份证号显示为{}）", id.birth_date()),
+                    format!(
+                        "出生日期与身份证号不符（身份证号显示为{}）",
+                        id.birth_date()
+                    ),
                 )),
                 Some(_) => {}
-                None => errors.push(FieldError::new(Field::BirthDate, "date_invalid", "出生日期格式无效")),
+                None => errors.push(FieldError::new(
+                    Field::BirthDate,
+                    "date_invalid",
+                    "出生日期格式无效",
+                )),
             }
         }
     }
@@ -428,7 +530,11 @@ pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Ve
         s => {
             let e = parse_ethnicity(s);
             if e.is_none() {
-                errors.push(FieldError::new(Field::Ethnicity, "ethnicity_invalid", format!("民族“{s}”不在56个民族名称之中")));
+                errors.push(FieldError::new(
+                    Field::Ethnicity,
+                    "ethnicity_invalid",
+                    format!("民族“{s}”不在56个民族名称之中"),
+                ));
             }
             e
         }
@@ -441,7 +547,11 @@ pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Ve
                 errors.push(FieldError::new(
                     Field::HouseholdCode,
                     "region_level",
-                    format!("户籍地应为村（社区）或镇（街道）区划代码，{}是{}级", r.name, r.level.label()),
+                    format!(
+                        "户籍地应为村（社区）或镇（街道）区划代码，{}是{}级",
+                        r.name,
+                        r.level.label()
+                    ),
                 ));
                 None
             }
@@ -464,7 +574,11 @@ pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Ve
         s => {
             let p = parse_phone(s);
             if p.is_none() {
-                errors.push(FieldError::new(f, "phone_invalid", format!("{}应为11位手机号或带区号的固定电话", f.header())));
+                errors.push(FieldError::new(
+                    f,
+                    "phone_invalid",
+                    format!("{}应为11位手机号或带区号的固定电话", f.header()),
+                ));
             }
             p
         }
@@ -476,7 +590,11 @@ pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Ve
         s => {
             let n = parse_name(s);
             if n.is_none() {
-                errors.push(FieldError::new(Field::GuardianName, "name_invalid", "监护人姓名无效"));
+                errors.push(FieldError::new(
+                    Field::GuardianName,
+                    "name_invalid",
+                    "监护人姓名无效",
+                ));
             }
             n
         }
@@ -487,7 +605,11 @@ pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Ve
         s => {
             let b = parse_bank_account(s);
             if b.is_none() {
-                errors.push(FieldError::new(Field::BankAccount, "bank_invalid", "银行账号应为12到30位数字"));
+                errors.push(FieldError::new(
+                    Field::BankAccount,
+                    "bank_invalid",
+                    "银行账号应为12到30位数字",
+                ));
             }
             b
         }
@@ -497,7 +619,11 @@ pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Ve
     let category = if required(Field::Category, &mut errors) {
         let c = Category::parse(input.get(Field::Category));
         if c.is_none() {
-            errors.push(FieldError::new(Field::Category, "category_invalid", "残疾类别应为视力、听力、言语、肢体、智力、精神、多重或代码1-7"));
+            errors.push(FieldError::new(
+                Field::Category,
+                "category_invalid",
+                "残疾类别应为视力、听力、言语、肢体、智力、精神、多重或代码1-7",
+            ));
         }
         c
     } else {
@@ -506,7 +632,11 @@ pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Ve
     let grade = if required(Field::Grade, &mut errors) {
         let g = Grade::parse(input.get(Field::Grade));
         if g.is_none() {
-            errors.push(FieldError::new(Field::Grade, "grade_invalid", "残疾等级应为一级至四级或代码1-4"));
+            errors.push(FieldError::new(
+                Field::Grade,
+                "grade_invalid",
+                "残疾等级应为一级至四级或代码1-4",
+            ));
         }
         g
     } else {
@@ -515,7 +645,11 @@ pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Ve
     let components = match Components::parse(input.get(Field::Components)) {
         Some(c) => c,
         None => {
-            errors.push(FieldError::new(Field::Components, "components_invalid", "多重残疾组成应写作“肢体二级、智力三级”"));
+            errors.push(FieldError::new(
+                Field::Components,
+                "components_invalid",
+                "多重残疾组成应写作“肢体二级、智力三级”",
+            ));
             Components::default()
         }
     };
@@ -547,7 +681,11 @@ pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Ve
         s => {
             let d = parse_date(s);
             if d.is_none() {
-                errors.push(FieldError::new(f, "date_invalid", format!("{}格式无效，应如2023-04-01", f.header())));
+                errors.push(FieldError::new(
+                    f,
+                    "date_invalid",
+                    format!("{}格式无效，应如2023-04-01", f.header()),
+                ));
             }
             d
         }
@@ -557,39 +695,65 @@ pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Ve
     if let (Some(a), Some(b)) = (cert_issued, cert_valid_to)
         && b < a
     {
-        errors.push(FieldError::new(Field::CertValidTo, "cert_dates", "证件有效期至不能早于发证日期"));
+        errors.push(FieldError::new(
+            Field::CertValidTo,
+            "cert_dates",
+            "证件有效期至不能早于发证日期",
+        ));
     }
     let cert_state = match input.get(Field::CertState).trim() {
         "" | "正常" | "有效" | "即将到期" | "已过期" | "过期" => CertState::Active,
         "冻结" | "已冻结" => CertState::Frozen,
         "注销" | "已注销" => CertState::Cancelled,
         s => {
-            errors.push(FieldError::new(Field::CertState, "cert_state_invalid", format!("证件状态“{s}”无效，应为空、冻结或注销")));
+            errors.push(FieldError::new(
+                Field::CertState,
+                "cert_state_invalid",
+                format!("证件状态“{s}”无效，应为空、冻结或注销"),
+            ));
             CertState::Active
         }
     };
     let life_status = match LifeStatus::parse(input.get(Field::LifeStatus)) {
         Some(s) => s,
         None => {
-            errors.push(FieldError::new(Field::LifeStatus, "life_status_invalid", "生存状态应为在世、死亡或迁出"));
+            errors.push(FieldError::new(
+                Field::LifeStatus,
+                "life_status_invalid",
+                "生存状态应为在世、死亡或迁出",
+            ));
             LifeStatus::Living
         }
     };
     let life_date = date_of(Field::LifeDate, &mut errors);
     if life_status != LifeStatus::Living && life_date.is_none() && !input.has(Field::LifeDate) {
-        errors.push(FieldError::new(Field::LifeDate, "life_date_required", format!("{}须填写日期", life_status.label())));
+        errors.push(FieldError::new(
+            Field::LifeDate,
+            "life_date_required",
+            format!("{}须填写日期", life_status.label()),
+        ));
     }
     if let (Some((id, _)), Some(d)) = (&id, life_date)
         && d < id.birth_date()
     {
-        errors.push(FieldError::new(Field::LifeDate, "life_date_before_birth", "状态变更日期早于出生日期"));
+        errors.push(FieldError::new(
+            Field::LifeDate,
+            "life_date_before_birth",
+            "状态变更日期早于出生日期",
+        ));
     }
 
     if !errors.is_empty() {
         return Err(errors);
     }
     match (id, name, household, category, grade) {
-        (Some((id_number, legacy_id)), Some(name), Some(household_code), Some(category), Some(grade)) => Ok(Person {
+        (
+            Some((id_number, legacy_id)),
+            Some(name),
+            Some(household_code),
+            Some(category),
+            Some(grade),
+        ) => Ok(Person {
             sex: id_number.sex(),
             birth_date: id_number.birth_date(),
             id_number,
@@ -612,9 +776,17 @@ pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Ve
             cert_valid_to,
             cert_state,
             life_status,
-            life_date: if life_status == LifeStatus::Living { None } else { life_date },
+            life_date: if life_status == LifeStatus::Living {
+                None
+            } else {
+                life_date
+            },
         }),
-        _ => Err(vec![FieldError::new(Field::IdNumber, "invalid", "记录无效")]),
+        _ => Err(vec![FieldError::new(
+            Field::IdNumber,
+            "invalid",
+            "记录无效",
+        )]),
     }
 }
 
@@ -648,7 +820,10 @@ mod tests {
     }
 
     fn codes(r: Result<Person, Vec<FieldError>>) -> Vec<(Field, &'static str)> {
-        r.unwrap_err().into_iter().map(|e| (e.field, e.code)).collect()
+        r.unwrap_err()
+            .into_iter()
+            .map(|e| (e.field, e.code))
+            .collect()
     }
 
     #[test]
@@ -712,23 +887,38 @@ mod tests {
     fn regions_must_be_current_and_local() {
         let mut i = good();
         i.set(Field::HouseholdCode, "320102999001");
-        assert_eq!(codes(validate(&i, RegionTable::jiangsu())), vec![(Field::HouseholdCode, "region_unknown")]);
+        assert_eq!(
+            codes(validate(&i, RegionTable::jiangsu())),
+            vec![(Field::HouseholdCode, "region_unknown")]
+        );
         i.set(Field::HouseholdCode, "3201");
-        assert_eq!(codes(validate(&i, RegionTable::jiangsu())), vec![(Field::HouseholdCode, "region_malformed")]);
+        assert_eq!(
+            codes(validate(&i, RegionTable::jiangsu())),
+            vec![(Field::HouseholdCode, "region_malformed")]
+        );
         i.set(Field::HouseholdCode, "320102002000");
-        assert!(validate(&i, RegionTable::jiangsu()).is_ok(), "a town code is accepted");
+        assert!(
+            validate(&i, RegionTable::jiangsu()).is_ok(),
+            "a town code is accepted"
+        );
     }
 
     #[test]
     fn life_events_need_dates() {
         let mut i = good();
         i.set(Field::LifeStatus, "死亡");
-        assert_eq!(codes(validate(&i, RegionTable::jiangsu())), vec![(Field::LifeDate, "life_date_required")]);
+        assert_eq!(
+            codes(validate(&i, RegionTable::jiangsu())),
+            vec![(Field::LifeDate, "life_date_required")]
+        );
         i.set(Field::LifeDate, "2026-01-05");
         let p = validate(&i, RegionTable::jiangsu()).unwrap();
         assert_eq!(p.life_status, LifeStatus::Deceased);
         i.set(Field::LifeDate, "1940-01-01");
-        assert_eq!(codes(validate(&i, RegionTable::jiangsu())), vec![(Field::LifeDate, "life_date_before_birth")]);
+        assert_eq!(
+            codes(validate(&i, RegionTable::jiangsu())),
+            vec![(Field::LifeDate, "life_date_before_birth")]
+        );
     }
 
     #[test]
@@ -744,7 +934,14 @@ mod tests {
     #[test]
     fn dates_in_sheet_forms() {
         let d = NaiveDate::from_ymd_opt(2023, 4, 1);
-        for s in ["2023-04-01", "2023/4/1", "20230401", "2023.4.1", "2023年4月1日", "2023-04-01 00:00:00"] {
+        for s in [
+            "2023-04-01",
+            "2023/4/1",
+            "20230401",
+            "2023.4.1",
+            "2023年4月1日",
+            "2023-04-01 00:00:00",
+        ] {
             assert_eq!(parse_date(s), d, "{s}");
         }
         assert_eq!(parse_date("2023-02-30"), None);
@@ -755,13 +952,22 @@ mod tests {
     fn phones_names_and_accounts() {
         assert_eq!(parse_phone("025-84561234").as_deref(), Some("025-84561234"));
         assert_eq!(parse_phone("1380013800"), None);
-        assert_eq!(parse_phone("+86 138 0013 8000").as_deref(), Some("13800138000"));
+        assert_eq!(
+            parse_phone("+86 138 0013 8000").as_deref(),
+            Some("13800138000")
+        );
         assert_eq!(parse_phone("84561234").as_deref(), Some("84561234"));
         assert_eq!(parse_phone("23800138000"), None);
         assert_eq!(parse_phone("138-0013-8000"), None);
-        assert_eq!(parse_name("阿依古丽•买买提").as_deref(), Some("阿依古丽·买买提"));
+        assert_eq!(
+            parse_name("阿依古丽•买买提").as_deref(),
+            Some("阿依古丽·买买提")
+        );
         assert_eq!(parse_name("123"), None);
-        assert_eq!(parse_bank_account("6222-0212-3456"), Some("622202123456".into()));
+        assert_eq!(
+            parse_bank_account("6222-0212-3456"),
+            Some("622202123456".into())
+        );
         assert_eq!(parse_bank_account("62220212345"), None);
         assert_eq!(parse_ethnicity("维吾尔族").as_deref(), Some("维吾尔族"));
         assert_eq!(parse_ethnicity("火星族"), None);

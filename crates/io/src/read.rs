@@ -1,0 +1,552 @@
+//! Reading sheets: CSV, XLSX and XLS, streamed row by row from a reader thread.
+//!
+//! The format is told by the file's first bytes, not its name. CSV text is UTF-8 (with or
+//! without BOM) when it decodes as such, and GB18030 (a superset of GBK and GB2312) otherwise.
+//! An XLSX is refused before reading when its parts would expand beyond [`MAX_EXPANDED`] or
+//! compress more than [`MAX_RATIO`] to one (a zip bomb), or its sheet claims more rows or
+//! columns than Excel allows.
+
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::thread;
+
+use calamine::{Data, DataRef, DataType, Reader, Xls, Xlsx, open_workbook};
+use encoding_rs::{Encoding, GB18030, UTF_8};
+
+/// The most an XLSX's parts may expand to in all.
+pub const MAX_EXPANDED: u64 = 2 << 30;
+/// The highest compression ratio accepted for a large part.
+pub const MAX_RATIO: u64 = 100;
+const MAX_COLUMNS: u32 = 512;
+const MAX_ROWS: u32 = 1_048_576;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+    Xls,
+}
+
+impl Format {
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::Csv => "CSV",
+            Format::Xlsx => "XLSX",
+            Format::Xls => "XLS",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EncodingChoice {
+    #[default]
+    Auto,
+    Utf8,
+    Gbk,
+}
+
+impl EncodingChoice {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "auto" => Some(Self::Auto),
+            "utf-8" | "utf8" => Some(Self::Utf8),
+            "gbk" | "gb18030" | "gb2312" => Some(Self::Gbk),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    pub sheet: Option<String>,
+    pub encoding: EncodingChoice,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    #[error("无法读取文件：{0}")]
+    Io(String),
+    #[error("文件不是可读的{format}文件：{detail}")]
+    Unreadable {
+        format: &'static str,
+        detail: String,
+    },
+    #[error("找不到工作表“{name}”（文件中有：{available}）")]
+    SheetNotFound { name: String, available: String },
+    #[error("文件过大或异常压缩（解压后超过安全上限），已拒绝读取：{0}")]
+    TooLarge(String),
+    #[error("文件是空的，没有表头行")]
+    Empty,
+}
+
+/// One row as the clerk sees it: `number` counts from 1 with the header as row 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub number: usize,
+    pub cells: Vec<String>,
+}
+
+/// Rows of one sheet, header first read off into `headers`.
+pub struct SheetReader {
+    pub format: Format,
+    pub headers: Vec<String>,
+    /// Rows the sheet declares, when it does (XLSX, XLS); CSV reports bytes instead.
+    pub rows_hint: Option<u64>,
+    pub bytes: u64,
+    rx: Receiver<Result<Row, ReadError>>,
+}
+
+impl SheetReader {
+    /// The next data row, or `None` at the end. Empty rows are skipped.
+    pub fn next_row(&mut self) -> Result<Option<Row>, ReadError> {
+        match self.rx.recv() {
+            Ok(Ok(row)) => Ok(Some(row)),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Ok(None),
+        }
+    }
+}
+
+impl Iterator for SheetReader {
+    type Item = Result<Row, ReadError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_row().transpose()
+    }
+}
+
+fn io_err(e: impl std::fmt::Display) -> ReadError {
+    ReadError::Io(e.to_string())
+}
+
+fn sniff(path: &Path) -> Result<(Format, u64), ReadError> {
+    let mut f = File::open(path).map_err(io_err)?;
+    let len = f.metadata().map_err(io_err)?.len();
+    let mut magic = [0u8; 8];
+    let n = f.read(&mut magic).map_err(io_err)?;
+    let format = if n >= 4 && magic[..4] == *b"PK\x03\x04" {
+        Format::Xlsx
+    } else if n >= 8 && magic == [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1] {
+        Format::Xls
+    } else {
+        Format::Csv
+    };
+    Ok((format, len))
+}
+
+/// Opens a sheet and reads its header row. Rows then stream through [`SheetReader`].
+pub fn open(path: &Path, opts: &ReadOptions) -> Result<SheetReader, ReadError> {
+    let (format, bytes) = sniff(path)?;
+    if bytes == 0 {
+        return Err(ReadError::Empty);
+    }
+    let (tx, rx) = sync_channel::<Result<Row, ReadError>>(2048);
+    let (head_tx, head_rx) = sync_channel::<Result<(Vec<String>, Option<u64>), ReadError>>(1);
+    let path = path.to_owned();
+    let opts = opts.clone();
+    thread::Builder::new()
+        .name("anju-sheet-reader".into())
+        .spawn(move || {
+            let result = match format {
+                Format::Csv => read_csv(&path, &opts, &head_tx, &tx),
+                Format::Xlsx => read_xlsx(&path, &opts, &head_tx, &tx),
+                Format::Xls => read_xls(&path, &opts, &head_tx, &tx),
+            };
+            if let Err(e) = result {
+                // Before the header: the opener hears it; after: the row reader does.
+                if head_tx.try_send(Err(e.clone())).is_err() {
+                    let _ = tx.send(Err(e));
+                }
+            }
+        })
+        .map_err(io_err)?;
+    let (headers, rows_hint) = head_rx.recv().map_err(|_| ReadError::Empty)??;
+    Ok(SheetReader {
+        format,
+        headers,
+        rows_hint,
+        bytes,
+        rx,
+    })
+}
+
+type HeadTx = SyncSender<Result<(Vec<String>, Option<u64>), ReadError>>;
+type RowTx = SyncSender<Result<Row, ReadError>>;
+
+fn is_blank(cells: &[String]) -> bool {
+    cells.iter().all(|c| c.trim().is_empty())
+}
+
+fn csv_encoding(path: &Path, choice: EncodingChoice) -> Result<&'static Encoding, ReadError> {
+    match choice {
+        EncodingChoice::Utf8 => return Ok(UTF_8),
+        EncodingChoice::Gbk => return Ok(GB18030),
+        EncodingChoice::Auto => {}
+    }
+    // UTF-8 when the first megabyte decodes as UTF-8 (a sequence cut at the end is allowed).
+    let mut f = File::open(path).map_err(io_err)?;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut n = 0;
+    while n < buf.len() {
+        let k = f.read(&mut buf[n..]).map_err(io_err)?;
+        if k == 0 {
+            break;
+        }
+        n += k;
+    }
+    let sample = &buf[..n];
+    Ok(match std::str::from_utf8(sample) {
+        Ok(_) => UTF_8,
+        Err(e) if e.error_len().is_none() && n == buf.len() => UTF_8,
+        Err(_) => GB18030,
+    })
+}
+
+fn read_csv(path: &Path, opts: &ReadOptions, head: &HeadTx, tx: &RowTx) -> Result<(), ReadError> {
+    let encoding = csv_encoding(path, opts.encoding)?;
+    let mut file = File::open(path).map_err(io_err)?;
+    file.seek(SeekFrom::Start(0)).map_err(io_err)?;
+    let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
+        .encoding(Some(encoding))
+        .bom_override(true)
+        .strip_bom(true)
+        .build(BufReader::with_capacity(1 << 16, file));
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(decoded);
+    let mut record = csv::StringRecord::new();
+    let mut header_sent = false;
+    let mut number = 0;
+    loop {
+        let more = rdr
+            .read_record(&mut record)
+            .map_err(|e| ReadError::Unreadable {
+                format: "CSV",
+                detail: e.to_string(),
+            })?;
+        if !more {
+            break;
+        }
+        // A CSV row is a record, as a spreadsheet shows it (a quoted cell may span lines).
+        // Wholly empty lines are not records; rows with only empty cells are, and count.
+        number += 1;
+        let cells: Vec<String> = record.iter().map(str::to_owned).collect();
+        if !header_sent {
+            if is_blank(&cells) {
+                continue;
+            }
+            header_sent = true;
+            if head.send(Ok((cells, None))).is_err() {
+                return Ok(());
+            }
+            continue;
+        }
+        if is_blank(&cells) {
+            continue;
+        }
+        if tx.send(Ok(Row { number, cells })).is_err() {
+            return Ok(());
+        }
+    }
+    if !header_sent {
+        return Err(ReadError::Empty);
+    }
+    Ok(())
+}
+
+fn cell_text(d: &DataRef<'_>) -> String {
+    match d {
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Float(f) => float_text(*f),
+        DataRef::String(s) => s.clone(),
+        DataRef::SharedString(s) => (*s).to_owned(),
+        DataRef::Bool(b) => if *b { "是" } else { "否" }.to_owned(),
+        DataRef::DateTime(_) => d.as_date().map(|x| x.to_string()).unwrap_or_default(),
+        DataRef::DateTimeIso(s) => s.chars().take(10).collect(),
+        DataRef::DurationIso(s) => s.clone(),
+        DataRef::Error(e) => format!("#{e}"),
+        DataRef::Empty => String::new(),
+    }
+}
+
+fn data_text(d: &Data) -> String {
+    match d {
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => float_text(*f),
+        Data::String(s) => s.clone(),
+        Data::Bool(b) => if *b { "是" } else { "否" }.to_owned(),
+        Data::DateTime(_) => d.as_date().map(|x| x.to_string()).unwrap_or_default(),
+        Data::DateTimeIso(s) => s.chars().take(10).collect(),
+        Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e}"),
+        Data::Empty => String::new(),
+    }
+}
+
+/// Whole numbers without a decimal point (codes and phones stored as numbers).
+fn float_text(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e17 {
+        format!("{f:.0}")
+    } else {
+        f.to_string()
+    }
+}
+
+fn check_zip(path: &Path, max_expanded: u64, max_part: u64) -> Result<(), ReadError> {
+    let file = File::open(path).map_err(io_err)?;
+    let mut zip =
+        zip::ZipArchive::new(BufReader::new(file)).map_err(|e| ReadError::Unreadable {
+            format: "XLSX",
+            detail: e.to_string(),
+        })?;
+    let mut total: u64 = 0;
+    for i in 0..zip.len() {
+        let entry = zip.by_index_raw(i).map_err(|e| ReadError::Unreadable {
+            format: "XLSX",
+            detail: e.to_string(),
+        })?;
+        let size = entry.size();
+        total = total.saturating_add(size);
+        if size > max_part && size / entry.compressed_size().max(1) > MAX_RATIO {
+            return Err(ReadError::TooLarge(format!(
+                "{} 压缩比超过{MAX_RATIO}:1",
+                entry.name().unwrap_or_default()
+            )));
+        }
+    }
+    if total > max_expanded {
+        return Err(ReadError::TooLarge(format!("解压后共{}MB", total >> 20)));
+    }
+    Ok(())
+}
+
+fn pick_sheet(names: Vec<String>, wanted: Option<&str>) -> Result<String, ReadError> {
+    match wanted {
+        Some(w) => names
+            .iter()
+            .find(|n| n.as_str() == w)
+            .cloned()
+            .ok_or_else(|| ReadError::SheetNotFound {
+                name: w.to_owned(),
+                available: names.join("、"),
+            }),
+        None => names.into_iter().next().ok_or(ReadError::Empty),
+    }
+}
+
+fn read_xlsx(path: &Path, opts: &ReadOptions, head: &HeadTx, tx: &RowTx) -> Result<(), ReadError> {
+    check_zip(path, MAX_EXPANDED, 100 << 20)?;
+    let unreadable = |e: calamine::XlsxError| ReadError::Unreadable {
+        format: "XLSX",
+        detail: e.to_string(),
+    };
+    let mut book: Xlsx<_> = open_workbook(path).map_err(unreadable)?;
+    let sheet = pick_sheet(book.sheet_names(), opts.sheet.as_deref())?;
+    let mut cells = book.worksheet_cells_reader(&sheet).map_err(unreadable)?;
+    let dims = cells.dimensions();
+    if dims.end.0 >= MAX_ROWS || dims.end.1 >= MAX_COLUMNS {
+        return Err(ReadError::TooLarge(format!(
+            "工作表声明了{}行、{}列",
+            dims.end.0 + 1,
+            dims.end.1 + 1
+        )));
+    }
+    let rows_hint = Some(u64::from(dims.end.0.saturating_sub(dims.start.0)));
+    let mut current: Option<(u32, Vec<String>)> = None;
+    let mut header_sent = false;
+    let mut flush = |row: u32, values: Vec<String>| -> bool {
+        if is_blank(&values) {
+            return true;
+        }
+        if !header_sent {
+            header_sent = true;
+            return head.send(Ok((values, rows_hint))).is_ok();
+        }
+        tx.send(Ok(Row {
+            number: row as usize + 1,
+            cells: values,
+        }))
+        .is_ok()
+    };
+    while let Some(cell) = cells.next_cell().map_err(unreadable)? {
+        let (r, c) = cell.get_position();
+        if c >= MAX_COLUMNS {
+            continue;
+        }
+        if current.as_ref().is_some_and(|(cr, _)| *cr != r)
+            && let Some((cr, values)) = current.take()
+            && !flush(cr, values)
+        {
+            return Ok(());
+        }
+        let entry = current.get_or_insert_with(|| (r, Vec::new()));
+        let c = c as usize;
+        if entry.1.len() <= c {
+            entry.1.resize(c + 1, String::new());
+        }
+        entry.1[c] = cell_text(cell.get_value());
+    }
+    if let Some((cr, values)) = current.take() {
+        flush(cr, values);
+    }
+    if !header_sent {
+        return Err(ReadError::Empty);
+    }
+    Ok(())
+}
+
+fn read_xls(path: &Path, opts: &ReadOptions, head: &HeadTx, tx: &RowTx) -> Result<(), ReadError> {
+    let unreadable = |e: calamine::XlsError| ReadError::Unreadable {
+        format: "XLS",
+        detail: e.to_string(),
+    };
+    let mut book: Xls<_> = open_workbook(path).map_err(unreadable)?;
+    let sheet = pick_sheet(book.sheet_names(), opts.sheet.as_deref())?;
+    let range = book.worksheet_range(&sheet).map_err(unreadable)?;
+    let start = range.start().unwrap_or((0, 0));
+    let mut header_sent = false;
+    for (i, row) in range.rows().enumerate() {
+        let mut values: Vec<String> = vec![String::new(); start.1 as usize];
+        values.extend(row.iter().map(data_text));
+        if is_blank(&values) {
+            continue;
+        }
+        if !header_sent {
+            header_sent = true;
+            let hint = Some(range.height() as u64);
+            if head.send(Ok((values, hint))).is_err() {
+                return Ok(());
+            }
+            continue;
+        }
+        let number = start.0 as usize + i + 1;
+        if tx
+            .send(Ok(Row {
+                number,
+                cells: values,
+            }))
+            .is_err()
+        {
+            return Ok(());
+        }
+    }
+    if !header_sent {
+        return Err(ReadError::Empty);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::write::SheetWriter;
+
+    fn temp(name: &str) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("anju-read-{}-{name}", std::process::id()))
+    }
+
+    #[test]
+    fn gbk_and_bom_csv_are_detected() {
+        let text = "身份证号,姓名\r\n11010519491231002X,张三\r\n";
+        let (gbk, _, _) = GB18030.encode(text);
+        let p = temp("gbk.csv");
+        std::fs::write(&p, &gbk).unwrap();
+        let mut r = open(&p, &ReadOptions::default()).unwrap();
+        assert_eq!(r.headers, vec!["身份证号", "姓名"]);
+        assert_eq!(r.next_row().unwrap().unwrap().cells[1], "张三");
+        let p2 = temp("bom.csv");
+        std::fs::write(&p2, [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat()).unwrap();
+        let mut r = open(&p2, &ReadOptions::default()).unwrap();
+        assert_eq!(r.headers[0], "身份证号");
+        assert_eq!(r.next_row().unwrap().unwrap().number, 2);
+        // Forcing the wrong encoding reads garbage, not an error: the clerk chose it.
+        let r = open(
+            &p,
+            &ReadOptions {
+                encoding: EncodingChoice::Utf8,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_ne!(r.headers[0], "身份证号");
+        let _ = std::fs::remove_file(p);
+        let _ = std::fs::remove_file(p2);
+    }
+
+    #[test]
+    fn blank_lines_are_skipped_and_numbers_kept() {
+        let p = temp("blank.csv");
+        std::fs::write(&p, "姓名,等级\r\n张三,1\r\n,\r\n\"李\r\n四\",2\r\n").unwrap();
+        let r = open(&p, &ReadOptions::default()).unwrap();
+        let rows: Vec<Row> = r.map(Result::unwrap).collect();
+        assert_eq!(
+            rows.iter().map(|r| r.number).collect::<Vec<_>>(),
+            vec![2, 4]
+        );
+        assert_eq!(rows[1].cells[0], "李\r\n四");
+        let _ = std::fs::remove_file(p);
+    }
+
+    #[test]
+    fn bad_files_are_refused_with_reasons() {
+        let p = temp("empty.csv");
+        std::fs::write(&p, "").unwrap();
+        assert_eq!(
+            open(&p, &ReadOptions::default()).err(),
+            Some(ReadError::Empty)
+        );
+        let x = temp("s.xlsx");
+        let mut w = SheetWriter::create(&x, &["姓名"]).unwrap();
+        w.write_row(&["张三"]).unwrap();
+        w.finish().unwrap();
+        let e = open(
+            &x,
+            &ReadOptions {
+                sheet: Some("名单".into()),
+                ..Default::default()
+            },
+        )
+        .err()
+        .unwrap();
+        assert!(
+            matches!(e, ReadError::SheetNotFound { ref available, .. } if available == "Sheet1"),
+            "{e}"
+        );
+        let broken = temp("broken.xlsx");
+        std::fs::write(&broken, b"PK\x03\x04garbage").unwrap();
+        assert!(matches!(
+            open(&broken, &ReadOptions::default()),
+            Err(ReadError::Unreadable { .. })
+        ));
+        assert!(matches!(
+            open(&temp("missing.csv"), &ReadOptions::default()),
+            Err(ReadError::Io(_))
+        ));
+        for f in [p, x, broken] {
+            let _ = std::fs::remove_file(f);
+        }
+    }
+
+    #[test]
+    fn a_highly_compressed_part_is_refused() {
+        let x = temp("bomb.xlsx");
+        let mut w = SheetWriter::create(&x, &["备注"]).unwrap();
+        for _ in 0..2_000 {
+            w.write_row(&["0".repeat(5_000)]).unwrap();
+        }
+        w.finish().unwrap();
+        assert!(matches!(
+            check_zip(&x, MAX_EXPANDED, 1 << 20),
+            Err(ReadError::TooLarge(_))
+        ));
+        assert!(matches!(
+            check_zip(&x, 1 << 20, u64::MAX),
+            Err(ReadError::TooLarge(_))
+        ));
+        assert!(check_zip(&x, MAX_EXPANDED, 100 << 20).is_ok());
+        let _ = std::fs::remove_file(x);
+    }
+}
