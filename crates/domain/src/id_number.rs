@@ -130,6 +130,20 @@ impl IdNumber {
         Self::parse_with_legacy(s).map(|(id, _)| id)
     }
 
+    /// The number of a person registered at `address` (6 digits), born on `birth`, with the
+    /// 3-digit sequence `seq` (odd for men): used to generate test and benchmark data.
+    pub fn compose(address: &str, birth: NaiveDate, seq: u16) -> Result<IdNumber, IdError> {
+        if address.len() != 6 || !address.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(IdError::Characters);
+        }
+        let first17 = format!("{address}{}{:03}", birth.format("%Y%m%d"), seq % 1000);
+        if first17.len() != 17 {
+            return Err(IdError::BirthDate);
+        }
+        let c = check_char(first17.as_bytes());
+        IdNumber::parse(&format!("{first17}{}", c as char))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -973,3 +973,41 @@ mod tests {
         assert_eq!(parse_ethnicity("火星族"), None);
     }
 }
+
+/// The name's pinyin (toneless, lower case, run together) and its initials, for search:
+/// 张三 → ("zhangsan", "zs"). Latin letters are kept as they are; other characters are dropped.
+pub fn name_index(name: &str) -> (String, String) {
+    use pinyin::ToPinyin;
+    let mut full = String::new();
+    let mut initials = String::new();
+    for (ch, py) in name.chars().zip(name.to_pinyin()) {
+        match py {
+            Some(p) => {
+                full.push_str(p.plain());
+                initials.push_str(p.first_letter());
+            }
+            None if ch.is_ascii_alphabetic() => {
+                let c = ch.to_ascii_lowercase();
+                full.push(c);
+                initials.push(c);
+            }
+            None => {}
+        }
+    }
+    (full, initials)
+}
+
+#[cfg(test)]
+mod index_tests {
+    use super::name_index;
+
+    #[test]
+    fn names_are_indexed_by_pinyin_and_initials() {
+        assert_eq!(name_index("张三"), ("zhangsan".into(), "zs".into()));
+        assert_eq!(
+            name_index("欧阳·娜娜"),
+            ("ouyangnana".into(), "oynn".into())
+        );
+        assert_eq!(name_index("Anna李"), ("annali".into(), "annal".into()));
+    }
+}

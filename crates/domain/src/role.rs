@@ -90,6 +90,31 @@ impl Role {
     pub fn reads_audit(self) -> bool {
         self == Role::Auditor
     }
+
+    /// May read people's files in the subtree (service providers only ever see the people
+    /// they serve, from the services issues on; auditors read the audit log, not the files).
+    pub fn reads_persons(self) -> bool {
+        !matches!(self, Role::Provider | Role::Auditor)
+    }
+
+    /// May create and change people's files.
+    pub fn writes_persons(self) -> bool {
+        matches!(
+            self,
+            Role::Admin | Role::City | Role::County | Role::Town | Role::Village
+        )
+    }
+
+    /// May bring in whole sheets.
+    pub fn imports_persons(self) -> bool {
+        matches!(self, Role::Admin | Role::City | Role::County | Role::Town)
+    }
+
+    /// May see ID, phone and bank account numbers whole (each reveal is audited); others
+    /// always see them masked, in pages and exports alike.
+    pub fn sees_identifiers(self) -> bool {
+        matches!(self, Role::Admin | Role::City | Role::County | Role::Town)
+    }
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::sql::Arg;
 use crate::{Result, Scope, Store};
 
 /// An entry to append; sequence, time and hashes are filled in by the store.
@@ -236,30 +237,5 @@ impl<'a> Audit<'a> {
             }
         }
         Ok(verifier.finish(head_seq, &head_hash))
-    }
-}
-
-/// A bind value for queries assembled from optional filters.
-pub(crate) enum Arg {
-    Text(String),
-    Int(i64),
-}
-
-type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
-type AnyScalar<'q, T> = sqlx::query::QueryScalar<'q, sqlx::Any, T, sqlx::any::AnyArguments>;
-
-impl Arg {
-    pub(crate) fn bind<'q>(&self, q: AnyQuery<'q>) -> AnyQuery<'q> {
-        match self {
-            Arg::Text(s) => q.bind(s.clone()),
-            Arg::Int(i) => q.bind(*i),
-        }
-    }
-
-    pub(crate) fn bind_scalar<'q, T>(&self, q: AnyScalar<'q, T>) -> AnyScalar<'q, T> {
-        match self {
-            Arg::Text(s) => q.bind(s.clone()),
-            Arg::Int(i) => q.bind(*i),
-        }
     }
 }

@@ -11,14 +11,18 @@
 mod audit;
 mod clock;
 mod error;
+mod persons;
 mod scope;
 mod sessions;
+mod sql;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod users;
 
 #[cfg(test)]
 mod contract_tests;
+#[cfg(test)]
+mod persons_tests;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -32,6 +36,10 @@ use sqlx::{AnyPool, Row};
 pub use audit::{Audit, AuditFilter, AuditPage, NewEntry};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::StoreError;
+pub use persons::{
+    HistoryEntry, ImportBatch, ImportCounts, PersonFilter, PersonPage, PersonRecord, Persons,
+    RowOutcome, Sort, Source,
+};
 pub use scope::Scope;
 pub use sessions::{Authenticated, LoginError, LoginOk, SessionKind, Sessions, random_token};
 pub use users::{Bootstrap, NewUser, User, Users};
@@ -172,6 +180,10 @@ impl Store {
 
     pub fn sessions(&self) -> Sessions<'_> {
         Sessions::new(self)
+    }
+
+    pub fn persons(&self) -> Persons<'_> {
+        Persons::new(self)
     }
 
     pub fn audit(&self) -> Audit<'_> {

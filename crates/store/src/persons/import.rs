@@ -1,0 +1,277 @@
+//! Bulk import: rows already validated by the domain are matched by ID number and inserted,
+//! updated (with history) or left alone, in one transaction for the whole file, so that an
+//! interrupted import leaves the database as it was. Rows go in as multi-row statements.
+
+use std::collections::HashMap;
+
+use anju_domain::audit::Outcome;
+use anju_domain::person::{Field, FieldError, Person};
+use serde::Serialize;
+use sqlx::Row;
+
+use super::{
+    COLUMNS, HistoryRow, Persons, WRITE_COLUMNS, changes, record_from_row, write_args,
+    write_history,
+};
+use crate::audit::{NewEntry, append};
+use crate::{Result, Scope, Store};
+
+/// What became of one row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowOutcome {
+    Inserted,
+    Updated(Vec<Field>),
+    Unchanged,
+    Rejected(FieldError),
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ImportCounts {
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+/// Rows per INSERT statement: 27 parameters a row stays under SQLite's 32,766.
+const INSERT_CHUNK: usize = 400;
+
+pub(crate) async fn insert_many(
+    conn: &mut sqlx::AnyConnection,
+    people: &[Person],
+    now: i64,
+) -> Result<Vec<i64>> {
+    let mut ids = Vec::with_capacity(people.len());
+    let cols = WRITE_COLUMNS.join(", ");
+    let per_row = WRITE_COLUMNS.len() + 1;
+    for chunk in people.chunks(INSERT_CHUNK) {
+        let mut sql = format!("INSERT INTO persons ({cols}, created_at) VALUES ");
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push('(');
+            for j in 0..per_row {
+                if j > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!("${}", i * per_row + j + 1));
+            }
+            sql.push(')');
+        }
+        sql.push_str(" RETURNING id, id_number");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for p in chunk {
+            for a in write_args(p, now) {
+                q = a.bind(q);
+            }
+            q = q.bind(now);
+        }
+        let rows = q.fetch_all(&mut *conn).await?;
+        // RETURNING's order is not promised: match by ID number.
+        let by_id: HashMap<String, i64> = rows
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<String, _>("id_number")?,
+                    r.try_get::<i64, _>("id")?,
+                ))
+            })
+            .collect::<Result<_>>()?;
+        for p in chunk {
+            ids.push(by_id.get(p.id_number.as_str()).copied().unwrap_or_default());
+        }
+    }
+    Ok(ids)
+}
+
+pub(crate) async fn update_one(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+    p: &Person,
+    now: i64,
+) -> Result<()> {
+    let sets: Vec<String> = WRITE_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} = ${}", i + 1))
+        .collect();
+    let sql = format!(
+        "UPDATE persons SET {} WHERE id = ${}",
+        sets.join(", "),
+        WRITE_COLUMNS.len() + 1
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for a in write_args(p, now) {
+        q = a.bind(q);
+    }
+    q.bind(id).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// An import in progress: one open transaction.
+pub struct ImportBatch<'a> {
+    store: &'a Store,
+    scope: Scope,
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    now: i64,
+    counts: ImportCounts,
+    label: String,
+}
+
+impl<'a> Persons<'a> {
+    /// Starts an import of the file named `label` (for the audit log).
+    pub async fn begin_import(&self, scope: &Scope, label: &str) -> Result<ImportBatch<'a>> {
+        scope.require(scope.role.imports_persons())?;
+        Ok(ImportBatch {
+            store: self.store,
+            scope: scope.clone(),
+            tx: self.store.begin_write().await?,
+            now: self.store.now_ms(),
+            counts: ImportCounts::default(),
+            label: label.to_owned(),
+        })
+    }
+}
+
+impl ImportBatch<'_> {
+    pub fn counts(&self) -> ImportCounts {
+        self.counts
+    }
+
+    /// Applies validated rows (row number, person). Rows are distinct by ID number.
+    pub async fn apply(&mut self, rows: Vec<(usize, Person)>) -> Result<Vec<(usize, RowOutcome)>> {
+        let mut out = Vec::with_capacity(rows.len());
+        let mut candidates = Vec::with_capacity(rows.len());
+        for (n, p) in rows {
+            if self.scope.covers(&p.household_code) {
+                candidates.push((n, p));
+            } else {
+                out.push((
+                    n,
+                    RowOutcome::Rejected(FieldError::new(
+                        Field::HouseholdCode,
+                        "region_out_of_scope",
+                        format!("户籍地 {} 不在您的管辖范围内", p.household_code),
+                    )),
+                ));
+            }
+        }
+        if candidates.is_empty() {
+            return Ok(out);
+        }
+        let mut existing = HashMap::new();
+        for chunk in candidates.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM persons WHERE id_number IN ({})",
+                placeholders.join(",")
+            )));
+            for (_, p) in chunk {
+                q = q.bind(p.id_number.to_string());
+            }
+            for row in q.fetch_all(&mut *self.tx).await? {
+                let r = record_from_row(&row)?;
+                existing.insert(r.person.id_number.to_string(), r);
+            }
+        }
+        let mut new_people = Vec::new();
+        let mut new_rows = Vec::new();
+        let mut history = Vec::new();
+        for (n, p) in candidates {
+            match existing.get(p.id_number.as_str()) {
+                None => {
+                    new_rows.push(n);
+                    new_people.push(p);
+                }
+                Some(r) if !self.scope.covers(&r.person.household_code) => out.push((
+                    n,
+                    RowOutcome::Rejected(FieldError::new(
+                        Field::IdNumber,
+                        "person_out_of_scope",
+                        "该身份证号已在其他辖区建档，须由上级部门办理户籍迁移",
+                    )),
+                )),
+                Some(r) => {
+                    let diff = changes(&r.person, &p);
+                    if diff.is_empty() {
+                        self.counts.unchanged += 1;
+                        out.push((n, RowOutcome::Unchanged));
+                    } else {
+                        update_one(&mut self.tx, r.id, &p, self.now).await?;
+                        history.extend(diff.iter().map(|(f, b, a)| HistoryRow {
+                            person_id: r.id,
+                            field: f.key().into(),
+                            before: Some(b.clone()),
+                            after: Some(a.clone()),
+                        }));
+                        self.counts.updated += 1;
+                        out.push((
+                            n,
+                            RowOutcome::Updated(diff.into_iter().map(|d| d.0).collect()),
+                        ));
+                    }
+                }
+            }
+        }
+        if !new_people.is_empty() {
+            let ids = insert_many(&mut self.tx, &new_people, self.now).await?;
+            for ((id, p), n) in ids.iter().zip(&new_people).zip(new_rows) {
+                history.push(HistoryRow {
+                    person_id: *id,
+                    field: "created".into(),
+                    before: None,
+                    after: Some(p.name.clone()),
+                });
+                if let Some(legacy) = &p.legacy_id {
+                    history.push(HistoryRow {
+                        person_id: *id,
+                        field: "legacy_id".into(),
+                        before: Some(legacy.clone()),
+                        after: Some(p.id_number.to_string()),
+                    });
+                }
+                self.counts.inserted += 1;
+                out.push((n, RowOutcome::Inserted));
+            }
+        }
+        write_history(&mut self.tx, &self.scope, "import", self.now, &history).await?;
+        Ok(out)
+    }
+
+    /// Commits everything, with one audit entry for the file.
+    pub async fn commit(mut self, rows: u64, rejected: u64) -> Result<ImportCounts> {
+        let c = self.counts;
+        let detail = format!(
+            "{}：共{rows}行，新增{}，更新{}，未变{}，拒绝{rejected}",
+            self.label, c.inserted, c.updated, c.unchanged
+        );
+        append(
+            &mut self.tx,
+            self.store.now_ms(),
+            NewEntry::by(&self.scope, "person.import", "persons", Outcome::Success).detail(detail),
+        )
+        .await?;
+        self.tx.commit().await?;
+        Ok(c)
+    }
+
+    /// Undoes everything written, and records the refused import.
+    pub async fn abandon(self, why: &str) -> Result<()> {
+        let Self {
+            store,
+            scope,
+            tx,
+            label,
+            ..
+        } = self;
+        tx.rollback().await?;
+        store
+            .audit()
+            .record(
+                NewEntry::by(&scope, "person.import", "persons", Outcome::Failure)
+                    .detail(format!("{label}：{why}")),
+            )
+            .await?;
+        Ok(())
+    }
+}

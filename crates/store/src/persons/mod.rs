@@ -1,0 +1,470 @@
+//! People's files: reading (scoped lists, search, one file, its history), single changes with
+//! history and audit, and bulk import (`import`).
+//!
+//! Every function takes the caller's [`Scope`]: a file is visible only when its household
+//! code lies in the scope's subtree, and changes need a role that may make them. Every change
+//! writes one history row per changed field (before, after, who, when, from where) in the same
+//! transaction as the change and its audit entry.
+
+mod import;
+mod query;
+
+use anju_domain::RegionCode;
+use anju_domain::audit::Outcome;
+use anju_domain::certificate::{
+    Category, CertState, CertStatus, CertificateNumber, Components, Grade,
+};
+use anju_domain::id_number::{IdNumber, Sex};
+use anju_domain::mask;
+use anju_domain::person::{Field, LifeStatus, Person, name_index};
+use chrono::NaiveDate;
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+pub use import::{ImportBatch, ImportCounts, RowOutcome};
+pub use query::{PersonFilter, PersonPage, Sort};
+
+use crate::audit::{NewEntry, append};
+use crate::{Result, Scope, Store, StoreError};
+
+pub(crate) const COLUMNS: &str = "id, id_number, legacy_id, name, sex, birth_date, ethnicity, \
+    household_code, address, phone, guardian_name, guardian_relation, guardian_phone, \
+    bank_account, bank_name, cert_number, category, components, grade, cert_issued, \
+    cert_valid_to, cert_state, life_status, life_date, created_at, updated_at";
+
+/// The columns written from a [`Person`], in bind order.
+pub(crate) const WRITE_COLUMNS: [&str; 26] = [
+    "id_number",
+    "legacy_id",
+    "name",
+    "name_pinyin",
+    "name_initials",
+    "sex",
+    "birth_date",
+    "ethnicity",
+    "household_code",
+    "address",
+    "phone",
+    "guardian_name",
+    "guardian_relation",
+    "guardian_phone",
+    "bank_account",
+    "bank_name",
+    "cert_number",
+    "category",
+    "components",
+    "grade",
+    "cert_issued",
+    "cert_valid_to",
+    "cert_state",
+    "life_status",
+    "life_date",
+    "updated_at",
+];
+
+/// A stored file.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonRecord {
+    pub id: i64,
+    #[serde(flatten)]
+    pub person: Person,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+impl PersonRecord {
+    pub fn cert_status(&self, today: NaiveDate) -> CertStatus {
+        CertStatus::on(self.person.cert_state, self.person.cert_valid_to, today)
+    }
+
+    /// The audit object for this file: its row id and masked ID number, never the whole.
+    pub fn audit_object(&self) -> String {
+        format!(
+            "person:{}:{}",
+            self.id,
+            mask::id_number(self.person.id_number.as_str())
+        )
+    }
+}
+
+/// One recorded change of one field.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEntry {
+    pub at_ms: i64,
+    pub actor: String,
+    pub source: String,
+    /// A field key (`Field::key`), or `created` / `legacy_id`.
+    pub field: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+fn bad_row(what: &str) -> StoreError {
+    StoreError::Internal(format!("数据库中的档案字段无效：{what}"))
+}
+
+fn opt_date(s: Option<String>) -> Result<Option<NaiveDate>> {
+    s.filter(|s| !s.is_empty())
+        .map(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|_| bad_row("日期")))
+        .transpose()
+}
+
+pub(crate) fn record_from_row(row: &AnyRow) -> Result<PersonRecord> {
+    let id_number: String = row.try_get("id_number")?;
+    let id_number = IdNumber::parse(&id_number).map_err(|_| bad_row("身份证号"))?;
+    let cert: Option<String> = row.try_get("cert_number")?;
+    let category: i64 = row.try_get("category")?;
+    let grade: i64 = row.try_get("grade")?;
+    let sex: String = row.try_get("sex")?;
+    let birth: String = row.try_get("birth_date")?;
+    let household: String = row.try_get("household_code")?;
+    let components: String = row.try_get("components")?;
+    let cert_state: String = row.try_get("cert_state")?;
+    let life: String = row.try_get("life_status")?;
+    let person = Person {
+        legacy_id: row.try_get("legacy_id")?,
+        name: row.try_get("name")?,
+        sex: if sex == "m" { Sex::Male } else { Sex::Female },
+        birth_date: NaiveDate::parse_from_str(&birth, "%Y-%m-%d")
+            .map_err(|_| bad_row("出生日期"))?,
+        ethnicity: row.try_get("ethnicity")?,
+        household_code: RegionCode::parse(&household)?,
+        address: row.try_get("address")?,
+        phone: row.try_get("phone")?,
+        guardian_name: row.try_get("guardian_name")?,
+        guardian_relation: row.try_get("guardian_relation")?,
+        guardian_phone: row.try_get("guardian_phone")?,
+        bank_account: row.try_get("bank_account")?,
+        bank_name: row.try_get("bank_name")?,
+        cert_number: cert
+            .map(|c| CertificateNumber::parse(&c).map_err(|_| bad_row("残疾人证号")))
+            .transpose()?,
+        category: u8::try_from(category)
+            .ok()
+            .and_then(Category::new)
+            .ok_or_else(|| bad_row("残疾类别"))?,
+        components: Components::parse(&components).ok_or_else(|| bad_row("多重残疾组成"))?,
+        grade: u8::try_from(grade)
+            .ok()
+            .and_then(Grade::new)
+            .ok_or_else(|| bad_row("残疾等级"))?,
+        cert_issued: opt_date(row.try_get("cert_issued")?)?,
+        cert_valid_to: opt_date(row.try_get("cert_valid_to")?)?,
+        cert_state: CertState::parse(&cert_state).ok_or_else(|| bad_row("证件状态"))?,
+        life_status: LifeStatus::ALL
+            .into_iter()
+            .find(|l| l.as_str() == life)
+            .ok_or_else(|| bad_row("生存状态"))?,
+        life_date: opt_date(row.try_get("life_date")?)?,
+        id_number,
+    };
+    Ok(PersonRecord {
+        id: row.try_get("id")?,
+        person,
+        created_at_ms: row.try_get("created_at")?,
+        updated_at_ms: row.try_get("updated_at")?,
+    })
+}
+
+/// The values bound for [`WRITE_COLUMNS`].
+pub(crate) fn write_args(p: &Person, now: i64) -> Vec<crate::sql::Arg> {
+    use crate::sql::Arg::{Int, OptText, Text};
+    let (pinyin, initials) = name_index(&p.name);
+    let date = |d: Option<NaiveDate>| OptText(d.map(|d| d.to_string()));
+    vec![
+        Text(p.id_number.to_string()),
+        OptText(p.legacy_id.clone()),
+        Text(p.name.clone()),
+        Text(pinyin),
+        Text(initials),
+        Text(p.sex.code().into()),
+        Text(p.birth_date.to_string()),
+        OptText(p.ethnicity.clone()),
+        Text(p.household_code.to_string()),
+        OptText(p.address.clone()),
+        OptText(p.phone.clone()),
+        OptText(p.guardian_name.clone()),
+        OptText(p.guardian_relation.clone()),
+        OptText(p.guardian_phone.clone()),
+        OptText(p.bank_account.clone()),
+        OptText(p.bank_name.clone()),
+        OptText(p.cert_number.as_ref().map(ToString::to_string)),
+        Int(i64::from(p.category.code())),
+        Text(p.components.encode()),
+        Int(i64::from(p.grade.code())),
+        date(p.cert_issued),
+        date(p.cert_valid_to),
+        Text(p.cert_state.as_str().into()),
+        Text(p.life_status.as_str().into()),
+        date(p.life_date),
+        Int(now),
+    ]
+}
+
+/// The fields whose stored text differs, with before and after.
+pub(crate) fn changes(before: &Person, after: &Person) -> Vec<(Field, String, String)> {
+    Field::ALL
+        .into_iter()
+        .filter_map(|f| {
+            let (a, b) = (before.field_text(f), after.field_text(f));
+            (a != b).then_some((f, a, b))
+        })
+        .collect()
+}
+
+/// Where a change came from, recorded in the history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Web,
+    Api,
+    Import,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Web => "web",
+            Source::Api => "api",
+            Source::Import => "import",
+        }
+    }
+}
+
+pub(crate) struct HistoryRow {
+    pub person_id: i64,
+    pub field: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// Writes history rows in multi-row statements.
+pub(crate) async fn write_history(
+    conn: &mut sqlx::AnyConnection,
+    scope: &Scope,
+    source: &str,
+    now: i64,
+    rows: &[HistoryRow],
+) -> Result<()> {
+    for chunk in rows.chunks(1000) {
+        let mut sql = String::from(
+            "INSERT INTO person_history (person_id, at_ms, actor, source, field, before_value, after_value) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            let b = i * 7;
+            sql.push_str(&format!(
+                "(${},${},${},${},${},${},${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7
+            ));
+        }
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for h in chunk {
+            q = q
+                .bind(h.person_id)
+                .bind(now)
+                .bind(scope.username.clone())
+                .bind(source.to_owned())
+                .bind(h.field.clone())
+                .bind(h.before.clone())
+                .bind(h.after.clone());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+pub struct Persons<'a> {
+    store: &'a Store,
+}
+
+impl<'a> Persons<'a> {
+    pub(crate) fn new(store: &'a Store) -> Self {
+        Self { store }
+    }
+
+    fn may_read(scope: &Scope) -> Result<()> {
+        scope.require(scope.role.reads_persons())
+    }
+
+    fn may_write(scope: &Scope, household: &RegionCode) -> Result<()> {
+        scope.require(scope.role.writes_persons())?;
+        if scope.covers(household) {
+            Ok(())
+        } else {
+            Err(StoreError::Forbidden)
+        }
+    }
+
+    async fn find(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        id: &IdNumber,
+    ) -> Result<Option<PersonRecord>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM persons WHERE id_number = $1"
+        )))
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+        row.as_ref().map(record_from_row).transpose()
+    }
+
+    /// One file, if it is in the scope (outside it: not found). Not audited here: the caller
+    /// records the view with [`Self::record_view`] once it shows the file.
+    pub async fn get(&self, scope: &Scope, id: &IdNumber) -> Result<PersonRecord> {
+        Self::may_read(scope)?;
+        let mut conn = self.store.pool().acquire().await?;
+        match self.find(&mut conn, id).await? {
+            Some(r) if scope.covers(&r.person.household_code) => Ok(r),
+            _ => Err(StoreError::NotFound("档案".into())),
+        }
+    }
+
+    /// Records that `scope` viewed (`person.view`), revealed (`person.reveal`) or exported
+    /// personal data.
+    pub async fn record_view(
+        &self,
+        scope: &Scope,
+        action: &str,
+        object: String,
+        detail: String,
+    ) -> Result<()> {
+        self.store
+            .audit()
+            .record(NewEntry::by(scope, action, object, Outcome::Success).detail(detail))
+            .await?;
+        Ok(())
+    }
+
+    /// The history of a file, newest first.
+    pub async fn history(&self, scope: &Scope, record: &PersonRecord) -> Result<Vec<HistoryEntry>> {
+        Self::may_read(scope)?;
+        if !scope.covers(&record.person.household_code) {
+            return Err(StoreError::NotFound("档案".into()));
+        }
+        let rows = sqlx::query(
+            "SELECT at_ms, actor, source, field, before_value, after_value FROM person_history \
+             WHERE person_id = $1 ORDER BY at_ms DESC, id DESC LIMIT 500",
+        )
+        .bind(record.id)
+        .fetch_all(self.store.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(HistoryEntry {
+                    at_ms: r.try_get("at_ms")?,
+                    actor: r.try_get("actor")?,
+                    source: r.try_get("source")?,
+                    field: r.try_get("field")?,
+                    before: r.try_get("before_value")?,
+                    after: r.try_get("after_value")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Creates a file. Its household must be in the scope; the ID number must be new.
+    pub async fn create(
+        &self,
+        scope: &Scope,
+        person: Person,
+        source: Source,
+    ) -> Result<PersonRecord> {
+        Self::may_write(scope, &person.household_code)?;
+        let now = self.store.now_ms();
+        let mut tx = self.store.begin_write().await?;
+        if self.find(&mut tx, &person.id_number).await?.is_some() {
+            return Err(StoreError::invalid(format!(
+                "身份证号 {} 已有档案",
+                mask::id_number(person.id_number.as_str())
+            )));
+        }
+        let ids = import::insert_many(&mut tx, std::slice::from_ref(&person), now).await?;
+        let id = ids
+            .first()
+            .copied()
+            .ok_or_else(|| StoreError::Internal("插入失败".into()))?;
+        let mut history = vec![HistoryRow {
+            person_id: id,
+            field: "created".into(),
+            before: None,
+            after: Some(person.name.clone()),
+        }];
+        if let Some(legacy) = &person.legacy_id {
+            history.push(HistoryRow {
+                person_id: id,
+                field: "legacy_id".into(),
+                before: Some(legacy.clone()),
+                after: Some(person.id_number.to_string()),
+            });
+        }
+        write_history(&mut tx, scope, source.as_str(), now, &history).await?;
+        let object = format!("person:{id}:{}", mask::id_number(person.id_number.as_str()));
+        append(
+            &mut tx,
+            now,
+            NewEntry::by(scope, "person.create", object, Outcome::Success).detail(source.as_str()),
+        )
+        .await?;
+        tx.commit().await?;
+        self.get(scope, &person.id_number).await
+    }
+
+    /// Replaces a file's values with `person`'s (same ID number), recording each changed field.
+    /// Returns the stored file and the fields that changed (none: nothing was written).
+    pub async fn update(
+        &self,
+        scope: &Scope,
+        person: Person,
+        source: Source,
+    ) -> Result<(PersonRecord, Vec<Field>)> {
+        Self::may_write(scope, &person.household_code)?;
+        let now = self.store.now_ms();
+        let mut tx = self.store.begin_write().await?;
+        let existing = match self.find(&mut tx, &person.id_number).await? {
+            Some(r) if scope.covers(&r.person.household_code) => r,
+            _ => return Err(StoreError::NotFound("档案".into())),
+        };
+        let diff = changes(&existing.person, &person);
+        if diff.is_empty() {
+            return Ok((existing, Vec::new()));
+        }
+        import::update_one(&mut tx, existing.id, &person, now).await?;
+        let history: Vec<HistoryRow> = diff
+            .iter()
+            .map(|(f, b, a)| HistoryRow {
+                person_id: existing.id,
+                field: f.key().into(),
+                before: Some(b.clone()),
+                after: Some(a.clone()),
+            })
+            .collect();
+        write_history(&mut tx, scope, source.as_str(), now, &history).await?;
+        let fields: Vec<Field> = diff.iter().map(|d| d.0).collect();
+        let detail = fields.iter().map(|f| f.key()).collect::<Vec<_>>().join(",");
+        append(
+            &mut tx,
+            now,
+            NewEntry::by(
+                scope,
+                "person.update",
+                existing.audit_object(),
+                Outcome::Success,
+            )
+            .detail(detail),
+        )
+        .await?;
+        tx.commit().await?;
+        let rec = self.get(scope, &person.id_number).await?;
+        Ok((rec, fields))
+    }
+}

@@ -1,0 +1,388 @@
+//! The persons contract, on SQLite and (when asked) PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use anju_domain::RegionTable;
+use anju_domain::Role;
+use anju_domain::certificate::CertStatus;
+use anju_domain::id_number::IdNumber;
+use anju_domain::person::{Field, Person, PersonInput, validate};
+use chrono::NaiveDate;
+
+use crate::persons::Source;
+use crate::testing::TestDb;
+use crate::{NewUser, PersonFilter, RowOutcome, Scope, Sort, Store, StoreError, contract};
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+}
+
+fn person(
+    seq: u16,
+    name: &str,
+    village: &str,
+    category: &str,
+    grade: &str,
+    birth: (i32, u32, u32),
+) -> Person {
+    let birth = NaiveDate::from_ymd_opt(birth.0, birth.1, birth.2).unwrap();
+    let id = IdNumber::compose("320102", birth, seq).unwrap();
+    let mut i = PersonInput::default();
+    i.set(Field::IdNumber, id.as_str());
+    i.set(Field::Name, name);
+    i.set(Field::HouseholdCode, village);
+    i.set(Field::Category, category);
+    i.set(Field::Grade, grade);
+    i.set(Field::CertValidTo, "2030-01-01");
+    validate(&i, RegionTable::jiangsu()).unwrap()
+}
+
+async fn user(store: &Store, name: &str, role: Role, region: &str) -> Scope {
+    let admin = store.users().local_scope("admin").await.unwrap();
+    store
+        .users()
+        .create(
+            &admin,
+            NewUser {
+                username: name.into(),
+                role,
+                region: region.into(),
+                password: Some("Registry-Pass-2026".into()),
+            },
+        )
+        .await
+        .unwrap();
+    store.users().local_scope(name).await.unwrap()
+}
+
+// Villages of two towns of Xuanwu, and one of Qinhuai.
+const MEIYUAN_1: &str = "320102002001";
+const MEIYUAN_2: &str = "320102002002";
+const XINJIEKOU_1: &str = "320102003001";
+const QINHUAI_1: &str = "320104001001";
+
+contract!(
+    files_are_created_changed_and_remembered,
+    |db: TestDb| async move {
+        let store = db.open().await;
+        let clerk = user(&store, "xw", Role::County, "320102000000").await;
+        let p = person(11, "张三", MEIYUAN_1, "肢体", "二级", (1980, 5, 6));
+        let rec = store
+            .persons()
+            .create(&clerk, p.clone(), Source::Web)
+            .await
+            .unwrap();
+        assert_eq!(rec.person, p);
+        let dup = store
+            .persons()
+            .create(&clerk, p.clone(), Source::Web)
+            .await
+            .unwrap_err();
+        assert!(dup.to_string().contains("已有档案"), "{dup}");
+        let mut changed = p.clone();
+        changed.phone = Some("13800138000".into());
+        changed.household_code = MEIYUAN_2.parse_region();
+        let (rec, fields) = store
+            .persons()
+            .update(&clerk, changed.clone(), Source::Web)
+            .await
+            .unwrap();
+        assert_eq!(fields, vec![Field::HouseholdCode, Field::Phone]);
+        assert_eq!(rec.person.phone.as_deref(), Some("13800138000"));
+        let (_, none) = store
+            .persons()
+            .update(&clerk, changed, Source::Web)
+            .await
+            .unwrap();
+        assert!(none.is_empty(), "an identical update writes nothing");
+        let history = store.persons().history(&clerk, &rec).await.unwrap();
+        let summary: Vec<(&str, Option<&str>, Option<&str>)> = history
+            .iter()
+            .map(|h| (h.field.as_str(), h.before.as_deref(), h.after.as_deref()))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("phone", Some(""), Some("13800138000")),
+                ("household_code", Some(MEIYUAN_1), Some(MEIYUAN_2)),
+                ("created", None, Some("张三")),
+            ]
+        );
+        assert!(history.iter().all(|h| h.actor == "xw"));
+        // The audit log names the file by row id and masked number only.
+        assert!(store.audit().verify().await.unwrap().is_ok());
+    }
+);
+
+trait ParseRegion {
+    fn parse_region(&self) -> anju_domain::RegionCode;
+}
+impl ParseRegion for &str {
+    fn parse_region(&self) -> anju_domain::RegionCode {
+        anju_domain::RegionCode::parse(self).unwrap()
+    }
+}
+
+contract!(
+    files_outside_the_scope_are_invisible_and_untouchable,
+    |db: TestDb| async move {
+        let store = db.open().await;
+        let county = user(&store, "xw", Role::County, "320102000000").await;
+        let town = user(&store, "my", Role::Town, "320102002000").await;
+        let auditor = user(&store, "au", Role::Auditor, "320102000000").await;
+        let in_town = person(11, "李四", MEIYUAN_1, "视力", "一级", (1970, 1, 1));
+        let other_town = person(13, "王五", XINJIEKOU_1, "听力", "三级", (1990, 2, 2));
+        store
+            .persons()
+            .create(&county, in_town.clone(), Source::Web)
+            .await
+            .unwrap();
+        store
+            .persons()
+            .create(&county, other_town.clone(), Source::Web)
+            .await
+            .unwrap();
+        assert!(store.persons().get(&town, &in_town.id_number).await.is_ok());
+        assert!(matches!(
+            store.persons().get(&town, &other_town.id_number).await,
+            Err(StoreError::NotFound(_))
+        ));
+        let page = store
+            .persons()
+            .list(&town, &PersonFilter::new(today()))
+            .await
+            .unwrap();
+        assert_eq!(page.total, 1);
+        assert!(matches!(
+            store
+                .persons()
+                .create(
+                    &town,
+                    person(15, "赵六", XINJIEKOU_1, "智力", "二级", (2000, 3, 3)),
+                    Source::Web
+                )
+                .await,
+            Err(StoreError::Forbidden)
+        ));
+        let mut moved = other_town.clone();
+        moved.name = "王五五".into();
+        assert!(matches!(
+            store.persons().update(&town, moved, Source::Web).await,
+            Err(StoreError::Forbidden)
+        ));
+        let mut f = PersonFilter::new(today());
+        f.region = Some("320102003000".into());
+        assert!(matches!(
+            store.persons().list(&town, &f).await,
+            Err(StoreError::Forbidden)
+        ));
+        assert!(matches!(
+            store
+                .persons()
+                .list(&auditor, &PersonFilter::new(today()))
+                .await,
+            Err(StoreError::Forbidden)
+        ));
+    }
+);
+
+contract!(lists_filter_search_sort_and_page, |db: TestDb| async move {
+    let store = db.open().await;
+    let county = user(&store, "xw", Role::County, "320102000000").await;
+    let people = [
+        person(11, "张三", MEIYUAN_1, "肢体", "二级", (1980, 5, 6)),
+        person(12, "张珊珊", MEIYUAN_2, "视力", "四级", (2021, 1, 1)),
+        person(13, "周顺", XINJIEKOU_1, "精神", "一级", (1950, 7, 7)),
+        person(14, "李明", XINJIEKOU_1, "肢体", "三级", (1990, 8, 8)),
+    ];
+    for p in &people {
+        store
+            .persons()
+            .create(&county, p.clone(), Source::Web)
+            .await
+            .unwrap();
+    }
+    let list = |f: PersonFilter| {
+        let store = store.clone();
+        let county = county.clone();
+        async move {
+            store
+                .persons()
+                .list(&county, &f)
+                .await
+                .unwrap()
+                .rows
+                .into_iter()
+                .map(|r| r.person.name)
+                .collect::<Vec<_>>()
+        }
+    };
+    let base = PersonFilter::new(today());
+    let mut f = base.clone();
+    f.q = Some("zs".into());
+    assert_eq!(list(f).await, vec!["张三", "张珊珊", "周顺"]);
+    let mut f = base.clone();
+    f.q = Some("zhangs".into());
+    assert_eq!(list(f).await, vec!["张三", "张珊珊"]);
+    let mut f = base.clone();
+    f.q = Some("张".into());
+    assert_eq!(list(f).await.len(), 2);
+    let mut f = base.clone();
+    f.q = Some(people[2].id_number.to_string().to_lowercase());
+    assert_eq!(list(f).await, vec!["周顺"]);
+    let mut f = base.clone();
+    f.q = Some(format!("{}41", people[3].id_number));
+    assert_eq!(
+        list(f).await,
+        Vec::<String>::new(),
+        "certificate numbers are matched exactly"
+    );
+    let mut f = base.clone();
+    f.q = Some("张*%".into());
+    assert_eq!(list(f).await.len(), 2, "wildcards are not wildcards");
+    let mut f = base.clone();
+    f.category = Some(4);
+    assert_eq!(list(f).await, vec!["张三", "李明"]);
+    let mut f = base.clone();
+    f.severe = Some(true);
+    f.sort = Sort::BirthDate;
+    assert_eq!(list(f).await, vec!["周顺", "张三"]);
+    let mut f = base.clone();
+    f.age_min = Some(0);
+    f.age_max = Some(6);
+    assert_eq!(list(f).await, vec!["张珊珊"]);
+    let mut f = base.clone();
+    f.age_min = Some(60);
+    assert_eq!(list(f).await, vec!["周顺"]);
+    let mut f = base.clone();
+    f.region = Some("320102003000".into());
+    f.sort = Sort::Name;
+    f.desc = true;
+    assert_eq!(list(f).await, vec!["周顺", "李明"]);
+    let mut f = base.clone();
+    f.per_page = 3;
+    f.page = 2;
+    let page = store.persons().list(&county, &f).await.unwrap();
+    assert_eq!((page.total, page.rows.len()), (4, 1));
+    let mut f = base.clone();
+    f.cert_status = Some(CertStatus::Valid);
+    assert_eq!(list(f.clone()).await.len(), 4);
+    f.today = NaiveDate::from_ymd_opt(2029, 12, 1).unwrap();
+    f.cert_status = Some(CertStatus::Expiring);
+    assert_eq!(list(f.clone()).await.len(), 4);
+    f.today = NaiveDate::from_ymd_opt(2030, 1, 2).unwrap();
+    f.cert_status = Some(CertStatus::Expired);
+    assert_eq!(list(f).await.len(), 4);
+    let mut seen = 0;
+    let n = store
+        .persons()
+        .for_each(&county, &base, |_| {
+            seen += 1;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!((n, seen), (4, 4));
+});
+
+contract!(
+    imports_insert_update_and_leave_alone,
+    |db: TestDb| async move {
+        let store = db.open().await;
+        let county = user(&store, "xw", Role::County, "320102000000").await;
+        let a = person(11, "张三", MEIYUAN_1, "肢体", "二级", (1980, 5, 6));
+        let b = person(13, "李四", MEIYUAN_2, "视力", "一级", (1970, 1, 1));
+        let outside = person(15, "王五", QINHUAI_1, "听力", "三级", (1990, 2, 2));
+        let mut batch = store
+            .persons()
+            .begin_import(&county, "a.xlsx")
+            .await
+            .unwrap();
+        let out = batch
+            .apply(vec![(2, a.clone()), (3, b.clone()), (4, outside.clone())])
+            .await
+            .unwrap();
+        assert!(
+            out.contains(&(2, RowOutcome::Inserted)) && out.contains(&(3, RowOutcome::Inserted))
+        );
+        assert!(out.iter().any(|(n, o)| *n == 4
+            && matches!(o, RowOutcome::Rejected(e) if e.code == "region_out_of_scope")));
+        let c = batch.commit(3, 1).await.unwrap();
+        assert_eq!((c.inserted, c.updated, c.unchanged), (2, 0, 0));
+        // The same rows again change nothing; a changed row is updated with history.
+        let mut b2 = b.clone();
+        b2.address = Some("玄武区梅园新村1号".into());
+        let mut batch = store
+            .persons()
+            .begin_import(&county, "a.xlsx")
+            .await
+            .unwrap();
+        let out = batch.apply(vec![(2, a.clone()), (3, b2)]).await.unwrap();
+        assert_eq!(
+            out,
+            vec![
+                (2, RowOutcome::Unchanged),
+                (3, RowOutcome::Updated(vec![Field::Address]))
+            ]
+        );
+        batch.commit(2, 0).await.unwrap();
+        // An abandoned import leaves nothing behind.
+        let mut batch = store
+            .persons()
+            .begin_import(&county, "b.xlsx")
+            .await
+            .unwrap();
+        batch
+            .apply(vec![(
+                2,
+                person(17, "赵六", MEIYUAN_1, "智力", "二级", (2000, 3, 3)),
+            )])
+            .await
+            .unwrap();
+        batch.abandon("有错误行").await.unwrap();
+        let total = store
+            .persons()
+            .list(&county, &PersonFilter::new(today()))
+            .await
+            .unwrap()
+            .total;
+        assert_eq!(total, 2);
+        let town = user(&store, "vil", Role::Village, MEIYUAN_1).await;
+        assert!(matches!(
+            store.persons().begin_import(&town, "c.xlsx").await,
+            Err(StoreError::Forbidden)
+        ));
+        assert!(store.audit().verify().await.unwrap().is_ok());
+    }
+);
+
+contract!(
+    a_file_of_another_region_is_not_overwritten_by_import,
+    |db: TestDb| async move {
+        let store = db.open().await;
+        let xw = user(&store, "xw", Role::County, "320102000000").await;
+        let qh = user(&store, "qh", Role::County, "320104000000").await;
+        let p = person(11, "张三", QINHUAI_1, "肢体", "二级", (1980, 5, 6));
+        store
+            .persons()
+            .create(&qh, p.clone(), Source::Web)
+            .await
+            .unwrap();
+        let mut claim = p.clone();
+        claim.household_code = MEIYUAN_1.parse_region();
+        let mut batch = store.persons().begin_import(&xw, "x.csv").await.unwrap();
+        let out = batch.apply(vec![(2, claim)]).await.unwrap();
+        assert!(matches!(&out[0].1, RowOutcome::Rejected(e) if e.code == "person_out_of_scope"));
+        batch.commit(1, 1).await.unwrap();
+        assert_eq!(
+            store
+                .persons()
+                .get(&qh, &p.id_number)
+                .await
+                .unwrap()
+                .person
+                .household_code
+                .as_str(),
+            QINHUAI_1
+        );
+    }
+);

@@ -1,0 +1,108 @@
+//! Small helpers for queries assembled from optional filters, and the few places where the
+//! two engines want different SQL for the same meaning.
+
+use crate::Backend;
+
+/// A bind value for assembled queries.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    Text(String),
+    OptText(Option<String>),
+    Int(i64),
+}
+
+pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+pub(crate) type AnyScalar<'q, T> =
+    sqlx::query::QueryScalar<'q, sqlx::Any, T, sqlx::any::AnyArguments>;
+
+impl Arg {
+    pub(crate) fn bind<'q>(&self, q: AnyQuery<'q>) -> AnyQuery<'q> {
+        match self {
+            Arg::Text(s) => q.bind(s.clone()),
+            Arg::OptText(s) => q.bind(s.clone()),
+            Arg::Int(i) => q.bind(*i),
+        }
+    }
+
+    pub(crate) fn bind_scalar<'q, T>(&self, q: AnyScalar<'q, T>) -> AnyScalar<'q, T> {
+        match self {
+            Arg::Text(s) => q.bind(s.clone()),
+            Arg::OptText(s) => q.bind(s.clone()),
+            Arg::Int(i) => q.bind(*i),
+        }
+    }
+}
+
+/// Conditions and their arguments, numbered as they are added.
+#[derive(Debug, Default)]
+pub(crate) struct Where {
+    pub conds: Vec<String>,
+    pub args: Vec<Arg>,
+}
+
+impl Where {
+    /// Adds an argument and returns its placeholder.
+    pub fn arg(&mut self, arg: Arg) -> String {
+        self.args.push(arg);
+        format!("${}", self.args.len())
+    }
+
+    /// Adds a condition; `?` in it stands for the next parameter.
+    pub fn push(&mut self, cond: &str, arg: Arg) {
+        let p = self.arg(arg);
+        self.conds.push(cond.replacen('?', &p, 1));
+    }
+
+    pub fn push_plain(&mut self, cond: impl Into<String>) {
+        self.conds.push(cond.into());
+    }
+
+    /// A prefix match that uses the column's index on either engine: GLOB on SQLite (its
+    /// LIKE ignores case and so cannot use a plain index), LIKE with `text_pattern_ops` on
+    /// PostgreSQL. `prefix` must already be free of wildcard characters.
+    pub fn push_prefix(&mut self, backend: Backend, col: &str, prefix: &str) {
+        let cond = self.prefix(backend, col, prefix);
+        self.conds.push(cond);
+    }
+
+    /// The prefix condition alone (its argument added), to combine with others.
+    pub fn prefix(&mut self, backend: Backend, col: &str, prefix: &str) -> String {
+        match backend {
+            Backend::Sqlite => format!("{col} GLOB {}", self.arg(Arg::Text(format!("{prefix}*")))),
+            Backend::Postgres => {
+                format!("{col} LIKE {}", self.arg(Arg::Text(format!("{prefix}%"))))
+            }
+        }
+    }
+
+    pub fn sql(&self) -> String {
+        if self.conds.is_empty() {
+            "TRUE".into()
+        } else {
+            self.conds.join(" AND ")
+        }
+    }
+}
+
+/// Keeps only characters that can appear in stored names, codes and pinyin, so that a search
+/// string can never act as a wildcard.
+pub(crate) fn search_safe(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric() || *c == '·')
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conditions_are_numbered_in_order() {
+        let mut w = Where::default();
+        w.push("a = ?", Arg::Int(1));
+        w.push_prefix(Backend::Sqlite, "b", "32");
+        w.push_prefix(Backend::Postgres, "c", "zs");
+        assert_eq!(w.sql(), "a = $1 AND b GLOB $2 AND c LIKE $3");
+        assert_eq!(search_safe("张*三%_[x]"), "张三x");
+    }
+}
