@@ -1,0 +1,10 @@
+//! Anju's long work, shared by the CLI and the pages: importing and exporting sheets of
+//! people's files, with progress, and generating realistic test data.
+
+pub mod export;
+pub mod generate;
+pub mod import;
+
+pub use export::{ExportError, export_persons, export_row};
+pub use generate::generate_persons;
+pub use import::{ImportError, ImportOptions, ImportReport, Progress, RowError, import_persons};

@@ -1,0 +1,294 @@
+//! Import and export end to end, on SQLite and (when asked) PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+
+use anju_domain::Role;
+use anju_io::{EncodingChoice, ReadOptions};
+use anju_jobs::{ImportError, ImportOptions, export_persons, generate_persons, import_persons};
+use anju_store::testing::TestDb;
+use anju_store::{NewUser, PersonFilter, Scope, Store, contract};
+use chrono::NaiveDate;
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "anju-jobs-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::SeqCst)
+}
+
+async fn scope(store: &Store, name: &str, role: Role, region: &str) -> Scope {
+    let admin = store.users().local_scope("admin").await.unwrap();
+    store
+        .users()
+        .create(
+            &admin,
+            NewUser {
+                username: name.into(),
+                role,
+                region: region.into(),
+                password: Some("Jobs-Pass-2026".into()),
+            },
+        )
+        .await
+        .unwrap();
+    store.users().local_scope(name).await.unwrap()
+}
+
+contract!(
+    generated_sheets_import_once_and_round_trip,
+    |db: TestDb| async move {
+        let store = db.open().await;
+        let admin = store.users().local_scope("admin").await.unwrap();
+        let sheet = temp("gen.xlsx");
+        assert_eq!(generate_persons(300, 7, &sheet, today()).unwrap(), 300);
+        let opts = ImportOptions::default();
+        let mut ticks = 0;
+        let r = import_persons(&store, &admin, &sheet, &opts, |_| ticks += 1)
+            .await
+            .unwrap();
+        assert_eq!(
+            (r.rows, r.inserted, r.rejected),
+            (300, 300, 0),
+            "{:?}",
+            r.errors.first()
+        );
+        assert!(r.committed && ticks >= 1);
+        let again = import_persons(&store, &admin, &sheet, &opts, |_| {})
+            .await
+            .unwrap();
+        assert_eq!(
+            (again.inserted, again.updated, again.unchanged),
+            (0, 0, 300)
+        );
+        // Export everything and read it back: nothing changes.
+        for name in ["all.xlsx", "all.csv"] {
+            let out = temp(name);
+            let n = export_persons(&store, &admin, &PersonFilter::new(today()), &out)
+                .await
+                .unwrap();
+            assert_eq!(n, 300);
+            let back = import_persons(&store, &admin, &out, &opts, |_| {})
+                .await
+                .unwrap();
+            assert_eq!(
+                (back.rows, back.unchanged, back.rejected),
+                (300, 300, 0),
+                "{name}: {:?}",
+                back.errors.first()
+            );
+        }
+        // The same seed makes the same sheet.
+        let twin = temp("twin.xlsx");
+        generate_persons(300, 7, &twin, today()).unwrap();
+        let twin_again = import_persons(&store, &admin, &twin, &opts, |_| {})
+            .await
+            .unwrap();
+        assert_eq!(twin_again.unchanged, 300);
+        assert!(store.audit().verify().await.unwrap().is_ok());
+    }
+);
+
+const HEADER: &str = "公民身份号码,姓名,性别,残疾类别,残疾等级,户籍地代码,联系电话,备注\n";
+
+contract!(
+    bad_rows_are_reported_and_the_rest_imported,
+    |db: TestDb| async move {
+        let store = db.open().await;
+        let county = scope(&store, "xw", Role::County, "320102000000").await;
+        let csv = temp("bad.csv");
+        let body = [
+            HEADER,
+            "11010519491231002x,张三,女,肢体,二级,320102002001,13800138000,好\n", // row 2 ok
+            "110105194912310021,李四,男,视力,一级,320102002001,,\n",              // row 3 checksum
+            ",王五,男,视力,一级,320102002001,,\n",                                // row 4 no ID
+            "11010519491231002X,张三,女,肢体,二级,320102002001,,\n",              // row 5 duplicate
+            "320102194901010013,赵六,男,八类,一级,320102999001,123,\n", // row 6 three faults
+            "320102195001010012,钱七,男,智力,三级,320104001001,,\n",    // row 7 outside scope
+        ]
+        .concat();
+        std::fs::write(&csv, body).unwrap();
+        let errors_out = temp("bad-errors.xlsx");
+        let opts = ImportOptions {
+            errors_out: Some(errors_out.clone()),
+            ..Default::default()
+        };
+        let r = import_persons(&store, &county, &csv, &opts, |_| {})
+            .await
+            .unwrap();
+        assert_eq!((r.rows, r.inserted, r.rejected), (6, 1, 5));
+        let seen: Vec<(usize, &str, &str)> = r
+            .errors
+            .iter()
+            .map(|e| (e.row, e.column.as_str(), e.code.as_str()))
+            .collect();
+        assert_eq!(
+            seen,
+            vec![
+                (3, "身份证号", "id_checksum"),
+                (4, "身份证号", "required"),
+                (5, "身份证号", "duplicate_in_file"),
+                (6, "户籍地区划代码", "region_unknown"),
+                (6, "联系电话", "phone_invalid"),
+                (6, "残疾类别", "category_invalid"),
+                (7, "户籍地区划代码", "region_out_of_scope"),
+            ]
+        );
+        assert!(r.errors.iter().all(|e| !e.message.is_empty()));
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["rejected"], 5);
+        assert_eq!(json["errors"][0]["row"], 3);
+        // The rejected rows, with their original columns and the reasons, can be fixed and re-imported.
+        let mut back = anju_io::open(&errors_out, &ReadOptions::default()).unwrap();
+        assert_eq!(back.headers.last().map(String::as_str), Some("错误原因"));
+        assert_eq!(back.headers[0], "公民身份号码");
+        let rows: Vec<_> = back.by_ref().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 5);
+        assert!(rows[3].cells.last().unwrap().contains("残疾类别"));
+    }
+);
+
+contract!(
+    strict_mode_writes_nothing_when_a_row_is_bad,
+    |db: TestDb| async move {
+        let store = db.open().await;
+        let admin = store.users().local_scope("admin").await.unwrap();
+        let csv = temp("strict.csv");
+        std::fs::write(&csv, format!("{HEADER}11010519491231002X,张三,女,肢体,二级,320102002001,,\n110105194912310021,李四,男,视力,一级,320102002001,,\n")).unwrap();
+        let opts = ImportOptions {
+            strict: true,
+            ..Default::default()
+        };
+        let r = import_persons(&store, &admin, &csv, &opts, |_| {})
+            .await
+            .unwrap();
+        assert!(!r.committed);
+        assert_eq!(r.rejected, 1);
+        assert_eq!(
+            store
+                .persons()
+                .list(&admin, &PersonFilter::new(today()))
+                .await
+                .unwrap()
+                .total,
+            0
+        );
+    }
+);
+
+contract!(
+    unusable_files_are_refused_before_anything_is_written,
+    |db: TestDb| async move {
+        let store = db.open().await;
+        let admin = store.users().local_scope("admin").await.unwrap();
+        let csv = temp("cols.csv");
+        std::fs::write(&csv, "身份证号,姓名\n11010519491231002X,张三\n").unwrap();
+        let e = import_persons(&store, &admin, &csv, &ImportOptions::default(), |_| {})
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, ImportError::MissingColumns(m) if m == "残疾类别、残疾等级、户籍地区划代码"),
+            "{e}"
+        );
+        let gbk = temp("gbk.csv");
+        let text = format!("{HEADER}11010519491231002X,张三,女,肢体,二级,320102002001,,\n");
+        let (bytes, _, _) = encoding_rs::GB18030.encode(&text);
+        std::fs::write(&gbk, &bytes).unwrap();
+        let r = import_persons(&store, &admin, &gbk, &ImportOptions::default(), |_| {})
+            .await
+            .unwrap();
+        assert_eq!(r.inserted, 1, "GBK is detected");
+        let forced = ImportOptions {
+            read: ReadOptions {
+                encoding: EncodingChoice::Utf8,
+                sheet: None,
+            },
+            ..Default::default()
+        };
+        assert!(matches!(
+            import_persons(&store, &admin, &gbk, &forced, |_| {}).await,
+            Err(ImportError::MissingColumns(_))
+        ));
+        let sheetless = ImportOptions {
+            read: ReadOptions {
+                sheet: Some("名单".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let x = temp("one.xlsx");
+        generate_persons(3, 1, &x, today()).unwrap();
+        assert!(matches!(
+            import_persons(&store, &admin, &x, &sheetless, |_| {}).await,
+            Err(ImportError::Read(anju_io::ReadError::SheetNotFound { .. }))
+        ));
+        assert_eq!(
+            store
+                .persons()
+                .list(&admin, &PersonFilter::new(today()))
+                .await
+                .unwrap()
+                .total,
+            1
+        );
+    }
+);
+
+contract!(
+    exports_are_masked_for_roles_that_may_not_see_numbers,
+    |db: TestDb| async move {
+        let store = db.open().await;
+        let admin = store.users().local_scope("admin").await.unwrap();
+        let csv = temp("m.csv");
+        std::fs::write(
+            &csv,
+            format!("{HEADER}11010519491231002X,张三,女,肢体,二级,320102002001,13812345678,\n"),
+        )
+        .unwrap();
+        import_persons(&store, &admin, &csv, &ImportOptions::default(), |_| {})
+            .await
+            .unwrap();
+        let leader = scope(&store, "ld", Role::Leader, "320102000000").await;
+        let out = temp("masked.csv");
+        assert_eq!(
+            export_persons(&store, &leader, &PersonFilter::new(today()), &out)
+                .await
+                .unwrap(),
+            1
+        );
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert!(
+            text.contains("1101**********002X") && text.contains("138****5678"),
+            "{text}"
+        );
+        assert!(!text.contains("11010519491231002X"));
+        let page = store
+            .audit()
+            .list(
+                &scope(&store, "aud", Role::Auditor, "320000000000").await,
+                &anju_store::AuditFilter {
+                    action: Some("person.export".into()),
+                    page: 1,
+                    per_page: 10,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.total, 1);
+        assert!(page.entries[0].detail.contains("脱敏"));
+    }
+);
