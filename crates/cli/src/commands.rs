@@ -85,7 +85,7 @@ pub async fn serve(g: &Global, addr: &str, secure_cookies: bool) -> CmdResult {
         "安居已启动"
     );
     println!("安居已启动：http://{local}/");
-    let app = anju_web::App::new(store.clone(), secure_cookies);
+    let app = anju_web::App::new(store.clone(), secure_cookies, g.data_dir.clone());
     anju_web::serve(listener, app)
         .await
         .map_err(|e| format!("服务出错：{e}"))?;

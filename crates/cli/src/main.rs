@@ -7,6 +7,7 @@
 
 mod bench;
 mod commands;
+mod registry;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -64,6 +65,15 @@ enum Command {
     /// Check the audit log
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Import a sheet (CSV, XLSX, XLS)
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Export a list to XLSX or CSV
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Generate realistic test data
+    #[command(subcommand)]
+    Gen(GenCommand),
     /// Measure the platform on this machine
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -106,6 +116,57 @@ pub enum UserCommand {
 }
 
 #[derive(Subcommand)]
+pub enum ImportCommand {
+    /// People's files (一人一档): matched by ID number, inserted, updated or left alone
+    Persons {
+        /// The sheet to import
+        file: PathBuf,
+        /// The worksheet to read (default: the first)
+        #[arg(long)]
+        sheet: Option<String>,
+        /// The CSV text encoding
+        #[arg(long, default_value = "auto", value_parser = ["auto", "utf-8", "gbk"])]
+        encoding: String,
+        /// Write nothing when any row is bad
+        #[arg(long)]
+        strict: bool,
+        /// Print the result as one JSON object on stdout
+        #[arg(long)]
+        json: bool,
+        /// Where to write the rejected rows (default: beside the file, named …-错误行.xlsx)
+        #[arg(long)]
+        errors_out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ExportCommand {
+    /// People's files of a region's subtree
+    Persons {
+        /// The region to export (default: the acting account's whole scope)
+        #[arg(long)]
+        region: Option<String>,
+        /// The file to write: .xlsx or .csv
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum GenCommand {
+    /// A sheet of valid, realistic people's files
+    Persons {
+        #[arg(long)]
+        rows: u64,
+        /// The file to write: .xlsx or .csv
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
 pub enum AuditCommand {
     /// Walk the hash chain; exit 0 when intact, 1 naming the first broken entry
     Verify,
@@ -140,6 +201,9 @@ fn main() -> ExitCode {
             Command::User(c) => commands::user(&cli.global, c).await,
             Command::Audit(AuditCommand::Verify) => commands::audit_verify(&cli.global).await,
             Command::Bench(BenchCommand::Startup { runs }) => bench::startup(runs).await,
+            Command::Import(c) => registry::import(&cli.global, c).await,
+            Command::Export(c) => registry::export(&cli.global, c).await,
+            Command::Gen(c) => registry::generate(c),
         }
     });
     match result {

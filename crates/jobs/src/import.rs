@@ -26,6 +26,8 @@ pub struct ImportOptions {
     pub strict: bool,
     /// Where to write the rejected rows (XLSX); `None`: not written.
     pub errors_out: Option<PathBuf>,
+    /// The file's name for the audit log, when the path is not it (an upload).
+    pub label: Option<String>,
 }
 
 /// One fault of one row, as the report and the JSON summary show it.

@@ -74,6 +74,13 @@ impl Backend {
     }
 }
 
+/// The Beijing date of an instant given in ms since the epoch.
+pub fn beijing_date(ms: i64) -> chrono::NaiveDate {
+    chrono::DateTime::from_timestamp_millis(ms.saturating_add(8 * 3_600_000))
+        .map(|t| t.date_naive())
+        .unwrap_or_default()
+}
+
 /// The URL of the embedded database inside a data directory.
 pub fn sqlite_url_for(data_dir: &Path) -> String {
     format!("sqlite://{}?mode=rwc", data_dir.join("anju.db").display())
@@ -172,6 +179,11 @@ impl Store {
 
     pub fn now_ms(&self) -> i64 {
         self.inner.clock.now_ms()
+    }
+
+    /// Today's date in Beijing (UTC+8, all year), the date of the federation's work.
+    pub fn today(&self) -> chrono::NaiveDate {
+        beijing_date(self.now_ms())
     }
 
     pub fn users(&self) -> Users<'_> {

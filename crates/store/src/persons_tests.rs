@@ -165,10 +165,22 @@ contract!(
         ));
         let mut moved = other_town.clone();
         moved.name = "王五五".into();
-        assert!(matches!(
-            store.persons().update(&town, moved, Source::Web).await,
-            Err(StoreError::Forbidden)
-        ));
+        assert!(
+            matches!(
+                store.persons().update(&town, moved, Source::Web).await,
+                Err(StoreError::NotFound(_))
+            ),
+            "a file outside the scope does not exist for this user"
+        );
+        let mut away = in_town.clone();
+        away.household_code = anju_domain::RegionCode::parse(XINJIEKOU_1).unwrap();
+        assert!(
+            matches!(
+                store.persons().update(&town, away, Source::Web).await,
+                Err(StoreError::Forbidden)
+            ),
+            "a file cannot be moved out of the scope"
+        );
         let mut f = PersonFilter::new(today());
         f.region = Some("320102003000".into());
         assert!(matches!(

@@ -25,6 +25,8 @@ pub enum AppError {
     Refused(String),
     NotFound,
     BadRequest(String),
+    /// A record refused by validation, with every fault.
+    Invalid(Vec<anju_domain::person::FieldError>),
     Internal(String),
 }
 
@@ -41,7 +43,7 @@ impl AppError {
                 StatusCode::FORBIDDEN
             }
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::BadRequest(_) | AppError::Invalid(_) => StatusCode::BAD_REQUEST,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -54,6 +56,7 @@ impl AppError {
             AppError::Refused(_) => "refused",
             AppError::NotFound => "not_found",
             AppError::BadRequest(_) => "bad_request",
+            AppError::Invalid(_) => "invalid",
             AppError::Internal(_) => "internal",
         }
     }
@@ -65,6 +68,11 @@ impl AppError {
             AppError::Forbidden => "您无权访问此页面或数据".into(),
             AppError::NotFound => "您要找的页面或数据不存在".into(),
             AppError::BadRequest(m) | AppError::Refused(m) => m.clone(),
+            AppError::Invalid(errors) => errors
+                .iter()
+                .map(|e| format!("{}：{}", e.field.header(), e.message))
+                .collect::<Vec<_>>()
+                .join("；"),
             AppError::Internal(_) => "系统内部错误，请稍后重试或联系管理员".into(),
         }
     }
@@ -137,11 +145,14 @@ pub async fn render_json(req: Request, next: Next) -> Response {
         return res;
     };
     let e = info.error;
-    let mut out = (
-        e.status(),
-        axum::Json(serde_json::json!({"error": e.code(), "message": e.message()})),
-    )
-        .into_response();
+    let mut body = serde_json::json!({"error": e.code(), "message": e.message()});
+    if let AppError::Invalid(errors) = &e {
+        body["errors"] = errors
+            .iter()
+            .map(|f| serde_json::json!({"field": f.field.key(), "column": f.field.header(), "code": f.code, "message": f.message}))
+            .collect();
+    }
+    let mut out = (e.status(), axum::Json(body)).into_response();
     if e == AppError::Unauthenticated {
         out.headers_mut().insert(
             header::WWW_AUTHENTICATE,

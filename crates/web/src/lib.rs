@@ -7,9 +7,12 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod jobs;
 pub mod pages;
+pub mod view;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use anju_store::Store;
 use axum::extract::{Request, State};
@@ -28,13 +31,18 @@ pub struct App {
     pub store: Store,
     /// Mark cookies `Secure` (when served behind HTTPS).
     pub secure_cookies: bool,
+    /// Where uploads, error sheets and exports are kept while they are needed.
+    pub work_dir: PathBuf,
+    pub jobs: jobs::Jobs,
 }
 
 impl App {
-    pub fn new(store: Store, secure_cookies: bool) -> Self {
+    pub fn new(store: Store, secure_cookies: bool, data_dir: PathBuf) -> Self {
         Self {
             store,
             secure_cookies,
+            work_dir: data_dir.join("work"),
+            jobs: jobs::Jobs::default(),
         }
     }
 }
@@ -49,6 +57,7 @@ pub fn router(app: App) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/static/anju.css", get(stylesheet))
+        .route("/static/anju.js", get(script))
         .nest("/api", api)
         .merge(pages)
         .layer(middleware::from_fn(security_headers))
@@ -114,6 +123,19 @@ async fn stylesheet() -> Response {
         .into_response()
 }
 
+const SCRIPT: &str = include_str!("../static/anju.js");
+
+async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        SCRIPT,
+    )
+        .into_response()
+}
+
 /// Headers every response carries: no framing, no sniffing, no referrer leaks, and a
 /// content policy that allows only our own stylesheet (no scripts are needed).
 async fn security_headers(req: Request, next: Next) -> Response {
@@ -122,8 +144,8 @@ async fn security_headers(req: Request, next: Next) -> Response {
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
-            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
-             frame-ancestors 'none'; base-uri 'none'",
+            "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; \
+             img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));

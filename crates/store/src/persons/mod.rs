@@ -427,13 +427,15 @@ impl<'a> Persons<'a> {
         person: Person,
         source: Source,
     ) -> Result<(PersonRecord, Vec<Field>)> {
-        Self::may_write(scope, &person.household_code)?;
+        scope.require(scope.role.writes_persons())?;
         let now = self.store.now_ms();
         let mut tx = self.store.begin_write().await?;
+        // A file outside the scope does not exist for this user; moving one out is forbidden.
         let existing = match self.find(&mut tx, &person.id_number).await? {
             Some(r) if scope.covers(&r.person.household_code) => r,
             _ => return Err(StoreError::NotFound("档案".into())),
         };
+        Self::may_write(scope, &person.household_code)?;
         let diff = changes(&existing.person, &person);
         if diff.is_empty() {
             return Ok((existing, Vec::new()));

@@ -48,7 +48,11 @@ fn tasks(role: Role) -> Vec<Task> {
             t("行政区划", Some("/regions")),
         ],
         Role::Auditor => vec![t("审计日志", Some("/audit"))],
-        Role::Leader => vec![t("数据看板", None), t("计划指标", None)],
+        Role::Leader => vec![
+            t("残疾人档案", Some("/persons")),
+            t("数据看板", None),
+            t("计划指标", None),
+        ],
         Role::Provider => vec![t("服务对象", None), t("服务记录", None)],
         Role::Village => vec![
             t("入户访视", None),

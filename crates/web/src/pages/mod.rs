@@ -4,6 +4,7 @@
 
 pub mod audit;
 mod home;
+pub mod persons;
 mod regions;
 mod session;
 mod users;
@@ -40,6 +41,33 @@ pub fn routes() -> Router<App> {
             post(users::reset_password),
         )
         .route("/audit", get(audit::list))
+        .route(
+            "/persons",
+            get(persons::list::list).post(persons::form::create),
+        )
+        .route("/persons/new", get(persons::form::new_form))
+        .route("/persons/export", get(persons::list::export))
+        .route(
+            "/persons/import",
+            get(persons::import::form)
+                .post(persons::import::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(512 << 20)),
+        )
+        .route("/persons/import/{job}", get(persons::import::job))
+        .route(
+            "/persons/import/{job}/status",
+            get(persons::import::job_json),
+        )
+        .route(
+            "/persons/import/{job}/errors",
+            get(persons::import::errors_file),
+        )
+        .route(
+            "/persons/{id}",
+            get(persons::show::show).post(persons::form::update),
+        )
+        .route("/persons/{id}/edit", get(persons::form::edit_form))
+        .route("/persons/{id}/reveal", post(persons::show::reveal))
         .fallback(not_found)
 }
 
@@ -100,6 +128,13 @@ impl Layout {
                 current: false,
             },
         ];
+        if scope.role().reads_persons() {
+            nav.push(NavItem {
+                href: "/persons",
+                label: "残疾人档案",
+                current: false,
+            });
+        }
         if scope.role().manages_users() {
             nav.push(NavItem {
                 href: "/users",

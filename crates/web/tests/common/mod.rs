@@ -24,7 +24,12 @@ impl TestApp {
         let store = db.open().await;
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = anju_web::App::new(store.clone(), false);
+        let work = std::env::temp_dir().join(format!(
+            "anju-web-test-{}-{}",
+            std::process::id(),
+            addr.port()
+        ));
+        let app = anju_web::App::new(store.clone(), false, work);
         tokio::spawn(async move { anju_web::serve(listener, app).await });
         TestApp {
             base: format!("http://{addr}"),

@@ -12,6 +12,8 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+mod persons;
+
 use crate::auth::{ApiUser, ClientAddr, PendingApiUser};
 use crate::pages::audit::{AuditQuery, read};
 use crate::{App, AppError};
@@ -26,6 +28,8 @@ pub fn routes() -> Router<App> {
         .route("/regions/{code}/children", get(children))
         .route("/users", get(users).post(create_user))
         .route("/audit", get(audit))
+        .route("/persons", get(persons::list).post(persons::create))
+        .route("/persons/{id}", get(persons::show).put(persons::update))
         .fallback(not_found)
 }
 
@@ -33,7 +37,7 @@ async fn not_found() -> AppError {
     AppError::NotFound
 }
 
-fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
+pub(crate) fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
     b.map(|Json(t)| t)
         .map_err(|e| AppError::BadRequest(format!("请求体不是有效的 JSON：{}", e.body_text())))
 }

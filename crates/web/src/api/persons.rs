@@ -1,0 +1,147 @@
+//! `/api/persons`: the same files, rules, scope, masking and audit as the pages.
+
+use std::collections::HashMap;
+
+use anju_domain::RegionTable;
+use anju_domain::person::{Field, PersonInput, validate};
+use anju_store::{Source, StoreError};
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::body;
+use crate::auth::ApiUser;
+use crate::pages::persons::ListQuery;
+use crate::pages::persons::show::parse_id;
+use crate::view::PersonView;
+use crate::{App, AppError};
+
+pub async fn list(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Value>, AppError> {
+    let scope = s.scope();
+    let today = app.store.today();
+    let page = app
+        .store
+        .persons()
+        .list(scope, &q.filter(today, 50)?)
+        .await?;
+    app.store
+        .persons()
+        .record_view(
+            scope,
+            "person.list",
+            "persons".into(),
+            format!("api {}条，{}", page.rows.len(), q.encoded_without_page()),
+        )
+        .await?;
+    let rows: Vec<PersonView> = page
+        .rows
+        .iter()
+        .map(|r| PersonView::new(r, false, today))
+        .collect();
+    Ok(Json(
+        json!({"total": page.total, "page": page.page, "per_page": page.per_page, "rows": rows}),
+    ))
+}
+
+pub async fn show(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<PersonView>, AppError> {
+    let scope = s.scope();
+    let reveal = q.get("reveal").is_some_and(|v| v == "1" || v == "true");
+    if reveal && !scope.role().sees_identifiers() {
+        return Err(AppError::Forbidden);
+    }
+    let rec = app.store.persons().get(scope, &parse_id(&id)?).await?;
+    let action = if reveal {
+        "person.reveal"
+    } else {
+        "person.view"
+    };
+    app.store
+        .persons()
+        .record_view(scope, action, rec.audit_object(), "api".into())
+        .await?;
+    Ok(Json(PersonView::new(&rec, reveal, app.store.today())))
+}
+
+fn input_of(v: &serde_json::Map<String, Value>) -> Result<PersonInput, AppError> {
+    let mut input = PersonInput::default();
+    for (k, val) in v {
+        let Some(f) = Field::from_key(k) else {
+            return Err(AppError::BadRequest(format!("未知字段：{k}")));
+        };
+        let text = match val {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            Value::Null => String::new(),
+            _ => return Err(AppError::BadRequest(format!("字段 {k} 应为文本"))),
+        };
+        input.set(f, text);
+    }
+    Ok(input)
+}
+
+fn store_refusal(e: StoreError) -> AppError {
+    match e {
+        StoreError::Forbidden => AppError::Forbidden,
+        e => e.into(),
+    }
+}
+
+pub async fn create(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    b: Result<Json<serde_json::Map<String, Value>>, JsonRejection>,
+) -> Result<Response, AppError> {
+    if !s.scope().role().writes_persons() {
+        return Err(AppError::Forbidden);
+    }
+    let input = input_of(&body(b)?)?;
+    let person = validate(&input, RegionTable::jiangsu()).map_err(AppError::Invalid)?;
+    let rec = app
+        .store
+        .persons()
+        .create(s.scope(), person, Source::Api)
+        .await
+        .map_err(store_refusal)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(PersonView::new(&rec, false, app.store.today())),
+    )
+        .into_response())
+}
+
+pub async fn update(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    Path(id): Path<String>,
+    b: Result<Json<serde_json::Map<String, Value>>, JsonRejection>,
+) -> Result<Json<Value>, AppError> {
+    if !s.scope().role().writes_persons() {
+        return Err(AppError::Forbidden);
+    }
+    let id = parse_id(&id)?;
+    let mut map = body(b)?;
+    map.insert("id_number".into(), Value::String(id.to_string()));
+    let person = validate(&input_of(&map)?, RegionTable::jiangsu()).map_err(AppError::Invalid)?;
+    let (rec, changed) = app
+        .store
+        .persons()
+        .update(s.scope(), person, Source::Api)
+        .await
+        .map_err(store_refusal)?;
+    Ok(Json(json!({
+        "person": PersonView::new(&rec, false, app.store.today()),
+        "changed": changed.iter().map(|f| f.key()).collect::<Vec<_>>(),
+    })))
+}

@@ -1,0 +1,247 @@
+//! The import page: upload a sheet, follow its progress, read the report, download the
+//! rejected rows. The upload is kept in the work directory only while the job runs.
+
+use std::path::PathBuf;
+
+use anju_io::{EncodingChoice, ReadOptions};
+use anju_jobs::{ImportOptions, ImportReport, Progress, RowError};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Multipart, Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde_json::json;
+use tokio::io::AsyncWriteExt;
+
+use crate::auth::{PageUser, Session};
+use crate::jobs::{Job, JobState};
+use crate::pages::Layout;
+use crate::{App, AppError};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "person_import.html")]
+pub struct UploadPage {
+    layout: Layout,
+    error: Option<String>,
+}
+
+fn may_import(s: &Session) -> Result<(), AppError> {
+    if s.scope().role().imports_persons() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+pub async fn form(PageUser(s): PageUser) -> Result<UploadPage, AppError> {
+    may_import(&s)?;
+    Ok(UploadPage {
+        layout: Layout::for_session(&s, "导入残疾人档案", "/persons"),
+        error: None,
+    })
+}
+
+fn bad_upload(s: &Session, msg: &str) -> Response {
+    (
+        axum::http::StatusCode::BAD_REQUEST,
+        UploadPage {
+            layout: Layout::for_session(s, "导入残疾人档案", "/persons"),
+            error: Some(msg.to_owned()),
+        },
+    )
+        .into_response()
+}
+
+pub async fn upload(
+    State(app): State<App>,
+    PageUser(s): PageUser,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    may_import(&s)?;
+    tokio::fs::create_dir_all(&app.work_dir)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let id = anju_store::random_token();
+    let path = app.work_dir.join(format!("upload-{id}"));
+    let mut csrf = String::new();
+    let mut file_name = None;
+    let mut strict = false;
+    let mut sheet = None;
+    let mut encoding = EncodingChoice::Auto;
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| AppError::BadRequest(format!("上传未完成：{e}")))?
+    {
+        match field.name().unwrap_or("") {
+            "csrf" => csrf = field.text().await.unwrap_or_default(),
+            "strict" => strict = true,
+            "sheet" => {
+                sheet =
+                    Some(field.text().await.unwrap_or_default()).filter(|s| !s.trim().is_empty())
+            }
+            "encoding" => {
+                encoding = EncodingChoice::parse(&field.text().await.unwrap_or_default())
+                    .unwrap_or_default();
+            }
+            "file" => {
+                file_name = field
+                    .file_name()
+                    .map(str::to_owned)
+                    .filter(|n| !n.is_empty());
+                let mut out = tokio::fs::File::create(&path)
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                while let Some(chunk) = field
+                    .chunk()
+                    .await
+                    .map_err(|e| AppError::BadRequest(format!("上传未完成：{e}")))?
+                {
+                    out.write_all(&chunk)
+                        .await
+                        .map_err(|e| AppError::Internal(e.to_string()))?;
+                }
+                out.flush()
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+            }
+            _ => {}
+        }
+    }
+    if let Err(e) = s.check_csrf(&csrf) {
+        let _ = tokio::fs::remove_file(&path).await;
+        return Err(e);
+    }
+    let Some(file_name) = file_name else {
+        let _ = tokio::fs::remove_file(&path).await;
+        return Ok(bad_upload(&s, "请选择要导入的文件"));
+    };
+    let errors_file = app.work_dir.join(format!("errors-{id}.xlsx"));
+    app.jobs.insert(
+        id.clone(),
+        Job {
+            owner: s.scope().user_id(),
+            file_name: file_name.clone(),
+            state: JobState::Running(Progress::default()),
+            errors_file: None,
+        },
+    );
+    let opts = ImportOptions {
+        read: ReadOptions { sheet, encoding },
+        strict,
+        errors_out: Some(errors_file),
+        label: Some(file_name),
+    };
+    let scope = s.scope().clone();
+    let job_id = id.clone();
+    tokio::spawn(async move {
+        let jobs = app.jobs.clone();
+        let result = anju_jobs::import_persons(&app.store, &scope, &path, &opts, |p| {
+            jobs.update(&job_id, |j| j.state = JobState::Running(p));
+        })
+        .await;
+        let _ = tokio::fs::remove_file(&path).await;
+        jobs.update(&job_id, |j| match result {
+            Ok(report) => {
+                j.errors_file.clone_from(&report.errors_file);
+                j.state = JobState::Done(report);
+            }
+            Err(e) => j.state = JobState::Failed(e.to_string()),
+        });
+    });
+    Ok(Redirect::to(&format!("/persons/import/{id}")).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "person_job.html")]
+pub struct JobPage {
+    layout: Layout,
+    id: String,
+    file_name: String,
+    running: Option<Progress>,
+    report: Option<ImportReport>,
+    shown_errors: Vec<RowError>,
+    failed: Option<String>,
+    has_errors_file: bool,
+}
+
+pub async fn job(
+    State(app): State<App>,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+) -> Result<JobPage, AppError> {
+    let job = app
+        .jobs
+        .get(&id, s.scope().user_id())
+        .ok_or(AppError::NotFound)?;
+    let (running, report, failed) = match job.state {
+        JobState::Running(p) => (Some(p), None, None),
+        JobState::Done(r) => (None, Some(r), None),
+        JobState::Failed(e) => (None, None, Some(e)),
+    };
+    let shown_errors = report
+        .as_ref()
+        .map(|r| r.errors.iter().take(200).cloned().collect())
+        .unwrap_or_default();
+    Ok(JobPage {
+        layout: Layout::for_session(&s, "导入结果", "/persons"),
+        id,
+        file_name: job.file_name,
+        running,
+        shown_errors,
+        report,
+        failed,
+        has_errors_file: job.errors_file.is_some(),
+    })
+}
+
+/// The job's state for the page's progress script.
+pub async fn job_json(
+    State(app): State<App>,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let job = app
+        .jobs
+        .get(&id, s.scope().user_id())
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(match job.state {
+        JobState::Running(p) => json!({"state": "running", "rows": p.rows, "total": p.total}),
+        JobState::Done(r) => json!({"state": "done", "rows": r.rows}),
+        JobState::Failed(_) => json!({"state": "failed"}),
+    }))
+}
+
+pub async fn errors_file(
+    State(app): State<App>,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let job = app
+        .jobs
+        .get(&id, s.scope().user_id())
+        .ok_or(AppError::NotFound)?;
+    let path: PathBuf = job.errors_file.ok_or(AppError::NotFound)?;
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|_| AppError::NotFound)?;
+    app.store
+        .persons()
+        .record_view(
+            s.scope(),
+            "person.export",
+            "import_errors".into(),
+            job.file_name.clone(),
+        )
+        .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"import-errors.xlsx\"; filename*=UTF-8''%E9%94%99%E8%AF%AF%E8%A1%8C.xlsx"),
+        ],
+        Body::from(bytes),
+    )
+        .into_response())
+}

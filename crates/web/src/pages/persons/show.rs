@@ -1,0 +1,134 @@
+//! The file (一人一档): basic data, certificate, history, and the sections later work fills.
+//! Each view is audited; revealing the whole numbers is a separate, audited action.
+
+use anju_domain::id_number::IdNumber;
+use anju_domain::mask;
+use anju_domain::person::Field;
+use anju_store::{HistoryEntry, PersonRecord};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, State};
+
+use crate::auth::{PageUser, Session};
+use crate::pages::session::CsrfForm;
+use crate::pages::{Layout, beijing, region_crumbs};
+use crate::view::PersonView;
+use crate::{App, AppError};
+
+pub struct HistoryRow {
+    at: String,
+    actor: String,
+    source: &'static str,
+    field: String,
+    before: String,
+    after: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "person.html")]
+pub struct FilePage {
+    layout: Layout,
+    p: PersonView,
+    history: Vec<HistoryRow>,
+    can_reveal: bool,
+    can_write: bool,
+    saved: bool,
+}
+
+fn field_label(key: &str) -> String {
+    match key {
+        "created" => "建档".into(),
+        "legacy_id" => "旧15位身份证号".into(),
+        k => Field::from_key(k).map_or_else(|| k.to_owned(), |f| f.header().to_owned()),
+    }
+}
+
+fn masked_value(key: &str, v: &str, whole: bool) -> String {
+    if whole || v.is_empty() {
+        return v.to_owned();
+    }
+    match key {
+        "id_number" | "legacy_id" => mask::id_number(v),
+        "cert_number" => mask::certificate(v),
+        "phone" | "guardian_phone" => mask::phone(v),
+        "bank_account" => mask::bank_account(v),
+        _ => v.to_owned(),
+    }
+}
+
+pub fn history_rows(h: &[HistoryEntry], whole: bool) -> Vec<HistoryRow> {
+    h.iter()
+        .map(|e| HistoryRow {
+            at: beijing(e.at_ms),
+            actor: e.actor.clone(),
+            source: match e.source.as_str() {
+                "import" => "表格导入",
+                "api" => "接口",
+                _ => "页面",
+            },
+            field: field_label(&e.field),
+            before: masked_value(&e.field, e.before.as_deref().unwrap_or(""), whole),
+            after: masked_value(&e.field, e.after.as_deref().unwrap_or(""), whole),
+        })
+        .collect()
+}
+
+pub fn parse_id(id: &str) -> Result<IdNumber, AppError> {
+    IdNumber::parse(id).map_err(|_| AppError::NotFound)
+}
+
+pub async fn file_page(
+    app: &App,
+    s: &Session,
+    rec: &PersonRecord,
+    whole: bool,
+    saved: bool,
+) -> Result<FilePage, AppError> {
+    let scope = s.scope();
+    let history = app.store.persons().history(scope, rec).await?;
+    let action = if whole {
+        "person.reveal"
+    } else {
+        "person.view"
+    };
+    app.store
+        .persons()
+        .record_view(scope, action, rec.audit_object(), String::new())
+        .await?;
+    Ok(FilePage {
+        layout: Layout::for_session(s, &format!("{}的档案", rec.person.name), "/persons")
+            .with_crumbs(region_crumbs(scope, &rec.person.household_code, false)),
+        p: PersonView::new(rec, whole, app.store.today()),
+        history: history_rows(&history, whole),
+        can_reveal: scope.role().sees_identifiers() && !whole,
+        can_write: scope.role().writes_persons(),
+        saved,
+    })
+}
+
+pub async fn show(
+    State(app): State<App>,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Result<FilePage, AppError> {
+    let id = parse_id(&id)?;
+    let rec = app.store.persons().get(s.scope(), &id).await?;
+    file_page(&app, &s, &rec, false, q.contains_key("saved")).await
+}
+
+pub async fn reveal(
+    State(app): State<App>,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Result<FilePage, AppError> {
+    s.check_csrf(&f.csrf)?;
+    if !s.scope().role().sees_identifiers() {
+        return Err(AppError::Forbidden);
+    }
+    let id = parse_id(&id)?;
+    let rec = app.store.persons().get(s.scope(), &id).await?;
+    file_page(&app, &s, &rec, true, false).await
+}

@@ -1,0 +1,109 @@
+//! A person's file as pages and the API show it: Chinese labels, and ID, phone, certificate
+//! and bank account numbers masked unless the viewer may see them and asked to (an audited
+//! reveal).
+
+use anju_domain::RegionTable;
+use anju_domain::id_number::age_on;
+use anju_domain::mask;
+use anju_domain::person::LifeStatus;
+use anju_store::PersonRecord;
+use chrono::NaiveDate;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonView {
+    pub id_number: String,
+    /// The ID number as used in links (always whole, never shown).
+    #[serde(skip)]
+    pub key: String,
+    pub name: String,
+    pub sex: &'static str,
+    pub birth_date: String,
+    pub age: i32,
+    pub ethnicity: String,
+    pub household_code: String,
+    pub household: String,
+    pub address: String,
+    pub phone: String,
+    pub guardian_name: String,
+    pub guardian_relation: String,
+    pub guardian_phone: String,
+    pub bank_account: String,
+    pub bank_name: String,
+    pub cert_number: String,
+    pub category: String,
+    pub components: String,
+    pub grade: &'static str,
+    pub severe: bool,
+    pub cert_issued: String,
+    pub cert_valid_to: String,
+    pub cert_status: &'static str,
+    pub life_status: &'static str,
+    pub life_date: String,
+    pub masked: bool,
+}
+
+fn opt(s: &Option<String>) -> String {
+    s.clone().unwrap_or_default()
+}
+
+/// "江苏省 › 南京市 › 玄武区 › …" without the province.
+pub fn region_path(code: &anju_domain::RegionCode) -> String {
+    let t = RegionTable::jiangsu();
+    let path = t.path(code);
+    if path.is_empty() {
+        return format!("{code}（已撤销的区划）");
+    }
+    path.iter()
+        .skip(1)
+        .map(|r| r.name.as_str())
+        .collect::<Vec<_>>()
+        .join(" › ")
+}
+
+impl PersonView {
+    pub fn new(r: &PersonRecord, whole: bool, today: NaiveDate) -> Self {
+        let p = &r.person;
+        let m = |v: String, f: fn(&str) -> String| if whole || v.is_empty() { v } else { f(&v) };
+        let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        PersonView {
+            id_number: m(p.id_number.to_string(), mask::id_number),
+            key: p.id_number.to_string(),
+            name: p.name.clone(),
+            sex: p.sex.label(),
+            birth_date: p.birth_date.to_string(),
+            age: age_on(p.birth_date, today),
+            ethnicity: opt(&p.ethnicity),
+            household_code: p.household_code.to_string(),
+            household: region_path(&p.household_code),
+            address: opt(&p.address),
+            phone: m(opt(&p.phone), mask::phone),
+            guardian_name: opt(&p.guardian_name),
+            guardian_relation: opt(&p.guardian_relation),
+            guardian_phone: m(opt(&p.guardian_phone), mask::phone),
+            bank_account: m(opt(&p.bank_account), mask::bank_account),
+            bank_name: opt(&p.bank_name),
+            cert_number: m(
+                p.cert_number
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                mask::certificate,
+            ),
+            category: p.category.label(),
+            components: p.components.label(),
+            grade: p.grade.name(),
+            severe: p.is_severe(),
+            cert_issued: date(p.cert_issued),
+            cert_valid_to: date(p.cert_valid_to),
+            cert_status: r.cert_status(today).label(),
+            life_status: p.life_status.label(),
+            life_date: if p.life_status == LifeStatus::Living {
+                String::new()
+            } else {
+                date(p.life_date)
+            },
+            masked: !whole,
+        }
+    }
+}

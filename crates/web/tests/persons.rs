@@ -1,0 +1,440 @@
+//! People's files through the pages and the API, on SQLite and (when asked) PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use anju_domain::Role;
+use common::{Db, TestApp, contract, hidden};
+use serde_json::{Value, json};
+
+const ID: &str = "11010519491231002X";
+const PW: &str = "Registry-Web-2026";
+
+fn form(csrf: &str, pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut v = vec![("csrf".to_owned(), csrf.to_owned())];
+    v.extend(
+        pairs
+            .iter()
+            .map(|(k, val)| ((*k).to_owned(), (*val).to_owned())),
+    );
+    v
+}
+
+contract!(
+    a_file_is_created_shown_masked_revealed_and_edited,
+    |db: Db| async move {
+        let app = TestApp::spawn(db).await;
+        app.add_user("xw", Role::County, "320102000000", Some(PW))
+            .await;
+        let (c, csrf) = app.browser("xw", PW).await;
+        let page = c
+            .get(app.url("/persons/new"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("<label for=\"f-household_code\">"));
+        // Faults are shown beside their fields, and nothing is saved.
+        let res = c
+            .post(app.url("/persons"))
+            .form(&form(
+                &csrf,
+                &[
+                    ("id_number", "110105194912310021"),
+                    ("name", "张三"),
+                    ("category", "肢体"),
+                    ("grade", "二级"),
+                    ("household_code", "320102002001"),
+                    ("life_status", "在世"),
+                ],
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400);
+        let body = res.text().await.unwrap();
+        assert!(
+            body.contains("id=\"e-id_number\"") && body.contains("校验位"),
+            "{body}"
+        );
+        let res = c
+            .post(app.url("/persons"))
+            .form(&form(
+                &csrf,
+                &[
+                    ("id_number", ID),
+                    ("name", "张三"),
+                    ("category", "肢体"),
+                    ("grade", "二级"),
+                    ("household_code", "320104001001"),
+                    ("life_status", "在世"),
+                ],
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert!(res.text().await.unwrap().contains("不在您的管辖范围内"));
+        let res = c
+            .post(app.url("/persons"))
+            .form(&form(
+                &csrf,
+                &[
+                    ("id_number", &ID.to_lowercase()),
+                    ("name", "张三"),
+                    ("category", "肢体"),
+                    ("grade", "二级"),
+                    ("household_code", "320102002001"),
+                    ("phone", "13812345678"),
+                    ("life_status", "在世"),
+                ],
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        assert_eq!(res.headers()["location"], format!("/persons/{ID}?saved=1"));
+        let file = c
+            .get(app.url(&format!("/persons/{ID}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(file.contains("1101**********002X") && file.contains("138****5678"));
+        assert!(!file.contains("13812345678") && !file.contains(">11010519491231002X<"));
+        for section in [
+            "基本信息",
+            "残疾人证",
+            "两项补贴",
+            "就业",
+            "入户访视",
+            "变更记录",
+        ] {
+            assert!(file.contains(section), "{section}");
+        }
+        // A county clerk may reveal the numbers; the reveal is audited.
+        let revealed = c
+            .post(app.url(&format!("/persons/{ID}/reveal")))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(revealed.contains("13812345678"));
+        let res = c
+            .post(app.url(&format!("/persons/{ID}")))
+            .form(&form(
+                &csrf,
+                &[
+                    ("id_number", "ignored"),
+                    ("name", "张三"),
+                    ("category", "肢体"),
+                    ("grade", "一级"),
+                    ("household_code", "320102002001"),
+                    ("phone", "13812345678"),
+                    ("life_status", "在世"),
+                ],
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let file = c
+            .get(app.url(&format!("/persons/{ID}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            file.contains("<td>残疾等级</td><td>二级</td><td>一级</td>"),
+            "history shows before and after"
+        );
+        // A village worker sees the file masked and cannot reveal it.
+        app.add_user("vil", Role::Village, "320102002001", Some(PW))
+            .await;
+        let (v, vcsrf) = app.browser("vil", PW).await;
+        let vfile = v
+            .get(app.url(&format!("/persons/{ID}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(vfile.contains("1101**********002X") && !vfile.contains("显示完整号码"));
+        let res = v
+            .post(app.url(&format!("/persons/{ID}/reveal")))
+            .form(&[("csrf", vcsrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403);
+        let audit = app.store.audit().verify().await.unwrap().unwrap();
+        assert!(audit > 5);
+    }
+);
+
+contract!(lists_search_and_export, |db: Db| async move {
+    let app = TestApp::spawn(db).await;
+    let sheet = std::env::temp_dir().join(format!(
+        "anju-web-gen-{}.xlsx",
+        std::process::id() ^ app.base.len() as u32 ^ rand_port(&app)
+    ));
+    anju_jobs::generate_persons(120, 5, &sheet, app.store.today()).unwrap();
+    let admin = app.store.users().local_scope("admin").await.unwrap();
+    anju_jobs::import_persons(&app.store, &admin, &sheet, &Default::default(), |_| {})
+        .await
+        .unwrap();
+    let (c, _) = app.browser("admin", common::ADMIN_PW).await;
+    let list = c
+        .get(app.url("/persons"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        list.contains("共120人"),
+        "{}",
+        &list[..list.len().min(3000)]
+    );
+    let filtered = c
+        .get(app.url("/persons?severe=1&sort=name"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!filtered.contains("共120人"));
+    let bad = c
+        .get(app.url("/persons?age_min=abc"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(bad.contains("最小年龄"));
+    let xlsx = c
+        .get(app.url("/persons/export?format=xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        xlsx.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let bytes = xlsx.bytes().await.unwrap();
+    assert_eq!(&bytes[..2], b"PK");
+    // A leader's CSV export is masked.
+    app.add_user("ld", Role::Leader, "320000000000", Some(PW))
+        .await;
+    let (l, _) = app.browser("ld", PW).await;
+    let csv = l
+        .get(app.url("/persons/export?format=csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 121);
+    assert!(
+        csv.lines()
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .next()
+            .unwrap()
+            .contains("**********")
+    );
+    let _ = std::fs::remove_file(sheet);
+});
+
+fn rand_port(app: &TestApp) -> u32 {
+    app.base.rsplit(':').next().unwrap().parse().unwrap()
+}
+
+contract!(importing_through_the_page, |db: Db| async move {
+    let app = TestApp::spawn(db).await;
+    let (c, csrf) = app.browser("admin", common::ADMIN_PW).await;
+    let csv = "身份证号,姓名,残疾类别,残疾等级,户籍地区划代码\n11010519491231002X,张三,肢体,二级,320102002001\n110105194912310021,李四,视力,一级,320102002001\n";
+    let upload = |strict: bool| {
+        let mut f = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("名单.csv"),
+            );
+        if strict {
+            f = f.text("strict", "1");
+        }
+        c.post(app.url("/persons/import")).multipart(f).send()
+    };
+    let res = upload(false).await.unwrap();
+    assert_eq!(res.status(), 303);
+    let job = res.headers()["location"].to_str().unwrap().to_owned();
+    let mut page = String::new();
+    for _ in 0..100 {
+        page = c
+            .get(app.url(&job))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if page.contains("导入完成") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(page.contains("导入完成"), "{page}");
+    assert!(
+        page.contains("<td>3</td><td>身份证号</td>"),
+        "the bad row is listed with its number"
+    );
+    let errors = c
+        .get(app.url(&format!("{job}/errors")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(errors.status(), 200);
+    assert_eq!(&errors.bytes().await.unwrap()[..2], b"PK");
+    let status: Value = c
+        .get(app.url(&format!("{job}/status")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["state"], "done");
+    // Another account cannot see this job.
+    app.add_user("other", Role::Admin, "320000000000", Some(PW))
+        .await;
+    let (o, _) = app.browser("other", PW).await;
+    assert_eq!(o.get(app.url(&job)).send().await.unwrap().status(), 404);
+    // A forged upload is refused.
+    let forged = reqwest::multipart::Form::new().text("csrf", "forged").part(
+        "file",
+        reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("x.csv"),
+    );
+    assert_eq!(
+        c.post(app.url("/persons/import"))
+            .multipart(forged)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    let page = c
+        .get(app.url("/persons/import"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(hidden(&page, "csrf"), csrf);
+});
+
+contract!(the_persons_api, |db: Db| async move {
+    let app = TestApp::spawn(db).await;
+    app.add_user("xw", Role::County, "320102000000", Some(PW))
+        .await;
+    let token = app.token("xw", PW).await;
+    let c = TestApp::client();
+    let bad = c
+        .post(app.url("/api/persons"))
+        .bearer_auth(&token)
+        .json(&json!({"id_number": "110105194912310021", "name": "", "category": "肢体", "grade": "二级", "household_code": "320102002001"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let v: Value = bad.json().await.unwrap();
+    assert_eq!(v["error"], "invalid");
+    let codes: Vec<&str> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, vec!["id_checksum", "required"]);
+    assert_eq!(v["errors"][0]["column"], "身份证号");
+    let created = c
+        .post(app.url("/api/persons"))
+        .bearer_auth(&token)
+        .json(&json!({"id_number": ID, "name": "张三", "category": "4", "grade": 2, "household_code": "320102002001", "bank_account": "6222021234567890123"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let p: Value = created.json().await.unwrap();
+    assert_eq!(p["bank_account"], "6222***********0123");
+    let outside = c
+        .post(app.url("/api/persons"))
+        .bearer_auth(&token)
+        .json(&json!({"id_number": "320102194901010013", "name": "李四", "category": "视力", "grade": "一级", "household_code": "320104001001"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(outside.status(), 403);
+    let shown: Value = c
+        .get(app.url(&format!("/api/persons/{ID}?reveal=1")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shown["bank_account"], "6222021234567890123");
+    assert_eq!(shown["masked"], false);
+    let updated: Value = c
+        .put(app.url(&format!("/api/persons/{ID}")))
+        .bearer_auth(&token)
+        .json(&json!({"name": "张三", "category": "肢体", "grade": "二级", "household_code": "320102002002"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        updated["changed"],
+        json!(["household_code", "bank_account"])
+    );
+    let list: Value = c
+        .get(app.url("/api/persons?q=zs"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["rows"][0]["id_number"], "1101**********002X");
+    let unknown = c
+        .post(app.url("/api/persons"))
+        .bearer_auth(&token)
+        .json(&json!({"nickname": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 400);
+});
