@@ -323,6 +323,54 @@ async fn pages_work_and_are_accessible_in_chromium() {
         .await
         .unwrap();
     b.check("region-province").await;
+
+    // People's files: list, search, the file, reveal, forms, import.
+    let sheet = b.shots.join("../persons.csv");
+    anju_jobs::generate_persons(40, 3, &sheet, app.store.today()).unwrap();
+    let admin = app.store.users().local_scope("admin").await.unwrap();
+    anju_jobs::import_persons(&app.store, &admin, &sheet, &Default::default(), |_| {}).await.unwrap();
+    b.client.goto(&app.url("/persons")).await.unwrap();
+    assert!(b.text().await.contains("共40人"));
+    b.check("persons").await;
+    b.fill("q", "z").await;
+    b.submit("form.filters button[type=submit]").await;
+    b.check("persons-search").await;
+    b.client.goto(&app.url("/persons")).await.unwrap();
+    let first = b.client.find(Locator::Css("tbody td a")).await.unwrap();
+    let name = first.text().await.unwrap();
+    b.follow(&name).await;
+    assert!(b.text().await.contains("变更记录"));
+    b.check("person").await;
+    b.submit("main form.inline button[type=submit]").await;
+    assert!(!b.text().await.contains("**********"));
+    b.check("person-revealed").await;
+    b.follow("修改档案").await;
+    b.check("person-edit").await;
+    b.fill("f-phone", "12345").await;
+    b.submit("main form button[type=submit]").await;
+    assert!(b.text().await.contains("联系电话应为"));
+    b.check("person-edit-error").await;
+    b.client.goto(&app.url("/persons/new")).await.unwrap();
+    b.check("person-new").await;
+    b.client.goto(&app.url("/persons/import")).await.unwrap();
+    b.check("import").await;
+    let upload = b.shots.join("../upload.csv");
+    std::fs::write(&upload, "身份证号,姓名,残疾类别,残疾等级,户籍地区划代码\n11010519491231002X,张三,肢体,二级,320102002001\n110105194912310021,李四,视力,一级,320102002001\n").unwrap();
+    let file_input = b.client.find(Locator::Id("file")).await.unwrap();
+    file_input
+        .send_keys(&std::fs::canonicalize(&upload).unwrap().display().to_string())
+        .await
+        .unwrap();
+    b.submit("main button[type=submit]").await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !b.text().await.contains("导入完成") {
+        assert!(Instant::now() < deadline, "the import did not finish");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let here = b.client.current_url().await.unwrap().to_string();
+        b.client.goto(&here).await.unwrap();
+    }
+    assert!(b.text().await.contains("校验位"));
+    b.check("import-report").await;
     b.client.goto(&app.url("/no-such-page")).await.unwrap();
     b.check("not-found").await;
     b.submit("header form button[type=submit]").await;
@@ -341,6 +389,6 @@ async fn pages_work_and_are_accessible_in_chromium() {
     assert!(b.text().await.contains("密码错误"));
     b.check("audit-filtered").await;
 
-    assert!(b.pages >= 18, "checked {} pages", b.pages);
+    assert!(b.pages >= 27, "checked {} pages", b.pages);
     b.client.close().await.unwrap();
 }
