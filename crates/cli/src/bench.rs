@@ -105,3 +105,97 @@ pub async fn startup(runs: usize) -> CmdResult {
     summary("restart to /healthz (existing)", warm);
     Ok(ExitCode::SUCCESS)
 }
+
+fn percentiles(label: &str, mut v: Vec<Duration>) {
+    if v.is_empty() {
+        println!("{label}: 无样本");
+        return;
+    }
+    v.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let at = |p: f64| v[((v.len() as f64 * p).ceil() as usize).clamp(1, v.len()) - 1];
+    println!(
+        "{label:<34} n={:<5} p50={:>7.2} ms  p95={:>7.2} ms  p99={:>7.2} ms  max={:>7.2} ms",
+        v.len(),
+        ms(at(0.50)),
+        ms(at(0.95)),
+        ms(at(0.99)),
+        ms(v[v.len() - 1])
+    );
+}
+
+/// Lookup by ID number and search by name (two characters), initials and ID prefix, each
+/// through the same store calls the pages make, as the acting account.
+pub async fn search(g: &crate::Global, samples: i64) -> CmdResult {
+    let store = crate::commands::open_store(g).await?;
+    let scope = store
+        .users()
+        .local_scope(&g.acting_as)
+        .await
+        .map_err(|e| e.to_string())?;
+    let ids = store
+        .persons()
+        .sample_ids(&scope, samples)
+        .await
+        .map_err(|e| e.to_string())?;
+    let total = store
+        .persons()
+        .list(&scope, &anju_store::PersonFilter::new(store.today()))
+        .await
+        .map_err(|e| e.to_string())?
+        .total;
+    println!(
+        "anju {} · {} · {total} files · {} samples",
+        env!("CARGO_PKG_VERSION"),
+        store.backend().as_str(),
+        ids.len()
+    );
+    let mut lookup = Vec::new();
+    let mut names = Vec::new();
+    for id in &ids {
+        let t = Instant::now();
+        let rec = store
+            .persons()
+            .get(&scope, id)
+            .await
+            .map_err(|e| e.to_string())?;
+        lookup.push(t.elapsed());
+        names.push(rec.person.name);
+    }
+    let mut by_name = Vec::new();
+    let mut by_initials = Vec::new();
+    let mut by_prefix = Vec::new();
+    for (id, name) in ids.iter().zip(&names) {
+        let mut f = anju_store::PersonFilter::new(store.today());
+        f.q = Some(name.chars().take(2).collect());
+        let t = Instant::now();
+        store
+            .persons()
+            .list(&scope, &f)
+            .await
+            .map_err(|e| e.to_string())?;
+        by_name.push(t.elapsed());
+        f.q = Some(anju_domain::person::name_index(name).1);
+        let t = Instant::now();
+        store
+            .persons()
+            .list(&scope, &f)
+            .await
+            .map_err(|e| e.to_string())?;
+        by_initials.push(t.elapsed());
+        f.q = Some(id.as_str()[..10].to_owned());
+        let t = Instant::now();
+        store
+            .persons()
+            .list(&scope, &f)
+            .await
+            .map_err(|e| e.to_string())?;
+        by_prefix.push(t.elapsed());
+    }
+    percentiles("lookup by ID number", lookup);
+    percentiles("search by name (2 characters)", by_name);
+    percentiles("search by pinyin initials", by_initials);
+    percentiles("search by ID prefix (10 digits)", by_prefix);
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}

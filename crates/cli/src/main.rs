@@ -87,6 +87,11 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 10)]
         runs: usize,
     },
+    /// Latency of ID-number lookup and name search on the database as it is
+    Search {
+        #[arg(long, default_value_t = 1000)]
+        samples: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -201,6 +206,9 @@ fn main() -> ExitCode {
             Command::User(c) => commands::user(&cli.global, c).await,
             Command::Audit(AuditCommand::Verify) => commands::audit_verify(&cli.global).await,
             Command::Bench(BenchCommand::Startup { runs }) => bench::startup(runs).await,
+            Command::Bench(BenchCommand::Search { samples }) => {
+                bench::search(&cli.global, samples).await
+            }
             Command::Import(c) => registry::import(&cli.global, c).await,
             Command::Export(c) => registry::export(&cli.global, c).await,
             Command::Gen(c) => registry::generate(c),

@@ -328,7 +328,9 @@ async fn pages_work_and_are_accessible_in_chromium() {
     let sheet = b.shots.join("../persons.csv");
     anju_jobs::generate_persons(40, 3, &sheet, app.store.today()).unwrap();
     let admin = app.store.users().local_scope("admin").await.unwrap();
-    anju_jobs::import_persons(&app.store, &admin, &sheet, &Default::default(), |_| {}).await.unwrap();
+    anju_jobs::import_persons(&app.store, &admin, &sheet, &Default::default(), |_| {})
+        .await
+        .unwrap();
     b.client.goto(&app.url("/persons")).await.unwrap();
     assert!(b.text().await.contains("共40人"));
     b.check("persons").await;
@@ -358,7 +360,12 @@ async fn pages_work_and_are_accessible_in_chromium() {
     std::fs::write(&upload, "身份证号,姓名,残疾类别,残疾等级,户籍地区划代码\n11010519491231002X,张三,肢体,二级,320102002001\n110105194912310021,李四,视力,一级,320102002001\n").unwrap();
     let file_input = b.client.find(Locator::Id("file")).await.unwrap();
     file_input
-        .send_keys(&std::fs::canonicalize(&upload).unwrap().display().to_string())
+        .send_keys(
+            &std::fs::canonicalize(&upload)
+                .unwrap()
+                .display()
+                .to_string(),
+        )
         .await
         .unwrap();
     b.submit("main button[type=submit]").await;

@@ -1,4 +1,5 @@
--- One file per person (一人一档) with the current certificate, and the history of every change.
+-- One file per person (一人一档) with the current certificate, and the history of every change
+-- (creation is the row's created_at and created_by; history records changes).
 -- Mirrors the other engine's 0002_persons.sql.
 
 CREATE TABLE persons (
@@ -29,6 +30,7 @@ CREATE TABLE persons (
     life_status TEXT NOT NULL,
     life_date TEXT,
     created_at BIGINT NOT NULL,
+    created_by TEXT NOT NULL,
     updated_at BIGINT NOT NULL
 );
 CREATE INDEX persons_household ON persons (household_code text_pattern_ops);

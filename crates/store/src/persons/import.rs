@@ -14,7 +14,8 @@ use super::{
     write_history,
 };
 use crate::audit::{NewEntry, append};
-use crate::{Result, Scope, Store};
+use crate::sql::placeholder;
+use crate::{Backend, Result, Scope, Store};
 
 /// What became of one row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,19 +33,21 @@ pub struct ImportCounts {
     pub unchanged: u64,
 }
 
-/// Rows per INSERT statement: 27 parameters a row stays under SQLite's 32,766.
+/// Rows per INSERT statement: 28 parameters a row stays under SQLite's 32,766.
 const INSERT_CHUNK: usize = 400;
 
 pub(crate) async fn insert_many(
     conn: &mut sqlx::AnyConnection,
+    backend: Backend,
     people: &[Person],
     now: i64,
+    actor: &str,
 ) -> Result<Vec<i64>> {
     let mut ids = Vec::with_capacity(people.len());
     let cols = WRITE_COLUMNS.join(", ");
-    let per_row = WRITE_COLUMNS.len() + 1;
+    let per_row = WRITE_COLUMNS.len() + 2;
     for chunk in people.chunks(INSERT_CHUNK) {
-        let mut sql = format!("INSERT INTO persons ({cols}, created_at) VALUES ");
+        let mut sql = format!("INSERT INTO persons ({cols}, created_at, created_by) VALUES ");
         for i in 0..chunk.len() {
             if i > 0 {
                 sql.push(',');
@@ -54,7 +57,7 @@ pub(crate) async fn insert_many(
                 if j > 0 {
                     sql.push(',');
                 }
-                sql.push_str(&format!("${}", i * per_row + j + 1));
+                sql.push_str(&placeholder(backend, i * per_row + j + 1));
             }
             sql.push(')');
         }
@@ -64,7 +67,7 @@ pub(crate) async fn insert_many(
             for a in write_args(p, now) {
                 q = a.bind(q);
             }
-            q = q.bind(now);
+            q = q.bind(now).bind(actor.to_owned());
         }
         let rows = q.fetch_all(&mut *conn).await?;
         // RETURNING's order is not promised: match by ID number.
@@ -122,10 +125,18 @@ impl<'a> Persons<'a> {
     /// Starts an import of the file named `label` (for the audit log).
     pub async fn begin_import(&self, scope: &Scope, label: &str) -> Result<ImportBatch<'a>> {
         scope.require(scope.role.imports_persons())?;
+        let mut tx = self.store.begin_write().await?;
+        if self.store.backend() == Backend::Sqlite {
+            // A large import touches many index pages: 64 MiB of page cache for this
+            // connection keeps them in memory instead of spilling to the WAL mid-way.
+            sqlx::query("PRAGMA cache_size = -65536")
+                .execute(&mut *tx)
+                .await?;
+        }
         Ok(ImportBatch {
             store: self.store,
             scope: scope.clone(),
-            tx: self.store.begin_write().await?,
+            tx,
             now: self.store.now_ms(),
             counts: ImportCounts::default(),
             label: label.to_owned(),
@@ -159,9 +170,11 @@ impl ImportBatch<'_> {
         if candidates.is_empty() {
             return Ok(out);
         }
+        let backend = self.store.backend();
         let mut existing = HashMap::new();
         for chunk in candidates.chunks(500) {
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let placeholders: Vec<String> =
+                (1..=chunk.len()).map(|i| placeholder(backend, i)).collect();
             let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT {COLUMNS} FROM persons WHERE id_number IN ({})",
                 placeholders.join(",")
@@ -214,14 +227,15 @@ impl ImportBatch<'_> {
             }
         }
         if !new_people.is_empty() {
-            let ids = insert_many(&mut self.tx, &new_people, self.now).await?;
+            let ids = insert_many(
+                &mut self.tx,
+                backend,
+                &new_people,
+                self.now,
+                &self.scope.username,
+            )
+            .await?;
             for ((id, p), n) in ids.iter().zip(&new_people).zip(new_rows) {
-                history.push(HistoryRow {
-                    person_id: *id,
-                    field: "created".into(),
-                    before: None,
-                    after: Some(p.name.clone()),
-                });
                 if let Some(legacy) = &p.legacy_id {
                     history.push(HistoryRow {
                         person_id: *id,
@@ -234,7 +248,15 @@ impl ImportBatch<'_> {
                 out.push((n, RowOutcome::Inserted));
             }
         }
-        write_history(&mut self.tx, &self.scope, "import", self.now, &history).await?;
+        write_history(
+            &mut self.tx,
+            backend,
+            &self.scope,
+            "import",
+            self.now,
+            &history,
+        )
+        .await?;
         Ok(out)
     }
 

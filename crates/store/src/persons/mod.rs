@@ -31,7 +31,7 @@ use crate::{Result, Scope, Store, StoreError};
 pub(crate) const COLUMNS: &str = "id, id_number, legacy_id, name, sex, birth_date, ethnicity, \
     household_code, address, phone, guardian_name, guardian_relation, guardian_phone, \
     bank_account, bank_name, cert_number, category, components, grade, cert_issued, \
-    cert_valid_to, cert_state, life_status, life_date, created_at, updated_at";
+    cert_valid_to, cert_state, life_status, life_date, created_at, created_by, updated_at";
 
 /// The columns written from a [`Person`], in bind order.
 pub(crate) const WRITE_COLUMNS: [&str; 26] = [
@@ -70,6 +70,7 @@ pub struct PersonRecord {
     #[serde(flatten)]
     pub person: Person,
     pub created_at_ms: i64,
+    pub created_by: String,
     pub updated_at_ms: i64,
 }
 
@@ -163,6 +164,7 @@ pub(crate) fn record_from_row(row: &AnyRow) -> Result<PersonRecord> {
         id: row.try_get("id")?,
         person,
         created_at_ms: row.try_get("created_at")?,
+        created_by: row.try_get("created_by")?,
         updated_at_ms: row.try_get("updated_at")?,
     })
 }
@@ -241,6 +243,7 @@ pub(crate) struct HistoryRow {
 /// Writes history rows in multi-row statements.
 pub(crate) async fn write_history(
     conn: &mut sqlx::AnyConnection,
+    backend: crate::Backend,
     scope: &Scope,
     source: &str,
     now: i64,
@@ -255,16 +258,10 @@ pub(crate) async fn write_history(
                 sql.push(',');
             }
             let b = i * 7;
-            sql.push_str(&format!(
-                "(${},${},${},${},${},${},${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7
-            ));
+            let ps: Vec<String> = (1..=7)
+                .map(|k| crate::sql::placeholder(backend, b + k))
+                .collect();
+            sql.push_str(&format!("({})", ps.join(",")));
         }
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for h in chunk {
@@ -358,7 +355,8 @@ impl<'a> Persons<'a> {
         .bind(record.id)
         .fetch_all(self.store.pool())
         .await?;
-        rows.iter()
+        let mut out = rows
+            .iter()
             .map(|r| {
                 Ok(HistoryEntry {
                     at_ms: r.try_get("at_ms")?,
@@ -369,7 +367,18 @@ impl<'a> Persons<'a> {
                     after: r.try_get("after_value")?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        // The creation is the row's own record, not a history row (one per file would double
+        // what a million-row import writes).
+        out.push(HistoryEntry {
+            at_ms: record.created_at_ms,
+            actor: record.created_by.clone(),
+            source: "record".into(),
+            field: "created".into(),
+            before: None,
+            after: Some(record.person.name.clone()),
+        });
+        Ok(out)
     }
 
     /// Creates a file. Its household must be in the scope; the ID number must be new.
@@ -388,17 +397,20 @@ impl<'a> Persons<'a> {
                 mask::id_number(person.id_number.as_str())
             )));
         }
-        let ids = import::insert_many(&mut tx, std::slice::from_ref(&person), now).await?;
+        let backend = self.store.backend();
+        let ids = import::insert_many(
+            &mut tx,
+            backend,
+            std::slice::from_ref(&person),
+            now,
+            &scope.username,
+        )
+        .await?;
         let id = ids
             .first()
             .copied()
             .ok_or_else(|| StoreError::Internal("插入失败".into()))?;
-        let mut history = vec![HistoryRow {
-            person_id: id,
-            field: "created".into(),
-            before: None,
-            after: Some(person.name.clone()),
-        }];
+        let mut history = Vec::new();
         if let Some(legacy) = &person.legacy_id {
             history.push(HistoryRow {
                 person_id: id,
@@ -407,7 +419,7 @@ impl<'a> Persons<'a> {
                 after: Some(person.id_number.to_string()),
             });
         }
-        write_history(&mut tx, scope, source.as_str(), now, &history).await?;
+        write_history(&mut tx, backend, scope, source.as_str(), now, &history).await?;
         let object = format!("person:{id}:{}", mask::id_number(person.id_number.as_str()));
         append(
             &mut tx,
@@ -450,7 +462,15 @@ impl<'a> Persons<'a> {
                 after: Some(a.clone()),
             })
             .collect();
-        write_history(&mut tx, scope, source.as_str(), now, &history).await?;
+        write_history(
+            &mut tx,
+            self.store.backend(),
+            scope,
+            source.as_str(),
+            now,
+            &history,
+        )
+        .await?;
         let fields: Vec<Field> = diff.iter().map(|d| d.0).collect();
         let detail = fields.iter().map(|f| f.key()).collect::<Vec<_>>().join(",");
         append(

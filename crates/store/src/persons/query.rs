@@ -268,3 +268,31 @@ impl Persons<'_> {
         Ok(n)
     }
 }
+
+impl Persons<'_> {
+    /// `n` ID numbers of files in the scope, spread over the table (for benchmarks).
+    pub async fn sample_ids(&self, scope: &Scope, n: i64) -> Result<Vec<IdNumber>> {
+        Self::may_read(scope)?;
+        let max: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM persons")
+            .fetch_one(self.store.pool())
+            .await?;
+        let max = max.unwrap_or(0);
+        let mut out = Vec::new();
+        if max == 0 {
+            return Ok(out);
+        }
+        let step = (max / n.max(1)).max(1);
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM persons WHERE id % {step} = 0 ORDER BY id LIMIT {n}"
+        )))
+        .fetch_all(self.store.pool())
+        .await?;
+        for r in &rows {
+            let rec = record_from_row(r)?;
+            if scope.covers(&rec.person.household_code) {
+                out.push(rec.person.id_number);
+            }
+        }
+        Ok(out)
+    }
+}
