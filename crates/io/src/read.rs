@@ -95,16 +95,22 @@ pub struct SheetReader {
     /// Rows the sheet declares, when it does (XLSX, XLS); CSV reports bytes instead.
     pub rows_hint: Option<u64>,
     pub bytes: u64,
-    rx: Receiver<Result<Row, ReadError>>,
+    rx: Receiver<Result<Vec<Row>, ReadError>>,
+    pending: std::vec::IntoIter<Row>,
 }
 
 impl SheetReader {
     /// The next data row, or `None` at the end. Empty rows are skipped.
     pub fn next_row(&mut self) -> Result<Option<Row>, ReadError> {
-        match self.rx.recv() {
-            Ok(Ok(row)) => Ok(Some(row)),
-            Ok(Err(e)) => Err(e),
-            Err(_) => Ok(None),
+        loop {
+            if let Some(row) = self.pending.next() {
+                return Ok(Some(row));
+            }
+            match self.rx.recv() {
+                Ok(Ok(rows)) => self.pending = rows.into_iter(),
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Ok(None),
+            }
         }
     }
 }
@@ -141,18 +147,25 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<SheetReader, ReadError> {
     if bytes == 0 {
         return Err(ReadError::Empty);
     }
-    let (tx, rx) = sync_channel::<Result<Row, ReadError>>(2048);
+    let (tx, rx) = sync_channel::<Result<Vec<Row>, ReadError>>(16);
     let (head_tx, head_rx) = sync_channel::<Result<(Vec<String>, Option<u64>), ReadError>>(1);
     let path = path.to_owned();
     let opts = opts.clone();
     thread::Builder::new()
         .name("anju-sheet-reader".into())
         .spawn(move || {
-            let result = match format {
-                Format::Csv => read_csv(&path, &opts, &head_tx, &tx),
-                Format::Xlsx => read_xlsx(&path, &opts, &head_tx, &tx),
-                Format::Xls => read_xls(&path, &opts, &head_tx, &tx),
+            let mut rows = Rows {
+                tx: &tx,
+                buf: Vec::with_capacity(ROW_CHUNK),
             };
+            let result = match format {
+                Format::Csv => read_csv(&path, &opts, &head_tx, &mut rows),
+                Format::Xlsx => read_xlsx(&path, &opts, &head_tx, &mut rows),
+                Format::Xls => read_xls(&path, &opts, &head_tx, &mut rows),
+            };
+            let result = result.map(|()| {
+                rows.flush();
+            });
             if let Err(e) = result {
                 // Before the header: the opener hears it; after: the row reader does.
                 if head_tx.try_send(Err(e.clone())).is_err() {
@@ -168,11 +181,38 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<SheetReader, ReadError> {
         rows_hint,
         bytes,
         rx,
+        pending: Vec::new().into_iter(),
     })
 }
 
 type HeadTx = SyncSender<Result<(Vec<String>, Option<u64>), ReadError>>;
-type RowTx = SyncSender<Result<Row, ReadError>>;
+
+/// Rows cross to the importing thread in chunks, not one by one: fewer wake-ups.
+const ROW_CHUNK: usize = 512;
+
+struct Rows<'a> {
+    tx: &'a SyncSender<Result<Vec<Row>, ReadError>>,
+    buf: Vec<Row>,
+}
+
+impl Rows<'_> {
+    /// Queues a row; false when the reader was dropped (stop reading).
+    fn send(&mut self, row: Row) -> bool {
+        self.buf.push(row);
+        if self.buf.len() >= ROW_CHUNK {
+            return self.flush();
+        }
+        true
+    }
+
+    fn flush(&mut self) -> bool {
+        if self.buf.is_empty() {
+            return true;
+        }
+        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(ROW_CHUNK));
+        self.tx.send(Ok(chunk)).is_ok()
+    }
+}
 
 fn is_blank(cells: &[String]) -> bool {
     cells.iter().all(|c| c.trim().is_empty())
@@ -203,7 +243,12 @@ fn csv_encoding(path: &Path, choice: EncodingChoice) -> Result<&'static Encoding
     })
 }
 
-fn read_csv(path: &Path, opts: &ReadOptions, head: &HeadTx, tx: &RowTx) -> Result<(), ReadError> {
+fn read_csv(
+    path: &Path,
+    opts: &ReadOptions,
+    head: &HeadTx,
+    tx: &mut Rows<'_>,
+) -> Result<(), ReadError> {
     let encoding = csv_encoding(path, opts.encoding)?;
     let mut file = File::open(path).map_err(io_err)?;
     file.seek(SeekFrom::Start(0)).map_err(io_err)?;
@@ -246,7 +291,7 @@ fn read_csv(path: &Path, opts: &ReadOptions, head: &HeadTx, tx: &RowTx) -> Resul
         if is_blank(&cells) {
             continue;
         }
-        if tx.send(Ok(Row { number, cells })).is_err() {
+        if !tx.send(Row { number, cells }) {
             return Ok(());
         }
     }
@@ -336,7 +381,12 @@ fn pick_sheet(names: Vec<String>, wanted: Option<&str>) -> Result<String, ReadEr
     }
 }
 
-fn read_xlsx(path: &Path, opts: &ReadOptions, head: &HeadTx, tx: &RowTx) -> Result<(), ReadError> {
+fn read_xlsx(
+    path: &Path,
+    opts: &ReadOptions,
+    head: &HeadTx,
+    tx: &mut Rows<'_>,
+) -> Result<(), ReadError> {
     check_zip(path, MAX_EXPANDED, 100 << 20)?;
     let unreadable = |e: calamine::XlsxError| ReadError::Unreadable {
         format: "XLSX",
@@ -364,11 +414,10 @@ fn read_xlsx(path: &Path, opts: &ReadOptions, head: &HeadTx, tx: &RowTx) -> Resu
             header_sent = true;
             return head.send(Ok((values, rows_hint))).is_ok();
         }
-        tx.send(Ok(Row {
+        tx.send(Row {
             number: row as usize + 1,
             cells: values,
-        }))
-        .is_ok()
+        })
     };
     while let Some(cell) = cells.next_cell().map_err(unreadable)? {
         let (r, c) = cell.get_position();
@@ -397,7 +446,12 @@ fn read_xlsx(path: &Path, opts: &ReadOptions, head: &HeadTx, tx: &RowTx) -> Resu
     Ok(())
 }
 
-fn read_xls(path: &Path, opts: &ReadOptions, head: &HeadTx, tx: &RowTx) -> Result<(), ReadError> {
+fn read_xls(
+    path: &Path,
+    opts: &ReadOptions,
+    head: &HeadTx,
+    tx: &mut Rows<'_>,
+) -> Result<(), ReadError> {
     let unreadable = |e: calamine::XlsError| ReadError::Unreadable {
         format: "XLS",
         detail: e.to_string(),
@@ -422,13 +476,10 @@ fn read_xls(path: &Path, opts: &ReadOptions, head: &HeadTx, tx: &RowTx) -> Resul
             continue;
         }
         let number = start.0 as usize + i + 1;
-        if tx
-            .send(Ok(Row {
-                number,
-                cells: values,
-            }))
-            .is_err()
-        {
+        if !tx.send(Row {
+            number,
+            cells: values,
+        }) {
             return Ok(());
         }
     }

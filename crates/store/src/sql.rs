@@ -24,6 +24,15 @@ impl Arg {
         }
     }
 
+    /// Binds by moving the value (hot loops: no copy of the text).
+    pub(crate) fn bind_owned<'q>(self, q: AnyQuery<'q>) -> AnyQuery<'q> {
+        match self {
+            Arg::Text(s) => q.bind(s),
+            Arg::OptText(s) => q.bind(s),
+            Arg::Int(i) => q.bind(i),
+        }
+    }
+
     pub(crate) fn bind_scalar<'q, T>(&self, q: AnyScalar<'q, T>) -> AnyScalar<'q, T> {
         match self {
             Arg::Text(s) => q.bind(s.clone()),

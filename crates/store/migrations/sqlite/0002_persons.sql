@@ -4,7 +4,7 @@
 
 CREATE TABLE persons (
     id INTEGER PRIMARY KEY,
-    id_number TEXT NOT NULL UNIQUE,
+    id_number TEXT NOT NULL,
     legacy_id TEXT,
     name TEXT NOT NULL,
     name_pinyin TEXT NOT NULL,
@@ -33,6 +33,8 @@ CREATE TABLE persons (
     created_by TEXT NOT NULL,
     updated_at BIGINT NOT NULL
 );
+-- Keep in step with persons::import::INDEXES, which rebuilds these after a bulk load.
+CREATE UNIQUE INDEX persons_id_number ON persons (id_number);
 CREATE INDEX persons_household ON persons (household_code);
 CREATE INDEX persons_name ON persons (name);
 CREATE INDEX persons_initials ON persons (name_initials);

@@ -33,6 +33,31 @@ pub struct ImportCounts {
     pub unchanged: u64,
 }
 
+/// The indexes of `persons` (as in migration 0002): dropped while a bulk load fills an empty
+/// table and built again, by sorting, before it commits. (name, unique, column, pattern ops
+/// on PostgreSQL for prefix search.)
+const INDEXES: [(&str, bool, &str, bool); 6] = [
+    ("persons_id_number", true, "id_number", true),
+    ("persons_household", false, "household_code", true),
+    ("persons_name", false, "name", true),
+    ("persons_initials", false, "name_initials", true),
+    ("persons_pinyin", false, "name_pinyin", true),
+    ("persons_cert", false, "cert_number", false),
+];
+
+fn create_index_sql(
+    backend: Backend,
+    (name, unique, col, pattern): (&str, bool, &str, bool),
+) -> String {
+    let ops = if pattern && backend == Backend::Postgres {
+        " text_pattern_ops"
+    } else {
+        ""
+    };
+    let unique = if unique { "UNIQUE " } else { "" };
+    format!("CREATE {unique}INDEX {name} ON persons ({col}{ops})")
+}
+
 /// Rows per INSERT statement: 28 parameters a row stays under SQLite's 32,766.
 const INSERT_CHUNK: usize = 400;
 
@@ -65,7 +90,7 @@ pub(crate) async fn insert_many(
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for p in chunk {
             for a in write_args(p, now) {
-                q = a.bind(q);
+                q = a.bind_owned(q);
             }
             q = q.bind(now).bind(actor.to_owned());
         }
@@ -105,7 +130,7 @@ pub(crate) async fn update_one(
     );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
     for a in write_args(p, now) {
-        q = a.bind(q);
+        q = a.bind_owned(q);
     }
     q.bind(id).execute(&mut *conn).await?;
     Ok(())
@@ -119,6 +144,9 @@ pub struct ImportBatch<'a> {
     now: i64,
     counts: ImportCounts,
     label: String,
+    /// The table was empty when the import began: its indexes are off until commit, and no
+    /// row can match an existing file.
+    bulk: bool,
 }
 
 impl<'a> Persons<'a> {
@@ -133,6 +161,17 @@ impl<'a> Persons<'a> {
                 .execute(&mut *tx)
                 .await?;
         }
+        let any: Option<i64> = sqlx::query_scalar("SELECT id FROM persons LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+        let bulk = any.is_none();
+        if bulk {
+            for (name, ..) in INDEXES {
+                sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX {name}")))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
         Ok(ImportBatch {
             store: self.store,
             scope: scope.clone(),
@@ -140,6 +179,7 @@ impl<'a> Persons<'a> {
             now: self.store.now_ms(),
             counts: ImportCounts::default(),
             label: label.to_owned(),
+            bulk,
         })
     }
 }
@@ -172,7 +212,13 @@ impl ImportBatch<'_> {
         }
         let backend = self.store.backend();
         let mut existing = HashMap::new();
-        for chunk in candidates.chunks(500) {
+        // In a bulk load the table held nothing and the rows are distinct: nothing to match.
+        let lookups = if self.bulk {
+            &candidates[..0]
+        } else {
+            &candidates[..]
+        };
+        for chunk in lookups.chunks(500) {
             let placeholders: Vec<String> =
                 (1..=chunk.len()).map(|i| placeholder(backend, i)).collect();
             let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -262,6 +308,14 @@ impl ImportBatch<'_> {
 
     /// Commits everything, with one audit entry for the file.
     pub async fn commit(mut self, rows: u64, rejected: u64) -> Result<ImportCounts> {
+        if self.bulk {
+            let backend = self.store.backend();
+            for ix in INDEXES {
+                sqlx::query(sqlx::AssertSqlSafe(create_index_sql(backend, ix)))
+                    .execute(&mut *self.tx)
+                    .await?;
+            }
+        }
         let c = self.counts;
         let detail = format!(
             "{}：共{rows}行，新增{}，更新{}，未变{}，拒绝{rejected}",
