@@ -398,3 +398,92 @@ contract!(
         );
     }
 );
+
+async fn index_definitions(store: &Store) -> Vec<(String, String)> {
+    use sqlx::Row;
+    let sql = match store.backend() {
+        crate::Backend::Sqlite => {
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'persons' \
+             AND sql IS NOT NULL ORDER BY name"
+        }
+        crate::Backend::Postgres => {
+            "SELECT indexname::text, indexdef::text FROM pg_indexes WHERE tablename = 'persons' ORDER BY indexname"
+        }
+    };
+    sqlx::query(sql)
+        .fetch_all(store.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r.try_get::<String, _>(0).unwrap(),
+                r.try_get::<String, _>(1).unwrap(),
+            )
+        })
+        .collect()
+}
+
+contract!(
+    a_bulk_load_rebuilds_the_indexes_it_set_aside,
+    |db: TestDb| async move {
+        let store = db.open().await;
+        let county = user(&store, "xw", Role::County, "320102000000").await;
+        let migrated = index_definitions(&store).await;
+        assert!(migrated.len() >= 6, "{migrated:?}");
+        // Abandoned: the dropped indexes come back with the rollback.
+        let mut batch = store
+            .persons()
+            .begin_import(&county, "a.csv")
+            .await
+            .unwrap();
+        batch
+            .apply(vec![(
+                2,
+                person(11, "张三", MEIYUAN_1, "肢体", "二级", (1980, 5, 6)),
+            )])
+            .await
+            .unwrap();
+        batch.abandon("测试").await.unwrap();
+        assert_eq!(index_definitions(&store).await, migrated);
+        // Committed: rebuilt exactly as the migration made them, and used for uniqueness.
+        let mut batch = store
+            .persons()
+            .begin_import(&county, "a.csv")
+            .await
+            .unwrap();
+        batch
+            .apply(vec![(
+                2,
+                person(11, "张三", MEIYUAN_1, "肢体", "二级", (1980, 5, 6)),
+            )])
+            .await
+            .unwrap();
+        batch.commit(1, 0).await.unwrap();
+        assert_eq!(index_definitions(&store).await, migrated);
+        let dup = store
+            .persons()
+            .create(
+                &county,
+                person(11, "张三", MEIYUAN_1, "肢体", "二级", (1980, 5, 6)),
+                Source::Web,
+            )
+            .await;
+        assert!(dup.is_err());
+        // The next import is not a bulk load: it matches the file already there.
+        let mut batch = store
+            .persons()
+            .begin_import(&county, "b.csv")
+            .await
+            .unwrap();
+        let out = batch
+            .apply(vec![(
+                2,
+                person(11, "张三", MEIYUAN_1, "肢体", "二级", (1980, 5, 6)),
+            )])
+            .await
+            .unwrap();
+        assert_eq!(out, vec![(2, RowOutcome::Unchanged)]);
+        batch.commit(1, 0).await.unwrap();
+    }
+);

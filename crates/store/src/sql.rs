@@ -74,6 +74,18 @@ impl Where {
         self.conds.push(cond);
     }
 
+    /// A prefix condition the planner must not drive from its index (SQLite's unary `+`):
+    /// used for the region when a search term's index is the selective one.
+    pub fn push_prefix_filter_only(&mut self, backend: Backend, col: &str, prefix: &str) {
+        let cond = match backend {
+            Backend::Sqlite => format!("+{col} GLOB {}", self.arg(Arg::Text(format!("{prefix}*")))),
+            Backend::Postgres => {
+                format!("{col} LIKE {}", self.arg(Arg::Text(format!("{prefix}%"))))
+            }
+        };
+        self.conds.push(cond);
+    }
+
     /// The prefix condition alone (its argument added), to combine with others.
     pub fn prefix(&mut self, backend: Backend, col: &str, prefix: &str) -> String {
         match backend {

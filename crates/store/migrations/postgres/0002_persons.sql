@@ -33,12 +33,13 @@ CREATE TABLE persons (
     created_by TEXT NOT NULL,
     updated_at BIGINT NOT NULL
 );
--- Keep in step with persons::import::INDEXES, which rebuilds these after a bulk load.
+-- Keep in step with persons::import::INDEXES, which rebuilds these after a bulk load. The
+-- search indexes carry the household code, so that a search is answered inside the index.
 CREATE UNIQUE INDEX persons_id_number ON persons (id_number text_pattern_ops);
 CREATE INDEX persons_household ON persons (household_code text_pattern_ops);
-CREATE INDEX persons_name ON persons (name text_pattern_ops);
-CREATE INDEX persons_initials ON persons (name_initials text_pattern_ops);
-CREATE INDEX persons_pinyin ON persons (name_pinyin text_pattern_ops);
+CREATE INDEX persons_name ON persons (name text_pattern_ops, household_code);
+CREATE INDEX persons_initials ON persons (name_initials text_pattern_ops, household_code);
+CREATE INDEX persons_pinyin ON persons (name_pinyin text_pattern_ops, household_code);
 CREATE INDEX persons_cert ON persons (cert_number);
 
 CREATE TABLE person_history (

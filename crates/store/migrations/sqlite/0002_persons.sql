@@ -33,12 +33,13 @@ CREATE TABLE persons (
     created_by TEXT NOT NULL,
     updated_at BIGINT NOT NULL
 );
--- Keep in step with persons::import::INDEXES, which rebuilds these after a bulk load.
+-- Keep in step with persons::import::INDEXES, which rebuilds these after a bulk load. The
+-- search indexes carry the household code, so that a search is answered inside the index.
 CREATE UNIQUE INDEX persons_id_number ON persons (id_number);
 CREATE INDEX persons_household ON persons (household_code);
-CREATE INDEX persons_name ON persons (name);
-CREATE INDEX persons_initials ON persons (name_initials);
-CREATE INDEX persons_pinyin ON persons (name_pinyin);
+CREATE INDEX persons_name ON persons (name, household_code);
+CREATE INDEX persons_initials ON persons (name_initials, household_code);
+CREATE INDEX persons_pinyin ON persons (name_pinyin, household_code);
 CREATE INDEX persons_cert ON persons (cert_number);
 
 CREATE TABLE person_history (

@@ -34,20 +34,33 @@ pub struct ImportCounts {
 }
 
 /// The indexes of `persons` (as in migration 0002): dropped while a bulk load fills an empty
-/// table and built again, by sorting, before it commits. (name, unique, column, pattern ops
-/// on PostgreSQL for prefix search.)
-const INDEXES: [(&str, bool, &str, bool); 6] = [
-    ("persons_id_number", true, "id_number", true),
-    ("persons_household", false, "household_code", true),
-    ("persons_name", false, "name", true),
-    ("persons_initials", false, "name_initials", true),
-    ("persons_pinyin", false, "name_pinyin", true),
-    ("persons_cert", false, "cert_number", false),
+/// table and built again, by sorting, before it commits: (name, unique, column, pattern ops
+/// on PostgreSQL for prefix search, further columns).
+const INDEXES: [(&str, bool, &str, bool, &str); 6] = [
+    ("persons_id_number", true, "id_number", true, ""),
+    ("persons_household", false, "household_code", true, ""),
+    // Search indexes carry the household code, so a scoped search stays inside the index.
+    ("persons_name", false, "name", true, ", household_code"),
+    (
+        "persons_initials",
+        false,
+        "name_initials",
+        true,
+        ", household_code",
+    ),
+    (
+        "persons_pinyin",
+        false,
+        "name_pinyin",
+        true,
+        ", household_code",
+    ),
+    ("persons_cert", false, "cert_number", false, ""),
 ];
 
 fn create_index_sql(
     backend: Backend,
-    (name, unique, col, pattern): (&str, bool, &str, bool),
+    (name, unique, col, pattern, more): (&str, bool, &str, bool, &str),
 ) -> String {
     let ops = if pattern && backend == Backend::Postgres {
         " text_pattern_ops"
@@ -55,7 +68,7 @@ fn create_index_sql(
         ""
     };
     let unique = if unique { "UNIQUE " } else { "" };
-    format!("CREATE {unique}INDEX {name} ON persons ({col}{ops})")
+    format!("CREATE {unique}INDEX {name} ON persons ({col}{ops}{more})")
 }
 
 /// Rows per INSERT statement: 28 parameters a row stays under SQLite's 32,766.
@@ -328,6 +341,15 @@ impl ImportBatch<'_> {
         )
         .await?;
         self.tx.commit().await?;
+        if self.bulk || c.inserted > 10_000 {
+            // Fresh statistics, so that the planner picks the selective index for searches
+            // (without them SQLite may scan a whole province by household code).
+            let analyze = match self.store.backend() {
+                Backend::Sqlite => "PRAGMA analysis_limit = 1000; ANALYZE persons;",
+                Backend::Postgres => "ANALYZE persons",
+            };
+            sqlx::raw_sql(analyze).execute(self.store.pool()).await?;
+        }
         Ok(c)
     }
 

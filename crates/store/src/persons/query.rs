@@ -124,8 +124,14 @@ impl Persons<'_> {
             }
             None => scope.prefix().to_owned(),
         };
-        w.push_prefix(backend, "household_code", &region_prefix);
-        if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let q = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+        if q.is_some() {
+            // A search term's index narrows far more than a region's: let it lead.
+            w.push_prefix_filter_only(backend, "household_code", &region_prefix);
+        } else {
+            w.push_prefix(backend, "household_code", &region_prefix);
+        }
+        if let Some(q) = q {
             let upper = q.to_ascii_uppercase();
             if let Ok(id) = IdNumber::parse(&upper) {
                 w.push("id_number = ?", Arg::Text(id.to_string()));
