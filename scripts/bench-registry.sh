@@ -27,7 +27,7 @@ psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS anju_bench WITH (FORCE)" >/dev/
 psql "$PG/postgres" -qc "CREATE DATABASE anju_bench" >/dev/null
 cols=$(head -1 p.csv | sed 's/^\xEF\xBB\xBF//' | tr ',' '\n' | awk '{printf "%sc%d text", (NR>1?", ":""), NR}')
 psql "$PG/anju_bench" -qc "CREATE TABLE floor ($cols)"
-t "psql \\copy (floor)" psql "$PG/anju_bench" -qc "\\copy floor FROM 'p.csv' WITH (FORMAT csv, HEADER true)"
+t "psql copy (floor)" psql "$PG/anju_bench" -qc "\\copy floor FROM 'p.csv' WITH (FORMAT csv, HEADER true)"
 "$A" --database-url "$PG/anju_bench" user list >/dev/null 2>&1
 t "anju import, PostgreSQL, empty registry" "$A" --database-url "$PG/anju_bench" import persons p.csv --json | cut -c1-110
 t "anju import again, PostgreSQL, all unchanged" "$A" --database-url "$PG/anju_bench" import persons p.csv --json | cut -c1-110

@@ -346,7 +346,9 @@ impl ImportBatch<'_> {
             // (without them SQLite may scan a whole province by household code).
             let analyze = match self.store.backend() {
                 Backend::Sqlite => "PRAGMA analysis_limit = 1000; ANALYZE persons;",
-                Backend::Postgres => "ANALYZE persons",
+                // VACUUM also marks the pages all-visible, so searches can be answered from
+                // the index alone.
+                Backend::Postgres => "VACUUM (ANALYZE) persons",
             };
             sqlx::raw_sql(analyze).execute(self.store.pool()).await?;
         }
