@@ -128,11 +128,7 @@ fn percentiles(label: &str, mut v: Vec<Duration>) {
 /// through the same store calls the pages make, as the acting account.
 pub async fn search(g: &crate::Global, samples: i64) -> CmdResult {
     let store = crate::commands::open_store(g).await?;
-    let scope = store
-        .users()
-        .local_scope(&g.acting_as)
-        .await
-        .map_err(|e| e.to_string())?;
+    let scope = crate::commands::acting_scope(&store, g).await?;
     let ids = store
         .persons()
         .sample_ids(&scope, samples)

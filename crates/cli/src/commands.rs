@@ -68,6 +68,15 @@ pub async fn open_store(g: &Global) -> Result<Store, String> {
     Ok(store)
 }
 
+/// The scope of the account the command acts as (`--as`, default `admin`).
+pub async fn acting_scope(store: &Store, g: &Global) -> Result<anju_store::Scope, String> {
+    store
+        .users()
+        .local_scope(&g.acting_as)
+        .await
+        .map_err(|e| format!("无法以 {} 的身份执行：{e}", g.acting_as))
+}
+
 pub async fn serve(g: &Global, addr: &str, secure_cookies: bool) -> CmdResult {
     let sock: SocketAddr = addr
         .parse()
@@ -95,11 +104,7 @@ pub async fn serve(g: &Global, addr: &str, secure_cookies: bool) -> CmdResult {
 
 pub async fn user(g: &Global, cmd: UserCommand) -> CmdResult {
     let store = open_store(g).await?;
-    let scope = store
-        .users()
-        .local_scope(&g.acting_as)
-        .await
-        .map_err(|e| format!("无法以 {} 的身份执行：{e}", g.acting_as))?;
+    let scope = acting_scope(&store, g).await?;
     let users = store.users();
     let err = |e: anju_store::StoreError| e.to_string();
     match cmd {

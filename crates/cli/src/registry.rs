@@ -9,7 +9,7 @@ use anju_jobs::{ImportOptions, export_persons, generate_persons, import_persons}
 use anju_store::PersonFilter;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::commands::{CmdResult, open_store};
+use crate::commands::{CmdResult, acting_scope, open_store};
 use crate::{ExportCommand, GenCommand, Global, ImportCommand};
 
 fn today() -> chrono::NaiveDate {
@@ -35,11 +35,7 @@ pub async fn import(g: &Global, cmd: ImportCommand) -> CmdResult {
         errors_out,
     } = cmd;
     let store = open_store(g).await?;
-    let scope = store
-        .users()
-        .local_scope(&g.acting_as)
-        .await
-        .map_err(|e| format!("无法以 {} 的身份执行：{e}", g.acting_as))?;
+    let scope = acting_scope(&store, g).await?;
     let opts = ImportOptions {
         read: ReadOptions {
             sheet,
@@ -97,11 +93,7 @@ pub async fn import(g: &Global, cmd: ImportCommand) -> CmdResult {
 pub async fn export(g: &Global, cmd: ExportCommand) -> CmdResult {
     let ExportCommand::Persons { region, out } = cmd;
     let store = open_store(g).await?;
-    let scope = store
-        .users()
-        .local_scope(&g.acting_as)
-        .await
-        .map_err(|e| format!("无法以 {} 的身份执行：{e}", g.acting_as))?;
+    let scope = acting_scope(&store, g).await?;
     let mut filter = PersonFilter::new(today());
     filter.region = region;
     let n = export_persons(&store, &scope, &filter, &out)

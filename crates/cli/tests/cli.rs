@@ -294,3 +294,58 @@ fn an_unwritable_data_dir_and_an_unreachable_database_fail_cleanly() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("sqlite://"));
 }
+
+#[test]
+fn import_export_and_generate_from_the_command_line() {
+    let d = temp_dir("registry");
+    let generated = run(anju(&d).args([
+        "gen", "persons", "--rows", "50", "--out", "p.csv", "--seed", "9",
+    ]));
+    assert!(generated.status.success(), "{}", text(&generated.stderr));
+    let imp = run(anju(&d).args(["import", "persons", "p.csv", "--json"]));
+    assert_eq!(imp.status.code(), Some(0), "{}", text(&imp.stderr));
+    let v: serde_json::Value = serde_json::from_str(text(&imp.stdout).trim()).unwrap();
+    assert_eq!(
+        (
+            v["rows"].as_u64(),
+            v["inserted"].as_u64(),
+            v["rejected"].as_u64()
+        ),
+        (Some(50), Some(50), Some(0))
+    );
+    assert!(v["errors"].as_array().unwrap().is_empty());
+    // A bad row: reported by row and column, written to the error sheet; the rest imported.
+    std::fs::write(
+        d.join("bad.csv"),
+        "身份证号,姓名,残疾类别,残疾等级,户籍地区划代码\n11010519491231002X,张三,肢体,二级,320102002001\n110105194912310021,李四,视力,一级,320102002001\n",
+    )
+    .unwrap();
+    let strict = run(anju(&d).args(["import", "persons", "bad.csv", "--strict", "--json"]));
+    assert_eq!(strict.status.code(), Some(1), "strict refuses the file");
+    let plain = run(anju(&d).args(["import", "persons", "bad.csv"]));
+    assert_eq!(plain.status.code(), Some(0));
+    let out = text(&plain.stdout);
+    assert!(
+        out.contains("新增1") && out.contains("拒绝1") && out.contains("第3行 身份证号"),
+        "{out}"
+    );
+    assert!(d.join("bad-错误行.xlsx").exists());
+    let missing = run(anju(&d).args(["import", "persons", "nope.csv"]));
+    assert_eq!(missing.status.code(), Some(1));
+    assert_eq!(
+        text(&missing.stderr).trim().lines().count(),
+        1,
+        "{}",
+        text(&missing.stderr)
+    );
+    let exp = run(anju(&d).args(["export", "persons", "--out", "all.xlsx"]));
+    assert!(exp.status.success(), "{}", text(&exp.stderr));
+    assert!(text(&exp.stdout).contains("已导出51条"));
+    let again = run(anju(&d).args(["import", "persons", "all.xlsx", "--json"]));
+    let v: serde_json::Value = serde_json::from_str(text(&again.stdout).trim()).unwrap();
+    assert_eq!(
+        v["unchanged"].as_u64(),
+        Some(51),
+        "a round trip changes nothing"
+    );
+}

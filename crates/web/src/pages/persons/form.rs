@@ -42,28 +42,12 @@ pub struct FormPage {
     error: Option<String>,
 }
 
-const FORM_FIELDS: [Field; 20] = [
-    Field::IdNumber,
-    Field::Name,
-    Field::Ethnicity,
-    Field::HouseholdCode,
-    Field::Address,
-    Field::Phone,
-    Field::GuardianName,
-    Field::GuardianRelation,
-    Field::GuardianPhone,
-    Field::BankAccount,
-    Field::BankName,
-    Field::CertNumber,
-    Field::Category,
-    Field::Components,
-    Field::Grade,
-    Field::CertIssued,
-    Field::CertValidTo,
-    Field::CertState,
-    Field::LifeStatus,
-    Field::LifeDate,
-];
+/// The fields a form asks for: all but sex and birth date, which the ID number gives.
+fn form_fields() -> impl Iterator<Item = Field> {
+    Field::ALL
+        .into_iter()
+        .filter(|f| !matches!(f, Field::Sex | Field::BirthDate))
+}
 
 fn options(f: Field) -> Vec<Opt> {
     let o = |v: &str, l: &str| Opt {
@@ -95,8 +79,7 @@ fn form_page(
     editing: bool,
     error: Option<String>,
 ) -> FormPage {
-    let fields = FORM_FIELDS
-        .into_iter()
+    let fields = form_fields()
         .map(|f| FormField {
             key: f.key(),
             label: f.header(),
@@ -137,8 +120,7 @@ fn form_page(
 
 /// The form's values for an existing file.
 fn values_of(p: &Person) -> HashMap<String, String> {
-    FORM_FIELDS
-        .into_iter()
+    form_fields()
         .map(|f| {
             let v = match f {
                 Field::LifeStatus => p.life_status.label().to_owned(),
@@ -151,7 +133,7 @@ fn values_of(p: &Person) -> HashMap<String, String> {
 
 fn input_of(values: &HashMap<String, String>) -> PersonInput {
     let mut input = PersonInput::default();
-    for f in FORM_FIELDS {
+    for f in form_fields() {
         if let Some(v) = values.get(f.key()) {
             input.set(f, v.as_str());
         }
