@@ -142,10 +142,17 @@ impl Persons<'_> {
                 w.push_prefix(backend, "id_number", &search_safe(&upper));
             } else if q.is_ascii() {
                 let letters = search_safe(&q.to_ascii_lowercase());
-                // Initials (zs) or whole pinyin (zhangsan), each by prefix.
-                let i = w.prefix(backend, "name_initials", &letters);
-                let p = w.prefix(backend, "name_pinyin", &letters);
-                w.push_plain(format!("({i} OR {p})"));
+                // Initials (zs) or whole pinyin (zhangsan), each by prefix. Initials rarely
+                // hold a vowel after the first letter, whole pinyin nearly always does: a
+                // query without one is taken as initials alone, which one index answers (an
+                // OR of two indexes cannot be answered from the index on PostgreSQL).
+                if letters.chars().skip(1).any(|c| "aeiouv".contains(c)) {
+                    let i = w.prefix(backend, "name_initials", &letters);
+                    let p = w.prefix(backend, "name_pinyin", &letters);
+                    w.push_plain(format!("({i} OR {p})"));
+                } else {
+                    w.push_prefix(backend, "name_initials", &letters);
+                }
             } else {
                 w.push_prefix(backend, "name", &search_safe(q));
             }
