@@ -3,8 +3,9 @@
 //! to the account that started it.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
 use anju_jobs::{ImportReport, Progress};
 
@@ -47,5 +48,51 @@ impl Jobs {
             .lock()
             .ok()
             .and_then(|m| m.get(id).filter(|j| j.owner == owner).cloned())
+    }
+}
+
+/// How long uploads, error sheets and exports may stay in the work directory.
+pub const WORK_FILE_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// Deletes files in `dir` last changed longer than `max_age` ago; returns how many. Error
+/// sheets hold personal data: they are kept a day for the clerk to download, no longer.
+pub fn sweep_work_dir(dir: &Path, max_age: Duration) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let now = SystemTime::now();
+    entries
+        .flatten()
+        .filter(|e| {
+            e.metadata()
+                .ok()
+                .filter(|m| m.is_file())
+                .and_then(|m| m.modified().ok())
+                .is_some_and(|t| now.duration_since(t).is_ok_and(|age| age > max_age))
+        })
+        .filter(|e| std::fs::remove_file(e.path()).is_ok())
+        .count()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn old_work_files_are_swept_and_new_ones_kept() {
+        let dir = std::env::temp_dir().join(format!("anju-sweep-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let old = dir.join("errors-old.xlsx");
+        let new = dir.join("errors-new.xlsx");
+        std::fs::write(&old, b"x").unwrap();
+        std::fs::write(&new, b"x").unwrap();
+        let f = std::fs::File::options().write(true).open(&old).unwrap();
+        f.set_modified(SystemTime::now() - Duration::from_secs(2 * 24 * 3600))
+            .unwrap();
+        assert_eq!(sweep_work_dir(&dir, WORK_FILE_LIFETIME), 1);
+        assert!(!old.exists() && new.exists());
+        assert_eq!(sweep_work_dir(&dir.join("missing"), WORK_FILE_LIFETIME), 0);
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -67,6 +67,19 @@ pub fn router(app: App) -> Router {
 /// Serves until Ctrl-C or SIGTERM; the listener is bound by the caller, so that a port in
 /// use is reported before anything else starts.
 pub async fn serve(listener: TcpListener, app: App) -> std::io::Result<()> {
+    // Work files (uploads, error sheets, exports) are swept at start and every hour.
+    let work_dir = app.work_dir.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let dir = work_dir.clone();
+            let _ = tokio::task::spawn_blocking(move || {
+                jobs::sweep_work_dir(&dir, jobs::WORK_FILE_LIFETIME)
+            })
+            .await;
+        }
+    });
     axum::serve(
         listener,
         router(app).into_make_service_with_connect_info::<SocketAddr>(),
