@@ -487,3 +487,52 @@ contract!(
         batch.commit(1, 0).await.unwrap();
     }
 );
+
+contract!(
+    a_legacy_number_is_converted_and_remembered_on_import,
+    |db: TestDb| async move {
+        let store = db.open().await;
+        let county = user(&store, "xw", Role::County, "320102000000").await;
+        let mut input = PersonInput::default();
+        input.set(Field::IdNumber, "320102490101001");
+        input.set(Field::Name, "老张");
+        input.set(Field::HouseholdCode, MEIYUAN_1);
+        input.set(Field::Category, "肢体");
+        input.set(Field::Grade, "三级");
+        let legacy = validate(&input, RegionTable::jiangsu()).unwrap();
+        let others: Vec<(usize, Person)> = (0..3)
+            .map(|i| {
+                (
+                    3 + i,
+                    person(
+                        21 + 2 * i as u16,
+                        "李四",
+                        MEIYUAN_2,
+                        "视力",
+                        "一级",
+                        (1970, 1, 1),
+                    ),
+                )
+            })
+            .collect();
+        let mut batch = store
+            .persons()
+            .begin_import(&county, "old.xls")
+            .await
+            .unwrap();
+        let mut rows = vec![(2, legacy.clone())];
+        rows.extend(others);
+        batch.apply(rows).await.unwrap();
+        batch.commit(4, 0).await.unwrap();
+        let rec = store
+            .persons()
+            .get(&county, &legacy.id_number)
+            .await
+            .unwrap();
+        assert_eq!(rec.person.legacy_id.as_deref(), Some("320102490101001"));
+        let h = store.persons().history(&county, &rec).await.unwrap();
+        assert!(h.iter().any(|e| e.field == "legacy_id"
+            && e.before.as_deref() == Some("320102490101001")
+            && e.after.as_deref() == Some(legacy.id_number.as_str())));
+    }
+);

@@ -99,13 +99,22 @@ pub(crate) async fn insert_many(
             }
             sql.push(')');
         }
-        sql.push_str(" RETURNING id, id_number");
+        // Row ids are needed only for history rows (legacy ID numbers) and single creations.
+        let want_ids = people.len() == 1 || chunk.iter().any(|p| p.legacy_id.is_some());
+        if want_ids {
+            sql.push_str(" RETURNING id, id_number");
+        }
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for p in chunk {
             for a in write_args(p, now) {
                 q = a.bind_owned(q);
             }
             q = q.bind(now).bind(actor.to_owned());
+        }
+        if !want_ids {
+            q.execute(&mut *conn).await?;
+            ids.extend(std::iter::repeat_n(0, chunk.len()));
+            continue;
         }
         let rows = q.fetch_all(&mut *conn).await?;
         // RETURNING's order is not promised: match by ID number.
