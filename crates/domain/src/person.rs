@@ -136,6 +136,32 @@ impl Field {
     pub fn from_key(key: &str) -> Option<Field> {
         Field::ALL.into_iter().find(|f| f.key() == key)
     }
+
+    /// Whether the field holds a number shown masked to roles that may not see it whole.
+    pub fn is_identifier(self) -> bool {
+        matches!(
+            self,
+            Field::IdNumber
+                | Field::CertNumber
+                | Field::Phone
+                | Field::GuardianPhone
+                | Field::BankAccount
+        )
+    }
+
+    /// The value as a role that may not see it whole sees it.
+    pub fn masked(self, v: &str) -> String {
+        if v.is_empty() {
+            return String::new();
+        }
+        match self {
+            Field::IdNumber => crate::mask::id_number(v),
+            Field::CertNumber => crate::mask::certificate(v),
+            Field::Phone | Field::GuardianPhone => crate::mask::phone(v),
+            Field::BankAccount => crate::mask::bank_account(v),
+            _ => v.to_owned(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

@@ -4,7 +4,6 @@
 
 use std::path::Path;
 
-use anju_domain::mask;
 use anju_domain::person::Field;
 use anju_io::SheetWriter;
 use anju_store::{PersonFilter, PersonRecord, Scope, Store, StoreError};
@@ -23,16 +22,7 @@ pub fn export_row(r: &PersonRecord, whole: bool) -> Vec<String> {
         .into_iter()
         .map(|f| {
             let v = r.person.field_text(f);
-            if whole || v.is_empty() {
-                return v;
-            }
-            match f {
-                Field::IdNumber => mask::id_number(&v),
-                Field::CertNumber => mask::certificate(&v),
-                Field::Phone | Field::GuardianPhone => mask::phone(&v),
-                Field::BankAccount => mask::bank_account(&v),
-                _ => v,
-            }
+            if whole { v } else { f.masked(&v) }
         })
         .collect()
 }

@@ -13,9 +13,9 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize)]
 pub struct PersonView {
     pub id_number: String,
-    /// The ID number as used in links (always whole, never shown).
+    /// The file's row id, the pages' key: links carry it, never the ID number.
     #[serde(skip)]
-    pub key: String,
+    pub key: i64,
     pub name: String,
     pub sex: &'static str,
     pub birth_date: String,
@@ -68,7 +68,7 @@ impl PersonView {
         let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
         PersonView {
             id_number: m(p.id_number.to_string(), mask::id_number),
-            key: p.id_number.to_string(),
+            key: r.id,
             name: p.name.clone(),
             sex: p.sex.label(),
             birth_date: p.birth_date.to_string(),

@@ -158,24 +158,24 @@ fn routes() -> Vec<Route> {
             None,
             nobody,
         ),
-        r(Method::GET, "/persons/{person}", false, None, reader_inside),
+        r(Method::GET, "/persons/{row}", false, None, reader_inside),
         r(
             Method::GET,
-            "/persons/{person}/edit",
+            "/persons/{row}/edit",
             false,
             None,
             writer_inside,
         ),
         r(
             Method::POST,
-            "/persons/{person}/reveal",
+            "/persons/{row}/reveal",
             false,
             Some(""),
             revealer_inside,
         ),
         r(
             Method::POST,
-            "/persons/{person}",
+            "/persons/{row}",
             false,
             Some(PERSON_FORM),
             writer_inside,
@@ -301,7 +301,17 @@ contract!(every_route_role_and_relation, |db: Db| async move {
             .create(&admin_scope, p, anju_store::Source::Web)
             .await
             .unwrap();
-        person_of.insert(code.clone(), id);
+        let row = app
+            .store
+            .persons()
+            .get(
+                &admin_scope,
+                &anju_domain::id_number::IdNumber::parse(&id).unwrap(),
+            )
+            .await
+            .unwrap()
+            .id;
+        person_of.insert(code.clone(), (id, row));
     }
     let mut checked = 0;
     let mut counter = 0;
@@ -317,7 +327,7 @@ contract!(every_route_role_and_relation, |db: Db| async move {
             .await;
         let h = table.current(home(role)).unwrap();
         for route in routes() {
-            let regional = ["{code}", "{user}", "{person}", "{village}"]
+            let regional = ["{code}", "{user}", "{person}", "{row}", "{village}"]
                 .iter()
                 .any(|p| route.path.contains(p) || route.body.is_some_and(|b| b.contains(p)));
             let rels: Vec<Option<Rel>> = if regional {
@@ -337,7 +347,16 @@ contract!(every_route_role_and_relation, |db: Db| async move {
                 let fill = |t: &str| {
                     t.replace("{code}", &code)
                         .replace("{user}", &target_user(&code))
-                        .replace("{person}", person_of.get(&code).map_or("", String::as_str))
+                        .replace(
+                            "{person}",
+                            person_of
+                                .get(&code)
+                                .map_or("", |p: &(String, i64)| p.0.as_str()),
+                        )
+                        .replace(
+                            "{row}",
+                            &person_of.get(&code).map_or(0, |p| p.1).to_string(),
+                        )
                         .replace("{village}", &village_in(table, &code))
                         .replace("{newid}", &id_for(counter))
                         .replace("{new}", &format!("n{counter}"))
@@ -394,7 +413,8 @@ contract!(every_route_role_and_relation, |db: Db| async move {
             .path
             .replace("{code}", "320102000000")
             .replace("{user}", "t320102000000")
-            .replace("{person}", &id_for(10_000));
+            .replace("{person}", &id_for(10_000))
+            .replace("{row}", "1");
         let res = client
             .request(route.method.clone(), app.url(&path))
             .send()

@@ -96,9 +96,12 @@ contract!(
             .await
             .unwrap();
         assert_eq!(res.status(), 303);
-        assert_eq!(res.headers()["location"], format!("/persons/{ID}?saved=1"));
+        let xw = app.store.users().local_scope("xw").await.unwrap();
+        let id = anju_domain::id_number::IdNumber::parse(ID).unwrap();
+        let key = app.store.persons().get(&xw, &id).await.unwrap().id;
+        assert_eq!(res.headers()["location"], format!("/persons/{key}?saved=1"));
         let file = c
-            .get(app.url(&format!("/persons/{ID}")))
+            .get(app.url(&format!("/persons/{key}")))
             .send()
             .await
             .unwrap()
@@ -119,7 +122,7 @@ contract!(
         }
         // A county clerk may reveal the numbers; the reveal is audited.
         let revealed = c
-            .post(app.url(&format!("/persons/{ID}/reveal")))
+            .post(app.url(&format!("/persons/{key}/reveal")))
             .form(&[("csrf", csrf.as_str())])
             .send()
             .await
@@ -129,7 +132,7 @@ contract!(
             .unwrap();
         assert!(revealed.contains("13812345678"));
         let res = c
-            .post(app.url(&format!("/persons/{ID}")))
+            .post(app.url(&format!("/persons/{key}")))
             .form(&form(
                 &csrf,
                 &[
@@ -147,7 +150,7 @@ contract!(
             .unwrap();
         assert_eq!(res.status(), 303);
         let file = c
-            .get(app.url(&format!("/persons/{ID}")))
+            .get(app.url(&format!("/persons/{key}")))
             .send()
             .await
             .unwrap()
@@ -163,7 +166,7 @@ contract!(
             .await;
         let (v, vcsrf) = app.browser("vil", PW).await;
         let vfile = v
-            .get(app.url(&format!("/persons/{ID}")))
+            .get(app.url(&format!("/persons/{key}")))
             .send()
             .await
             .unwrap()
@@ -172,12 +175,56 @@ contract!(
             .unwrap();
         assert!(vfile.contains("1101**********002X") && !vfile.contains("显示完整号码"));
         let res = v
-            .post(app.url(&format!("/persons/{ID}/reveal")))
+            .post(app.url(&format!("/persons/{key}/reveal")))
             .form(&[("csrf", vcsrf.as_str())])
             .send()
             .await
             .unwrap();
         assert_eq!(res.status(), 403);
+        // Its edit form shows the numbers masked too; leaving them alone keeps the stored ones.
+        let vform = v
+            .get(app.url(&format!("/persons/{key}/edit")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(vform.contains("value=\"138****5678\"") && !vform.contains("13812345678"));
+        assert!(
+            !vform.contains(ID),
+            "no whole ID number in the page, links included"
+        );
+        let vlist = v
+            .get(app.url("/persons"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(vlist.contains(&format!("href=\"/persons/{key}\"")) && !vlist.contains(ID));
+        let res = v
+            .post(app.url(&format!("/persons/{key}")))
+            .form(&form(
+                &vcsrf,
+                &[
+                    ("name", "张三"),
+                    ("category", "肢体"),
+                    ("grade", "一级"),
+                    ("household_code", "320102002001"),
+                    ("phone", "138****5678"),
+                    ("address", "梅园新村5号"),
+                    ("life_status", "在世"),
+                ],
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let rec = app.store.persons().get(&xw, &id).await.unwrap();
+        assert_eq!(rec.person.phone.as_deref(), Some("13812345678"));
+        assert_eq!(rec.person.address.as_deref(), Some("梅园新村5号"));
         let audit = app.store.audit().verify().await.unwrap().unwrap();
         assert!(audit > 5);
     }

@@ -326,6 +326,22 @@ impl<'a> Persons<'a> {
         }
     }
 
+    /// One file by its row id (the pages' key, which unlike the ID number may appear in an
+    /// address bar), if it is in the scope.
+    pub async fn get_by_key(&self, scope: &Scope, key: i64) -> Result<PersonRecord> {
+        Self::may_read(scope)?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM persons WHERE id = $1"
+        )))
+        .bind(key)
+        .fetch_optional(self.store.pool())
+        .await?;
+        match row.as_ref().map(record_from_row).transpose()? {
+            Some(r) if scope.covers(&r.person.household_code) => Ok(r),
+            _ => Err(StoreError::NotFound("档案".into())),
+        }
+    }
+
     /// Records that `scope` viewed (`person.view`), revealed (`person.reveal`) or exported
     /// personal data.
     pub async fn record_view(

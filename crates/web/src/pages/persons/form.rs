@@ -16,7 +16,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::list::Opt;
-use super::show::parse_id;
+use super::show::parse_key;
 use crate::auth::{PageUser, Session};
 use crate::pages::Layout;
 use crate::{App, AppError};
@@ -118,17 +118,32 @@ fn form_page(
     }
 }
 
-/// The form's values for an existing file.
-fn values_of(p: &Person) -> HashMap<String, String> {
+/// The form's values for an existing file; identifiers masked unless `whole`.
+fn values_of(p: &Person, whole: bool) -> HashMap<String, String> {
     form_fields()
         .map(|f| {
             let v = match f {
                 Field::LifeStatus => p.life_status.label().to_owned(),
+                _ if !whole => f.masked(&p.field_text(f)),
                 _ => p.field_text(f),
             };
             (f.key().to_owned(), v)
         })
         .collect()
+}
+
+/// A role that sees identifiers masked submits them masked when it leaves them alone: such a
+/// value stands for the stored one.
+fn unmask_untouched(values: &mut HashMap<String, String>, stored: &Person) {
+    for f in form_fields().filter(|f| f.is_identifier()) {
+        let text = stored.field_text(f);
+        if values
+            .get(f.key())
+            .is_some_and(|v| !text.is_empty() && *v == f.masked(&text))
+        {
+            values.insert(f.key().to_owned(), text);
+        }
+    }
 }
 
 fn input_of(values: &HashMap<String, String>) -> PersonInput {
@@ -220,9 +235,7 @@ pub async fn create(
         .create(s.scope(), person, Source::Web)
         .await
     {
-        Ok(rec) => {
-            Ok(Redirect::to(&format!("/persons/{}?saved=1", rec.person.id_number)).into_response())
-        }
+        Ok(rec) => Ok(Redirect::to(&format!("/persons/{}?saved=1", rec.id)).into_response()),
         Err(e) => {
             let (status, errors, error) = refusal(e)?;
             Ok(rerender(status, &errors, error))
@@ -236,8 +249,8 @@ pub async fn edit_form(
     Path(id): Path<String>,
 ) -> Result<FormPage, AppError> {
     may_write(&s)?;
-    let id = parse_id(&id)?;
-    let rec = app.store.persons().get(s.scope(), &id).await?;
+    let key = parse_key(&id)?;
+    let rec = app.store.persons().get_by_key(s.scope(), key).await?;
     app.store
         .persons()
         .record_view(
@@ -251,8 +264,8 @@ pub async fn edit_form(
     Ok(form_page(
         &s,
         &title,
-        format!("/persons/{id}"),
-        &values_of(&rec.person),
+        format!("/persons/{key}"),
+        &values_of(&rec.person, s.scope().role().sees_identifiers()),
         &[],
         true,
         None,
@@ -267,11 +280,15 @@ pub async fn update(
 ) -> Result<Response, AppError> {
     may_write(&s)?;
     s.check_csrf(values.get("csrf").map_or("", String::as_str))?;
-    let id = parse_id(&id)?;
-    // The file's ID number comes from the address, whatever the form says.
-    values.insert("id_number".into(), id.to_string());
+    let key = parse_key(&id)?;
+    let stored = app.store.persons().get_by_key(s.scope(), key).await?;
+    // The file's ID number is the stored one, whatever the form says.
+    values.insert("id_number".into(), stored.person.id_number.to_string());
+    if !s.scope().role().sees_identifiers() {
+        unmask_untouched(&mut values, &stored.person);
+    }
     let title = "修改档案";
-    let action = format!("/persons/{id}");
+    let action = format!("/persons/{key}");
     let person = match validate(&input_of(&values), RegionTable::jiangsu()) {
         Ok(p) => p,
         Err(errors) => {
@@ -296,7 +313,7 @@ pub async fn update(
         .update(s.scope(), person, Source::Web)
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/persons/{id}?saved=1")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/persons/{key}?saved=1")).into_response()),
         Err(StoreError::NotFound(_)) => Err(AppError::NotFound),
         Err(e) => {
             let (status, errors, error) = refusal(e)?;

@@ -2,7 +2,6 @@
 //! Each view is audited; revealing the whole numbers is a separate, audited action.
 
 use anju_domain::id_number::IdNumber;
-use anju_domain::mask;
 use anju_domain::person::Field;
 use anju_store::{HistoryEntry, PersonRecord};
 use askama::Template;
@@ -45,15 +44,13 @@ fn field_label(key: &str) -> String {
 }
 
 fn masked_value(key: &str, v: &str, whole: bool) -> String {
-    if whole || v.is_empty() {
+    if whole {
         return v.to_owned();
     }
     match key {
-        "id_number" | "legacy_id" => mask::id_number(v),
-        "cert_number" => mask::certificate(v),
-        "phone" | "guardian_phone" => mask::phone(v),
-        "bank_account" => mask::bank_account(v),
-        _ => v.to_owned(),
+        // The legacy number's history row holds the old and the new ID number.
+        "legacy_id" => Field::IdNumber.masked(v),
+        k => Field::from_key(k).map_or_else(|| v.to_owned(), |f| f.masked(v)),
     }
 }
 
@@ -76,6 +73,11 @@ pub fn history_rows(h: &[HistoryEntry], whole: bool) -> Vec<HistoryRow> {
 
 pub fn parse_id(id: &str) -> Result<IdNumber, AppError> {
     IdNumber::parse(id).map_err(|_| AppError::NotFound)
+}
+
+/// A page's file key (the row id).
+pub fn parse_key(key: &str) -> Result<i64, AppError> {
+    key.parse().map_err(|_| AppError::NotFound)
 }
 
 pub async fn file_page(
@@ -113,8 +115,11 @@ pub async fn show(
     Path(id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Result<FilePage, AppError> {
-    let id = parse_id(&id)?;
-    let rec = app.store.persons().get(s.scope(), &id).await?;
+    let rec = app
+        .store
+        .persons()
+        .get_by_key(s.scope(), parse_key(&id)?)
+        .await?;
     file_page(&app, &s, &rec, false, q.contains_key("saved")).await
 }
 
@@ -128,7 +133,10 @@ pub async fn reveal(
     if !s.scope().role().sees_identifiers() {
         return Err(AppError::Forbidden);
     }
-    let id = parse_id(&id)?;
-    let rec = app.store.persons().get(s.scope(), &id).await?;
+    let rec = app
+        .store
+        .persons()
+        .get_by_key(s.scope(), parse_key(&id)?)
+        .await?;
     file_page(&app, &s, &rec, true, false).await
 }
