@@ -8,11 +8,14 @@ pub mod audit;
 pub mod certificate;
 pub mod id_number;
 pub mod mask;
+pub mod money;
+pub mod month;
 pub mod password;
 pub mod person;
 pub mod region;
 pub mod role;
 pub mod session;
+pub mod subsidy;
 
 pub use region::{Level, Region, RegionCode, RegionError, RegionTable};
 pub use role::Role;

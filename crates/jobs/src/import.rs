@@ -175,6 +175,65 @@ fn id_key(input: &PersonInput) -> Option<String> {
         .map(|id| id.to_string())
 }
 
+/// One row read and checked: the person, or why the row is refused.
+struct Checked {
+    number: usize,
+    cells: Vec<String>,
+    result: Result<anju_domain::person::Person, Vec<FieldError>>,
+}
+
+/// Reads and validates every row, in batches, on the calling thread; a repeated ID number is
+/// refused on the later row. Stops early when the receiver is gone.
+fn check_rows(
+    mut reader: SheetReader,
+    map: &HeaderMap,
+    regions: &RegionTable,
+    tx: &tokio::sync::mpsc::Sender<Result<Vec<Checked>, ReadError>>,
+) {
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut batch = Vec::with_capacity(BATCH);
+    loop {
+        let row = match reader.next_row() {
+            Ok(Some(r)) => r,
+            Ok(None) => break,
+            Err(e) => {
+                let _ = tx.blocking_send(Err(e));
+                return;
+            }
+        };
+        let input = input_of(map, &row.cells);
+        let result = validate(&input, regions).and_then(|person| {
+            if seen.insert(person.id_number.to_string()) {
+                Ok(person)
+            } else {
+                Err(vec![FieldError::new(
+                    Field::IdNumber,
+                    "duplicate_in_file",
+                    "身份证号在本文件中重复出现（以第一次出现的行为准）",
+                )])
+            }
+        });
+        // Invalid rows are remembered too, so that a later valid row with the same ID
+        // still counts as a repeat of a row the clerk must fix.
+        if result.is_err()
+            && let Some(k) = id_key(&input)
+        {
+            seen.insert(k);
+        }
+        batch.push(Checked {
+            number: row.number,
+            cells: row.cells,
+            result,
+        });
+        if batch.len() >= BATCH && tx.blocking_send(Ok(std::mem::take(&mut batch))).is_err() {
+            return;
+        }
+    }
+    if !batch.is_empty() {
+        let _ = tx.blocking_send(Ok(batch));
+    }
+}
+
 /// Imports the sheet at `path` as the holder of `scope`.
 pub async fn import_persons(
     store: &Store,
@@ -183,7 +242,7 @@ pub async fn import_persons(
     opts: &ImportOptions,
     mut progress: impl FnMut(Progress),
 ) -> Result<ImportReport, ImportError> {
-    let mut reader: SheetReader = anju_io::open(path, &opts.read)?;
+    let reader: SheetReader = anju_io::open(path, &opts.read)?;
     let map = map_headers(&reader.headers);
     if !map.missing_required.is_empty() {
         let names: Vec<&str> = map.missing_required.iter().map(|f| f.header()).collect();
@@ -203,64 +262,44 @@ pub async fn import_persons(
     };
     let total = reader.rows_hint;
     let mut batch_import = store.persons().begin_import(scope, &label).await?;
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut batch = Vec::with_capacity(BATCH);
-    let mut raw: HashMap<usize, Vec<String>> = HashMap::new();
-    loop {
-        let next = reader.next_row();
-        let row = match next {
-            Ok(Some(r)) => Some(r),
-            Ok(None) => None,
+    // Reading and checking run on their own thread, a batch ahead of the database, so that
+    // on two cores validation and the writes overlap.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Vec<Checked>, ReadError>>(2);
+    let checker = std::thread::spawn(move || check_rows(reader, &map, regions, &tx));
+    while let Some(next) = rx.recv().await {
+        let checked = match next {
+            Ok(c) => c,
             Err(e) => {
                 batch_import.abandon(&e.to_string()).await?;
                 return Err(e.into());
             }
         };
-        let end = row.is_none();
-        if let Some(row) = row {
+        let mut batch = Vec::with_capacity(checked.len());
+        let mut raw: HashMap<usize, Vec<String>> = HashMap::new();
+        for c in checked {
             run.report.rows += 1;
-            let input = input_of(&map, &row.cells);
-            match validate(&input, regions) {
-                Err(faults) => run.reject(row.number, &row.cells, &faults)?,
+            match c.result {
+                Err(faults) => run.reject(c.number, &c.cells, faults.as_slice())?,
                 Ok(person) => {
-                    let key = person.id_number.to_string();
-                    if seen.insert(key) {
-                        raw.insert(row.number, row.cells);
-                        batch.push((row.number, person));
-                    } else {
-                        let fault = FieldError::new(
-                            Field::IdNumber,
-                            "duplicate_in_file",
-                            "身份证号在本文件中重复出现（以第一次出现的行为准）",
-                        );
-                        run.reject(row.number, &row.cells, &[fault])?;
-                    }
+                    raw.insert(c.number, c.cells);
+                    batch.push((c.number, person));
                 }
             }
-            // Invalid rows are remembered too, so that a later valid row with the same ID
-            // still counts as a repeat of a row the clerk must fix.
-            if let Some(k) = id_key(&input) {
-                seen.insert(k);
-            }
         }
-        if batch.len() >= BATCH || (end && !batch.is_empty()) {
-            let outcomes = batch_import.apply(std::mem::take(&mut batch)).await?;
-            for (n, o) in outcomes {
-                let cells = raw.remove(&n).unwrap_or_default();
+        if !batch.is_empty() {
+            for (n, o) in batch_import.apply(batch).await? {
                 if let RowOutcome::Rejected(fault) = o {
+                    let cells = raw.remove(&n).unwrap_or_default();
                     run.reject(n, &cells, &[fault])?;
                 }
             }
-            raw.clear();
-            progress(Progress {
-                rows: run.report.rows,
-                total,
-            });
         }
-        if end {
-            break;
-        }
+        progress(Progress {
+            rows: run.report.rows,
+            total,
+        });
     }
+    let _ = checker.join();
     run.report.errors.sort_by_key(|e| e.row);
     let counts = batch_import.counts();
     if opts.strict && run.report.rejected > 0 {

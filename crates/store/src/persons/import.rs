@@ -33,10 +33,10 @@ pub struct ImportCounts {
     pub unchanged: u64,
 }
 
-/// The indexes of `persons` (as in migration 0002): dropped while a bulk load fills an empty
+/// The indexes of `persons` (as in migrations 0002 and 0003): dropped while a bulk load fills an empty
 /// table and built again, by sorting, before it commits: (name, unique, column, pattern ops
 /// on PostgreSQL for prefix search, further columns).
-const INDEXES: [(&str, bool, &str, bool, &str); 6] = [
+const INDEXES: [(&str, bool, &str, bool, &str); 5] = [
     ("persons_id_number", true, "id_number", true, ""),
     ("persons_household", false, "household_code", true, ""),
     // Search indexes carry the household code, so a scoped search stays inside the index.
@@ -55,7 +55,6 @@ const INDEXES: [(&str, bool, &str, bool, &str); 6] = [
         true,
         ", household_code",
     ),
-    ("persons_cert", false, "cert_number", false, ""),
 ];
 
 fn create_index_sql(
@@ -82,35 +81,15 @@ pub(crate) async fn insert_many(
     actor: &str,
 ) -> Result<Vec<i64>> {
     let mut ids = Vec::with_capacity(people.len());
-    let cols = WRITE_COLUMNS.join(", ");
-    let per_row = WRITE_COLUMNS.len() + 2;
     for chunk in people.chunks(INSERT_CHUNK) {
-        let mut sql = format!("INSERT INTO persons ({cols}, created_at, created_by) VALUES ");
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push('(');
-            for j in 0..per_row {
-                if j > 0 {
-                    sql.push(',');
-                }
-                sql.push_str(&placeholder(backend, i * per_row + j + 1));
-            }
-            sql.push(')');
-        }
         // Row ids are needed only for history rows (legacy ID numbers) and single creations.
         let want_ids = people.len() == 1 || chunk.iter().any(|p| p.legacy_id.is_some());
-        if want_ids {
-            sql.push_str(" RETURNING id, id_number");
-        }
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for p in chunk {
-            for a in write_args(p, now) {
-                q = a.bind_owned(q);
-            }
-            q = q.bind(now).bind(actor.to_owned());
-        }
+        let returning = if want_ids {
+            " RETURNING id, id_number"
+        } else {
+            ""
+        };
+        let q = values_insert(backend, chunk, now, actor, returning);
         if !want_ids {
             q.execute(&mut *conn).await?;
             ids.extend(std::iter::repeat_n(0, chunk.len()));
@@ -132,6 +111,41 @@ pub(crate) async fn insert_many(
         }
     }
     Ok(ids)
+}
+
+/// A multi-row `INSERT … VALUES`.
+fn values_insert<'q>(
+    backend: Backend,
+    chunk: &[Person],
+    now: i64,
+    actor: &str,
+    returning: &str,
+) -> crate::sql::AnyQuery<'q> {
+    let cols = WRITE_COLUMNS.join(", ");
+    let per_row = WRITE_COLUMNS.len() + 2;
+    let mut sql = format!("INSERT INTO persons ({cols}, created_at, created_by) VALUES ");
+    for i in 0..chunk.len() {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for j in 0..per_row {
+            if j > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&placeholder(backend, i * per_row + j + 1));
+        }
+        sql.push(')');
+    }
+    sql.push_str(returning);
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for p in chunk {
+        for a in write_args(p, now) {
+            q = a.bind_owned(q);
+        }
+        q = q.bind(now).bind(actor.to_owned());
+    }
+    q
 }
 
 pub(crate) async fn update_one(
@@ -330,6 +344,7 @@ impl ImportBatch<'_> {
 
     /// Commits everything, with one audit entry for the file.
     pub async fn commit(mut self, rows: u64, rejected: u64) -> Result<ImportCounts> {
+        let started = std::time::Instant::now();
         if self.bulk {
             let backend = self.store.backend();
             for ix in INDEXES {
@@ -349,7 +364,9 @@ impl ImportBatch<'_> {
             NewEntry::by(&self.scope, "person.import", "persons", Outcome::Success).detail(detail),
         )
         .await?;
+        let indexed = started.elapsed();
         self.tx.commit().await?;
+        let committed = started.elapsed();
         if self.bulk || c.inserted > 10_000 {
             // Fresh statistics, so that the planner picks the selective index for searches
             // (without them SQLite may scan a whole province by household code).
@@ -361,6 +378,12 @@ impl ImportBatch<'_> {
             };
             sqlx::raw_sql(analyze).execute(self.store.pool()).await?;
         }
+        tracing::info!(
+            indexes_ms = indexed.as_millis() as u64,
+            commit_ms = (committed - indexed).as_millis() as u64,
+            statistics_ms = (started.elapsed() - committed).as_millis() as u64,
+            "persons import committed"
+        );
         Ok(c)
     }
 

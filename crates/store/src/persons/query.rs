@@ -137,6 +137,8 @@ impl Persons<'_> {
                 w.push("id_number = ?", Arg::Text(id.to_string()));
             } else if upper.len() >= 20 && upper.is_ascii() && IdNumber::parse(&upper[..18]).is_ok()
             {
+                // The number begins with the holder's ID: the ID index finds it.
+                w.push("id_number = ?", Arg::Text(upper[..18].to_owned()));
                 w.push("cert_number = ?", Arg::Text(upper));
             } else if upper.bytes().all(|b| b.is_ascii_digit() || b == b'X') {
                 w.push_prefix(backend, "id_number", &search_safe(&upper));
