@@ -74,6 +74,13 @@ impl fmt::Display for Fen {
     }
 }
 
+/// Serialised as integer fen (`amount_fen` in JSON).
+impl serde::Serialize for Fen {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(self.0)
+    }
+}
+
 impl Add for Fen {
     type Output = Fen;
     fn add(self, o: Fen) -> Fen {

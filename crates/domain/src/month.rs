@@ -122,6 +122,12 @@ impl fmt::Display for Month {
     }
 }
 
+impl serde::Serialize for Month {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 impl std::str::FromStr for Month {
     type Err = MonthError;
     fn from_str(s: &str) -> Result<Month, MonthError> {

@@ -115,6 +115,18 @@ impl Role {
     pub fn sees_identifiers(self) -> bool {
         matches!(self, Role::Admin | Role::City | Role::County | Role::Town)
     }
+
+    /// May set the subsidy policy: standards, 低保 standards (rules that move money for a
+    /// whole city).
+    pub fn sets_policy(self) -> bool {
+        matches!(self, Role::Admin | Role::City)
+    }
+
+    /// May generate, approve and export the monthly subsidy rolls and reconcile the bank's
+    /// return (approval also needs another user than the one who generated the roll).
+    pub fn runs_rolls(self) -> bool {
+        matches!(self, Role::Admin | Role::City | Role::County)
+    }
 }
 
 #[cfg(test)]

@@ -26,6 +26,8 @@ pub enum StoreError {
     Region(#[from] RegionError),
     #[error(transparent)]
     Password(#[from] PasswordError),
+    #[error(transparent)]
+    Policy(#[from] anju_domain::subsidy::PolicyError),
     #[error("内部错误：{0}")]
     Internal(String),
 }
@@ -45,6 +47,7 @@ impl StoreError {
                 | StoreError::WrongPassword
                 | StoreError::Region(_)
                 | StoreError::Password(_)
+                | StoreError::Policy(_)
         )
     }
 }

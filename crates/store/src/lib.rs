@@ -15,6 +15,7 @@ mod persons;
 mod scope;
 mod sessions;
 mod sql;
+mod subsidy;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod users;
@@ -23,6 +24,8 @@ mod users;
 mod contract_tests;
 #[cfg(test)]
 mod persons_tests;
+#[cfg(test)]
+mod subsidy_tests;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -42,6 +45,10 @@ pub use persons::{
 };
 pub use scope::Scope;
 pub use sessions::{Authenticated, LoginError, LoginOk, SessionKind, Sessions, random_token};
+pub use subsidy::{
+    AssistanceRow, BankLine, EventRow, GrantRow, RecoveryRecord, Rejection, ReturnRow, Roll,
+    RollDiff, RollLine, RollOutcome, RollSummary, StoppedLine, Subsidies, TableResult, TownTotal,
+};
 pub use users::{Bootstrap, NewUser, User, Users};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

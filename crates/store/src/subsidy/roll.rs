@@ -1,0 +1,1046 @@
+//! The monthly roll (发放名册): generated as a draft for a month and region, approved by a
+//! second user (maker-checker) and then frozen, exported as the bank's payment file, and
+//! reconciled with the bank's return. Approval records each line as a payment; a person is
+//! paid at most once per subsidy and month across all rolls (a unique index says so).
+
+use std::collections::{HashMap, HashSet};
+
+use anju_domain::audit::Outcome;
+use anju_domain::certificate::{Category, Grade};
+use anju_domain::money::Fen;
+use anju_domain::month::Month;
+use anju_domain::person::LifeStatus;
+use anju_domain::subsidy::{Assistance, Decision, Facts, Grant, Stop, SubsidyKind};
+use anju_domain::{Region, RegionCode, RegionTable};
+use chrono::NaiveDate;
+use serde::Serialize;
+use sqlx::Row;
+
+use super::Subsidies;
+use super::inputs::{assistance_from_row, grant_from_row, parse_month};
+use super::policy::load_policy;
+use crate::audit::{NewEntry, append};
+use crate::sql::{Arg, Where, placeholder};
+use crate::{Backend, Result, Scope, StoreError};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RollSummary {
+    pub id: i64,
+    pub month: String,
+    pub region_code: String,
+    pub status: String,
+    pub generated_by: String,
+    pub generated_at: i64,
+    pub approved_by: Option<String>,
+    pub approved_at: Option<i64>,
+    pub line_count: i64,
+    pub total_fen: i64,
+}
+
+impl RollSummary {
+    pub fn is_approved(&self) -> bool {
+        self.status == "approved"
+    }
+}
+
+/// One line of a roll: a grant paid for a month.
+#[derive(Debug, Clone, Serialize)]
+pub struct RollLine {
+    pub id_number: String,
+    pub name: String,
+    pub kind: SubsidyKind,
+    pub month: Month,
+    pub amount: Fen,
+    pub rule: String,
+    /// 补发: a month before the roll's, missed by the roll that paid that month.
+    pub arrears: bool,
+    pub household_code: String,
+    #[serde(skip)]
+    pub person_id: i64,
+    #[serde(skip)]
+    pub grant_id: i64,
+    #[serde(skip)]
+    pub standard_id: i64,
+    #[serde(skip)]
+    pub bank_account: String,
+    #[serde(skip)]
+    pub bank_name: String,
+}
+
+/// A grant that paid last month and does not pay this month, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoppedLine {
+    pub id_number: String,
+    pub name: String,
+    pub kind: SubsidyKind,
+    pub reason: Stop,
+}
+
+/// A generated roll with its lines and the grants it stopped.
+#[derive(Debug, Clone, Serialize)]
+pub struct RollOutcome {
+    pub roll: RollSummary,
+    pub lines: Vec<RollLine>,
+    pub stopped: Vec<StoppedLine>,
+}
+
+/// A town's share of a roll.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TownTotal {
+    pub town_code: String,
+    pub town_name: String,
+    pub living_count: i64,
+    pub living_fen: i64,
+    pub care_count: i64,
+    pub care_fen: i64,
+}
+
+/// A roll as the page shows it: its summary, totals by town, and what changed since the last
+/// approved roll of the region.
+#[derive(Debug, Clone, Serialize)]
+pub struct Roll {
+    pub summary: RollSummary,
+    pub towns: Vec<TownTotal>,
+    pub diff: Option<RollDiff>,
+}
+
+/// Differences from the last approved roll before this one.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RollDiff {
+    pub against_month: String,
+    pub new: Vec<(String, String, SubsidyKind, i64)>,
+    pub stopped: Vec<(String, String, SubsidyKind, i64)>,
+    pub changed: Vec<(String, String, SubsidyKind, i64, i64)>,
+}
+
+/// One line of the bank's payment file.
+#[derive(Debug, Clone, Serialize)]
+pub struct BankLine {
+    pub town_code: String,
+    pub town_name: String,
+    pub name: String,
+    pub id_number: String,
+    pub bank_account: String,
+    pub bank_name: String,
+    pub kind: SubsidyKind,
+    pub month: String,
+    pub amount: Fen,
+    pub arrears: bool,
+}
+
+/// One row of the bank's return.
+#[derive(Debug, Clone)]
+pub struct ReturnRow {
+    pub row: usize,
+    pub bank_account: String,
+    pub amount: Fen,
+    pub ok: bool,
+    pub reason: String,
+}
+
+/// A recovery record (应退则退).
+#[derive(Debug, Clone, Serialize)]
+pub struct RecoveryRecord {
+    pub id: i64,
+    pub person_id: i64,
+    pub id_number: String,
+    pub name: String,
+    pub household_code: String,
+    pub kind: SubsidyKind,
+    pub month: String,
+    pub amount: Fen,
+    pub reason: String,
+    pub status: String,
+    pub opened_at: i64,
+    pub closed_at: Option<i64>,
+    pub closed_by: Option<String>,
+    pub note: Option<String>,
+}
+
+/// A grant with what the rules read of its holder.
+struct GrantCase {
+    grant_id: i64,
+    person_id: i64,
+    grant: Grant,
+    bank_account: String,
+    bank_name: String,
+    touched_at: i64,
+    id_number: String,
+    name: String,
+    household_code: String,
+    life_status: LifeStatus,
+    life_date: Option<NaiveDate>,
+    cert_valid_to: Option<NaiveDate>,
+    category: Category,
+    grade: Grade,
+}
+
+impl GrantCase {
+    fn facts<'a>(&'a self, assistance: &'a [Assistance]) -> Facts<'a> {
+        Facts {
+            household_code: &self.household_code,
+            life_status: self.life_status,
+            life_date: self.life_date,
+            cert_valid_to: self.cert_valid_to,
+            category: self.category,
+            grade: self.grade,
+            assistance,
+        }
+    }
+}
+
+const SUMMARY_COLUMNS: &str = "id, month, region_code, status, generated_by, generated_at, \
+    approved_by, approved_at, line_count, total_fen";
+
+fn summary_from_row(r: &sqlx::any::AnyRow) -> Result<RollSummary> {
+    Ok(RollSummary {
+        id: r.try_get("id")?,
+        month: r.try_get("month")?,
+        region_code: r.try_get("region_code")?,
+        status: r.try_get("status")?,
+        generated_by: r.try_get("generated_by")?,
+        generated_at: r.try_get("generated_at")?,
+        approved_by: r.try_get("approved_by")?,
+        approved_at: r.try_get("approved_at")?,
+        line_count: r.try_get("line_count")?,
+        total_fen: r.try_get("total_fen")?,
+    })
+}
+
+fn date_opt(s: Option<String>) -> Option<NaiveDate> {
+    s.and_then(|d| d.parse().ok())
+}
+
+/// The town code (9 significant digits) of a household code.
+fn town_of(code: &str) -> String {
+    format!("{}000", code.get(..9).unwrap_or(code))
+}
+
+fn town_name(code: &str) -> String {
+    RegionCode::parse(code)
+        .ok()
+        .and_then(|c| RegionTable::jiangsu().get(&c).map(|r| r.name.clone()))
+        .unwrap_or_else(|| code.to_owned())
+}
+
+impl Subsidies<'_> {
+    /// The region a roll is for: `code` if given (inside the scope), else the user's own.
+    fn roll_region(&self, scope: &Scope, code: Option<&str>) -> Result<Region> {
+        scope.require(scope.role.runs_rolls())?;
+        let region = match code.filter(|c| !c.is_empty()) {
+            Some(c) => self.store.regions().current(c)?.clone(),
+            None => scope.region.clone(),
+        };
+        if !scope.covers(&region.code) {
+            return Err(StoreError::Forbidden);
+        }
+        Ok(region)
+    }
+
+    async fn find_roll(
+        conn: &mut sqlx::AnyConnection,
+        month: Month,
+        region: &Region,
+    ) -> Result<Option<RollSummary>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {SUMMARY_COLUMNS} FROM rolls WHERE month = $1 AND region_code = $2"
+        )))
+        .bind(month.to_string())
+        .bind(region.code.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(summary_from_row)
+        .transpose()
+    }
+
+    async fn load_cases(
+        conn: &mut sqlx::AnyConnection,
+        backend: Backend,
+        prefix: &str,
+        month: Month,
+    ) -> Result<Vec<GrantCase>> {
+        let mut w = Where::default();
+        w.push_prefix(backend, "p.household_code", prefix);
+        w.push("g.from_month <= ?", Arg::Text(month.to_string()));
+        let sql = format!(
+            "SELECT g.id, g.person_id, g.kind, g.locality, g.from_month, g.to_month, \
+             g.bank_account, g.bank_name, g.long_term_care, g.updated_at AS g_updated, \
+             p.updated_at AS p_updated, p.id_number, p.name, p.household_code, p.life_status, \
+             p.life_date, p.cert_valid_to, p.category, p.grade \
+             FROM grants g JOIN persons p ON p.id = g.person_id WHERE {} ORDER BY g.id",
+            w.sql()
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for a in &w.args {
+            q = a.bind(q);
+        }
+        let rows = q.fetch_all(&mut *conn).await?;
+        let bad = |what: &str| StoreError::Internal(format!("档案的{what}无法读取"));
+        rows.iter()
+            .map(|r| {
+                let g = grant_from_row(r)?;
+                let life: String = r.try_get("life_status")?;
+                let category: i64 = r.try_get("category")?;
+                let grade: i64 = r.try_get("grade")?;
+                let touched: i64 = r
+                    .try_get::<i64, _>("g_updated")?
+                    .max(r.try_get("p_updated")?);
+                Ok(GrantCase {
+                    grant_id: g.id,
+                    person_id: r.try_get("person_id")?,
+                    grant: g.grant,
+                    bank_account: g.bank_account,
+                    bank_name: g.bank_name,
+                    touched_at: touched,
+                    id_number: r.try_get("id_number")?,
+                    name: r.try_get("name")?,
+                    household_code: r.try_get("household_code")?,
+                    life_status: LifeStatus::parse(&life).ok_or_else(|| bad("生存状态"))?,
+                    life_date: date_opt(r.try_get("life_date")?),
+                    cert_valid_to: date_opt(r.try_get("cert_valid_to")?),
+                    category: u8::try_from(category)
+                        .ok()
+                        .and_then(Category::new)
+                        .ok_or_else(|| bad("残疾类别"))?,
+                    grade: u8::try_from(grade)
+                        .ok()
+                        .and_then(Grade::new)
+                        .ok_or_else(|| bad("残疾等级"))?,
+                })
+            })
+            .collect()
+    }
+
+    async fn load_region_assistance(
+        conn: &mut sqlx::AnyConnection,
+        backend: Backend,
+        prefix: &str,
+    ) -> Result<HashMap<i64, Vec<Assistance>>> {
+        let mut w = Where::default();
+        w.push_prefix(backend, "p.household_code", prefix);
+        let sql = format!(
+            "SELECT a.person_id, a.kind, a.from_month, a.to_month, a.amount_fen FROM assistance a \
+             JOIN persons p ON p.id = a.person_id WHERE {}",
+            w.sql()
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for a in &w.args {
+            q = a.bind(q);
+        }
+        let mut out: HashMap<i64, Vec<Assistance>> = HashMap::new();
+        for r in q.fetch_all(&mut *conn).await? {
+            out.entry(r.try_get("person_id")?)
+                .or_default()
+                .push(assistance_from_row(&r)?);
+        }
+        Ok(out)
+    }
+
+    /// Payments (not failed) of the region's people: (person, subsidy, month).
+    async fn paid_set(
+        conn: &mut sqlx::AnyConnection,
+        backend: Backend,
+        prefix: &str,
+        months: &[Month],
+    ) -> Result<HashSet<(i64, SubsidyKind, Month)>> {
+        let mut out = HashSet::new();
+        if months.is_empty() {
+            return Ok(out);
+        }
+        let mut w = Where::default();
+        w.push_prefix(backend, "p.household_code", prefix);
+        let list: Vec<String> = months
+            .iter()
+            .map(|m| w.arg(Arg::Text(m.to_string())))
+            .collect();
+        let sql = format!(
+            "SELECT y.person_id, y.kind, y.pay_month FROM payments y JOIN persons p \
+             ON p.id = y.person_id WHERE y.status <> 'failed' AND y.pay_month IN ({}) AND {}",
+            list.join(","),
+            w.sql()
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for a in &w.args {
+            q = a.bind(q);
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            let kind: String = r.try_get("kind")?;
+            if let Some(kind) = SubsidyKind::parse(&kind) {
+                out.insert((
+                    r.try_get("person_id")?,
+                    kind,
+                    parse_month(&r.try_get::<String, _>("pay_month")?)?,
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Months before `month` with an approved roll covering the person's region, and when
+    /// that roll was approved; plus (person, subsidy, month) of payments the bank returned.
+    async fn arrears_context(
+        conn: &mut sqlx::AnyConnection,
+        backend: Backend,
+        prefix: &str,
+        month: Month,
+    ) -> Result<(
+        Vec<(Month, String, i64)>,
+        HashSet<(i64, SubsidyKind, Month)>,
+    )> {
+        let approved = sqlx::query(
+            "SELECT month, region_code, approved_at FROM rolls WHERE status = 'approved' \
+             AND month < $1",
+        )
+        .bind(month.to_string())
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| {
+            let code: String = r.try_get("region_code")?;
+            let prefix = RegionTable::jiangsu()
+                .current(&code)
+                .map(|r| r.prefix().to_owned())
+                .unwrap_or(code);
+            Ok((
+                parse_month(&r.try_get::<String, _>("month")?)?,
+                prefix,
+                r.try_get::<Option<i64>, _>("approved_at")?.unwrap_or(0),
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+        let mut w = Where::default();
+        w.push_prefix(backend, "p.household_code", prefix);
+        let sql = format!(
+            "SELECT y.person_id, y.kind, y.pay_month FROM payments y JOIN persons p \
+             ON p.id = y.person_id WHERE y.status = 'failed' AND {}",
+            w.sql()
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for a in &w.args {
+            q = a.bind(q);
+        }
+        let mut failed = HashSet::new();
+        for r in q.fetch_all(&mut *conn).await? {
+            let kind: String = r.try_get("kind")?;
+            if let Some(kind) = SubsidyKind::parse(&kind) {
+                failed.insert((
+                    r.try_get("person_id")?,
+                    kind,
+                    parse_month(&r.try_get::<String, _>("pay_month")?)?,
+                ));
+            }
+        }
+        Ok((approved, failed))
+    }
+
+    /// Computes the roll of `month` for `region` and keeps it as the region's draft (replacing
+    /// an earlier draft). Nothing is written when a needed 低保 standard is missing.
+    pub async fn generate_roll(
+        &self,
+        scope: &Scope,
+        month: Month,
+        region: Option<&str>,
+    ) -> Result<RollOutcome> {
+        let region = self.roll_region(scope, region)?;
+        let backend = self.store.backend();
+        let now = self.store.now_ms();
+        let mut tx = self.store.begin_write().await?;
+        if let Some(r) = Self::find_roll(&mut tx, month, &region).await?
+            && r.is_approved()
+        {
+            return Err(StoreError::invalid(format!(
+                "{} {} 的名册已审批，不能重新生成",
+                region.name,
+                month.label()
+            )));
+        }
+        let policy = load_policy(&mut tx).await?;
+        let prefix = region.prefix().to_owned();
+        let cases = Self::load_cases(&mut tx, backend, &prefix, month).await?;
+        let assistance = Self::load_region_assistance(&mut tx, backend, &prefix).await?;
+        let (approved, failed) = Self::arrears_context(&mut tx, backend, &prefix, month).await?;
+        // Arrears candidates: months paid by an approved roll covering the person, after which
+        // the grant or the file changed, or whose payment the bank returned.
+        let mut candidates: Vec<(usize, Month)> = Vec::new();
+        let empty: Vec<Assistance> = Vec::new();
+        for (i, c) in cases.iter().enumerate() {
+            let last = c.grant.to.map_or(month.prev(), |t| t.min(month.prev()));
+            for (m, p, at) in &approved {
+                if *m >= c.grant.from
+                    && *m <= last
+                    && c.household_code.starts_with(p.as_str())
+                    && (c.touched_at > *at || failed.contains(&(c.person_id, c.grant.kind, *m)))
+                {
+                    candidates.push((i, *m));
+                }
+            }
+        }
+        let mut months: Vec<Month> = candidates.iter().map(|(_, m)| *m).collect();
+        months.push(month);
+        months.sort();
+        months.dedup();
+        let paid = Self::paid_set(&mut tx, backend, &prefix, &months).await?;
+        let mut lines = Vec::new();
+        let mut stopped = Vec::new();
+        for c in &cases {
+            let a = assistance.get(&c.person_id).unwrap_or(&empty);
+            let facts = c.facts(a);
+            let now_decision = policy.decide(&c.grant, &facts, month)?;
+            match &now_decision {
+                Decision::Pay(pay) => {
+                    if !paid.contains(&(c.person_id, c.grant.kind, month)) {
+                        lines.push(line(c, month, pay.clone(), false));
+                    }
+                }
+                Decision::Stop(reason) => {
+                    let before = policy.decide(&c.grant, &facts, month.prev());
+                    if matches!(before, Ok(Decision::Pay(_))) {
+                        stopped.push(StoppedLine {
+                            id_number: c.id_number.clone(),
+                            name: c.name.clone(),
+                            kind: c.grant.kind,
+                            reason: *reason,
+                        });
+                    }
+                }
+            }
+        }
+        for (i, m) in candidates {
+            let c = &cases[i];
+            if paid.contains(&(c.person_id, c.grant.kind, m)) {
+                continue;
+            }
+            let a = assistance.get(&c.person_id).unwrap_or(&empty);
+            if let Decision::Pay(pay) = policy.decide(&c.grant, &c.facts(a), m)? {
+                lines.push(line(c, m, pay, true));
+            }
+        }
+        lines.sort_by(|a, b| {
+            (&a.household_code, &a.id_number, a.kind, a.month).cmp(&(
+                &b.household_code,
+                &b.id_number,
+                b.kind,
+                b.month,
+            ))
+        });
+        let total: Fen = lines.iter().map(|l| l.amount).sum();
+        sqlx::query("DELETE FROM rolls WHERE month = $1 AND region_code = $2")
+            .bind(month.to_string())
+            .bind(region.code.to_string())
+            .execute(&mut *tx)
+            .await?;
+        let roll_id: i64 = sqlx::query_scalar(
+            "INSERT INTO rolls (month, region_code, status, generated_by, generated_at, \
+             line_count, total_fen) VALUES ($1, $2, 'draft', $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(month.to_string())
+        .bind(region.code.to_string())
+        .bind(scope.username.clone())
+        .bind(now)
+        .bind(lines.len() as i64)
+        .bind(total.fen())
+        .fetch_one(&mut *tx)
+        .await?;
+        write_lines(&mut tx, backend, roll_id, &lines).await?;
+        append(
+            &mut tx,
+            now,
+            NewEntry::by(
+                scope,
+                "subsidy.roll_generate",
+                format!("roll:{roll_id}"),
+                Outcome::Success,
+            )
+            .detail(format!(
+                "{} {}：{}行，合计{}元，停发{}",
+                region.name,
+                month,
+                lines.len(),
+                total.yuan(),
+                stopped.len()
+            )),
+        )
+        .await?;
+        tx.commit().await?;
+        let roll = RollSummary {
+            id: roll_id,
+            month: month.to_string(),
+            region_code: region.code.to_string(),
+            status: "draft".into(),
+            generated_by: scope.username.clone(),
+            generated_at: now,
+            approved_by: None,
+            approved_at: None,
+            line_count: lines.len() as i64,
+            total_fen: total.fen(),
+        };
+        Ok(RollOutcome {
+            roll,
+            lines,
+            stopped,
+        })
+    }
+
+    /// Approves the draft roll of `month` for `region`: a user other than the one who
+    /// generated it; once. Its lines become payments.
+    pub async fn approve_roll(
+        &self,
+        scope: &Scope,
+        month: Month,
+        region: Option<&str>,
+    ) -> Result<RollSummary> {
+        let region = self.roll_region(scope, region)?;
+        let now = self.store.now_ms();
+        let mut tx = self.store.begin_write().await?;
+        let roll = Self::find_roll(&mut tx, month, &region)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("{} {} 的名册", region.name, month)))?;
+        if roll.is_approved() {
+            return Err(StoreError::invalid("该名册已审批"));
+        }
+        if roll.generated_by == scope.username {
+            return Err(StoreError::invalid(
+                "名册须由生成者以外的另一名工作人员审批（双人复核）",
+            ));
+        }
+        let done = sqlx::query(
+            "UPDATE rolls SET status = 'approved', approved_by = $1, approved_at = $2 \
+             WHERE id = $3 AND status = 'draft'",
+        )
+        .bind(scope.username.clone())
+        .bind(now)
+        .bind(roll.id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::invalid("该名册已由他人审批"));
+        }
+        let paid = sqlx::query(
+            "INSERT INTO payments (person_id, kind, pay_month, roll_id, line_id, amount_fen, status) \
+             SELECT person_id, kind, pay_month, roll_id, id, amount_fen, 'paid' FROM roll_lines \
+             WHERE roll_id = $1",
+        )
+        .bind(roll.id)
+        .execute(&mut *tx)
+        .await;
+        match paid {
+            Ok(_) => {}
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                return Err(StoreError::invalid(
+                    "名册中有人员的同一补贴同一月份已在其他已审批名册中发放，请重新生成后再审批",
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        append(
+            &mut tx,
+            now,
+            NewEntry::by(
+                scope,
+                "subsidy.roll_approve",
+                format!("roll:{}", roll.id),
+                Outcome::Success,
+            )
+            .detail(format!(
+                "{} {}：{}行，合计{}元",
+                region.name,
+                month,
+                roll.line_count,
+                Fen(roll.total_fen).yuan()
+            )),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(RollSummary {
+            status: "approved".into(),
+            approved_by: Some(scope.username.clone()),
+            approved_at: Some(now),
+            ..roll
+        })
+    }
+
+    /// The bank's payment file of an approved roll, by town; audited.
+    pub async fn export_roll(
+        &self,
+        scope: &Scope,
+        month: Month,
+        region: Option<&str>,
+    ) -> Result<(RollSummary, Vec<BankLine>)> {
+        let region = self.roll_region(scope, region)?;
+        let mut conn = self.store.pool().acquire().await?;
+        let roll = Self::find_roll(&mut conn, month, &region)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("{} {} 的名册", region.name, month)))?;
+        if !roll.is_approved() {
+            return Err(StoreError::invalid("名册尚未审批，不能导出银行发放文件"));
+        }
+        let rows = sqlx::query(
+            "SELECT household_code, name, id_number, bank_account, bank_name, kind, pay_month, \
+             amount_fen, arrears FROM roll_lines WHERE roll_id = $1 \
+             ORDER BY household_code, id_number, kind, pay_month",
+        )
+        .bind(roll.id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut names: HashMap<String, String> = HashMap::new();
+        let lines = rows
+            .iter()
+            .map(|r| {
+                let household: String = r.try_get("household_code")?;
+                let town = town_of(&household);
+                let town_name = names
+                    .entry(town.clone())
+                    .or_insert_with(|| town_name(&town))
+                    .clone();
+                let kind: String = r.try_get("kind")?;
+                Ok(BankLine {
+                    town_code: town,
+                    town_name,
+                    name: r.try_get("name")?,
+                    id_number: r.try_get("id_number")?,
+                    bank_account: r.try_get("bank_account")?,
+                    bank_name: r.try_get("bank_name")?,
+                    kind: SubsidyKind::parse(&kind)
+                        .ok_or_else(|| StoreError::Internal("补贴类型无法读取".into()))?,
+                    month: r.try_get("pay_month")?,
+                    amount: Fen(r.try_get("amount_fen")?),
+                    arrears: r.try_get::<i64, _>("arrears")? != 0,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.store
+            .audit()
+            .record(
+                NewEntry::by(
+                    scope,
+                    "subsidy.roll_export",
+                    format!("roll:{}", roll.id),
+                    Outcome::Success,
+                )
+                .detail(format!(
+                    "{} {} 银行发放文件：{}行，合计{}元（含完整银行账号）",
+                    region.name,
+                    month,
+                    lines.len(),
+                    Fen(roll.total_fen).yuan()
+                )),
+            )
+            .await?;
+        Ok((roll, lines))
+    }
+
+    /// Rolls of the scope's subtree, newest month first.
+    pub async fn rolls(&self, scope: &Scope) -> Result<Vec<RollSummary>> {
+        scope.require(scope.role.reads_persons())?;
+        let backend = self.store.backend();
+        let mut w = Where::default();
+        w.push_prefix(backend, "region_code", scope.prefix());
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {SUMMARY_COLUMNS} FROM rolls WHERE {} ORDER BY month DESC, region_code LIMIT 500",
+            w.sql()
+        )));
+        for a in &w.args {
+            q = a.bind(q);
+        }
+        q.fetch_all(self.store.pool())
+            .await?
+            .iter()
+            .map(summary_from_row)
+            .collect()
+    }
+
+    /// One roll with its totals by town and its difference from the last approved roll.
+    pub async fn roll(&self, scope: &Scope, month: Month, region: &str) -> Result<Roll> {
+        scope.require(scope.role.reads_persons())?;
+        let region = self.store.regions().current(region)?.clone();
+        if !scope.covers(&region.code) {
+            return Err(StoreError::NotFound("名册".into()));
+        }
+        let mut conn = self.store.pool().acquire().await?;
+        let summary = Self::find_roll(&mut conn, month, &region)
+            .await?
+            .ok_or_else(|| StoreError::NotFound("名册".into()))?;
+        let rows = sqlx::query(
+            "SELECT household_code, kind, amount_fen FROM roll_lines WHERE roll_id = $1",
+        )
+        .bind(summary.id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut towns: HashMap<String, TownTotal> = HashMap::new();
+        for r in &rows {
+            let household: String = r.try_get("household_code")?;
+            let kind: String = r.try_get("kind")?;
+            let amount: i64 = r.try_get("amount_fen")?;
+            let town = town_of(&household);
+            let t = towns.entry(town.clone()).or_insert_with(|| TownTotal {
+                town_name: town_name(&town),
+                town_code: town,
+                ..TownTotal::default()
+            });
+            if kind == "living" {
+                t.living_count += 1;
+                t.living_fen += amount;
+            } else {
+                t.care_count += 1;
+                t.care_fen += amount;
+            }
+        }
+        let mut towns: Vec<TownTotal> = towns.into_values().collect();
+        towns.sort_by(|a, b| a.town_code.cmp(&b.town_code));
+        let previous: Option<RollSummary> = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {SUMMARY_COLUMNS} FROM rolls WHERE region_code = $1 AND status = 'approved' \
+             AND month < $2 ORDER BY month DESC LIMIT 1"
+        )))
+        .bind(region.code.to_string())
+        .bind(month.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(summary_from_row)
+        .transpose()?;
+        let diff = match previous {
+            Some(p) => Some(diff_rolls(&mut conn, &p, &summary).await?),
+            None => None,
+        };
+        Ok(Roll {
+            summary,
+            towns,
+            diff,
+        })
+    }
+}
+
+impl Subsidies<'_> {
+    /// Recovery records of the scope's people, open ones first.
+    pub async fn recoveries(&self, scope: &Scope) -> Result<Vec<RecoveryRecord>> {
+        scope.require(scope.role.reads_persons())?;
+        let mut w = Where::default();
+        w.push_prefix(self.store.backend(), "p.household_code", scope.prefix());
+        let sql = format!(
+            "SELECT r.id, r.person_id, p.id_number, p.name, p.household_code, r.kind, r.pay_month, \
+             r.amount_fen, r.reason, r.status, r.opened_at, r.closed_at, r.closed_by, r.note \
+             FROM recoveries r JOIN persons p ON p.id = r.person_id WHERE {} \
+             ORDER BY r.status DESC, r.opened_at DESC, r.id LIMIT 2000",
+            w.sql()
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for a in &w.args {
+            q = a.bind(q);
+        }
+        q.fetch_all(self.store.pool())
+            .await?
+            .iter()
+            .map(|r| {
+                let kind: String = r.try_get("kind")?;
+                Ok(RecoveryRecord {
+                    id: r.try_get("id")?,
+                    person_id: r.try_get("person_id")?,
+                    id_number: r.try_get("id_number")?,
+                    name: r.try_get("name")?,
+                    household_code: r.try_get("household_code")?,
+                    kind: SubsidyKind::parse(&kind)
+                        .ok_or_else(|| StoreError::Internal("补贴类型无法读取".into()))?,
+                    month: r.try_get("pay_month")?,
+                    amount: Fen(r.try_get("amount_fen")?),
+                    reason: r.try_get("reason")?,
+                    status: r.try_get("status")?,
+                    opened_at: r.try_get("opened_at")?,
+                    closed_at: r.try_get("closed_at")?,
+                    closed_by: r.try_get("closed_by")?,
+                    note: r.try_get("note")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Closes a recovery record (the money came back, or the case was settled otherwise).
+    pub async fn close_recovery(&self, scope: &Scope, id: i64, note: &str) -> Result<()> {
+        scope.require(scope.role.runs_rolls())?;
+        let note = note.trim();
+        if note.is_empty() {
+            return Err(StoreError::invalid(
+                "请填写办结说明（如：已退回，凭证号……）",
+            ));
+        }
+        let now = self.store.now_ms();
+        let mut tx = self.store.begin_write().await?;
+        let household: Option<String> = sqlx::query_scalar(
+            "SELECT p.household_code FROM recoveries r JOIN persons p ON p.id = r.person_id \
+             WHERE r.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let in_scope = household
+            .and_then(|h| RegionCode::parse(&h).ok())
+            .is_some_and(|c| scope.covers(&c));
+        if !in_scope {
+            return Err(StoreError::NotFound("追回记录".into()));
+        }
+        let done = sqlx::query(
+            "UPDATE recoveries SET status = 'closed', closed_at = $1, closed_by = $2, note = $3 \
+             WHERE id = $4 AND status = 'open'",
+        )
+        .bind(now)
+        .bind(scope.username.clone())
+        .bind(note.to_owned())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::invalid("该追回记录已办结"));
+        }
+        append(
+            &mut tx,
+            now,
+            NewEntry::by(
+                scope,
+                "subsidy.recovery_close",
+                format!("recovery:{id}"),
+                Outcome::Success,
+            )
+            .detail(note.to_owned()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// What changed between two rolls' current-month lines (arrears aside), by person and subsidy.
+async fn diff_rolls(
+    conn: &mut sqlx::AnyConnection,
+    before: &RollSummary,
+    after: &RollSummary,
+) -> Result<RollDiff> {
+    async fn amounts(
+        conn: &mut sqlx::AnyConnection,
+        roll: &RollSummary,
+    ) -> Result<HashMap<(String, String), (String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT id_number, name, kind, amount_fen FROM roll_lines WHERE roll_id = $1 \
+             AND arrears = 0",
+        )
+        .bind(roll.id)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    (r.try_get("id_number")?, r.try_get("kind")?),
+                    (r.try_get("name")?, r.try_get("amount_fen")?),
+                ))
+            })
+            .collect()
+    }
+    let a = amounts(conn, before).await?;
+    let b = amounts(conn, after).await?;
+    let kind = |k: &str| SubsidyKind::parse(k).unwrap_or(SubsidyKind::Living);
+    let mut d = RollDiff {
+        against_month: before.month.clone(),
+        ..RollDiff::default()
+    };
+    for ((id, k), (name, amount)) in &b {
+        match a.get(&(id.clone(), k.clone())) {
+            None => d.new.push((id.clone(), name.clone(), kind(k), *amount)),
+            Some((_, old)) if old != amount => {
+                d.changed
+                    .push((id.clone(), name.clone(), kind(k), *old, *amount));
+            }
+            Some(_) => {}
+        }
+    }
+    for ((id, k), (name, amount)) in &a {
+        if !b.contains_key(&(id.clone(), k.clone())) {
+            d.stopped.push((id.clone(), name.clone(), kind(k), *amount));
+        }
+    }
+    d.new.sort();
+    d.stopped.sort();
+    d.changed.sort();
+    Ok(d)
+}
+
+fn line(c: &GrantCase, month: Month, pay: anju_domain::subsidy::Pay, arrears: bool) -> RollLine {
+    let rule = if arrears {
+        format!("补发{}：{}", month, pay.rule)
+    } else {
+        pay.rule
+    };
+    RollLine {
+        id_number: c.id_number.clone(),
+        name: c.name.clone(),
+        kind: c.grant.kind,
+        month,
+        amount: pay.amount,
+        rule,
+        arrears,
+        household_code: c.household_code.clone(),
+        person_id: c.person_id,
+        grant_id: c.grant_id,
+        standard_id: pay.standard_id,
+        bank_account: c.bank_account.clone(),
+        bank_name: c.bank_name.clone(),
+    }
+}
+
+/// Writes a roll's rules (each text once) and lines in multi-row statements.
+async fn write_lines(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    roll_id: i64,
+    lines: &[RollLine],
+) -> Result<()> {
+    let mut rule_ids: HashMap<&str, i64> = HashMap::new();
+    for l in lines {
+        if !rule_ids.contains_key(l.rule.as_str()) {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO roll_rules (roll_id, standard_id, text) VALUES ($1, $2, $3) RETURNING id",
+            )
+            .bind(roll_id)
+            .bind(l.standard_id)
+            .bind(l.rule.clone())
+            .fetch_one(&mut *conn)
+            .await?;
+            rule_ids.insert(l.rule.as_str(), id);
+        }
+    }
+    const COLS: usize = 14;
+    for chunk in lines.chunks(1000) {
+        let mut sql = String::from(
+            "INSERT INTO roll_lines (roll_id, grant_id, person_id, kind, pay_month, amount_fen, \
+             rule_id, arrears, household_code, name, id_number, bank_account, bank_name, \
+             bank_status) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            let ps: Vec<String> = (1..=COLS)
+                .map(|k| placeholder(backend, i * COLS + k))
+                .collect();
+            sql.push_str(&format!("({})", ps.join(",")));
+        }
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for l in chunk {
+            q = q
+                .bind(roll_id)
+                .bind(l.grant_id)
+                .bind(l.person_id)
+                .bind(l.kind.as_str())
+                .bind(l.month.to_string())
+                .bind(l.amount.fen())
+                .bind(rule_ids.get(l.rule.as_str()).copied().unwrap_or_default())
+                .bind(i64::from(l.arrears))
+                .bind(l.household_code.clone())
+                .bind(l.name.clone())
+                .bind(l.id_number.clone())
+                .bind(l.bank_account.clone())
+                .bind(l.bank_name.clone())
+                .bind(None::<String>);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
