@@ -8,6 +8,7 @@
 mod bench;
 mod commands;
 mod registry;
+mod subsidy;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -77,6 +78,63 @@ enum Command {
     /// Measure the platform on this machine
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// The monthly subsidy roll: generate, approve, export the bank file
+    #[command(subcommand)]
+    Roll(RollCommand),
+}
+
+/// A sheet to import and how.
+#[derive(Args)]
+pub struct SheetArgs {
+    /// The sheet to import
+    pub file: PathBuf,
+    /// The worksheet to read (default: the first)
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// The CSV text encoding
+    #[arg(long, default_value = "auto", value_parser = ["auto", "utf-8", "gbk"])]
+    pub encoding: String,
+    /// Write nothing when any row is bad
+    #[arg(long)]
+    pub strict: bool,
+    /// Print the result as one JSON object on stdout
+    #[arg(long)]
+    pub json: bool,
+    /// Where to write the rejected rows (default: beside the file, named …-错误行.xlsx)
+    #[arg(long)]
+    pub errors_out: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+pub enum RollCommand {
+    /// Compute a month's roll as the region's draft (replacing an earlier draft)
+    Generate {
+        /// The month paid: YYYY-MM
+        #[arg(long)]
+        month: String,
+        /// The region (default: the acting account's)
+        #[arg(long)]
+        region: Option<String>,
+        /// Print the roll as one JSON object on stdout
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve a draft roll (by another user than the one who generated it)
+    Approve {
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        region: Option<String>,
+    },
+    /// Write the bank payment file of an approved roll (XLSX)
+    Export {
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -141,6 +199,28 @@ pub enum ImportCommand {
         /// Where to write the rejected rows (default: beside the file, named …-错误行.xlsx)
         #[arg(long)]
         errors_out: Option<PathBuf>,
+    },
+    /// Deaths and moves (身份证号, 事件 死亡|迁出, 日期)
+    Events(SheetArgs),
+    /// Social-assistance statuses from the civil-affairs lists
+    Assistance(SheetArgs),
+    /// Subsidy grants (两项补贴享受名单)
+    Grants(SheetArgs),
+    /// Subsidy standards, in file order
+    Standards {
+        #[command(flatten)]
+        sheet: SheetArgs,
+        /// Replace every existing standard (the shipped defaults included) with the file's
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Local 低保 standards
+    Dibao {
+        #[command(flatten)]
+        sheet: SheetArgs,
+        /// Replace every existing 低保 standard with the file's
+        #[arg(long)]
+        replace: bool,
     },
 }
 
@@ -210,6 +290,7 @@ fn main() -> ExitCode {
                 bench::search(&cli.global, samples).await
             }
             Command::Import(c) => registry::import(&cli.global, c).await,
+            Command::Roll(c) => subsidy::roll(&cli.global, c).await,
             Command::Export(c) => registry::export(&cli.global, c).await,
             Command::Gen(c) => registry::generate(c),
         }

@@ -18,7 +18,7 @@ fn today() -> chrono::NaiveDate {
 }
 
 /// `name.xlsx` → `name-错误行.xlsx`, beside the input.
-fn default_errors_path(file: &Path) -> PathBuf {
+pub(crate) fn default_errors_path(file: &Path) -> PathBuf {
     let stem = file
         .file_stem()
         .map_or_else(|| "导入".into(), |s| s.to_string_lossy().into_owned());
@@ -26,14 +26,32 @@ fn default_errors_path(file: &Path) -> PathBuf {
 }
 
 pub async fn import(g: &Global, cmd: ImportCommand) -> CmdResult {
-    let ImportCommand::Persons {
-        file,
-        sheet,
-        encoding,
-        strict,
-        json,
-        errors_out,
-    } = cmd;
+    use anju_jobs::Table;
+    let (file, sheet, encoding, strict, json, errors_out) = match cmd {
+        ImportCommand::Persons {
+            file,
+            sheet,
+            encoding,
+            strict,
+            json,
+            errors_out,
+        } => (file, sheet, encoding, strict, json, errors_out),
+        ImportCommand::Events(a) => {
+            return crate::subsidy::import(g, Table::Events, a, false).await;
+        }
+        ImportCommand::Assistance(a) => {
+            return crate::subsidy::import(g, Table::Assistance, a, false).await;
+        }
+        ImportCommand::Grants(a) => {
+            return crate::subsidy::import(g, Table::Grants, a, false).await;
+        }
+        ImportCommand::Standards { sheet, replace } => {
+            return crate::subsidy::import(g, Table::Standards, sheet, replace).await;
+        }
+        ImportCommand::Dibao { sheet, replace } => {
+            return crate::subsidy::import(g, Table::Dibao, sheet, replace).await;
+        }
+    };
     let store = open_store(g).await?;
     let scope = acting_scope(&store, g).await?;
     let opts = ImportOptions {
@@ -66,10 +84,16 @@ pub async fn import(g: &Global, cmd: ImportCommand) -> CmdResult {
     bar.finish_and_clear();
     store.close().await;
     let report = result.map_err(|e| format!("{}：{e}", file.display()))?;
+    print_report(&report, json)
+}
+
+/// Prints an import's result (JSON or a Chinese summary with the first errors); the exit
+/// status says whether anything was written.
+pub(crate) fn print_report(report: &anju_jobs::ImportReport, json: bool) -> CmdResult {
     if json {
         println!(
             "{}",
-            serde_json::to_string(&report).map_err(|e| e.to_string())?
+            serde_json::to_string(report).map_err(|e| e.to_string())?
         );
     } else {
         println!("{}", report.summary());

@@ -349,3 +349,295 @@ fn import_export_and_generate_from_the_command_line() {
         "a round trip changes nothing"
     );
 }
+
+fn json_of(o: &Output) -> serde_json::Value {
+    serde_json::from_str(text(&o.stdout).trim())
+        .unwrap_or_else(|e| panic!("{e}: {} {}", text(&o.stdout), text(&o.stderr)))
+}
+
+fn error_codes(v: &serde_json::Value) -> Vec<(u64, String, String)> {
+    v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["row"].as_u64().unwrap(),
+                e["column"].as_str().unwrap().to_owned(),
+                e["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_subsidy_month_from_the_command_line() {
+    let d = temp_dir("subsidy");
+    let (a, b, c) = (
+        "320102194901010013",
+        "320102195001010012",
+        "11010519491231002X",
+    );
+    std::fs::write(
+        d.join("p.csv"),
+        format!(
+            "身份证号,姓名,残疾类别,残疾等级,户籍地区划代码,证件有效期至\n\
+             {a},张三,肢体,一级,320102002001,2030-01-01\n\
+             {b},李四,视力,三级,320102002001,2030-01-01\n\
+             {c},王芳,精神,二级,320102003001,2030-01-01\n"
+        ),
+    )
+    .unwrap();
+    assert!(
+        run(anju(&d).args(["import", "persons", "p.csv"]))
+            .status
+            .success()
+    );
+    // 低保 standards: a bad row is reported field by field, the good rows kept.
+    std::fs::write(
+        d.join("dibao.csv"),
+        "区划代码,城乡,月标准,生效月份\n320100000000,城镇,1000,2024-01\n320100000000,农村,800.50,2024/1\n320100000000,城里,abc,2024-13\n",
+    )
+    .unwrap();
+    let o = run(anju(&d).args(["import", "dibao", "dibao.csv", "--json"]));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let v = json_of(&o);
+    assert_eq!(
+        (
+            v["rows"].as_u64(),
+            v["inserted"].as_u64(),
+            v["rejected"].as_u64()
+        ),
+        (Some(3), Some(2), Some(1))
+    );
+    assert_eq!(
+        error_codes(&v),
+        vec![
+            (4, "城乡".into(), "value_invalid".into()),
+            (4, "月标准".into(), "amount_invalid".into()),
+            (4, "生效月份".into(), "month_invalid".into())
+        ]
+    );
+    assert!(d.join("dibao-错误行.xlsx").exists());
+    std::fs::write(
+        d.join("assistance.csv"),
+        format!(
+            "身份证号,救助类型,起始月份,终止月份,金额\n{a},低保,2024-01,,\n{b},低保,2024-01,,\n{c},老年人护理补贴,2024-01,,\n"
+        ),
+    )
+    .unwrap();
+    let v = json_of(&run(anju(&d).args([
+        "import",
+        "assistance",
+        "assistance.csv",
+        "--json",
+    ])));
+    assert_eq!(v["inserted"].as_u64(), Some(2));
+    assert_eq!(
+        error_codes(&v),
+        vec![(4, "金额".into(), "amount_missing".into())]
+    );
+    let acct = "6222020200112233445";
+    std::fs::write(
+        d.join("grants.csv"),
+        format!(
+            "身份证号,补贴类型,城乡,起始月份,终止月份,银行账号,开户银行,长期照护需求\n\
+             {a},困难残疾人生活补贴,城镇,2025-01,,{acct},工商银行,否\n\
+             {a},重度残疾人护理补贴,城镇,2025-01,,{acct},工商银行,是\n\
+             {b},生活补贴,城镇,2025-01,,{acct},建设银行,\n\
+             {c},护理补贴,农村,2025-01,,{acct},农业银行,是\n\
+             {a},困难残疾人生活补贴,城镇,2025-06,,{acct},工商银行,否\n\
+             {b},重度残疾人护理补贴,城镇,2025-06,2025-05,{acct},建设银行,是\n\
+             320102194901010021,护理补贴,城镇,2025-01,,{acct},工商银行,是\n"
+        ),
+    )
+    .unwrap();
+    let o = run(anju(&d).args(["import", "grants", "grants.csv", "--strict", "--json"]));
+    assert_eq!(o.status.code(), Some(1), "strict: refused");
+    let v = json_of(&o);
+    assert_eq!(v["committed"].as_bool(), Some(false));
+    let o = run(anju(&d).args(["import", "grants", "grants.csv", "--json"]));
+    assert_eq!(o.status.code(), Some(0));
+    let v = json_of(&o);
+    assert_eq!(
+        (v["inserted"].as_u64(), v["rejected"].as_u64()),
+        (Some(4), Some(3))
+    );
+    assert_eq!(
+        error_codes(&v),
+        vec![
+            (6, "起始月份".into(), "grant_overlap".into()),
+            (7, "终止月份".into(), "month_range".into()),
+            (8, "身份证号".into(), "unknown_person".into())
+        ]
+    );
+    let v = json_of(&run(anju(&d).args([
+        "import",
+        "grants",
+        "grants.csv",
+        "--json",
+    ])));
+    assert_eq!(
+        (v["inserted"].as_u64(), v["unchanged"].as_u64()),
+        (Some(0), Some(4)),
+        "idempotent"
+    );
+    // The roll: 30 % and 25 % of 1,000.00, 130 urban, 90 rural; C's 老年人护理补贴 was refused.
+    let o = run(anju(&d).args([
+        "roll",
+        "generate",
+        "--month",
+        "2025-03",
+        "--region",
+        "320102000000",
+        "--json",
+    ]));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let v = json_of(&o);
+    assert_eq!(v["month"], "2025-03");
+    assert_eq!(v["region"], "320102000000");
+    assert_eq!(v["total_fen"].as_i64(), Some(30000 + 13000 + 25000 + 9000));
+    let mut lines: Vec<(String, String, i64)> = v["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            assert_eq!(l["month"], "2025-03");
+            assert!(!l["rule"].as_str().unwrap().is_empty());
+            (
+                l["id_number"].as_str().unwrap().to_owned(),
+                l["kind"].as_str().unwrap().to_owned(),
+                l["amount_fen"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    lines.sort();
+    let mut want = vec![
+        (a.to_owned(), "living".to_owned(), 30000),
+        (a.to_owned(), "care".to_owned(), 13000),
+        (b.to_owned(), "living".to_owned(), 25000),
+        (c.to_owned(), "care".to_owned(), 9000),
+    ];
+    want.sort();
+    assert_eq!(lines, want);
+    assert_eq!(v["stopped"].as_array().unwrap().len(), 0);
+    // Not exported unapproved; not approved by its maker; approved by a second user.
+    let roll = ["--month", "2025-03", "--region", "320102000000"];
+    let o = run(anju(&d)
+        .args(["roll", "export", "--out", "bank.xlsx"])
+        .args(roll));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("未审批"), "{}", text(&o.stderr));
+    let o = run(anju(&d).args(["roll", "approve"]).args(roll));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("双人"), "{}", text(&o.stderr));
+    let add = run(anju(&d).args([
+        "user",
+        "add",
+        "--username",
+        "checker",
+        "--role",
+        "city",
+        "--region",
+        "320100000000",
+        "--password",
+        "Second-Pair-Eyes-2026",
+    ]));
+    assert!(add.status.success(), "{}", text(&add.stderr));
+    let o = run(anju(&d)
+        .args(["--as", "checker", "roll", "approve"])
+        .args(roll));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let o = run(anju(&d)
+        .args(["roll", "export", "--out", "bank.xlsx"])
+        .args(roll));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("4行"));
+    let mut bank = anju_io::open(&d.join("bank.xlsx"), &anju_io::ReadOptions::default()).unwrap();
+    assert_eq!(bank.headers[4], "银行账号");
+    let mut rows = Vec::new();
+    while let Some(r) = bank.next_row().unwrap() {
+        rows.push(r.cells);
+    }
+    // 4 lines, a 小计 for each of the two towns, and the 合计.
+    assert_eq!(rows.len(), 7, "{rows:?}");
+    assert_eq!(rows[0][4], acct, "the bank file carries the whole account number");
+    let total = rows.last().unwrap();
+    assert_eq!((total[1].as_str(), total[8].as_str()), ("合计", "770.00"));
+    assert!(rows.iter().any(|r| r[2] == "小计" && r[1] == "梅园新村街道" && r[8] == "680.00"));
+    // A dies in March: April stops both her grants, with the reason.
+    std::fs::write(
+        d.join("events.csv"),
+        format!("身份证号,事件,日期\n{a},死亡,2025-03-10\n"),
+    )
+    .unwrap();
+    let v = json_of(&run(anju(&d).args([
+        "import",
+        "events",
+        "events.csv",
+        "--json",
+    ])));
+    assert_eq!(v["updated"].as_u64(), Some(1));
+    let v = json_of(&run(anju(&d).args([
+        "roll",
+        "generate",
+        "--month",
+        "2025-04",
+        "--region",
+        "320102000000",
+        "--json",
+    ])));
+    let mut stopped: Vec<(String, String)> = v["stopped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            assert_eq!(s["id_number"], a);
+            (
+                s["kind"].as_str().unwrap().to_owned(),
+                s["reason"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    stopped.sort();
+    assert_eq!(
+        stopped,
+        vec![
+            ("care".into(), "deceased".into()),
+            ("living".into(), "deceased".into())
+        ]
+    );
+    // Standards replaced: urban care 150 for grades 1-2; the living subsidy has no row left.
+    std::fs::write(
+        d.join("standards.csv"),
+        "区划代码,补贴类型,救助类型,残疾等级,残疾类别,城乡,计算方式,数值,生效月份,失效月份\n\
+         320000000000,重度残疾人护理补贴,任意,一级、二级,任意,农村,定额,150,2025-01,\n",
+    )
+    .unwrap();
+    let o = run(anju(&d).args([
+        "import",
+        "standards",
+        "standards.csv",
+        "--replace",
+        "--json",
+    ]));
+    assert_eq!(
+        json_of(&o)["inserted"].as_u64(),
+        Some(1),
+        "{}",
+        text(&o.stderr)
+    );
+    let v = json_of(&run(anju(&d).args([
+        "roll",
+        "generate",
+        "--month",
+        "2025-04",
+        "--region",
+        "320102000000",
+        "--json",
+    ])));
+    assert_eq!(v["total_fen"].as_i64(), Some(15000), "{v}");
+    let bad = run(anju(&d).args(["roll", "generate", "--month", "2025-13"]));
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(text(&bad.stderr).contains("不是有效的月份"));
+}

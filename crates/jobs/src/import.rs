@@ -87,14 +87,22 @@ pub struct Progress {
     pub total: Option<u64>,
 }
 
-struct ErrorSheet {
+pub(crate) struct ErrorSheet {
     path: PathBuf,
     headers: Vec<String>,
     writer: Option<SheetWriter>,
 }
 
 impl ErrorSheet {
-    fn write(&mut self, cells: &[String], reasons: &str) -> Result<(), ImportError> {
+    pub(crate) fn new(path: PathBuf, headers: Vec<String>) -> Self {
+        ErrorSheet {
+            path,
+            headers,
+            writer: None,
+        }
+    }
+
+    pub(crate) fn write(&mut self, cells: &[String], reasons: &str) -> Result<(), ImportError> {
         if self.writer.is_none() {
             let mut headers: Vec<&str> = self.headers.iter().map(String::as_str).collect();
             headers.push("错误原因");
@@ -113,7 +121,7 @@ impl ErrorSheet {
         Ok(())
     }
 
-    fn finish(self) -> Result<Option<PathBuf>, ImportError> {
+    pub(crate) fn finish(self) -> Result<Option<PathBuf>, ImportError> {
         match self.writer {
             Some(w) => {
                 w.finish()

@@ -46,7 +46,7 @@ pub use persons::{
 pub use scope::Scope;
 pub use sessions::{Authenticated, LoginError, LoginOk, SessionKind, Sessions, random_token};
 pub use subsidy::{
-    AssistanceRow, BankLine, EventRow, GrantRow, RecoveryRecord, Rejection, ReturnRow, Roll,
+    Apply, AssistanceRow, BankLine, EventRow, GrantRow, RecoveryRecord, Rejection, ReturnRow, Roll,
     RollDiff, RollLine, RollOutcome, RollSummary, StoppedLine, Subsidies, TableResult, TownTotal,
 };
 pub use users::{Bootstrap, NewUser, User, Users};

@@ -11,7 +11,9 @@ use anju_domain::subsidy::{Assistance, AssistanceKind, Grant, Locality, SubsidyK
 use chrono::NaiveDate;
 use sqlx::Row;
 
-use super::{PersonFacts, Rejection, Subsidies, TableResult, persons_in_scope, unknown_person};
+use super::{
+    Apply, PersonFacts, Rejection, Subsidies, TableResult, persons_in_scope, unknown_person,
+};
 use crate::audit::{NewEntry, append};
 use crate::persons::{HistoryRow, write_history};
 use crate::{Result, Scope};
@@ -54,7 +56,7 @@ pub(crate) fn parse_opt_month(s: Option<String>) -> Result<Option<Month>> {
 }
 
 impl Subsidies<'_> {
-    /// Ends the import: with `strict` and any row refused, nothing is kept; otherwise the rows
+    /// Ends the import: kept or rolled back as `apply` says (strict: only when no row was refused); the rows
     /// are committed with one audit entry for the file.
     pub(super) async fn finish(
         &self,
@@ -62,7 +64,7 @@ impl Subsidies<'_> {
         scope: &Scope,
         action: &str,
         label: &str,
-        strict: bool,
+        apply: Apply,
         mut res: TableResult,
     ) -> Result<TableResult> {
         res.rejected.sort_by_key(|r| r.row);
@@ -73,13 +75,18 @@ impl Subsidies<'_> {
             res.unchanged,
             res.rejected.len()
         );
-        if strict && !res.rejected.is_empty() {
+        let keep = match apply {
+            Apply::Always => true,
+            Apply::IfClean => res.rejected.is_empty(),
+            Apply::Never => false,
+        };
+        if !keep {
             tx.rollback().await?;
             self.store
                 .audit()
                 .record(
                     NewEntry::by(scope, action, "subsidy", Outcome::Failure)
-                        .detail(format!("{detail}；严格模式下未写入")),
+                        .detail(format!("{detail}；严格模式下有错误行，未写入")),
                 )
                 .await?;
             res.committed = false;
@@ -103,7 +110,7 @@ impl Subsidies<'_> {
         scope: &Scope,
         label: &str,
         rows: Vec<EventRow>,
-        strict: bool,
+        apply: impl Into<Apply>,
     ) -> Result<TableResult> {
         scope.require(scope.role.imports_persons())?;
         let (now, today) = (self.store.now_ms(), self.store.today());
@@ -183,7 +190,7 @@ impl Subsidies<'_> {
             res.updated += 1;
         }
         write_history(&mut tx, backend, scope, "import", now, &history).await?;
-        self.finish(tx, scope, "subsidy.import_events", label, strict, res)
+        self.finish(tx, scope, "subsidy.import_events", label, apply.into(), res)
             .await
     }
 
@@ -194,7 +201,7 @@ impl Subsidies<'_> {
         scope: &Scope,
         label: &str,
         rows: Vec<AssistanceRow>,
-        strict: bool,
+        apply: impl Into<Apply>,
     ) -> Result<TableResult> {
         scope.require(scope.role.imports_persons())?;
         let now = self.store.now_ms();
@@ -261,8 +268,15 @@ impl Subsidies<'_> {
                 }
             }
         }
-        self.finish(tx, scope, "subsidy.import_assistance", label, strict, res)
-            .await
+        self.finish(
+            tx,
+            scope,
+            "subsidy.import_assistance",
+            label,
+            apply.into(),
+            res,
+        )
+        .await
     }
 
     /// Grants, matched on (person, subsidy, first month). A grant whose months overlap another
@@ -272,7 +286,7 @@ impl Subsidies<'_> {
         scope: &Scope,
         label: &str,
         rows: Vec<GrantRow>,
-        strict: bool,
+        apply: impl Into<Apply>,
     ) -> Result<TableResult> {
         scope.require(scope.role.imports_persons())?;
         let now = self.store.now_ms();
@@ -379,7 +393,7 @@ impl Subsidies<'_> {
                 }
             }
         }
-        self.finish(tx, scope, "subsidy.import_grants", label, strict, res)
+        self.finish(tx, scope, "subsidy.import_grants", label, apply.into(), res)
             .await
     }
 }

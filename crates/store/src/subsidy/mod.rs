@@ -61,6 +61,28 @@ pub struct TableResult {
     pub committed: bool,
 }
 
+/// Whether an imported file is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Apply {
+    /// The good rows are kept, the bad ones reported.
+    Always,
+    /// Kept only when no row is bad (`--strict`).
+    IfClean,
+    /// Checked and reported, never kept (a strict file whose rows already failed to parse).
+    Never,
+}
+
+impl From<bool> for Apply {
+    /// `strict`: [`Apply::IfClean`]; otherwise [`Apply::Always`].
+    fn from(strict: bool) -> Apply {
+        if strict {
+            Apply::IfClean
+        } else {
+            Apply::Always
+        }
+    }
+}
+
 /// The subsidy functions of the store.
 pub struct Subsidies<'a> {
     store: &'a Store,

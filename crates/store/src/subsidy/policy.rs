@@ -11,7 +11,7 @@ use anju_domain::subsidy::{
 use sqlx::Row;
 
 use super::inputs::{parse_month, parse_opt_month};
-use super::{Rejection, Subsidies, TableResult};
+use super::{Apply, Rejection, Subsidies, TableResult};
 use crate::{Result, Scope, StoreError};
 
 fn encode_list<T>(l: &AnyOf<T>, code: impl Fn(&T) -> String) -> String {
@@ -198,7 +198,7 @@ impl Subsidies<'_> {
         label: &str,
         rows: Vec<(usize, Standard)>,
         replace: bool,
-        strict: bool,
+        apply: impl Into<Apply>,
     ) -> Result<TableResult> {
         scope.require(scope.role.sets_policy())?;
         let now = self.store.now_ms();
@@ -254,8 +254,15 @@ impl Subsidies<'_> {
             existing.push(Standard { seq, ..s });
             res.inserted += 1;
         }
-        self.finish(tx, scope, "subsidy.import_standards", label, strict, res)
-            .await
+        self.finish(
+            tx,
+            scope,
+            "subsidy.import_standards",
+            label,
+            apply.into(),
+            res,
+        )
+        .await
     }
 
     /// 低保 standards, matched on (region, 城乡, 生效月份); `replace` as for standards.
@@ -265,7 +272,7 @@ impl Subsidies<'_> {
         label: &str,
         rows: Vec<(usize, DibaoStandard)>,
         replace: bool,
-        strict: bool,
+        apply: impl Into<Apply>,
     ) -> Result<TableResult> {
         scope.require(scope.role.sets_policy())?;
         let now = self.store.now_ms();
@@ -327,7 +334,7 @@ impl Subsidies<'_> {
                 }
             }
         }
-        self.finish(tx, scope, "subsidy.import_dibao", label, strict, res)
+        self.finish(tx, scope, "subsidy.import_dibao", label, apply.into(), res)
             .await
     }
 }

@@ -1,0 +1,133 @@
+//! `anju import events|assistance|grants|standards|dibao` and `anju roll …`.
+
+use std::process::ExitCode;
+
+use anju_domain::month::Month;
+use anju_io::{EncodingChoice, ReadOptions};
+use anju_jobs::{ImportOptions, Table, export_roll, import_table};
+use serde_json::json;
+
+use crate::commands::{CmdResult, acting_scope, open_store};
+use crate::registry::{default_errors_path, print_report};
+use crate::{Global, RollCommand, SheetArgs};
+
+pub async fn import(g: &Global, table: Table, a: SheetArgs, replace: bool) -> CmdResult {
+    let store = open_store(g).await?;
+    let scope = acting_scope(&store, g).await?;
+    let opts = ImportOptions {
+        read: ReadOptions {
+            sheet: a.sheet,
+            encoding: EncodingChoice::parse(&a.encoding).unwrap_or_default(),
+        },
+        strict: a.strict,
+        errors_out: Some(a.errors_out.unwrap_or_else(|| default_errors_path(&a.file))),
+        label: None,
+    };
+    let result = import_table(&store, &scope, table, &a.file, &opts, replace).await;
+    store.close().await;
+    let report = result.map_err(|e| format!("{}：{e}", a.file.display()))?;
+    print_report(&report, a.json)
+}
+
+fn month(s: &str) -> Result<Month, String> {
+    Month::parse(s).map_err(|e| format!("--month：{e}"))
+}
+
+pub async fn roll(g: &Global, cmd: RollCommand) -> CmdResult {
+    let store = open_store(g).await?;
+    let scope = acting_scope(&store, g).await?;
+    let s = store.subsidies();
+    let out = match cmd {
+        RollCommand::Generate {
+            month: m,
+            region,
+            json,
+        } => {
+            let r = s
+                .generate_roll(&scope, month(&m)?, region.as_deref())
+                .await
+                .map_err(|e| e.to_string())?;
+            if json {
+                let lines: Vec<_> = r
+                    .lines
+                    .iter()
+                    .map(|l| {
+                        json!({
+                            "id_number": l.id_number,
+                            "kind": l.kind.as_str(),
+                            "month": l.month.to_string(),
+                            "amount_fen": l.amount.fen(),
+                            "rule": l.rule,
+                        })
+                    })
+                    .collect();
+                let stopped: Vec<_> = r
+                    .stopped
+                    .iter()
+                    .map(|x| {
+                        json!({
+                            "id_number": x.id_number,
+                            "kind": x.kind.as_str(),
+                            "reason": x.reason.as_str(),
+                        })
+                    })
+                    .collect();
+                println!(
+                    "{}",
+                    json!({
+                        "month": r.roll.month,
+                        "region": r.roll.region_code,
+                        "lines": lines,
+                        "total_fen": r.roll.total_fen,
+                        "stopped": stopped,
+                    })
+                );
+            } else {
+                let arrears = r.lines.iter().filter(|l| l.arrears).count();
+                println!(
+                    "{} 名册草稿已生成：{}行（其中补发{}行），合计{}元；停发{}项。",
+                    r.roll.month,
+                    r.lines.len(),
+                    arrears,
+                    anju_domain::money::Fen(r.roll.total_fen).yuan(),
+                    r.stopped.len()
+                );
+                for x in r.stopped.iter().take(20) {
+                    println!(
+                        "  停发 {} {}：{}",
+                        anju_domain::mask::id_number(&x.id_number),
+                        x.kind.label(),
+                        x.reason.label()
+                    );
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        RollCommand::Approve { month: m, region } => {
+            let r = s
+                .approve_roll(&scope, month(&m)?, region.as_deref())
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "{} 名册已审批：{}行，合计{}元。",
+                r.month,
+                r.line_count,
+                anju_domain::money::Fen(r.total_fen).yuan()
+            );
+            ExitCode::SUCCESS
+        }
+        RollCommand::Export {
+            month: m,
+            region,
+            out,
+        } => {
+            let n = export_roll(&store, &scope, month(&m)?, region.as_deref(), &out)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("已写出银行发放文件 {}（{n}行）。", out.display());
+            ExitCode::SUCCESS
+        }
+    };
+    store.close().await;
+    Ok(out)
+}

@@ -1,0 +1,749 @@
+//! Importing the subsidies' sheets: life events, assistance statuses, grants, standards and
+//! 低保 standards (`anju import events|assistance|grants|standards|dibao`, and the pages).
+//!
+//! Each sheet is read like the person sheet (CSV in any encoding, XLSX, XLS; Chinese headers
+//! and their synonyms), every row is parsed into the domain's types with its faults named by
+//! row and column, and the good rows go to the store in one transaction. The report has the
+//! person import's shape, and the rejected rows are written out with an 错误原因 column.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anju_domain::RegionTable;
+use anju_domain::certificate::{Category, Grade};
+use anju_domain::id_number::IdNumber;
+use anju_domain::money::{Fen, Percent};
+use anju_domain::month::Month;
+use anju_domain::person::{LifeStatus, parse_bank_account, parse_date};
+use anju_domain::subsidy::{
+    AnyOf, Assistance, AssistanceKind, DibaoStandard, Grant, Locality, Method, Standard,
+    SubsidyKind,
+};
+use anju_io::headers::normalise;
+use anju_store::{Apply, AssistanceRow, EventRow, GrantRow, Rejection, Scope, Store, TableResult};
+
+use crate::import::{ErrorSheet, ImportError, ImportOptions, ImportReport, RowError};
+
+/// The subsidy tables a sheet can fill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    Events,
+    Assistance,
+    Grants,
+    Standards,
+    Dibao,
+}
+
+/// A column: its header, the synonyms clerks use, and whether the sheet must have it.
+struct Col {
+    header: &'static str,
+    synonyms: &'static [&'static str],
+    required: bool,
+}
+
+const fn col(header: &'static str, synonyms: &'static [&'static str], required: bool) -> Col {
+    Col {
+        header,
+        synonyms,
+        required,
+    }
+}
+
+const ID: Col = col(
+    "身份证号",
+    &["公民身份号码", "身份证号码", "证件号码"],
+    true,
+);
+const FROM: Col = col("起始月份", &["开始月份", "起始年月", "起始时间"], true);
+const TO: Col = col("终止月份", &["结束月份", "终止年月", "终止时间"], false);
+const REGION: Col = col("区划代码", &["行政区划代码", "地区代码", "区划"], true);
+const LOCALITY: Col = col("城乡", &["城乡类别", "城乡属性"], true);
+const SUBSIDY: Col = col("补贴类型", &["补贴项目", "补贴名称"], true);
+
+const EVENT_COLS: &[Col] = &[
+    ID,
+    col("事件", &["事件类型", "变动类型"], true),
+    col(
+        "日期",
+        &["事件日期", "变动日期", "死亡日期", "迁出日期"],
+        true,
+    ),
+];
+const ASSISTANCE_COLS: &[Col] = &[
+    ID,
+    col("救助类型", &["保障类型", "救助类别"], true),
+    FROM,
+    TO,
+    col("金额", &["月金额", "每月金额"], false),
+];
+const GRANT_COLS: &[Col] = &[
+    ID,
+    SUBSIDY,
+    LOCALITY,
+    FROM,
+    TO,
+    col("银行账号", &["账号", "银行卡号", "收款账号"], true),
+    col("开户银行", &["开户行", "银行名称", "收款银行"], true),
+    col("长期照护需求", &["需长期照护", "长期照护"], false),
+];
+const STANDARD_COLS: &[Col] = &[
+    REGION,
+    SUBSIDY,
+    col("救助类型", &["保障类型"], true),
+    col("残疾等级", &["等级"], true),
+    col("残疾类别", &["类别"], true),
+    col("城乡", &["城乡类别"], true),
+    col("计算方式", &["计发方式"], true),
+    col("数值", &["标准", "金额或比例"], true),
+    col("生效月份", &["起始月份"], true),
+    col("失效月份", &["终止月份"], false),
+];
+const DIBAO_COLS: &[Col] = &[
+    REGION,
+    LOCALITY,
+    col("月标准", &["低保标准", "低保月标准", "标准"], true),
+    col("生效月份", &["起始月份"], true),
+];
+
+impl Table {
+    pub fn label(self) -> &'static str {
+        match self {
+            Table::Events => "生存状态变动",
+            Table::Assistance => "社会救助状态",
+            Table::Grants => "两项补贴享受名单",
+            Table::Standards => "补贴标准",
+            Table::Dibao => "低保标准",
+        }
+    }
+
+    fn columns(self) -> &'static [Col] {
+        match self {
+            Table::Events => EVENT_COLS,
+            Table::Assistance => ASSISTANCE_COLS,
+            Table::Grants => GRANT_COLS,
+            Table::Standards => STANDARD_COLS,
+            Table::Dibao => DIBAO_COLS,
+        }
+    }
+
+    /// The headers of a template sheet.
+    pub fn headers(self) -> Vec<&'static str> {
+        self.columns().iter().map(|c| c.header).collect()
+    }
+}
+
+/// One row's cells by column header.
+struct Cells<'a> {
+    row: usize,
+    by_header: &'a HashMap<&'static str, usize>,
+    cells: &'a [String],
+    faults: Vec<RowError>,
+}
+
+impl Cells<'_> {
+    fn get(&self, header: &str) -> &str {
+        self.by_header
+            .get(header)
+            .and_then(|&i| self.cells.get(i))
+            .map_or("", |s| s.trim())
+    }
+
+    fn fault(&mut self, column: &str, code: &str, message: impl Into<String>) {
+        self.faults.push(RowError {
+            row: self.row,
+            column: column.to_owned(),
+            code: code.to_owned(),
+            message: message.into(),
+        });
+    }
+
+    /// A required cell's value, or a fault.
+    fn required(&mut self, header: &str) -> Option<String> {
+        let v = self.get(header).to_owned();
+        if v.is_empty() {
+            self.fault(header, "required", format!("{header}不能为空"));
+            None
+        } else {
+            Some(v)
+        }
+    }
+
+    fn id_number(&mut self) -> Option<IdNumber> {
+        let v = self.required("身份证号")?;
+        match IdNumber::parse(&v) {
+            Ok(id) => Some(id),
+            Err(e) => {
+                self.fault("身份证号", e.code(), e.to_string());
+                None
+            }
+        }
+    }
+
+    fn month(&mut self, header: &str) -> Option<Month> {
+        let v = self.required(header)?;
+        self.parse_month(header, &v)
+    }
+
+    fn opt_month(&mut self, header: &str) -> Option<Option<Month>> {
+        let v = self.get(header).to_owned();
+        if v.is_empty() {
+            return Some(None);
+        }
+        self.parse_month(header, &v).map(Some)
+    }
+
+    fn parse_month(&mut self, header: &str, v: &str) -> Option<Month> {
+        match Month::parse(v) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                self.fault(header, "month_invalid", e.to_string());
+                None
+            }
+        }
+    }
+
+    /// A month range whose end is not before its start.
+    fn range(&mut self, from: &str, to: &str) -> Option<(Month, Option<Month>)> {
+        let f = self.month(from);
+        let t = self.opt_month(to);
+        let (f, t) = (f?, t?);
+        if t.is_some_and(|t| t < f) {
+            self.fault(
+                to,
+                "month_range",
+                format!("{to}早于{from}（{f} 之后才能结束）"),
+            );
+            return None;
+        }
+        Some((f, t))
+    }
+
+    fn choice<T>(
+        &mut self,
+        header: &str,
+        parse: impl Fn(&str) -> Option<T>,
+        expect: &str,
+    ) -> Option<T> {
+        let v = self.required(header)?;
+        let got = parse(&v);
+        if got.is_none() {
+            self.fault(
+                header,
+                "value_invalid",
+                format!("“{v}”不是有效的{header}（应为{expect}）"),
+            );
+        }
+        got
+    }
+
+    fn region(&mut self) -> Option<String> {
+        let v = self.required("区划代码")?;
+        match RegionTable::jiangsu().current(&v) {
+            Ok(r) => Some(r.code.to_string()),
+            Err(e) => {
+                self.fault("区划代码", "region_invalid", e.to_string());
+                None
+            }
+        }
+    }
+
+    /// 任意 (or empty) or a list separated by 、 , ，; or /.
+    fn list<T: PartialEq>(
+        &mut self,
+        header: &str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Option<AnyOf<T>> {
+        let v = self.get(header).to_owned();
+        if v.is_empty() || v == "任意" || v == "不限" {
+            return Some(AnyOf::Any);
+        }
+        let mut out = Vec::new();
+        for part in v
+            .split(['、', ',', '，', ';', '；', '/'])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            match parse(part) {
+                Some(x) if !out.contains(&x) => out.push(x),
+                Some(_) => {}
+                None => {
+                    self.fault(
+                        header,
+                        "value_invalid",
+                        format!("“{part}”不是有效的{header}"),
+                    );
+                    return None;
+                }
+            }
+        }
+        Some(AnyOf::Only(out))
+    }
+}
+
+fn life_event(s: &str) -> Option<LifeStatus> {
+    match LifeStatus::parse(s)? {
+        LifeStatus::Living => None,
+        other => Some(other),
+    }
+}
+
+fn yes_no(s: &str) -> Option<bool> {
+    match s.trim() {
+        "是" | "有" | "Y" | "y" | "1" | "需要" => Some(true),
+        "否" | "无" | "N" | "n" | "0" | "不需要" | "" => Some(false),
+        _ => None,
+    }
+}
+
+/// The parsed rows of a sheet, by table.
+enum Parsed {
+    Events(Vec<EventRow>),
+    Assistance(Vec<AssistanceRow>),
+    Grants(Vec<GrantRow>),
+    Standards(Vec<(usize, Standard)>),
+    Dibao(Vec<(usize, DibaoStandard)>),
+}
+
+impl Parsed {
+    fn new(t: Table) -> Parsed {
+        match t {
+            Table::Events => Parsed::Events(Vec::new()),
+            Table::Assistance => Parsed::Assistance(Vec::new()),
+            Table::Grants => Parsed::Grants(Vec::new()),
+            Table::Standards => Parsed::Standards(Vec::new()),
+            Table::Dibao => Parsed::Dibao(Vec::new()),
+        }
+    }
+
+    /// Parses one row into the list, or leaves its faults in `c`.
+    fn push(&mut self, c: &mut Cells<'_>) {
+        let row = c.row;
+        match self {
+            Parsed::Events(v) => {
+                let id = c.id_number();
+                let status = c.choice("事件", life_event, "死亡或迁出");
+                let date = c.required("日期").and_then(|d| {
+                    let p = parse_date(&d);
+                    if p.is_none() {
+                        c.fault("日期", "date_invalid", format!("“{d}”不是有效的日期"));
+                    }
+                    p
+                });
+                if let (Some(id_number), Some(status), Some(date)) = (id, status, date) {
+                    v.push(EventRow {
+                        row,
+                        id_number,
+                        status,
+                        date,
+                    });
+                }
+            }
+            Parsed::Assistance(v) => {
+                let id = c.id_number();
+                let kind = c.choice("救助类型", AssistanceKind::parse, "低保、低保边缘、特困供养、孤儿基本生活保障、工伤保险生活护理费、老年人护理补贴或其他");
+                let range = c.range("起始月份", "终止月份");
+                let amount_text = c.get("金额").to_owned();
+                let amount = match kind {
+                    Some(k) if k.needs_amount() => {
+                        if amount_text.is_empty() {
+                            c.fault(
+                                "金额",
+                                "amount_missing",
+                                format!("{}须填写每月金额（元）", k.label()),
+                            );
+                            None
+                        } else {
+                            match Fen::parse_yuan(&amount_text) {
+                                Ok(f) => Some(Some(f)),
+                                Err(e) => {
+                                    c.fault("金额", "amount_invalid", e.to_string());
+                                    None
+                                }
+                            }
+                        }
+                    }
+                    Some(k) if !amount_text.is_empty() => {
+                        c.fault(
+                            "金额",
+                            "amount_unexpected",
+                            format!("{}不填写金额", k.label()),
+                        );
+                        None
+                    }
+                    _ => Some(None),
+                };
+                if let (Some(id_number), Some(kind), Some((from, to)), Some(amount)) =
+                    (id, kind, range, amount)
+                {
+                    v.push(AssistanceRow {
+                        row,
+                        id_number,
+                        assistance: Assistance {
+                            kind,
+                            from,
+                            to,
+                            amount,
+                        },
+                    });
+                }
+            }
+            Parsed::Grants(v) => {
+                let id = c.id_number();
+                let kind = c.choice(
+                    "补贴类型",
+                    SubsidyKind::parse,
+                    "困难残疾人生活补贴或重度残疾人护理补贴",
+                );
+                let locality = c.choice("城乡", Locality::parse, "城镇或农村");
+                let range = c.range("起始月份", "终止月份");
+                let account = c.required("银行账号").and_then(|a| {
+                    let p = parse_bank_account(&a);
+                    if p.is_none() {
+                        c.fault(
+                            "银行账号",
+                            "bank_account_invalid",
+                            "银行账号应为12至30位数字",
+                        );
+                    }
+                    p
+                });
+                let bank = c.required("开户银行");
+                let care_text = c.get("长期照护需求").to_owned();
+                let care = yes_no(&care_text);
+                if care.is_none() {
+                    c.fault(
+                        "长期照护需求",
+                        "value_invalid",
+                        format!("“{care_text}”应为是或否"),
+                    );
+                }
+                if let (
+                    Some(id_number),
+                    Some(kind),
+                    Some(locality),
+                    Some((from, to)),
+                    Some(bank_account),
+                    Some(bank_name),
+                    Some(long_term_care),
+                ) = (id, kind, locality, range, account, bank, care)
+                {
+                    v.push(GrantRow {
+                        row,
+                        id_number,
+                        grant: Grant {
+                            kind,
+                            locality,
+                            from,
+                            to,
+                            long_term_care,
+                        },
+                        bank_account,
+                        bank_name,
+                    });
+                }
+            }
+            Parsed::Standards(v) => {
+                let region = c.region();
+                let kind = c.choice(
+                    "补贴类型",
+                    SubsidyKind::parse,
+                    "困难残疾人生活补贴或重度残疾人护理补贴",
+                );
+                let assistance = c.list("救助类型", AssistanceKind::parse);
+                let grades = c.list("残疾等级", Grade::parse);
+                let categories = c.list("残疾类别", Category::parse);
+                let locality_text = c.get("城乡").to_owned();
+                let locality = match locality_text.as_str() {
+                    "" | "任意" | "不限" => Some(None),
+                    t => match Locality::parse(t) {
+                        Some(l) => Some(Some(l)),
+                        None => {
+                            c.fault(
+                                "城乡",
+                                "value_invalid",
+                                format!("“{t}”应为城镇、农村或任意"),
+                            );
+                            None
+                        }
+                    },
+                };
+                let method = c.required("计算方式");
+                let value = c.required("数值");
+                let method = match (method.as_deref(), value) {
+                    (Some("定额"), Some(v)) => match Fen::parse_yuan(&v) {
+                        Ok(f) => Some(Method::Fixed(f)),
+                        Err(e) => {
+                            c.fault("数值", "value_invalid", e.to_string());
+                            None
+                        }
+                    },
+                    (Some("低保标准比例" | "比例"), Some(v)) => match Percent::parse(&v) {
+                        Ok(p) => Some(Method::DibaoShare(p)),
+                        Err(e) => {
+                            c.fault("数值", "value_invalid", e.to_string());
+                            None
+                        }
+                    },
+                    (Some(m), _) if m != "定额" && m != "低保标准比例" && m != "比例" => {
+                        c.fault(
+                            "计算方式",
+                            "value_invalid",
+                            format!("“{m}”应为定额或低保标准比例"),
+                        );
+                        None
+                    }
+                    _ => None,
+                };
+                let range = c.range("生效月份", "失效月份");
+                if let (
+                    Some(region_code),
+                    Some(kind),
+                    Some(assistance),
+                    Some(grades),
+                    Some(categories),
+                    Some(locality),
+                    Some(method),
+                    Some((from, to)),
+                ) = (
+                    region, kind, assistance, grades, categories, locality, method, range,
+                ) {
+                    v.push((
+                        row,
+                        Standard {
+                            id: 0,
+                            seq: 0,
+                            region_code,
+                            kind,
+                            assistance,
+                            grades,
+                            categories,
+                            locality,
+                            method,
+                            from,
+                            to,
+                        },
+                    ));
+                }
+            }
+            Parsed::Dibao(v) => {
+                let region = c.region();
+                let locality = c.choice("城乡", Locality::parse, "城镇或农村");
+                let amount = c
+                    .required("月标准")
+                    .and_then(|a| match Fen::parse_yuan(&a) {
+                        Ok(f) => Some(f),
+                        Err(e) => {
+                            c.fault("月标准", "amount_invalid", e.to_string());
+                            None
+                        }
+                    });
+                let from = c.month("生效月份");
+                if let (Some(region_code), Some(locality), Some(amount), Some(from)) =
+                    (region, locality, amount, from)
+                {
+                    v.push((
+                        row,
+                        DibaoStandard {
+                            id: 0,
+                            region_code,
+                            locality,
+                            amount,
+                            from,
+                        },
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Imports a subsidy sheet into `table` as the holder of `scope`. `replace` (standards and
+/// 低保 standards only) replaces every existing row with the file's.
+pub async fn import_table(
+    store: &Store,
+    scope: &Scope,
+    table: Table,
+    path: &Path,
+    opts: &ImportOptions,
+    replace: bool,
+) -> Result<ImportReport, ImportError> {
+    let mut reader = anju_io::open(path, &opts.read)?;
+    let cols = table.columns();
+    let mut by_header: HashMap<&'static str, usize> = HashMap::new();
+    for (i, h) in reader.headers.iter().enumerate() {
+        let h = normalise(h);
+        if let Some(c) = cols
+            .iter()
+            .find(|c| c.header == h || c.synonyms.contains(&h.as_str()))
+        {
+            by_header.entry(c.header).or_insert(i);
+        }
+    }
+    let missing: Vec<&str> = cols
+        .iter()
+        .filter(|c| c.required && !by_header.contains_key(c.header))
+        .map(|c| c.header)
+        .collect();
+    if !missing.is_empty() {
+        return Err(ImportError::MissingColumns(missing.join("、")));
+    }
+    let label = opts.label.clone().unwrap_or_else(|| {
+        path.file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+    });
+    let mut report = ImportReport::default();
+    let mut parsed = Parsed::new(table);
+    let mut raw: HashMap<usize, Vec<String>> = HashMap::new();
+    while let Some(row) = reader.next_row()? {
+        report.rows += 1;
+        let mut c = Cells {
+            row: row.number,
+            by_header: &by_header,
+            cells: &row.cells,
+            faults: Vec::new(),
+        };
+        parsed.push(&mut c);
+        let faults = c.faults;
+        report.errors.extend(faults);
+        raw.insert(row.number, row.cells);
+    }
+    let parse_failed = !report.errors.is_empty();
+    let apply = match (opts.strict, parse_failed) {
+        (false, _) => Apply::Always,
+        (true, false) => Apply::IfClean,
+        // The store still checks the good rows, so that every fault is reported at once.
+        (true, true) => Apply::Never,
+    };
+    let s = store.subsidies();
+    let result: TableResult = match parsed {
+        Parsed::Events(v) => s.import_events(scope, &label, v, apply).await?,
+        Parsed::Assistance(v) => s.import_assistance(scope, &label, v, apply).await?,
+        Parsed::Grants(v) => s.import_grants(scope, &label, v, apply).await?,
+        Parsed::Standards(v) => s.import_standards(scope, &label, v, replace, apply).await?,
+        Parsed::Dibao(v) => s.import_dibao(scope, &label, v, replace, apply).await?,
+    };
+    report
+        .errors
+        .extend(result.rejected.iter().map(rejection_error));
+    report.errors.sort_by_key(|e| e.row);
+    report.inserted = result.inserted;
+    report.updated = result.updated;
+    report.unchanged = result.unchanged;
+    report.committed = result.committed;
+    let mut bad_rows: Vec<usize> = report.errors.iter().map(|e| e.row).collect();
+    bad_rows.dedup();
+    report.rejected = bad_rows.len() as u64;
+    if let Some(out) = &opts.errors_out
+        && !bad_rows.is_empty()
+    {
+        let mut sheet = ErrorSheet::new(out.clone(), reader.headers.clone());
+        for row in &bad_rows {
+            let reasons = report
+                .errors
+                .iter()
+                .filter(|e| e.row == *row)
+                .map(|e| format!("{}：{}", e.column, e.message))
+                .collect::<Vec<_>>()
+                .join("；");
+            let cells = raw.get(row).map_or(&[][..], Vec::as_slice);
+            sheet.write(cells, &reasons)?;
+        }
+        report.errors_file = sheet.finish()?;
+    }
+    Ok(report)
+}
+
+fn rejection_error(r: &Rejection) -> RowError {
+    RowError {
+        row: r.row,
+        column: r.column.clone(),
+        code: r.code.clone(),
+        message: r.message.clone(),
+    }
+}
+
+/// The headers of the bank payment file.
+pub const BANK_HEADERS: [&str; 10] = [
+    "序号",
+    "镇（街道）",
+    "姓名",
+    "身份证号",
+    "银行账号",
+    "开户银行",
+    "补贴类型",
+    "所属月份",
+    "金额（元）",
+    "备注",
+];
+
+/// Writes the bank payment file of an approved roll: one row per line (full account number),
+/// a 小计 row after each town and a 合计 row at the end. Returns the number of lines.
+pub async fn export_roll(
+    store: &Store,
+    scope: &Scope,
+    month: Month,
+    region: Option<&str>,
+    out: &Path,
+) -> Result<usize, crate::ExportError> {
+    let (_, lines) = store.subsidies().export_roll(scope, month, region).await?;
+    let write_err = |e: anju_io::WriteError| crate::ExportError::Write(e.to_string());
+    let mut w = anju_io::SheetWriter::create(out, &BANK_HEADERS).map_err(write_err)?;
+    let mut total = Fen::ZERO;
+    let mut town_total = Fen::ZERO;
+    let mut town_count = 0usize;
+    let flush = |w: &mut anju_io::SheetWriter, name: &str, n: usize, sum: Fen| {
+        w.write_row(&[
+            "",
+            name,
+            "小计",
+            "",
+            "",
+            "",
+            "",
+            "",
+            &sum.yuan(),
+            &format!("{n}人次"),
+        ])
+    };
+    for (i, l) in lines.iter().enumerate() {
+        let n = (i + 1).to_string();
+        let amount = l.amount.yuan();
+        let cells: [&str; 10] = [
+            &n,
+            &l.town_name,
+            &l.name,
+            &l.id_number,
+            &l.bank_account,
+            &l.bank_name,
+            l.kind.label(),
+            &l.month,
+            &amount,
+            if l.arrears { "补发" } else { "" },
+        ];
+        w.write_row(&cells).map_err(write_err)?;
+        total += l.amount;
+        town_total += l.amount;
+        town_count += 1;
+        let last_of_town = lines.get(i + 1).is_none_or(|n| n.town_code != l.town_code);
+        if last_of_town {
+            flush(&mut w, &l.town_name, town_count, town_total).map_err(write_err)?;
+            town_total = Fen::ZERO;
+            town_count = 0;
+        }
+    }
+    w.write_row(&[
+        "",
+        "合计",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        &total.yuan(),
+        &format!("{}人次", lines.len()),
+    ])
+    .map_err(write_err)?;
+    w.finish().map_err(write_err)?;
+    Ok(lines.len())
+}
