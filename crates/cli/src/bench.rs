@@ -195,3 +195,120 @@ pub async fn search(g: &crate::Global, samples: i64) -> CmdResult {
     store.close().await;
     Ok(ExitCode::SUCCESS)
 }
+
+/// `anju bench roll`: generated people, grants, assistance and 低保 standards imported into
+/// the database, then the month's roll for the whole province generated twice (the second
+/// replaces the first draft).
+pub async fn roll(g: &crate::Global, grants: u64, month: &str) -> CmdResult {
+    use anju_io::{ReadOptions, SheetWriter};
+    use anju_jobs::{ImportOptions, Table, generate_persons, import_persons, import_table};
+    let month = anju_domain::month::Month::parse(month).map_err(|e| e.to_string())?;
+    let store = crate::commands::open_store(g).await?;
+    let scope = crate::commands::acting_scope(&store, g).await?;
+    let dir = std::env::temp_dir().join(format!("anju-bench-roll-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let people = grants.div_ceil(2);
+    let persons_csv = dir.join("persons.csv");
+    generate_persons(people, 7, &persons_csv, store.today())?;
+    let opts = ImportOptions::default();
+    let t = Instant::now();
+    import_persons(&store, &scope, &persons_csv, &opts, |_| {})
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("准备：导入 {people} 人 {:.1} s", t.elapsed().as_secs_f64());
+    // Every person has both subsidies; 45 % are in 低保, 2 % draw 老年人护理补贴, 1 % are 特困.
+    let err = |e: anju_io::WriteError| e.to_string();
+    let mut reader =
+        anju_io::open(&persons_csv, &ReadOptions::default()).map_err(|e| e.to_string())?;
+    let (gp, ap, dp) = (
+        dir.join("grants.csv"),
+        dir.join("assistance.csv"),
+        dir.join("dibao.csv"),
+    );
+    let mut gw = SheetWriter::create(&gp, &Table::Grants.headers()).map_err(err)?;
+    let mut aw = SheetWriter::create(&ap, &Table::Assistance.headers()).map_err(err)?;
+    let mut i = 0u64;
+    let mut written = 0u64;
+    while let Some(row) = reader.next_row().map_err(|e| e.to_string())? {
+        let id = row.cells.first().cloned().unwrap_or_default();
+        let locality = if i % 3 == 0 { "农村" } else { "城镇" };
+        let account = format!("62220202{:011}", i);
+        for kind in ["困难残疾人生活补贴", "重度残疾人护理补贴"] {
+            if written < grants {
+                gw.write_row(&[
+                    id.as_str(),
+                    kind,
+                    locality,
+                    "2024-01",
+                    "",
+                    &account,
+                    "工商银行",
+                    "是",
+                ])
+                .map_err(err)?;
+                written += 1;
+            }
+        }
+        let status = match i % 100 {
+            0..45 => Some(("低保", "")),
+            45..47 => Some(("老年人护理补贴", "100")),
+            47 => Some(("特困供养", "")),
+            _ => None,
+        };
+        if let Some((kind, amount)) = status {
+            aw.write_row(&[id.as_str(), kind, "2024-01", "", amount])
+                .map_err(err)?;
+        }
+        i += 1;
+    }
+    gw.finish().map_err(err)?;
+    aw.finish().map_err(err)?;
+    let mut dw = SheetWriter::create(&dp, &Table::Dibao.headers()).map_err(err)?;
+    for row in [
+        ["320000000000", "城镇", "900", "2024-01"],
+        ["320000000000", "农村", "800", "2024-01"],
+        ["320100000000", "城镇", "1045", "2024-07"],
+        ["320500000000", "城镇", "1195", "2024-07"],
+        ["320500000000", "农村", "1195", "2024-07"],
+    ] {
+        dw.write_row(&row).map_err(err)?;
+    }
+    dw.finish().map_err(err)?;
+    for (table, path) in [
+        (Table::Dibao, &dp),
+        (Table::Assistance, &ap),
+        (Table::Grants, &gp),
+    ] {
+        let t = Instant::now();
+        let r = import_table(&store, &scope, table, path, &opts, false)
+            .await
+            .map_err(|e| e.to_string())?;
+        println!(
+            "准备：导入{} {} 行（新增{}，拒绝{}）{:.1} s",
+            table.label(),
+            r.rows,
+            r.inserted,
+            r.rejected,
+            t.elapsed().as_secs_f64()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    for run in ["first", "again (replaces the draft)"] {
+        let t = Instant::now();
+        let r = store
+            .subsidies()
+            .generate_roll(&scope, month, None)
+            .await
+            .map_err(|e| e.to_string())?;
+        println!(
+            "roll generate {month}, {} {grants} grants, {run}: {:.2} s — {} lines, {} yuan, {} stopped",
+            store.backend().as_str(),
+            t.elapsed().as_secs_f64(),
+            r.lines.len(),
+            anju_domain::money::Fen(r.roll.total_fen).yuan(),
+            r.stopped.len()
+        );
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}

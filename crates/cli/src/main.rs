@@ -150,6 +150,14 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1000)]
         samples: i64,
     },
+    /// Roll generation: builds N generated grants (N/2 people with both subsidies, with
+    /// 低保 and other assistance statuses) into the database, then times the month's roll
+    Roll {
+        #[arg(long)]
+        grants: u64,
+        #[arg(long, default_value = "2025-06")]
+        month: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -288,6 +296,9 @@ fn main() -> ExitCode {
             Command::Bench(BenchCommand::Startup { runs }) => bench::startup(runs).await,
             Command::Bench(BenchCommand::Search { samples }) => {
                 bench::search(&cli.global, samples).await
+            }
+            Command::Bench(BenchCommand::Roll { grants, month }) => {
+                bench::roll(&cli.global, grants, &month).await
             }
             Command::Import(c) => registry::import(&cli.global, c).await,
             Command::Roll(c) => subsidy::roll(&cli.global, c).await,

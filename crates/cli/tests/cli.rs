@@ -561,10 +561,16 @@ fn the_subsidy_month_from_the_command_line() {
     }
     // 4 lines, a 小计 for each of the two towns, and the 合计.
     assert_eq!(rows.len(), 7, "{rows:?}");
-    assert_eq!(rows[0][4], acct, "the bank file carries the whole account number");
+    assert_eq!(
+        rows[0][4], acct,
+        "the bank file carries the whole account number"
+    );
     let total = rows.last().unwrap();
     assert_eq!((total[1].as_str(), total[8].as_str()), ("合计", "770.00"));
-    assert!(rows.iter().any(|r| r[2] == "小计" && r[1] == "梅园新村街道" && r[8] == "680.00"));
+    assert!(
+        rows.iter()
+            .any(|r| r[2] == "小计" && r[1] == "梅园新村街道" && r[8] == "680.00")
+    );
     // A dies in March: April stops both her grants, with the reason.
     std::fs::write(
         d.join("events.csv"),

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -385,8 +386,9 @@ pub struct Pay {
     pub amount: Fen,
     pub standard_id: i64,
     pub dibao_id: Option<i64>,
-    /// The rule in words, e.g. `标准#3（320000 护理补贴 城镇 定额 130.00）`.
-    pub rule: String,
+    /// The rule in words, e.g. `标准#3（32 护理补贴）定额 130.00`; shared, made once per
+    /// standard (and 低保 standard) when the policy is loaded.
+    pub rule: Arc<str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -428,11 +430,49 @@ const LEVELS: [usize; 5] = [12, 9, 6, 4, 2];
 /// The policy in force: standards, 低保 standards and combination rules, indexed for lookups.
 #[derive(Debug, Default)]
 pub struct Policy {
-    /// Standards by (subsidy, region prefix), each list in file order.
-    standards: HashMap<(SubsidyKind, String), Vec<Standard>>,
-    /// 低保 standards by (region prefix, locality), each list by 生效月份.
-    dibao: HashMap<(String, Locality), Vec<DibaoStandard>>,
+    /// Per subsidy (living, care): standards by region prefix, each list in file order, each
+    /// row with its place in the policy.
+    standards: [HashMap<String, Vec<(usize, Standard)>>; 2],
+    /// Per locality (urban, rural): 低保 standards by region prefix, each list by 生效月份.
+    dibao: [HashMap<String, Vec<(usize, DibaoStandard)>>; 2],
     exclusions: Vec<Exclusion>,
+    /// Each rule's words, made once: (standard, 低保 standard or `usize::MAX`).
+    texts: HashMap<(usize, usize), Arc<str>>,
+}
+
+fn kind_slot(k: SubsidyKind) -> usize {
+    match k {
+        SubsidyKind::Living => 0,
+        SubsidyKind::Care => 1,
+    }
+}
+
+fn locality_slot(l: Locality) -> usize {
+    match l {
+        Locality::Urban => 0,
+        Locality::Rural => 1,
+    }
+}
+
+fn rule_text(s: &Standard, d: Option<&DibaoStandard>) -> String {
+    let head = format!(
+        "标准#{}（{} {}）",
+        s.seq,
+        region_prefix(&s.region_code),
+        s.kind.short_label()
+    );
+    match (s.method, d) {
+        (Method::Fixed(amount), _) => format!("{head}定额 {}", amount.yuan()),
+        (Method::DibaoShare(p), Some(d)) => format!(
+            "{head}低保标准 {}（{} {}，{}起）× {p}% = {}",
+            d.amount.yuan(),
+            region_prefix(&d.region_code),
+            d.locality.label(),
+            d.from,
+            p.of(d.amount).yuan()
+        ),
+        (Method::DibaoShare(p), None) => format!("{head}低保标准 × {p}%"),
+    }
 }
 
 impl Policy {
@@ -442,27 +482,41 @@ impl Policy {
         exclusions: Vec<Exclusion>,
     ) -> Policy {
         standards.sort_by_key(|s| s.seq);
-        let mut by_region: HashMap<(SubsidyKind, String), Vec<Standard>> = HashMap::new();
-        for s in standards {
-            by_region
-                .entry((s.kind, region_prefix(&s.region_code).to_owned()))
-                .or_default()
-                .push(s);
+        let mut texts = HashMap::new();
+        for (i, s) in standards.iter().enumerate() {
+            match s.method {
+                Method::Fixed(_) => {
+                    texts.insert((i, usize::MAX), Arc::from(rule_text(s, None)));
+                }
+                Method::DibaoShare(_) => {
+                    for (j, d) in dibao.iter().enumerate() {
+                        texts.insert((i, j), Arc::from(rule_text(s, Some(d))));
+                    }
+                }
+            }
         }
-        let mut by_dibao: HashMap<(String, Locality), Vec<DibaoStandard>> = HashMap::new();
-        for d in dibao {
-            by_dibao
-                .entry((region_prefix(&d.region_code).to_owned(), d.locality))
+        let mut by_region: [HashMap<String, Vec<(usize, Standard)>>; 2] = Default::default();
+        for (i, s) in standards.into_iter().enumerate() {
+            by_region[kind_slot(s.kind)]
+                .entry(region_prefix(&s.region_code).to_owned())
                 .or_default()
-                .push(d);
+                .push((i, s));
         }
-        for list in by_dibao.values_mut() {
-            list.sort_by_key(|d| d.from);
+        let mut by_dibao: [HashMap<String, Vec<(usize, DibaoStandard)>>; 2] = Default::default();
+        for (j, d) in dibao.into_iter().enumerate() {
+            by_dibao[locality_slot(d.locality)]
+                .entry(region_prefix(&d.region_code).to_owned())
+                .or_default()
+                .push((j, d));
+        }
+        for list in by_dibao.iter_mut().flat_map(|m| m.values_mut()) {
+            list.sort_by_key(|(_, d)| d.from);
         }
         Policy {
             standards: by_region,
             dibao: by_dibao,
             exclusions,
+            texts,
         }
     }
 
@@ -520,23 +574,26 @@ impl Policy {
 
     /// Among the standards in force, those of the most specific region that covers the
     /// household decide alone; the first in file order whose conditions all match wins.
-    fn standard_for(&self, grant: &Grant, facts: &Facts<'_>, month: Month) -> Option<&Standard> {
+    fn standard_for(
+        &self,
+        grant: &Grant,
+        facts: &Facts<'_>,
+        month: Month,
+    ) -> Option<&(usize, Standard)> {
         let code = facts.household_code;
+        let by_region = &self.standards[kind_slot(grant.kind)];
         for len in LEVELS {
-            let Some(prefix) = code.get(..len) else {
-                continue;
-            };
-            let Some(rows) = self.standards.get(&(grant.kind, prefix.to_owned())) else {
+            let Some(rows) = code.get(..len).and_then(|p| by_region.get(p)) else {
                 continue;
             };
             let mut in_force = rows
                 .iter()
-                .filter(|s| in_range(month, s.from, s.to))
+                .filter(|(_, s)| in_range(month, s.from, s.to))
                 .peekable();
             if in_force.peek().is_none() {
                 continue;
             }
-            return in_force.find(|s| {
+            return in_force.find(|(_, s)| {
                 s.locality.is_none_or(|l| l == grant.locality)
                     && s.grades.matches(&facts.grade)
                     && s.categories.matches(&facts.category)
@@ -554,48 +611,52 @@ impl Policy {
 
     fn amount(
         &self,
-        s: &Standard,
+        (i, s): &(usize, Standard),
         locality: Locality,
         household: &str,
         month: Month,
     ) -> Result<Pay, PolicyError> {
-        let head = format!(
-            "标准#{}（{} {}）",
-            s.seq,
-            region_prefix(&s.region_code),
-            s.kind.short_label()
-        );
-        match s.method {
-            Method::Fixed(amount) => Ok(Pay {
-                amount,
-                standard_id: s.id,
-                dibao_id: None,
-                rule: format!("{head}定额 {}", amount.yuan()),
-            }),
+        let (amount, dibao) = match s.method {
+            Method::Fixed(amount) => (amount, None),
             Method::DibaoShare(p) => {
-                let d = self.dibao_for(household, locality, month).ok_or_else(|| {
+                let (j, d) = self.dibao_slot(household, locality, month).ok_or_else(|| {
                     PolicyError::NoDibao {
                         region: household.to_owned(),
                         locality: locality.label(),
                         month,
                     }
                 })?;
-                let amount = p.of(d.amount);
-                Ok(Pay {
-                    amount,
-                    standard_id: s.id,
-                    dibao_id: Some(d.id),
-                    rule: format!(
-                        "{head}低保标准 {}（{} {}，{}起）× {p}% = {}",
-                        d.amount.yuan(),
-                        region_prefix(&d.region_code),
-                        locality.label(),
-                        d.from,
-                        amount.yuan()
-                    ),
-                })
+                (p.of(d.amount), Some((*j, d.id)))
             }
-        }
+        };
+        let key = (*i, dibao.map_or(usize::MAX, |(j, _)| j));
+        let rule = self
+            .texts
+            .get(&key)
+            .cloned()
+            .unwrap_or_else(|| Arc::from(rule_text(s, None)));
+        Ok(Pay {
+            amount,
+            standard_id: s.id,
+            dibao_id: dibao.map(|(_, id)| id),
+            rule,
+        })
+    }
+
+    fn dibao_slot(
+        &self,
+        household: &str,
+        locality: Locality,
+        month: Month,
+    ) -> Option<&(usize, DibaoStandard)> {
+        let by_region = &self.dibao[locality_slot(locality)];
+        LEVELS.iter().find_map(|&len| {
+            by_region
+                .get(household.get(..len)?)?
+                .iter()
+                .rev()
+                .find(|(_, d)| d.from <= month)
+        })
     }
 
     /// The 低保 standard for a household: the most specific region with a standard for the
@@ -606,14 +667,7 @@ impl Policy {
         locality: Locality,
         month: Month,
     ) -> Option<&DibaoStandard> {
-        LEVELS.iter().find_map(|&len| {
-            let prefix = household.get(..len)?;
-            self.dibao
-                .get(&(prefix.to_owned(), locality))?
-                .iter()
-                .rev()
-                .find(|d| d.from <= month)
-        })
+        self.dibao_slot(household, locality, month).map(|(_, d)| d)
     }
 }
 

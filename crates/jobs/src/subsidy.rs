@@ -593,7 +593,6 @@ pub async fn import_table(
     });
     let mut report = ImportReport::default();
     let mut parsed = Parsed::new(table);
-    let mut raw: HashMap<usize, Vec<String>> = HashMap::new();
     while let Some(row) = reader.next_row()? {
         report.rows += 1;
         let mut c = Cells {
@@ -605,7 +604,6 @@ pub async fn import_table(
         parsed.push(&mut c);
         let faults = c.faults;
         report.errors.extend(faults);
-        raw.insert(row.number, row.cells);
     }
     let parse_failed = !report.errors.is_empty();
     let apply = match (opts.strict, parse_failed) {
@@ -636,17 +634,20 @@ pub async fn import_table(
     if let Some(out) = &opts.errors_out
         && !bad_rows.is_empty()
     {
-        let mut sheet = ErrorSheet::new(out.clone(), reader.headers.clone());
-        for row in &bad_rows {
-            let reasons = report
-                .errors
-                .iter()
-                .filter(|e| e.row == *row)
-                .map(|e| format!("{}：{}", e.column, e.message))
-                .collect::<Vec<_>>()
-                .join("；");
-            let cells = raw.get(row).map_or(&[][..], Vec::as_slice);
-            sheet.write(cells, &reasons)?;
+        // The file is read a second time for the rows to copy, rather than held in memory.
+        let mut reasons: HashMap<usize, Vec<String>> = HashMap::new();
+        for e in &report.errors {
+            reasons
+                .entry(e.row)
+                .or_default()
+                .push(format!("{}：{}", e.column, e.message));
+        }
+        let mut again = anju_io::open(path, &opts.read)?;
+        let mut sheet = ErrorSheet::new(out.clone(), again.headers.clone());
+        while let Some(row) = again.next_row()? {
+            if let Some(r) = reasons.get(&row.number) {
+                sheet.write(&row.cells, &r.join("；"))?;
+            }
         }
         report.errors_file = sheet.finish()?;
     }

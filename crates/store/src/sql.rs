@@ -9,6 +9,7 @@ pub(crate) enum Arg {
     Text(String),
     OptText(Option<String>),
     Int(i64),
+    OptInt(Option<i64>),
 }
 
 pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
@@ -21,6 +22,7 @@ impl Arg {
             Arg::Text(s) => q.bind(s.clone()),
             Arg::OptText(s) => q.bind(s.clone()),
             Arg::Int(i) => q.bind(*i),
+            Arg::OptInt(i) => q.bind(*i),
         }
     }
 
@@ -30,6 +32,7 @@ impl Arg {
             Arg::Text(s) => q.bind(s),
             Arg::OptText(s) => q.bind(s),
             Arg::Int(i) => q.bind(i),
+            Arg::OptInt(i) => q.bind(i),
         }
     }
 
@@ -38,8 +41,45 @@ impl Arg {
             Arg::Text(s) => q.bind(s.clone()),
             Arg::OptText(s) => q.bind(s.clone()),
             Arg::Int(i) => q.bind(*i),
+            Arg::OptInt(i) => q.bind(*i),
         }
     }
+}
+
+/// Inserts rows of values into `table`'s `columns` in multi-row statements (each row one
+/// value per column, in order).
+pub(crate) async fn insert_rows(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Arg>>,
+) -> crate::Result<()> {
+    let n = columns.len();
+    // Under SQLite's 32,766 and PostgreSQL's 65,535 parameters a statement.
+    let per_chunk = (30_000 / n.max(1)).max(1);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Arg>> = rows.by_ref().take(per_chunk).collect();
+        let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            let ps: Vec<String> = (1..=n).map(|k| placeholder(backend, i * n + k)).collect();
+            sql.push('(');
+            sql.push_str(&ps.join(","));
+            sql.push(')');
+        }
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for row in chunk {
+            for a in row {
+                q = a.bind_owned(q);
+            }
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Conditions and their arguments, numbered as they are added.

@@ -518,7 +518,7 @@ contract!(
             .lines
             .iter()
             .filter(|l| l.id_number == b.to_string() && l.kind == SubsidyKind::Care)
-            .map(|l| (l.month.to_string(), l.arrears, l.rule.clone()))
+            .map(|l| (l.month.to_string(), l.arrears, l.rule.to_string()))
             .collect();
         care.sort();
         // B is grade 3: the default care rows reach grades 1 and 2 only.

@@ -16,6 +16,7 @@ use super::{
 };
 use crate::audit::{NewEntry, append};
 use crate::persons::{HistoryRow, write_history};
+use crate::sql::{Arg, insert_rows};
 use crate::{Result, Scope};
 
 /// 死亡 or 迁出 on a date.
@@ -42,6 +43,35 @@ pub struct GrantRow {
     pub bank_account: String,
     pub bank_name: String,
 }
+
+const ASSISTANCE_COLUMNS: &[&str] = &[
+    "person_id",
+    "kind",
+    "from_month",
+    "to_month",
+    "amount_fen",
+    "created_at",
+    "created_by",
+    "updated_at",
+];
+
+const GRANT_COLUMNS: &[&str] = &[
+    "person_id",
+    "kind",
+    "locality",
+    "from_month",
+    "to_month",
+    "bank_account",
+    "bank_name",
+    "long_term_care",
+    "created_at",
+    "created_by",
+    "updated_at",
+];
+
+/// New rows are written in batches of this many, so that a large file's rows do not wait in
+/// memory.
+const FLUSH: usize = 2000;
 
 fn month_text(m: Option<Month>) -> Option<String> {
     m.map(|m| m.to_string())
@@ -213,7 +243,18 @@ impl Subsidies<'_> {
         let mut existing = load_assistance(&mut tx, backend, &person_ids).await?;
         let mut res = TableResult::default();
         let mut seen = HashSet::new();
+        let mut new_rows = Vec::new();
         for r in &rows {
+            if new_rows.len() >= FLUSH {
+                insert_rows(
+                    &mut tx,
+                    backend,
+                    "assistance",
+                    ASSISTANCE_COLUMNS,
+                    std::mem::take(&mut new_rows),
+                )
+                .await?;
+            }
             let Some(p) = persons.get(r.id_number.as_str()) else {
                 res.rejected.push(unknown_person(r.row));
                 continue;
@@ -249,25 +290,22 @@ impl Subsidies<'_> {
                     res.updated += 1;
                 }
                 None => {
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO assistance (person_id, kind, from_month, to_month, amount_fen, \
-                         created_at, created_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $6) \
-                         RETURNING id",
-                    )
-                    .bind(p.id)
-                    .bind(a.kind.as_str())
-                    .bind(a.from.to_string())
-                    .bind(month_text(a.to))
-                    .bind(a.amount.map(Fen::fen))
-                    .bind(now)
-                    .bind(scope.username.clone())
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    list.push((id, a.clone()));
+                    new_rows.push(vec![
+                        Arg::Int(p.id),
+                        Arg::Text(a.kind.as_str().into()),
+                        Arg::Text(a.from.to_string()),
+                        Arg::OptText(month_text(a.to)),
+                        Arg::OptInt(a.amount.map(Fen::fen)),
+                        Arg::Int(now),
+                        Arg::Text(scope.username.clone()),
+                        Arg::Int(now),
+                    ]);
+                    list.push((0, a.clone()));
                     res.inserted += 1;
                 }
             }
         }
+        insert_rows(&mut tx, backend, "assistance", ASSISTANCE_COLUMNS, new_rows).await?;
         self.finish(
             tx,
             scope,
@@ -297,7 +335,18 @@ impl Subsidies<'_> {
         let person_ids: Vec<i64> = persons.values().map(|p| p.id).collect();
         let mut existing = load_grants(&mut tx, backend, &person_ids).await?;
         let mut res = TableResult::default();
+        let mut new_rows = Vec::new();
         for r in &rows {
+            if new_rows.len() >= FLUSH {
+                insert_rows(
+                    &mut tx,
+                    backend,
+                    "grants",
+                    GRANT_COLUMNS,
+                    std::mem::take(&mut new_rows),
+                )
+                .await?;
+            }
             let Some(p) = persons.get(r.id_number.as_str()) else {
                 res.rejected.push(unknown_person(r.row));
                 continue;
@@ -367,25 +416,20 @@ impl Subsidies<'_> {
                     res.updated += 1;
                 }
                 None => {
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO grants (person_id, kind, locality, from_month, to_month, \
-                         bank_account, bank_name, long_term_care, created_at, created_by, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $9) RETURNING id",
-                    )
-                    .bind(p.id)
-                    .bind(g.kind.as_str())
-                    .bind(g.locality.as_str())
-                    .bind(g.from.to_string())
-                    .bind(month_text(g.to))
-                    .bind(r.bank_account.clone())
-                    .bind(r.bank_name.clone())
-                    .bind(i64::from(g.long_term_care))
-                    .bind(now)
-                    .bind(scope.username.clone())
-                    .fetch_one(&mut *tx)
-                    .await?;
+                    new_rows.push(vec![
+                        Arg::Int(p.id),
+                        Arg::Text(g.kind.as_str().into()),
+                        Arg::Text(g.locality.as_str().into()),
+                        Arg::Text(g.from.to_string()),
+                        Arg::OptText(month_text(g.to)),
+                        Arg::Text(r.bank_account.clone()),
+                        Arg::Text(r.bank_name.clone()),
+                        Arg::Int(i64::from(g.long_term_care)),
+                        Arg::Int(now),
+                        Arg::Text(scope.username.clone()),
+                        Arg::Int(now),
+                    ]);
                     list.push(StoredGrant {
-                        id,
                         touched: true,
                         ..stored
                     });
@@ -393,6 +437,7 @@ impl Subsidies<'_> {
                 }
             }
         }
+        insert_rows(&mut tx, backend, "grants", GRANT_COLUMNS, new_rows).await?;
         self.finish(tx, scope, "subsidy.import_grants", label, apply.into(), res)
             .await
     }

@@ -4,20 +4,21 @@
 //! paid at most once per subsidy and month across all rolls (a unique index says so).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use anju_domain::audit::Outcome;
 use anju_domain::certificate::{Category, Grade};
 use anju_domain::money::Fen;
 use anju_domain::month::Month;
 use anju_domain::person::LifeStatus;
-use anju_domain::subsidy::{Assistance, Decision, Facts, Grant, Stop, SubsidyKind};
+use anju_domain::subsidy::{Assistance, Decision, Facts, Grant, Locality, Stop, SubsidyKind};
 use anju_domain::{Region, RegionCode, RegionTable};
 use chrono::NaiveDate;
 use serde::Serialize;
 use sqlx::Row;
 
 use super::Subsidies;
-use super::inputs::{assistance_from_row, grant_from_row, parse_month};
+use super::inputs::{assistance_from_row, parse_month, parse_opt_month};
 use super::policy::load_policy;
 use crate::audit::{NewEntry, append};
 use crate::sql::{Arg, Where, placeholder};
@@ -47,11 +48,10 @@ impl RollSummary {
 #[derive(Debug, Clone, Serialize)]
 pub struct RollLine {
     pub id_number: String,
-    pub name: String,
     pub kind: SubsidyKind,
     pub month: Month,
     pub amount: Fen,
-    pub rule: String,
+    pub rule: Arc<str>,
     /// 补发: a month before the roll's, missed by the roll that paid that month.
     pub arrears: bool,
     pub household_code: String,
@@ -61,17 +61,12 @@ pub struct RollLine {
     pub grant_id: i64,
     #[serde(skip)]
     pub standard_id: i64,
-    #[serde(skip)]
-    pub bank_account: String,
-    #[serde(skip)]
-    pub bank_name: String,
 }
 
 /// A grant that paid last month and does not pay this month, and why.
 #[derive(Debug, Clone, Serialize)]
 pub struct StoppedLine {
     pub id_number: String,
-    pub name: String,
     pub kind: SubsidyKind,
     pub reason: Stop,
 }
@@ -158,15 +153,13 @@ pub struct RecoveryRecord {
 }
 
 /// A grant with what the rules read of its holder.
+#[derive(Debug, Clone)]
 struct GrantCase {
     grant_id: i64,
     person_id: i64,
     grant: Grant,
-    bank_account: String,
-    bank_name: String,
     touched_at: i64,
     id_number: String,
-    name: String,
     household_code: String,
     life_status: LifeStatus,
     life_date: Option<NaiveDate>,
@@ -186,6 +179,145 @@ impl GrantCase {
             grade: self.grade,
             assistance,
         }
+    }
+}
+
+/// One grant packed by [`Subsidies::load_cases`].
+fn unpack_case(text: &str) -> Result<GrantCase> {
+    let bad = |what: &str| StoreError::Internal(format!("补贴记录的{what}无法读取：{text}"));
+    let f: Vec<&str> = text.split('|').collect();
+    let [
+        id,
+        person,
+        kind,
+        locality,
+        from,
+        to,
+        care,
+        g_at,
+        p_at,
+        id_number,
+        household,
+        life,
+        life_date,
+        valid_to,
+        category,
+        grade,
+    ] = f[..]
+    else {
+        return Err(bad("字段"));
+    };
+    let int = |s: &str, what: &str| s.parse::<i64>().map_err(|_| bad(what));
+    let opt = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    Ok(GrantCase {
+        grant_id: int(id, "编号")?,
+        person_id: int(person, "档案")?,
+        grant: Grant {
+            kind: SubsidyKind::parse(kind).ok_or_else(|| bad("补贴类型"))?,
+            locality: Locality::parse(locality).ok_or_else(|| bad("城乡"))?,
+            from: parse_month(from)?,
+            to: parse_opt_month(opt(to))?,
+            long_term_care: care == "1",
+        },
+        touched_at: int(g_at, "时间")?.max(int(p_at, "时间")?),
+        id_number: id_number.to_owned(),
+        household_code: household.to_owned(),
+        life_status: LifeStatus::parse(life).ok_or_else(|| bad("生存状态"))?,
+        life_date: date_opt(opt(life_date)),
+        cert_valid_to: date_opt(opt(valid_to)),
+        category: category
+            .parse()
+            .ok()
+            .and_then(Category::new)
+            .ok_or_else(|| bad("残疾类别"))?,
+        grade: grade
+            .parse()
+            .ok()
+            .and_then(Grade::new)
+            .ok_or_else(|| bad("残疾等级"))?,
+    })
+}
+
+/// The grants of a region's people that may pay by a month, with what the rules read of their
+/// holders, read a range of grant ids at a time. A province holds a million: the database packs
+/// each grant into one text (`format`, fields joined by `|`) and a range into one row (joined
+/// by `;`), which spares the driver its per-row and per-value costs (about 7 µs a grant
+/// unpacked on SQLite, under 2 µs packed), and a range is decided before the next is read.
+struct CaseQuery {
+    sql: String,
+    args: Vec<Arg>,
+    min: i64,
+    max: i64,
+}
+
+impl CaseQuery {
+    const RANGE: i64 = 8192;
+
+    async fn new(
+        conn: &mut sqlx::AnyConnection,
+        backend: Backend,
+        prefix: &str,
+        month: Month,
+    ) -> Result<CaseQuery> {
+        let (min, max): (Option<i64>, Option<i64>) =
+            sqlx::query_as("SELECT MIN(id), MAX(id) FROM grants")
+                .fetch_one(&mut *conn)
+                .await?;
+        // SQLite's CROSS JOIN keeps the grants' id range as the outer loop (its planner would
+        // rather walk every file of the region by household for each range).
+        let (agg, join) = match backend {
+            Backend::Sqlite => ("group_concat", "CROSS JOIN"),
+            Backend::Postgres => ("string_agg", "JOIN"),
+        };
+        let mut w = Where::default();
+        w.push_prefix(backend, "p.household_code", prefix);
+        w.push("g.from_month <= ?", Arg::Text(month.to_string()));
+        let lo = w.arg(Arg::Int(0));
+        let hi = w.arg(Arg::Int(0));
+        let sql = format!(
+            "SELECT {agg}(format('%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s', g.id, \
+             g.person_id, g.kind, g.locality, g.from_month, g.to_month, g.long_term_care, \
+             g.updated_at, p.updated_at, p.id_number, p.household_code, p.life_status, \
+             p.life_date, p.cert_valid_to, p.category, p.grade), ';') AS packed \
+             FROM grants g {join} persons p ON p.id = g.person_id \
+             WHERE {} AND g.id BETWEEN {lo} AND {hi}",
+            w.sql()
+        );
+        Ok(CaseQuery {
+            sql,
+            args: w.args,
+            min: min.unwrap_or(1),
+            max: max.unwrap_or(0),
+        })
+    }
+
+    /// The ranges of grant ids to read, in order.
+    fn ranges(&self) -> impl Iterator<Item = (i64, i64)> + use<> {
+        let (min, max) = (self.min, self.max);
+        (0..)
+            .map(move |i: i64| min.saturating_add(i.saturating_mul(Self::RANGE)))
+            .take_while(move |start| *start <= max)
+            .map(|start| (start, start.saturating_add(Self::RANGE - 1)))
+    }
+
+    async fn range(
+        &mut self,
+        conn: &mut sqlx::AnyConnection,
+        (start, end): (i64, i64),
+    ) -> Result<Vec<GrantCase>> {
+        let n = self.args.len();
+        self.args[n - 2] = Arg::Int(start);
+        self.args[n - 1] = Arg::Int(end);
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(self.sql.as_str()));
+        for a in &self.args {
+            q = a.bind(q);
+        }
+        let packed: Option<String> = q.fetch_one(&mut *conn).await?.try_get("packed")?;
+        packed
+            .iter()
+            .flat_map(|p| p.split(';'))
+            .map(unpack_case)
+            .collect()
     }
 }
 
@@ -254,64 +386,6 @@ impl Subsidies<'_> {
         .transpose()
     }
 
-    async fn load_cases(
-        conn: &mut sqlx::AnyConnection,
-        backend: Backend,
-        prefix: &str,
-        month: Month,
-    ) -> Result<Vec<GrantCase>> {
-        let mut w = Where::default();
-        w.push_prefix(backend, "p.household_code", prefix);
-        w.push("g.from_month <= ?", Arg::Text(month.to_string()));
-        let sql = format!(
-            "SELECT g.id, g.person_id, g.kind, g.locality, g.from_month, g.to_month, \
-             g.bank_account, g.bank_name, g.long_term_care, g.updated_at AS g_updated, \
-             p.updated_at AS p_updated, p.id_number, p.name, p.household_code, p.life_status, \
-             p.life_date, p.cert_valid_to, p.category, p.grade \
-             FROM grants g JOIN persons p ON p.id = g.person_id WHERE {} ORDER BY g.id",
-            w.sql()
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for a in &w.args {
-            q = a.bind(q);
-        }
-        let rows = q.fetch_all(&mut *conn).await?;
-        let bad = |what: &str| StoreError::Internal(format!("档案的{what}无法读取"));
-        rows.iter()
-            .map(|r| {
-                let g = grant_from_row(r)?;
-                let life: String = r.try_get("life_status")?;
-                let category: i64 = r.try_get("category")?;
-                let grade: i64 = r.try_get("grade")?;
-                let touched: i64 = r
-                    .try_get::<i64, _>("g_updated")?
-                    .max(r.try_get("p_updated")?);
-                Ok(GrantCase {
-                    grant_id: g.id,
-                    person_id: r.try_get("person_id")?,
-                    grant: g.grant,
-                    bank_account: g.bank_account,
-                    bank_name: g.bank_name,
-                    touched_at: touched,
-                    id_number: r.try_get("id_number")?,
-                    name: r.try_get("name")?,
-                    household_code: r.try_get("household_code")?,
-                    life_status: LifeStatus::parse(&life).ok_or_else(|| bad("生存状态"))?,
-                    life_date: date_opt(r.try_get("life_date")?),
-                    cert_valid_to: date_opt(r.try_get("cert_valid_to")?),
-                    category: u8::try_from(category)
-                        .ok()
-                        .and_then(Category::new)
-                        .ok_or_else(|| bad("残疾类别"))?,
-                    grade: u8::try_from(grade)
-                        .ok()
-                        .and_then(Grade::new)
-                        .ok_or_else(|| bad("残疾等级"))?,
-                })
-            })
-            .collect()
-    }
-
     async fn load_region_assistance(
         conn: &mut sqlx::AnyConnection,
         backend: Backend,
@@ -372,6 +446,40 @@ impl Subsidies<'_> {
                     kind,
                     parse_month(&r.try_get::<String, _>("pay_month")?)?,
                 ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every payment (not failed) of these people: (person, subsidy, month).
+    async fn paid_by(
+        conn: &mut sqlx::AnyConnection,
+        backend: Backend,
+        people: &[i64],
+    ) -> Result<HashSet<(i64, SubsidyKind, Month)>> {
+        let mut people = people.to_vec();
+        people.sort_unstable();
+        people.dedup();
+        let mut out = HashSet::new();
+        for chunk in people.chunks(500) {
+            let list: Vec<String> = (1..=chunk.len()).map(|i| placeholder(backend, i)).collect();
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT person_id, kind, pay_month FROM payments WHERE status <> 'failed' \
+                 AND person_id IN ({})",
+                list.join(",")
+            )));
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for r in q.fetch_all(&mut *conn).await? {
+                let kind: String = r.try_get("kind")?;
+                if let Some(kind) = SubsidyKind::parse(&kind) {
+                    out.insert((
+                        r.try_get("person_id")?,
+                        kind,
+                        parse_month(&r.try_get::<String, _>("pay_month")?)?,
+                    ));
+                }
             }
         }
         Ok(out)
@@ -455,65 +563,71 @@ impl Subsidies<'_> {
                 month.label()
             )));
         }
+        let started = std::time::Instant::now();
+        if backend == Backend::Sqlite {
+            // A province's roll reads a million grants and files and writes their lines:
+            // 64 MiB of page cache for this connection keeps the pages it revisits.
+            sqlx::query("PRAGMA cache_size = -65536")
+                .execute(&mut *tx)
+                .await?;
+        }
         let policy = load_policy(&mut tx).await?;
         let prefix = region.prefix().to_owned();
-        let cases = Self::load_cases(&mut tx, backend, &prefix, month).await?;
         let assistance = Self::load_region_assistance(&mut tx, backend, &prefix).await?;
         let (approved, failed) = Self::arrears_context(&mut tx, backend, &prefix, month).await?;
-        // Arrears candidates: months paid by an approved roll covering the person, after which
-        // the grant or the file changed, or whose payment the bank returned.
-        let mut candidates: Vec<(usize, Month)> = Vec::new();
+        let paid_now = Self::paid_set(&mut tx, backend, &prefix, &[month]).await?;
         let empty: Vec<Assistance> = Vec::new();
-        for (i, c) in cases.iter().enumerate() {
-            let last = c.grant.to.map_or(month.prev(), |t| t.min(month.prev()));
-            for (m, p, at) in &approved {
-                if *m >= c.grant.from
-                    && *m <= last
-                    && c.household_code.starts_with(p.as_str())
-                    && (c.touched_at > *at || failed.contains(&(c.person_id, c.grant.kind, *m)))
-                {
-                    candidates.push((i, *m));
-                }
-            }
-        }
-        let mut months: Vec<Month> = candidates.iter().map(|(_, m)| *m).collect();
-        months.push(month);
-        months.sort();
-        months.dedup();
-        let paid = Self::paid_set(&mut tx, backend, &prefix, &months).await?;
         let mut lines = Vec::new();
         let mut stopped = Vec::new();
-        for c in &cases {
-            let a = assistance.get(&c.person_id).unwrap_or(&empty);
-            let facts = c.facts(a);
-            let now_decision = policy.decide(&c.grant, &facts, month)?;
-            match &now_decision {
-                Decision::Pay(pay) => {
-                    if !paid.contains(&(c.person_id, c.grant.kind, month)) {
-                        lines.push(line(c, month, pay.clone(), false));
+        // Arrears candidates: months paid by an approved roll covering the person, after which
+        // the grant or the file changed, or whose payment the bank returned.
+        let mut candidates: Vec<(GrantCase, Month)> = Vec::new();
+        let mut grants = 0usize;
+        let mut query = CaseQuery::new(&mut tx, backend, &prefix, month).await?;
+        for range in query.ranges() {
+            for c in query.range(&mut tx, range).await? {
+                grants += 1;
+                let a = assistance.get(&c.person_id).unwrap_or(&empty);
+                let facts = c.facts(a);
+                match policy.decide(&c.grant, &facts, month)? {
+                    Decision::Pay(pay) => {
+                        if !paid_now.contains(&(c.person_id, c.grant.kind, month)) {
+                            lines.push(line(&c, month, pay, false));
+                        }
+                    }
+                    Decision::Stop(reason) => {
+                        let before = policy.decide(&c.grant, &facts, month.prev());
+                        if matches!(before, Ok(Decision::Pay(_))) {
+                            stopped.push(StoppedLine {
+                                id_number: c.id_number.clone(),
+                                kind: c.grant.kind,
+                                reason,
+                            });
+                        }
                     }
                 }
-                Decision::Stop(reason) => {
-                    let before = policy.decide(&c.grant, &facts, month.prev());
-                    if matches!(before, Ok(Decision::Pay(_))) {
-                        stopped.push(StoppedLine {
-                            id_number: c.id_number.clone(),
-                            name: c.name.clone(),
-                            kind: c.grant.kind,
-                            reason: *reason,
-                        });
+                let last = c.grant.to.map_or(month.prev(), |t| t.min(month.prev()));
+                for (m, p, at) in &approved {
+                    if *m >= c.grant.from
+                        && *m <= last
+                        && c.household_code.starts_with(p.as_str())
+                        && (c.touched_at > *at || failed.contains(&(c.person_id, c.grant.kind, *m)))
+                    {
+                        candidates.push((c.clone(), *m));
                     }
                 }
             }
         }
-        for (i, m) in candidates {
-            let c = &cases[i];
-            if paid.contains(&(c.person_id, c.grant.kind, m)) {
+        let loaded = started.elapsed();
+        let candidate_people: Vec<i64> = candidates.iter().map(|(c, _)| c.person_id).collect();
+        let paid_before = Self::paid_by(&mut tx, backend, &candidate_people).await?;
+        for (c, m) in candidates {
+            if paid_before.contains(&(c.person_id, c.grant.kind, m)) {
                 continue;
             }
             let a = assistance.get(&c.person_id).unwrap_or(&empty);
             if let Decision::Pay(pay) = policy.decide(&c.grant, &c.facts(a), m)? {
-                lines.push(line(c, m, pay, true));
+                lines.push(line(&c, m, pay, true));
             }
         }
         lines.sort_by(|a, b| {
@@ -525,7 +639,17 @@ impl Subsidies<'_> {
             ))
         });
         let total: Fen = lines.iter().map(|l| l.amount).sum();
-        sqlx::query("DELETE FROM rolls WHERE month = $1 AND region_code = $2")
+        let computed = started.elapsed();
+        // The earlier draft goes, lines first (they carry no foreign key to cascade from).
+        sqlx::query(
+            "DELETE FROM roll_lines WHERE roll_id IN (SELECT id FROM rolls WHERE month = $1 \
+             AND region_code = $2 AND status = 'draft')",
+        )
+        .bind(month.to_string())
+        .bind(region.code.to_string())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM rolls WHERE month = $1 AND region_code = $2 AND status = 'draft'")
             .bind(month.to_string())
             .bind(region.code.to_string())
             .execute(&mut *tx)
@@ -542,6 +666,7 @@ impl Subsidies<'_> {
         .bind(total.fen())
         .fetch_one(&mut *tx)
         .await?;
+        let deleted = started.elapsed();
         write_lines(&mut tx, backend, roll_id, &lines).await?;
         append(
             &mut tx,
@@ -563,6 +688,15 @@ impl Subsidies<'_> {
         )
         .await?;
         tx.commit().await?;
+        tracing::info!(
+            grants,
+            lines = lines.len(),
+            read_and_decide_ms = loaded.as_millis() as u64,
+            arrears_ms = (computed - loaded).as_millis() as u64,
+            replace_ms = (deleted - computed).as_millis() as u64,
+            write_ms = (started.elapsed() - deleted).as_millis() as u64,
+            "roll generated"
+        );
         let roll = RollSummary {
             id: roll_id,
             month: month.to_string(),
@@ -964,13 +1098,12 @@ async fn diff_rolls(
 
 fn line(c: &GrantCase, month: Month, pay: anju_domain::subsidy::Pay, arrears: bool) -> RollLine {
     let rule = if arrears {
-        format!("补发{}：{}", month, pay.rule)
+        Arc::from(format!("补发{}：{}", month, pay.rule))
     } else {
         pay.rule
     };
     RollLine {
         id_number: c.id_number.clone(),
-        name: c.name.clone(),
         kind: c.grant.kind,
         month,
         amount: pay.amount,
@@ -980,12 +1113,12 @@ fn line(c: &GrantCase, month: Month, pay: anju_domain::subsidy::Pay, arrears: bo
         person_id: c.person_id,
         grant_id: c.grant_id,
         standard_id: pay.standard_id,
-        bank_account: c.bank_account.clone(),
-        bank_name: c.bank_name.clone(),
     }
 }
 
-/// Writes a roll's rules (each text once) and lines in multi-row statements.
+/// Writes a roll's rules (each text once) and lines in multi-row statements; each line's
+/// name, household, ID number and account are copied from the grant and the file by the
+/// database itself.
 async fn write_lines(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
@@ -994,51 +1127,75 @@ async fn write_lines(
 ) -> Result<()> {
     let mut rule_ids: HashMap<&str, i64> = HashMap::new();
     for l in lines {
-        if !rule_ids.contains_key(l.rule.as_str()) {
+        if !rule_ids.contains_key(&*l.rule) {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO roll_rules (roll_id, standard_id, text) VALUES ($1, $2, $3) RETURNING id",
             )
             .bind(roll_id)
             .bind(l.standard_id)
-            .bind(l.rule.clone())
+            .bind(l.rule.to_string())
             .fetch_one(&mut *conn)
             .await?;
-            rule_ids.insert(l.rule.as_str(), id);
+            rule_ids.insert(&l.rule, id);
         }
     }
-    const COLS: usize = 14;
-    for chunk in lines.chunks(1000) {
-        let mut sql = String::from(
-            "INSERT INTO roll_lines (roll_id, grant_id, person_id, kind, pay_month, amount_fen, \
-             rule_id, arrears, household_code, name, id_number, bank_account, bank_name, \
-             bank_status) VALUES ",
-        );
+    let rule_of = |l: &RollLine| rule_ids.get(&*l.rule).copied().unwrap_or_default();
+    if backend == Backend::Postgres {
+        // PostgreSQL takes each column as one comma-joined text, unnested: five parameters a
+        // chunk instead of five a line, which it plans and runs several times faster.
+        for chunk in lines.chunks(50_000) {
+            let join =
+                |f: &dyn Fn(&RollLine) -> String| chunk.iter().map(f).collect::<Vec<_>>().join(",");
+            sqlx::query(
+                "INSERT INTO roll_lines (roll_id, grant_id, person_id, kind, pay_month, \
+                 amount_fen, rule_id, arrears, household_code, name, id_number, bank_account, \
+                 bank_name) SELECT $1, g.id, g.person_id, g.kind, v.m, v.a, v.r, v.ar, \
+                 p.household_code, p.name, p.id_number, g.bank_account, g.bank_name \
+                 FROM unnest(string_to_array($2, ',')::bigint[], string_to_array($3, ','), \
+                 string_to_array($4, ',')::bigint[], string_to_array($5, ',')::bigint[], \
+                 string_to_array($6, ',')::bigint[]) AS v(gid, m, a, r, ar) \
+                 JOIN grants g ON g.id = v.gid JOIN persons p ON p.id = g.person_id",
+            )
+            .bind(roll_id)
+            .bind(join(&|l| l.grant_id.to_string()))
+            .bind(join(&|l| l.month.to_string()))
+            .bind(join(&|l| l.amount.fen().to_string()))
+            .bind(join(&|l| rule_of(l).to_string()))
+            .bind(join(&|l| i64::from(l.arrears).to_string()))
+            .execute(&mut *conn)
+            .await?;
+        }
+        return Ok(());
+    }
+    const COLS: usize = 5;
+    for chunk in lines.chunks(5000) {
+        let mut values = String::with_capacity(chunk.len() * 24);
         for i in 0..chunk.len() {
             if i > 0 {
-                sql.push(',');
+                values.push(',');
             }
-            let ps: Vec<String> = (1..=COLS)
-                .map(|k| placeholder(backend, i * COLS + k))
-                .collect();
-            sql.push_str(&format!("({})", ps.join(",")));
+            let ps: Vec<String> = (1..=COLS).map(|_| "?".to_owned()).collect();
+            values.push('(');
+            values.push_str(&ps.join(","));
+            values.push(')');
         }
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        // SQLite binds anonymous parameters in the order they appear: the roll's id first.
+        let sql = format!(
+            "INSERT INTO roll_lines (roll_id, grant_id, person_id, kind, pay_month, amount_fen, \
+             rule_id, arrears, household_code, name, id_number, bank_account, bank_name) \
+             SELECT ?, g.id, g.person_id, g.kind, v.column2, v.column3, v.column4, v.column5, \
+             p.household_code, p.name, p.id_number, g.bank_account, g.bank_name \
+             FROM (VALUES {values}) AS v JOIN grants g ON g.id = v.column1 \
+             JOIN persons p ON p.id = g.person_id"
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(roll_id);
         for l in chunk {
             q = q
-                .bind(roll_id)
                 .bind(l.grant_id)
-                .bind(l.person_id)
-                .bind(l.kind.as_str())
                 .bind(l.month.to_string())
                 .bind(l.amount.fen())
-                .bind(rule_ids.get(l.rule.as_str()).copied().unwrap_or_default())
-                .bind(i64::from(l.arrears))
-                .bind(l.household_code.clone())
-                .bind(l.name.clone())
-                .bind(l.id_number.clone())
-                .bind(l.bank_account.clone())
-                .bind(l.bank_name.clone())
-                .bind(None::<String>);
+                .bind(rule_of(l))
+                .bind(i64::from(l.arrears));
         }
         q.execute(&mut *conn).await?;
     }
