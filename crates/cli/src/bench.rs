@@ -231,7 +231,11 @@ pub async fn roll(g: &crate::Global, grants: u64, month: &str) -> CmdResult {
     let mut written = 0u64;
     while let Some(row) = reader.next_row().map_err(|e| e.to_string())? {
         let id = row.cells.first().cloned().unwrap_or_default();
-        let locality = if i % 3 == 0 { "农村" } else { "城镇" };
+        let locality = if i.is_multiple_of(3) {
+            "农村"
+        } else {
+            "城镇"
+        };
         let account = format!("62220202{:011}", i);
         for kind in ["困难残疾人生活补贴", "重度残疾人护理补贴"] {
             if written < grants {

@@ -135,6 +135,16 @@ pub enum RollCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Apply the bank's return (账号, 金额, 状态 成功/失败, 失败原因) to an approved roll; failed
+    /// payments are paid again by the next roll
+    Reconcile {
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        region: Option<String>,
+        #[command(flatten)]
+        sheet: SheetArgs,
+    },
 }
 
 #[derive(Subcommand)]

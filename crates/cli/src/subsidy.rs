@@ -11,18 +11,26 @@ use crate::commands::{CmdResult, acting_scope, open_store};
 use crate::registry::{default_errors_path, print_report};
 use crate::{Global, RollCommand, SheetArgs};
 
-pub async fn import(g: &Global, table: Table, a: SheetArgs, replace: bool) -> CmdResult {
-    let store = open_store(g).await?;
-    let scope = acting_scope(&store, g).await?;
-    let opts = ImportOptions {
+fn options(a: &SheetArgs) -> ImportOptions {
+    ImportOptions {
         read: ReadOptions {
-            sheet: a.sheet,
+            sheet: a.sheet.clone(),
             encoding: EncodingChoice::parse(&a.encoding).unwrap_or_default(),
         },
         strict: a.strict,
-        errors_out: Some(a.errors_out.unwrap_or_else(|| default_errors_path(&a.file))),
+        errors_out: Some(
+            a.errors_out
+                .clone()
+                .unwrap_or_else(|| default_errors_path(&a.file)),
+        ),
         label: None,
-    };
+    }
+}
+
+pub async fn import(g: &Global, table: Table, a: SheetArgs, replace: bool) -> CmdResult {
+    let store = open_store(g).await?;
+    let scope = acting_scope(&store, g).await?;
+    let opts = options(&a);
     let result = import_table(&store, &scope, table, &a.file, &opts, replace).await;
     store.close().await;
     let report = result.map_err(|e| format!("{}：{e}", a.file.display()))?;
@@ -115,6 +123,25 @@ pub async fn roll(g: &Global, cmd: RollCommand) -> CmdResult {
                 anju_domain::money::Fen(r.total_fen).yuan()
             );
             ExitCode::SUCCESS
+        }
+        RollCommand::Reconcile {
+            month: m,
+            region,
+            sheet,
+        } => {
+            let opts = options(&sheet);
+            let result = anju_jobs::reconcile_file(
+                &store,
+                &scope,
+                month(&m)?,
+                region.as_deref(),
+                &sheet.file,
+                &opts,
+            )
+            .await;
+            store.close().await;
+            let report = result.map_err(|e| format!("{}：{e}", sheet.file.display()))?;
+            return print_report(&report, sheet.json);
         }
         RollCommand::Export {
             month: m,

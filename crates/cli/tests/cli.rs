@@ -571,6 +571,40 @@ fn the_subsidy_month_from_the_command_line() {
         rows.iter()
             .any(|r| r[2] == "小计" && r[1] == "梅园新村街道" && r[8] == "680.00")
     );
+    // The bank's return: A's care payment failed; two rows match nothing in the roll.
+    std::fs::write(
+        d.join("return.csv"),
+        format!(
+            "账号,金额,状态,失败原因\n{acct},300.00,成功,\n{acct},130.00,失败,账户已冻结\n\
+             {acct},250.00,成功,\n{acct},90.00,成功,\n{acct},999.00,成功,\n\
+             6222020200100000000,300.00,成功,\n"
+        ),
+    )
+    .unwrap();
+    let o = run(anju(&d)
+        .args(["roll", "reconcile", "return.csv", "--json"])
+        .args(roll));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let v = json_of(&o);
+    assert_eq!(
+        (v["updated"].as_u64(), v["rejected"].as_u64()),
+        (Some(4), Some(2))
+    );
+    assert_eq!(
+        error_codes(&v),
+        vec![
+            (6, "金额".into(), "amount_mismatch".into()),
+            (7, "账号".into(), "no_line".into())
+        ]
+    );
+    let again = json_of(&run(anju(&d)
+        .args(["roll", "reconcile", "return.csv", "--json"])
+        .args(roll)));
+    assert_eq!(
+        again["unchanged"].as_u64(),
+        Some(4),
+        "a return applied twice changes nothing"
+    );
     // A dies in March: April stops both her grants, with the reason.
     std::fs::write(
         d.join("events.csv"),
@@ -606,6 +640,22 @@ fn the_subsidy_month_from_the_command_line() {
         })
         .collect();
     stopped.sort();
+    // March's failed care payment is paid again (March itself still pays: she died in it).
+    let repaid: Vec<&serde_json::Value> = v["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["id_number"] == a)
+        .collect();
+    assert_eq!(repaid.len(), 1, "{repaid:?}");
+    assert_eq!(
+        (
+            repaid[0]["kind"].as_str(),
+            repaid[0]["month"].as_str(),
+            repaid[0]["amount_fen"].as_i64()
+        ),
+        (Some("care"), Some("2025-03"), Some(13000))
+    );
     assert_eq!(
         stopped,
         vec![

@@ -20,7 +20,9 @@ use anju_domain::subsidy::{
     SubsidyKind,
 };
 use anju_io::headers::normalise;
-use anju_store::{Apply, AssistanceRow, EventRow, GrantRow, Rejection, Scope, Store, TableResult};
+use anju_store::{
+    Apply, AssistanceRow, EventRow, GrantRow, Rejection, ReturnRow, Scope, Store, TableResult,
+};
 
 use crate::import::{ErrorSheet, ImportError, ImportOptions, ImportReport, RowError};
 
@@ -32,6 +34,8 @@ pub enum Table {
     Grants,
     Standards,
     Dibao,
+    /// The bank's return of a roll's payments.
+    BankReturn,
 }
 
 /// A column: its header, the synonyms clerks use, and whether the sheet must have it.
@@ -98,6 +102,12 @@ const STANDARD_COLS: &[Col] = &[
     col("生效月份", &["起始月份"], true),
     col("失效月份", &["终止月份"], false),
 ];
+const RETURN_COLS: &[Col] = &[
+    col("账号", &["银行账号", "收款账号", "卡号"], true),
+    col("金额", &["发放金额", "交易金额"], true),
+    col("状态", &["处理结果", "结果", "交易状态"], true),
+    col("失败原因", &["原因", "备注", "错误信息"], false),
+];
 const DIBAO_COLS: &[Col] = &[
     REGION,
     LOCALITY,
@@ -113,6 +123,7 @@ impl Table {
             Table::Grants => "两项补贴享受名单",
             Table::Standards => "补贴标准",
             Table::Dibao => "低保标准",
+            Table::BankReturn => "银行回盘",
         }
     }
 
@@ -123,6 +134,7 @@ impl Table {
             Table::Grants => GRANT_COLS,
             Table::Standards => STANDARD_COLS,
             Table::Dibao => DIBAO_COLS,
+            Table::BankReturn => RETURN_COLS,
         }
     }
 
@@ -302,6 +314,7 @@ enum Parsed {
     Grants(Vec<GrantRow>),
     Standards(Vec<(usize, Standard)>),
     Dibao(Vec<(usize, DibaoStandard)>),
+    Returns(Vec<ReturnRow>),
 }
 
 impl Parsed {
@@ -312,6 +325,7 @@ impl Parsed {
             Table::Grants => Parsed::Grants(Vec::new()),
             Table::Standards => Parsed::Standards(Vec::new()),
             Table::Dibao => Parsed::Dibao(Vec::new()),
+            Table::BankReturn => Parsed::Returns(Vec::new()),
         }
     }
 
@@ -525,6 +539,49 @@ impl Parsed {
                     ));
                 }
             }
+            Parsed::Returns(v) => {
+                // The payment file's own 小计 and 合计 rows may come back with it.
+                if c.get("账号").is_empty() && c.cells.iter().any(|x| x.contains("计")) {
+                    return;
+                }
+                let account = c.required("账号").and_then(|a| {
+                    let p = parse_bank_account(&a);
+                    if p.is_none() {
+                        c.fault("账号", "bank_account_invalid", "账号应为12至30位数字");
+                    }
+                    p
+                });
+                let amount = c.required("金额").and_then(|a| match Fen::parse_yuan(&a) {
+                    Ok(f) => Some(f),
+                    Err(e) => {
+                        c.fault("金额", "amount_invalid", e.to_string());
+                        None
+                    }
+                });
+                let ok = c.choice(
+                    "状态",
+                    |s| match s {
+                        "成功" | "已成功" | "success" => Some(true),
+                        "失败" | "已失败" | "failed" => Some(false),
+                        _ => None,
+                    },
+                    "成功或失败",
+                );
+                let reason = c.get("失败原因").to_owned();
+                if ok == Some(false) && reason.is_empty() {
+                    c.fault("失败原因", "required", "失败的款项须填写失败原因");
+                    return;
+                }
+                if let (Some(bank_account), Some(amount), Some(ok)) = (account, amount, ok) {
+                    v.push(ReturnRow {
+                        row,
+                        bank_account,
+                        amount,
+                        ok,
+                        reason,
+                    });
+                }
+            }
             Parsed::Dibao(v) => {
                 let region = c.region();
                 let locality = c.choice("城乡", Locality::parse, "城镇或农村");
@@ -567,6 +624,50 @@ pub async fn import_table(
     opts: &ImportOptions,
     replace: bool,
 ) -> Result<ImportReport, ImportError> {
+    run(store, scope, table, path, opts, Target::Tables { replace }).await
+}
+
+/// Applies the bank's return (账号, 金额, 状态 成功/失败, 失败原因) to the approved roll of
+/// `month` for `region` (`anju roll reconcile`).
+pub async fn reconcile_file(
+    store: &Store,
+    scope: &Scope,
+    month: Month,
+    region: Option<&str>,
+    path: &Path,
+    opts: &ImportOptions,
+) -> Result<ImportReport, ImportError> {
+    run(
+        store,
+        scope,
+        Table::BankReturn,
+        path,
+        opts,
+        Target::Roll { month, region },
+    )
+    .await
+}
+
+/// Where a sheet's rows go.
+enum Target<'a> {
+    Tables {
+        replace: bool,
+    },
+    Roll {
+        month: Month,
+        region: Option<&'a str>,
+    },
+}
+
+async fn run(
+    store: &Store,
+    scope: &Scope,
+    table: Table,
+    path: &Path,
+    opts: &ImportOptions,
+    target: Target<'_>,
+) -> Result<ImportReport, ImportError> {
+    let replace = matches!(target, Target::Tables { replace: true });
     let mut reader = anju_io::open(path, &opts.read)?;
     let cols = table.columns();
     let mut by_header: HashMap<&'static str, usize> = HashMap::new();
@@ -619,6 +720,13 @@ pub async fn import_table(
         Parsed::Grants(v) => s.import_grants(scope, &label, v, apply).await?,
         Parsed::Standards(v) => s.import_standards(scope, &label, v, replace, apply).await?,
         Parsed::Dibao(v) => s.import_dibao(scope, &label, v, replace, apply).await?,
+        Parsed::Returns(v) => match target {
+            Target::Roll { month, region } => {
+                s.reconcile_roll(scope, month, region, &label, v, apply)
+                    .await?
+            }
+            Target::Tables { .. } => TableResult::default(),
+        },
     };
     report
         .errors

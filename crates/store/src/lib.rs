@@ -46,8 +46,9 @@ pub use persons::{
 pub use scope::Scope;
 pub use sessions::{Authenticated, LoginError, LoginOk, SessionKind, Sessions, random_token};
 pub use subsidy::{
-    Apply, AssistanceRow, BankLine, EventRow, GrantRow, RecoveryRecord, Rejection, ReturnRow, Roll,
-    RollDiff, RollLine, RollOutcome, RollSummary, StoppedLine, Subsidies, TableResult, TownTotal,
+    Apply, AssistanceRow, BankLine, EventRow, FailedLine, GrantRow, GrantView, PaidLine,
+    PersonSubsidies, RecoveryRecord, Rejection, ReturnRow, Roll, RollDiff, RollLine, RollOutcome,
+    RollSummary, StoppedLine, Subsidies, TableResult, TownTotal,
 };
 pub use users::{Bootstrap, NewUser, User, Users};
 

@@ -503,6 +503,31 @@ contract!(
             .unwrap();
         assert_eq!(counts(&r), (0, 0, 1, 0));
         assert_eq!(s.recoveries(&xw).await.unwrap().len(), 2);
+        // The file shows the grants, every line paid and the recoveries.
+        let subs = s.of_person(&xw, &file).await.unwrap();
+        assert_eq!(subs.grants.len(), 2);
+        assert_eq!(subs.assistance.len(), 1);
+        let mut paid: Vec<(String, SubsidyKind)> = subs
+            .paid
+            .iter()
+            .map(|p| (p.month.clone(), p.kind))
+            .collect();
+        paid.sort();
+        assert_eq!(
+            paid,
+            vec![
+                ("2025-03".into(), SubsidyKind::Living),
+                ("2025-03".into(), SubsidyKind::Care),
+                ("2025-04".into(), SubsidyKind::Living),
+                ("2025-04".into(), SubsidyKind::Care)
+            ]
+        );
+        assert_eq!(subs.recoveries.len(), 2);
+        let other = user(&store, "qh", Role::County, "320104000000").await;
+        assert!(matches!(
+            s.of_person(&other, &file).await,
+            Err(StoreError::NotFound(_))
+        ));
         // B's care subsidy is entered late, from February: May's roll pays the approved March and
         // April as arrears (February had no approved roll), and May itself.
         s.import_grants(

@@ -22,6 +22,8 @@ pub struct Job {
     pub file_name: String,
     pub state: JobState,
     pub errors_file: Option<PathBuf>,
+    /// The page to import another file from.
+    pub back: String,
 }
 
 #[derive(Clone, Default)]

@@ -7,7 +7,7 @@
   var status = document.getElementById("job-status");
   var bar = box.querySelector("progress");
   function poll() {
-    fetch("/persons/import/" + id + "/status", { credentials: "same-origin" })
+    fetch("/imports/" + id + "/status", { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (j) {
         if (j.state !== "running") { window.location.reload(); return; }

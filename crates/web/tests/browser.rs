@@ -378,6 +378,102 @@ async fn pages_work_and_are_accessible_in_chromium() {
     }
     assert!(b.text().await.contains("校验位"));
     b.check("import-report").await;
+
+    // The two subsidies: the overview, an import page, a roll with its difference from the
+    // approved month before, and the recoveries.
+    let ids: Vec<String> = std::fs::read_to_string(&sheet)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| {
+            l.split(',')
+                .next()
+                .unwrap()
+                .trim_start_matches('\u{feff}')
+                .to_owned()
+        })
+        .collect();
+    let write = |name: &str, text: String| {
+        let p = b.shots.join(format!("../{name}.csv"));
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let mut grants =
+        String::from("身份证号,补贴类型,城乡,起始月份,银行账号,开户银行,长期照护需求\n");
+    let mut statuses = String::from("身份证号,救助类型,起始月份\n");
+    for (i, id) in ids.iter().enumerate() {
+        grants.push_str(&format!(
+            "{id},重度残疾人护理补贴,城镇,2025-01,62220202001122{i:05},工商银行,是\n"
+        ));
+        grants.push_str(&format!(
+            "{id},困难残疾人生活补贴,农村,2025-01,62220202001122{i:05},工商银行,否\n"
+        ));
+        statuses.push_str(&format!("{id},低保,2024-01\n"));
+    }
+    let opts = anju_jobs::ImportOptions::default();
+    for (table, path) in [
+        (anju_jobs::Table::Dibao, write("dibao", "区划代码,城乡,月标准,生效月份\n320000000000,城镇,900,2024-01\n320000000000,农村,800,2024-01\n".into())),
+        (anju_jobs::Table::Assistance, write("assistance", statuses)),
+        (anju_jobs::Table::Grants, write("grants", grants)),
+    ] {
+        anju_jobs::import_table(&app.store, &admin, table, &path, &opts, false)
+            .await
+            .unwrap();
+    }
+    app.add_user(
+        "shenhe",
+        Role::Admin,
+        "320000000000",
+        Some("Second-Look-2026"),
+    )
+    .await;
+    let checker = app.store.users().local_scope("shenhe").await.unwrap();
+    let march = anju_domain::month::Month::parse("2025-03").unwrap();
+    let subs = app.store.subsidies();
+    subs.generate_roll(&admin, march, None).await.unwrap();
+    subs.approve_roll(&checker, march, None).await.unwrap();
+    let events = write(
+        "events",
+        format!("身份证号,事件,日期\n{},死亡,2025-02-10\n", ids[0]),
+    );
+    anju_jobs::import_table(
+        &app.store,
+        &admin,
+        anju_jobs::Table::Events,
+        &events,
+        &opts,
+        false,
+    )
+    .await
+    .unwrap();
+    subs.generate_roll(&admin, march.next(), None)
+        .await
+        .unwrap();
+    b.client.goto(&app.url("/subsidies")).await.unwrap();
+    assert!(b.text().await.contains("发放名册"));
+    b.check("subsidies").await;
+    b.client
+        .goto(&app.url("/subsidies/import/grants"))
+        .await
+        .unwrap();
+    b.check("subsidy-import").await;
+    b.client
+        .goto(&app.url("/subsidies/rolls/2025-04/320000000000"))
+        .await
+        .unwrap();
+    assert!(
+        b.text().await.contains("对比 2025-03"),
+        "{}",
+        b.text().await
+    );
+    b.check("roll").await;
+    b.client
+        .goto(&app.url("/subsidies/recoveries"))
+        .await
+        .unwrap();
+    assert!(b.text().await.contains("死亡后仍发放"));
+    b.check("recoveries").await;
+
     b.client.goto(&app.url("/no-such-page")).await.unwrap();
     b.check("not-found").await;
     b.submit("header form button[type=submit]").await;
@@ -396,6 +492,6 @@ async fn pages_work_and_are_accessible_in_chromium() {
     assert!(b.text().await.contains("密码错误"));
     b.check("audit-filtered").await;
 
-    assert!(b.pages >= 27, "checked {} pages", b.pages);
+    assert!(b.pages >= 31, "checked {} pages", b.pages);
     b.client.close().await.unwrap();
 }

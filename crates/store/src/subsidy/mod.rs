@@ -8,6 +8,7 @@
 //! time. A bad row is reported with its row number, column and reason; with `strict`, one bad
 //! row leaves everything as it was.
 
+mod file;
 mod inputs;
 mod policy;
 mod roll;
@@ -20,11 +21,12 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use sqlx::Row;
 
+pub use file::{GrantView, PaidLine, PersonSubsidies};
 pub use inputs::{AssistanceRow, EventRow, GrantRow};
 
 pub use roll::{
-    BankLine, RecoveryRecord, ReturnRow, Roll, RollDiff, RollLine, RollOutcome, RollSummary,
-    StoppedLine, TownTotal,
+    BankLine, FailedLine, RecoveryRecord, ReturnRow, Roll, RollDiff, RollLine, RollOutcome,
+    RollSummary, StoppedLine, TownTotal,
 };
 
 use crate::{Result, Scope, Store};

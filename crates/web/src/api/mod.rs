@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 mod persons;
+mod subsidy;
 
 use crate::auth::{ApiUser, ClientAddr, PendingApiUser};
 use crate::pages::audit::{AuditQuery, read};
@@ -30,6 +31,17 @@ pub fn routes() -> Router<App> {
         .route("/audit", get(audit))
         .route("/persons", get(persons::list).post(persons::create))
         .route("/persons/{id}", get(persons::show).put(persons::update))
+        .route("/persons/{id}/subsidies", get(subsidy::of_person))
+        .route(
+            "/subsidies/rolls",
+            get(subsidy::rolls).post(subsidy::generate),
+        )
+        .route("/subsidies/rolls/{month}/{region}", get(subsidy::roll))
+        .route(
+            "/subsidies/rolls/{month}/{region}/approve",
+            post(subsidy::approve),
+        )
+        .route("/subsidies/recoveries", get(subsidy::recoveries))
         .fallback(not_found)
 }
 

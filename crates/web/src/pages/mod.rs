@@ -7,6 +7,7 @@ mod home;
 pub mod persons;
 mod regions;
 mod session;
+mod subsidy;
 mod users;
 
 use anju_domain::{RegionCode, Role};
@@ -53,21 +54,41 @@ pub fn routes() -> Router<App> {
                 .post(persons::import::upload)
                 .layer(axum::extract::DefaultBodyLimit::max(512 << 20)),
         )
-        .route("/persons/import/{job}", get(persons::import::job))
-        .route(
-            "/persons/import/{job}/status",
-            get(persons::import::job_json),
-        )
-        .route(
-            "/persons/import/{job}/errors",
-            get(persons::import::errors_file),
-        )
+        .route("/imports/{job}", get(persons::import::job))
+        .route("/imports/{job}/status", get(persons::import::job_json))
+        .route("/imports/{job}/errors", get(persons::import::errors_file))
         .route(
             "/persons/{id}",
             get(persons::show::show).post(persons::form::update),
         )
         .route("/persons/{id}/edit", get(persons::form::edit_form))
         .route("/persons/{id}/reveal", post(persons::show::reveal))
+        .route("/subsidies", get(subsidy::overview))
+        .route(
+            "/subsidies/import/{table}",
+            get(subsidy::import_form)
+                .post(subsidy::import_upload)
+                .layer(axum::extract::DefaultBodyLimit::max(512 << 20)),
+        )
+        .route("/subsidies/rolls", post(subsidy::generate))
+        .route("/subsidies/rolls/{month}/{region}", get(subsidy::show_roll))
+        .route(
+            "/subsidies/rolls/{month}/{region}/approve",
+            post(subsidy::approve_roll),
+        )
+        .route(
+            "/subsidies/rolls/{month}/{region}/export",
+            get(subsidy::export_roll),
+        )
+        .route(
+            "/subsidies/rolls/{month}/{region}/reconcile",
+            post(subsidy::reconcile_upload).layer(axum::extract::DefaultBodyLimit::max(64 << 20)),
+        )
+        .route("/subsidies/recoveries", get(subsidy::recoveries))
+        .route(
+            "/subsidies/recoveries/{id}/close",
+            post(subsidy::close_recovery),
+        )
         .fallback(not_found)
 }
 
@@ -132,6 +153,13 @@ impl Layout {
             nav.push(NavItem {
                 href: "/persons",
                 label: "残疾人档案",
+                current: false,
+            });
+        }
+        if scope.role().reads_persons() {
+            nav.push(NavItem {
+                href: "/subsidies",
+                label: "两项补贴",
                 current: false,
             });
         }

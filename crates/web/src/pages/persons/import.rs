@@ -54,12 +54,23 @@ fn bad_upload(s: &Session, msg: &str) -> Response {
         .into_response()
 }
 
-pub async fn upload(
-    State(app): State<App>,
-    PageUser(s): PageUser,
+/// A sheet received from the upload form, saved in the work directory.
+pub struct Upload {
+    pub id: String,
+    pub path: PathBuf,
+    pub file_name: String,
+    pub strict: bool,
+    pub replace: bool,
+    pub read: ReadOptions,
+}
+
+/// Receives the upload form (file, sheet, encoding, strict, replace) with its CSRF check.
+/// `Err(msg)` when no file was chosen.
+pub async fn receive(
+    app: &App,
+    s: &Session,
     mut multipart: Multipart,
-) -> Result<Response, AppError> {
-    may_import(&s)?;
+) -> Result<Result<Upload, &'static str>, AppError> {
     tokio::fs::create_dir_all(&app.work_dir)
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -68,6 +79,7 @@ pub async fn upload(
     let mut csrf = String::new();
     let mut file_name = None;
     let mut strict = false;
+    let mut replace = false;
     let mut sheet = None;
     let mut encoding = EncodingChoice::Auto;
     while let Some(mut field) = multipart
@@ -78,6 +90,7 @@ pub async fn upload(
         match field.name().unwrap_or("") {
             "csrf" => csrf = field.text().await.unwrap_or_default(),
             "strict" => strict = true,
+            "replace" => replace = true,
             "sheet" => {
                 sheet =
                     Some(field.text().await.unwrap_or_default()).filter(|s| !s.trim().is_empty())
@@ -116,42 +129,79 @@ pub async fn upload(
     }
     let Some(file_name) = file_name else {
         let _ = tokio::fs::remove_file(&path).await;
-        return Ok(bad_upload(&s, "请选择要导入的文件"));
+        return Ok(Err("请选择要导入的文件"));
     };
-    let errors_file = app.work_dir.join(format!("errors-{id}.xlsx"));
+    Ok(Ok(Upload {
+        id,
+        path,
+        file_name,
+        strict,
+        replace,
+        read: ReadOptions { sheet, encoding },
+    }))
+}
+
+/// Registers the job of an upload for its owner; `back` is the page to import another.
+pub fn register(app: &App, s: &Session, u: &Upload, back: &str) -> (ImportOptions, PathBuf) {
+    let errors_file = app.work_dir.join(format!("errors-{}.xlsx", u.id));
     app.jobs.insert(
-        id.clone(),
+        u.id.clone(),
         Job {
             owner: s.scope().user_id(),
-            file_name: file_name.clone(),
+            file_name: u.file_name.clone(),
             state: JobState::Running(Progress::default()),
             errors_file: None,
+            back: back.to_owned(),
         },
     );
     let opts = ImportOptions {
-        read: ReadOptions { sheet, encoding },
-        strict,
-        errors_out: Some(errors_file),
-        label: Some(file_name),
+        read: u.read.clone(),
+        strict: u.strict,
+        errors_out: Some(errors_file.clone()),
+        label: Some(u.file_name.clone()),
     };
+    (opts, errors_file)
+}
+
+/// Records a finished job and removes its upload.
+pub async fn finish(
+    app: &App,
+    id: &str,
+    path: &std::path::Path,
+    result: Result<ImportReport, anju_jobs::ImportError>,
+) {
+    let _ = tokio::fs::remove_file(path).await;
+    app.jobs.update(id, |j| match result {
+        Ok(report) => {
+            j.errors_file.clone_from(&report.errors_file);
+            j.state = JobState::Done(report);
+        }
+        Err(e) => j.state = JobState::Failed(e.to_string()),
+    });
+}
+
+pub async fn upload(
+    State(app): State<App>,
+    PageUser(s): PageUser,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    may_import(&s)?;
+    let u = match receive(&app, &s, multipart).await? {
+        Ok(u) => u,
+        Err(msg) => return Ok(bad_upload(&s, msg)),
+    };
+    let (opts, _) = register(&app, &s, &u, "/persons/import");
     let scope = s.scope().clone();
-    let job_id = id.clone();
+    let job_id = u.id.clone();
     tokio::spawn(async move {
         let jobs = app.jobs.clone();
-        let result = anju_jobs::import_persons(&app.store, &scope, &path, &opts, |p| {
+        let result = anju_jobs::import_persons(&app.store, &scope, &u.path, &opts, |p| {
             jobs.update(&job_id, |j| j.state = JobState::Running(p));
         })
         .await;
-        let _ = tokio::fs::remove_file(&path).await;
-        jobs.update(&job_id, |j| match result {
-            Ok(report) => {
-                j.errors_file.clone_from(&report.errors_file);
-                j.state = JobState::Done(report);
-            }
-            Err(e) => j.state = JobState::Failed(e.to_string()),
-        });
+        finish(&app, &job_id, &u.path, result).await;
     });
-    Ok(Redirect::to(&format!("/persons/import/{id}")).into_response())
+    Ok(Redirect::to(&format!("/imports/{}", u.id)).into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -159,6 +209,7 @@ pub async fn upload(
 pub struct JobPage {
     layout: Layout,
     id: String,
+    back: String,
     file_name: String,
     running: Option<Progress>,
     report: Option<ImportReport>,
@@ -186,8 +237,9 @@ pub async fn job(
         .map(|r| r.errors.iter().take(200).cloned().collect())
         .unwrap_or_default();
     Ok(JobPage {
-        layout: Layout::for_session(&s, "导入结果", "/persons"),
+        layout: Layout::for_session(&s, "导入结果", ""),
         id,
+        back: job.back.clone(),
         file_name: job.file_name,
         running,
         shown_errors,

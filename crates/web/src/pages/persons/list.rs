@@ -177,7 +177,7 @@ pub async fn export(
 }
 
 /// RFC 5987 encoding for a download's file name.
-fn utf8_percent(s: &str) -> String {
+pub(crate) fn utf8_percent(s: &str) -> String {
     s.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {

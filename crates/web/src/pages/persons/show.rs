@@ -24,11 +24,20 @@ pub struct HistoryRow {
     after: String,
 }
 
+/// A grant, status, paid line or recovery as the file's subsidy section shows it.
+pub struct SubsidyRow {
+    cells: Vec<String>,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "person.html")]
 pub struct FilePage {
     layout: Layout,
     p: PersonView,
+    grants: Vec<SubsidyRow>,
+    statuses: Vec<SubsidyRow>,
+    paid: Vec<SubsidyRow>,
+    recoveries: Vec<SubsidyRow>,
     history: Vec<HistoryRow>,
     can_reveal: bool,
     can_write: bool,
@@ -71,6 +80,15 @@ pub fn history_rows(h: &[HistoryEntry], whole: bool) -> Vec<HistoryRow> {
         .collect()
 }
 
+/// A recovery's reason in words.
+pub fn recovery_reason(code: &str) -> &'static str {
+    match code {
+        "deceased" => "死亡后仍发放",
+        "moved_out" => "迁出后仍发放",
+        _ => "不符合发放条件",
+    }
+}
+
 pub fn parse_id(id: &str) -> Result<IdNumber, AppError> {
     IdNumber::parse(id).map_err(|_| AppError::NotFound)
 }
@@ -89,6 +107,83 @@ pub async fn file_page(
 ) -> Result<FilePage, AppError> {
     let scope = s.scope();
     let history = app.store.persons().history(scope, rec).await?;
+    let subs = app.store.subsidies().of_person(scope, rec).await?;
+    let row = |cells: Vec<String>| SubsidyRow { cells };
+    let account = |a: &str| {
+        if whole {
+            a.to_owned()
+        } else {
+            Field::BankAccount.masked(a)
+        }
+    };
+    let grants = subs
+        .grants
+        .iter()
+        .map(|g| {
+            row(vec![
+                g.kind.label().into(),
+                g.locality.into(),
+                format!("{} 至 {}", g.from, g.to.as_deref().unwrap_or("今")),
+                if g.long_term_care { "是" } else { "否" }.into(),
+                format!("{} {}", g.bank_name, account(&g.bank_account)),
+            ])
+        })
+        .collect();
+    let statuses = subs
+        .assistance
+        .iter()
+        .map(|a| {
+            row(vec![
+                a.kind.label().into(),
+                format!(
+                    "{} 至 {}",
+                    a.from,
+                    a.to.map_or_else(|| "今".to_owned(), |m| m.to_string())
+                ),
+                a.amount
+                    .map(|f| format!("{} 元/月", f.yuan()))
+                    .unwrap_or_default(),
+            ])
+        })
+        .collect();
+    let paid = subs
+        .paid
+        .iter()
+        .map(|l| {
+            row(vec![
+                l.month.clone(),
+                l.kind.label().into(),
+                l.amount.yuan(),
+                format!(
+                    "{}名册{}",
+                    l.roll_month,
+                    if l.arrears { "（补发）" } else { "" }
+                ),
+                match l.status.as_str() {
+                    "failed" => format!("银行退回：{}", l.bank_reason.as_deref().unwrap_or("")),
+                    _ => "已发放".into(),
+                },
+            ])
+        })
+        .collect();
+    let recoveries = subs
+        .recoveries
+        .iter()
+        .map(|r| {
+            row(vec![
+                r.month.clone(),
+                r.kind.label().into(),
+                r.amount.yuan(),
+                recovery_reason(&r.reason).into(),
+                if r.status == "open" {
+                    "待追回"
+                } else {
+                    "已办结"
+                }
+                .into(),
+            ])
+        })
+        .collect();
     let action = if whole {
         "person.reveal"
     } else {
@@ -102,6 +197,10 @@ pub async fn file_page(
         layout: Layout::for_session(s, &format!("{}的档案", rec.person.name), "/persons")
             .with_crumbs(region_crumbs(scope, &rec.person.household_code, false)),
         p: PersonView::new(rec, whole, app.store.today()),
+        grants,
+        statuses,
+        paid,
+        recoveries,
         history: history_rows(&history, whole),
         can_reveal: scope.role().sees_identifiers() && !whole,
         can_write: scope.role().writes_persons(),

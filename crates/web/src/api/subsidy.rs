@@ -1,0 +1,193 @@
+//! The subsidies' API: rolls (list, generate, view, approve), recoveries, and a person's
+//! subsidy records. Identifiers are masked unless the role may see them.
+
+use anju_domain::mask;
+use anju_domain::month::Month;
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::body;
+use crate::auth::ApiUser;
+use crate::pages::persons::show::parse_id;
+use crate::{App, AppError};
+
+fn month(s: &str) -> Result<Month, AppError> {
+    Month::parse(s).map_err(|e| AppError::BadRequest(e.to_string()))
+}
+
+pub async fn rolls(State(app): State<App>, ApiUser(s): ApiUser) -> Result<Json<Value>, AppError> {
+    let list = app.store.subsidies().rolls(s.scope()).await?;
+    Ok(Json(json!({ "rolls": list })))
+}
+
+#[derive(Deserialize)]
+pub struct GenerateBody {
+    month: String,
+    #[serde(default)]
+    region: Option<String>,
+}
+
+/// Generates the draft; the answer has the CLI's `--json` shape.
+pub async fn generate(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    b: Result<Json<GenerateBody>, JsonRejection>,
+) -> Result<Json<Value>, AppError> {
+    let b = body(b)?;
+    let scope = s.scope();
+    let r = app
+        .store
+        .subsidies()
+        .generate_roll(scope, month(&b.month)?, b.region.as_deref())
+        .await?;
+    let whole = scope.role().sees_identifiers();
+    let id = |v: &str| {
+        if whole {
+            v.to_owned()
+        } else {
+            mask::id_number(v)
+        }
+    };
+    let lines: Vec<Value> = r
+        .lines
+        .iter()
+        .map(|l| {
+            json!({
+                "id_number": id(&l.id_number),
+                "kind": l.kind.as_str(),
+                "month": l.month.to_string(),
+                "amount_fen": l.amount.fen(),
+                "rule": &*l.rule,
+                "arrears": l.arrears,
+            })
+        })
+        .collect();
+    let stopped: Vec<Value> = r
+        .stopped
+        .iter()
+        .map(|x| json!({"id_number": id(&x.id_number), "kind": x.kind.as_str(), "reason": x.reason.as_str()}))
+        .collect();
+    Ok(Json(json!({
+        "month": r.roll.month,
+        "region": r.roll.region_code,
+        "lines": lines,
+        "total_fen": r.roll.total_fen,
+        "stopped": stopped,
+    })))
+}
+
+pub async fn roll(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    Path((m, region)): Path<(String, String)>,
+) -> Result<Json<Value>, AppError> {
+    let m = Month::parse(&m).map_err(|_| AppError::NotFound)?;
+    let scope = s.scope();
+    let mut r = app.store.subsidies().roll(scope, m, &region).await?;
+    if let Some(d) = &mut r.diff
+        && !scope.role().sees_identifiers()
+    {
+        for x in &mut d.new {
+            x.0 = mask::id_number(&x.0);
+        }
+        for x in &mut d.stopped {
+            x.0 = mask::id_number(&x.0);
+        }
+        for x in &mut d.changed {
+            x.0 = mask::id_number(&x.0);
+        }
+    }
+    app.store
+        .persons()
+        .record_view(
+            scope,
+            "subsidy.roll_view",
+            format!("roll:{}", r.summary.id),
+            "api".into(),
+        )
+        .await?;
+    Ok(Json(json!(r)))
+}
+
+pub async fn approve(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    Path((m, region)): Path<(String, String)>,
+) -> Result<Json<Value>, AppError> {
+    let m = Month::parse(&m).map_err(|_| AppError::NotFound)?;
+    let r = app
+        .store
+        .subsidies()
+        .approve_roll(s.scope(), m, Some(&region))
+        .await?;
+    Ok(Json(json!(r)))
+}
+
+pub async fn recoveries(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+) -> Result<Json<Value>, AppError> {
+    let scope = s.scope();
+    let mut list = app.store.subsidies().recoveries(scope).await?;
+    if !scope.role().sees_identifiers() {
+        for r in &mut list {
+            r.id_number = mask::id_number(&r.id_number);
+        }
+    }
+    if !list.is_empty() {
+        app.store
+            .persons()
+            .record_view(
+                scope,
+                "subsidy.recoveries_view",
+                "recoveries".into(),
+                "api".into(),
+            )
+            .await?;
+    }
+    Ok(Json(json!({ "recoveries": list })))
+}
+
+/// A person's grants, payments and recoveries.
+pub async fn of_person(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    let scope = s.scope();
+    let rec = app.store.persons().get(scope, &parse_id(&id)?).await?;
+    let mut subs = app.store.subsidies().of_person(scope, &rec).await?;
+    if !scope.role().sees_identifiers() {
+        for g in &mut subs.grants {
+            g.bank_account = mask::bank_account(&g.bank_account);
+        }
+        for r in &mut subs.recoveries {
+            r.id_number = mask::id_number(&r.id_number);
+        }
+    }
+    app.store
+        .persons()
+        .record_view(scope, "person.view", rec.audit_object(), "subsidies".into())
+        .await?;
+    let assistance: Vec<Value> = subs
+        .assistance
+        .iter()
+        .map(|a| {
+            json!({
+                "kind": a.kind.as_str(),
+                "from": a.from,
+                "to": a.to,
+                "amount_fen": a.amount,
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "grants": subs.grants,
+        "assistance": assistance,
+        "paid": subs.paid,
+        "recoveries": subs.recoveries,
+    })))
+}
