@@ -659,6 +659,77 @@ enum Target<'a> {
     },
 }
 
+/// Rows of records given as JSON objects (the API), keyed by the sheet's headers.
+pub async fn import_records(
+    store: &Store,
+    scope: &Scope,
+    table: Table,
+    records: &[serde_json::Map<String, serde_json::Value>],
+    strict: bool,
+    replace: bool,
+) -> Result<ImportReport, ImportError> {
+    let mut headers: Vec<String> = Vec::new();
+    for r in records {
+        for k in r.keys() {
+            if !headers.contains(k) {
+                headers.push(k.clone());
+            }
+        }
+    }
+    let rows: Vec<anju_io::Row> = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| anju_io::Row {
+            number: i + 1,
+            cells: headers
+                .iter()
+                .map(|h| match r.get(h) {
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    Some(serde_json::Value::Null) | None => String::new(),
+                    Some(v) => v.to_string(),
+                })
+                .collect(),
+        })
+        .collect();
+    let opts = ImportOptions {
+        strict,
+        label: Some("接口提交".into()),
+        ..ImportOptions::default()
+    };
+    let source = Source::Records(headers, rows.into_iter());
+    run_source(
+        store,
+        scope,
+        table,
+        source,
+        &opts,
+        Target::Tables { replace },
+    )
+    .await
+}
+
+/// Where rows come from: a sheet (read again for the error sheet) or records in memory.
+enum Source<'a> {
+    Sheet(&'a Path, anju_io::SheetReader),
+    Records(Vec<String>, std::vec::IntoIter<anju_io::Row>),
+}
+
+impl Source<'_> {
+    fn headers(&self) -> &[String] {
+        match self {
+            Source::Sheet(_, r) => &r.headers,
+            Source::Records(h, _) => h,
+        }
+    }
+
+    fn next_row(&mut self) -> Result<Option<anju_io::Row>, anju_io::ReadError> {
+        match self {
+            Source::Sheet(_, r) => r.next_row(),
+            Source::Records(_, rows) => Ok(rows.next()),
+        }
+    }
+}
+
 async fn run(
     store: &Store,
     scope: &Scope,
@@ -667,11 +738,30 @@ async fn run(
     opts: &ImportOptions,
     target: Target<'_>,
 ) -> Result<ImportReport, ImportError> {
+    let reader = anju_io::open(path, &opts.read)?;
+    run_source(
+        store,
+        scope,
+        table,
+        Source::Sheet(path, reader),
+        opts,
+        target,
+    )
+    .await
+}
+
+async fn run_source(
+    store: &Store,
+    scope: &Scope,
+    table: Table,
+    mut reader: Source<'_>,
+    opts: &ImportOptions,
+    target: Target<'_>,
+) -> Result<ImportReport, ImportError> {
     let replace = matches!(target, Target::Tables { replace: true });
-    let mut reader = anju_io::open(path, &opts.read)?;
     let cols = table.columns();
     let mut by_header: HashMap<&'static str, usize> = HashMap::new();
-    for (i, h) in reader.headers.iter().enumerate() {
+    for (i, h) in reader.headers().iter().enumerate() {
         let h = normalise(h);
         if let Some(c) = cols
             .iter()
@@ -688,9 +778,11 @@ async fn run(
     if !missing.is_empty() {
         return Err(ImportError::MissingColumns(missing.join("、")));
     }
-    let label = opts.label.clone().unwrap_or_else(|| {
-        path.file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+    let label = opts.label.clone().unwrap_or_else(|| match &reader {
+        Source::Sheet(path, _) => path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        Source::Records(..) => String::new(),
     });
     let mut report = ImportReport::default();
     let mut parsed = Parsed::new(table);
@@ -739,7 +831,7 @@ async fn run(
     let mut bad_rows: Vec<usize> = report.errors.iter().map(|e| e.row).collect();
     bad_rows.dedup();
     report.rejected = bad_rows.len() as u64;
-    if let Some(out) = &opts.errors_out
+    if let (Some(out), Source::Sheet(path, _)) = (&opts.errors_out, &reader)
         && !bad_rows.is_empty()
     {
         // The file is read a second time for the rows to copy, rather than held in memory.

@@ -661,3 +661,27 @@ contract!(
         let _ = Percent::parse("30").unwrap();
     }
 );
+
+contract!(
+    a_move_entered_on_the_form_opens_recoveries,
+    |db: TestDb| async move {
+        let store = db.open().await;
+        let (xw, xw2, _, b) = xuanwu(&store).await;
+        let s = store.subsidies();
+        for month in ["2025-03", "2025-04"] {
+            s.generate_roll(&xw, m(month), None).await.unwrap();
+            s.approve_roll(&xw2, m(month), None).await.unwrap();
+        }
+        let mut p = store.persons().get(&xw, &b).await.unwrap().person;
+        p.life_status = LifeStatus::MovedOut;
+        p.life_date = NaiveDate::from_ymd_opt(2025, 3, 20);
+        let (_, changed) = store.persons().update(&xw, p, Source::Web).await.unwrap();
+        assert!(changed.contains(&Field::LifeStatus));
+        let r = s.recoveries(&xw).await.unwrap();
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert_eq!(
+            (r[0].month.as_str(), r[0].amount.fen(), r[0].reason.as_str()),
+            ("2025-04", 25000, "moved_out")
+        );
+    }
+);

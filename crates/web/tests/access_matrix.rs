@@ -185,6 +185,25 @@ fn routes() -> Vec<Route> {
             roller_inside,
         ),
         r(Method::GET, "/api/subsidies/recoveries", true, None, reader),
+        r(Method::GET, "/api/subsidies/policy", true, None, reader),
+        r(
+            Method::POST,
+            "/api/subsidies/import/grants",
+            true,
+            Some(
+                r#"{"rows":[{"身份证号":"{person}","补贴类型":"护理补贴","城乡":"城镇","起始月份":"2025-01","银行账号":"6222020200112233445","开户银行":"工商银行","长期照护需求":"是"}]}"#,
+            ),
+            importer,
+        ),
+        r(
+            Method::POST,
+            "/api/subsidies/import/standards",
+            true,
+            Some(
+                r#"{"rows":[{"区划代码":"320100000000","补贴类型":"护理补贴","救助类型":"任意","残疾等级":"一级","残疾类别":"任意","城乡":"城镇","计算方式":"定额","数值":"140","生效月份":"2023-04"}]}"#,
+            ),
+            policy_setter,
+        ),
         r(
             Method::GET,
             "/api/persons/{person}/subsidies",
@@ -523,7 +542,7 @@ contract!(every_route_role_and_relation, |db: Db| async move {
             }
         }
     }
-    // 49 routes; regional ones for up to 4 relations, for 8 roles.
+    // 52 routes; regional ones for up to 4 relations, for 8 roles.
     assert!(checked > 400, "only {checked} cases");
 
     // Without a session every protected route refuses: pages send to login, the API says 401.

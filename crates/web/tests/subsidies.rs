@@ -307,6 +307,39 @@ contract!(
             .await
             .unwrap();
         assert_eq!(view["diff"]["against_month"], "2025-03");
+        // Inputs through the API: rows keyed by the sheet's headers, the import's report back.
+        let report: Value = api
+            .post(app.url("/api/subsidies/import/events"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"rows": [
+                {"身份证号": "320102195001010020", "事件": "迁出", "日期": "2025-01-05"},
+                {"身份证号": b, "事件": "迁出", "日期": "2099-01-05"}
+            ]}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(report["rejected"].as_u64(), Some(2), "{report}");
+        let codes: Vec<&str> = report["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes, vec!["unknown_person", "date_in_future"]);
+        let policy: Value = api
+            .get(app.url("/api/subsidies/policy"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(policy["standards"].as_array().unwrap().len(), 4);
+        assert_eq!(policy["dibao"][0]["amount_fen"].as_i64(), Some(100000));
         // A village worker reads the rolls of its village's county? No: outside its subtree.
         let (cun, _) = app.browser("cun", PW).await;
         assert_eq!(cun.get(app.url(&roll)).send().await.unwrap().status(), 404);

@@ -488,6 +488,23 @@ impl<'a> Persons<'a> {
         )
         .await?;
         let fields: Vec<Field> = diff.iter().map(|d| d.0).collect();
+        if fields
+            .iter()
+            .any(|f| matches!(f, Field::LifeStatus | Field::LifeDate))
+        {
+            // A death or move entered on the form turns months already paid after it into
+            // recovery records, as the events import does.
+            crate::subsidy::open_recoveries(
+                &mut tx,
+                &crate::subsidy::PersonFacts {
+                    id: existing.id,
+                    life_status: person.life_status,
+                    life_date: person.life_date,
+                },
+                now,
+            )
+            .await?;
+        }
         let detail = fields.iter().map(|f| f.key()).collect::<Vec<_>>().join(",");
         append(
             &mut tx,

@@ -22,6 +22,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 pub use file::{GrantView, PaidLine, PersonSubsidies};
+pub(crate) use inputs::open_recoveries;
 pub use inputs::{AssistanceRow, EventRow, GrantRow};
 
 pub use roll::{

@@ -42,6 +42,8 @@ pub fn routes() -> Router<App> {
             post(subsidy::approve),
         )
         .route("/subsidies/recoveries", get(subsidy::recoveries))
+        .route("/subsidies/policy", get(subsidy::policy))
+        .route("/subsidies/import/{table}", post(subsidy::import))
         .fallback(not_found)
 }
 

@@ -191,3 +191,109 @@ pub async fn of_person(
         "recoveries": subs.recoveries,
     })))
 }
+
+#[derive(Deserialize)]
+pub struct RowsBody {
+    rows: Vec<serde_json::Map<String, Value>>,
+    #[serde(default)]
+    strict: bool,
+    #[serde(default)]
+    replace: bool,
+}
+
+/// Rows of an input table as JSON objects keyed by the sheet's Chinese headers (身份证号,
+/// 补贴类型, …); answered as `anju import … --json`, `row` being the record's place (from 1).
+pub async fn import(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    Path(table): Path<String>,
+    b: Result<Json<RowsBody>, JsonRejection>,
+) -> Result<Json<Value>, AppError> {
+    use anju_jobs::Table;
+    let t = match table.as_str() {
+        "events" => Table::Events,
+        "assistance" => Table::Assistance,
+        "grants" => Table::Grants,
+        "standards" => Table::Standards,
+        "dibao" => Table::Dibao,
+        _ => return Err(AppError::NotFound),
+    };
+    let role = s.scope().role();
+    let allowed = match t {
+        Table::Standards | Table::Dibao => role.sets_policy(),
+        _ => role.imports_persons(),
+    };
+    if !allowed {
+        return Err(AppError::Forbidden);
+    }
+    let b = body(b)?;
+    let report = anju_jobs::import_records(&app.store, s.scope(), t, &b.rows, b.strict, b.replace)
+        .await
+        .map_err(|e| match e {
+            anju_jobs::ImportError::Store(e) => AppError::from(e),
+            e => AppError::BadRequest(e.to_string()),
+        })?;
+    Ok(Json(json!(report)))
+}
+
+/// A condition as JSON: "任意", or the list of codes.
+fn codes<T>(a: &anju_domain::subsidy::AnyOf<T>, code: impl Fn(&T) -> String) -> Value {
+    match a {
+        anju_domain::subsidy::AnyOf::Any => json!("任意"),
+        anju_domain::subsidy::AnyOf::Only(v) => json!(v.iter().map(code).collect::<Vec<_>>()),
+    }
+}
+
+/// The standards in file order and the 低保 standards.
+pub async fn policy(State(app): State<App>, ApiUser(s): ApiUser) -> Result<Json<Value>, AppError> {
+    use anju_domain::subsidy::Method;
+    let sub = app.store.subsidies();
+    let scope = s.scope();
+    let standards: Vec<Value> = sub
+        .standards(scope)
+        .await?
+        .iter()
+        .map(|x| {
+            let (method, value) = match x.method {
+                Method::Fixed(f) => ("fixed", f.fen()),
+                Method::DibaoShare(p) => ("dibao_share", p.millionths()),
+            };
+            json!({
+                "seq": x.seq,
+                "region_code": x.region_code,
+                "kind": x.kind.as_str(),
+                "assistance": codes(&x.assistance, |k| k.as_str().to_owned()),
+                "grades": codes(&x.grades, |g| g.code().to_string()),
+                "categories": codes(&x.categories, |c| c.code().to_string()),
+                "locality": x.locality.map(|l| l.as_str()),
+                "method": method,
+                // fen for a fixed amount, millionths for a share of the 低保 standard
+                "value": value,
+                "from": x.from,
+                "to": x.to,
+            })
+        })
+        .collect();
+    let dibao: Vec<Value> = sub
+        .dibao_standards(scope)
+        .await?
+        .iter()
+        .map(|d| {
+            json!({
+                "region_code": d.region_code,
+                "locality": d.locality.as_str(),
+                "amount_fen": d.amount,
+                "from": d.from,
+            })
+        })
+        .collect();
+    let exclusions: Vec<Value> = sub
+        .exclusions(scope)
+        .await?
+        .iter()
+        .map(|e| json!({"assistance": e.assistance.as_str(), "subsidy": e.subsidy.as_str(), "effect": e.effect.as_str()}))
+        .collect();
+    Ok(Json(
+        json!({"standards": standards, "dibao": dibao, "exclusions": exclusions}),
+    ))
+}
