@@ -81,6 +81,36 @@ enum Command {
     /// The monthly subsidy roll: generate, approve, export the bank file
     #[command(subcommand)]
     Roll(RollCommand),
+    /// Certificates: apply the rules for a day
+    #[command(subcommand)]
+    Certificates(CertificatesCommand),
+    /// The working-day calendar (holidays and adjusted working days)
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+}
+
+#[derive(Subcommand)]
+pub enum CertificatesCommand {
+    /// Apply the certificate rules for a date (deaths cancel; moves freeze, then cancel;
+    /// expiring and expired noted); running it again for the same date changes nothing
+    Sweep {
+        /// YYYY-MM-DD, not after today (default: today)
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum CalendarCommand {
+    /// The listed days of a year
+    List {
+        #[arg(long)]
+        year: Option<i32>,
+    },
+    /// Set days from a sheet: 日期, 类型 (放假 | 上班 | 删除), 名称
+    Import(SheetArgs),
 }
 
 /// A sheet to import and how.
@@ -312,6 +342,8 @@ fn main() -> ExitCode {
             }
             Command::Import(c) => registry::import(&cli.global, c).await,
             Command::Roll(c) => subsidy::roll(&cli.global, c).await,
+            Command::Certificates(c) => subsidy::certificates(&cli.global, c).await,
+            Command::Calendar(c) => subsidy::calendar(&cli.global, c).await,
             Command::Export(c) => registry::export(&cli.global, c).await,
             Command::Gen(c) => registry::generate(c),
         }

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::commands::{CmdResult, acting_scope, open_store};
 use crate::registry::{default_errors_path, print_report};
-use crate::{Global, RollCommand, SheetArgs};
+use crate::{CalendarCommand, CertificatesCommand, Global, RollCommand, SheetArgs};
 
 fn options(a: &SheetArgs) -> ImportOptions {
     ImportOptions {
@@ -157,4 +157,49 @@ pub async fn roll(g: &Global, cmd: RollCommand) -> CmdResult {
     };
     store.close().await;
     Ok(out)
+}
+
+pub async fn certificates(g: &Global, cmd: CertificatesCommand) -> CmdResult {
+    let CertificatesCommand::Sweep { date, json } = cmd;
+    let store = open_store(g).await?;
+    let scope = acting_scope(&store, g).await?;
+    let date = match date {
+        Some(d) => anju_domain::person::parse_date(&d)
+            .ok_or_else(|| format!("--date：“{d}”不是有效的日期（应为 YYYY-MM-DD）"))?,
+        None => store.today(),
+    };
+    let r = store
+        .certificates()
+        .sweep(&scope, date)
+        .await
+        .map_err(|e| e.to_string())?;
+    store.close().await;
+    if json {
+        println!("{}", serde_json::to_string(&r).map_err(|e| e.to_string())?);
+    } else {
+        println!(
+            "{}：冻结{}，注销{}，即将到期{}，已过期{}。",
+            r.date, r.frozen, r.cancelled, r.expiring, r.expired
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn calendar(g: &Global, cmd: CalendarCommand) -> CmdResult {
+    match cmd {
+        CalendarCommand::List { year } => {
+            let store = open_store(g).await?;
+            let days = store
+                .certificates()
+                .calendar_days(year)
+                .await
+                .map_err(|e| e.to_string())?;
+            store.close().await;
+            for d in days {
+                println!("{}\t{}\t{}", d.date, d.kind.label(), d.name);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        CalendarCommand::Import(a) => import(g, Table::Calendar, a, false).await,
+    }
 }

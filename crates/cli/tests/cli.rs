@@ -697,3 +697,58 @@ fn the_subsidy_month_from_the_command_line() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(text(&bad.stderr).contains("不是有效的月份"));
 }
+
+#[test]
+fn certificate_rules_and_the_calendar_from_the_command_line() {
+    let d = temp_dir("certificates");
+    std::fs::write(
+        d.join("p.csv"),
+        "身份证号,姓名,残疾类别,残疾等级,户籍地区划代码,证件有效期至,生存状态,状态变更日期\n\
+         320102194901010013,张三,肢体,一级,320102002001,2030-01-01,死亡,2025-04-01\n\
+         320102195001010012,李四,视力,三级,320102002001,2025-08-31,在世,\n",
+    )
+    .unwrap();
+    assert!(
+        run(anju(&d).args(["import", "persons", "p.csv"]))
+            .status
+            .success()
+    );
+    let sweep =
+        |date: &str| run(anju(&d).args(["certificates", "sweep", "--date", date, "--json"]));
+    let o = sweep("2025-06-15");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let v = json_of(&o);
+    assert_eq!(
+        (
+            v["cancelled"].as_u64(),
+            v["expiring"].as_u64(),
+            v["frozen"].as_u64()
+        ),
+        (Some(1), Some(1), Some(0))
+    );
+    assert_eq!(v["changes"][0]["rule"], "death");
+    let v = json_of(&sweep("2025-06-15"));
+    assert!(
+        v["changes"].as_array().unwrap().is_empty(),
+        "idempotent: {v}"
+    );
+    let future = sweep("2099-01-01");
+    assert_eq!(future.status.code(), Some(1));
+    assert!(text(&future.stderr).contains("晚于今天"));
+    std::fs::write(
+        d.join("cal.csv"),
+        "日期,类型,名称\n2027-01-01,放假,元旦\n2027-13-01,放假,错\n",
+    )
+    .unwrap();
+    let v = json_of(&run(
+        anju(&d).args(["calendar", "import", "cal.csv", "--json"])
+    ));
+    assert_eq!(
+        (v["inserted"].as_u64(), v["rejected"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let list = run(anju(&d).args(["calendar", "list", "--year", "2027"]));
+    assert_eq!(text(&list.stdout).trim(), "2027-01-01\t放假\t元旦");
+    let list = run(anju(&d).args(["calendar", "list", "--year", "2025"]));
+    assert!(text(&list.stdout).contains("2025-09-28\t上班\t国庆节调休上班"));
+}

@@ -5,6 +5,8 @@
 //! exhaustively and every decision explained. See `DESIGN.md` §1 and the glossary for names.
 
 pub mod audit;
+pub mod calendar;
+pub mod cert_rules;
 pub mod certificate;
 pub mod id_number;
 pub mod mask;

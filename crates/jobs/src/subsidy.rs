@@ -36,6 +36,8 @@ pub enum Table {
     Dibao,
     /// The bank's return of a roll's payments.
     BankReturn,
+    /// Holidays and adjusted working days.
+    Calendar,
 }
 
 /// A column: its header, the synonyms clerks use, and whether the sheet must have it.
@@ -108,6 +110,11 @@ const RETURN_COLS: &[Col] = &[
     col("状态", &["处理结果", "结果", "交易状态"], true),
     col("失败原因", &["原因", "备注", "错误信息"], false),
 ];
+const CALENDAR_COLS: &[Col] = &[
+    col("日期", &["日子"], true),
+    col("类型", &["安排", "放假或上班"], true),
+    col("名称", &["节日", "说明", "备注"], false),
+];
 const DIBAO_COLS: &[Col] = &[
     REGION,
     LOCALITY,
@@ -124,6 +131,7 @@ impl Table {
             Table::Standards => "补贴标准",
             Table::Dibao => "低保标准",
             Table::BankReturn => "银行回盘",
+            Table::Calendar => "工作日历",
         }
     }
 
@@ -135,6 +143,7 @@ impl Table {
             Table::Standards => STANDARD_COLS,
             Table::Dibao => DIBAO_COLS,
             Table::BankReturn => RETURN_COLS,
+            Table::Calendar => CALENDAR_COLS,
         }
     }
 
@@ -315,6 +324,14 @@ enum Parsed {
     Standards(Vec<(usize, Standard)>),
     Dibao(Vec<(usize, DibaoStandard)>),
     Returns(Vec<ReturnRow>),
+    Calendar(
+        Vec<(
+            usize,
+            chrono::NaiveDate,
+            Option<anju_domain::calendar::DayKind>,
+            String,
+        )>,
+    ),
 }
 
 impl Parsed {
@@ -326,6 +343,7 @@ impl Parsed {
             Table::Standards => Parsed::Standards(Vec::new()),
             Table::Dibao => Parsed::Dibao(Vec::new()),
             Table::BankReturn => Parsed::Returns(Vec::new()),
+            Table::Calendar => Parsed::Calendar(Vec::new()),
         }
     }
 
@@ -537,6 +555,28 @@ impl Parsed {
                             to,
                         },
                     ));
+                }
+            }
+            Parsed::Calendar(v) => {
+                let date = c.required("日期").and_then(|d| {
+                    let p = parse_date(&d);
+                    if p.is_none() {
+                        c.fault("日期", "date_invalid", format!("“{d}”不是有效的日期"));
+                    }
+                    p
+                });
+                // 删除 (or 恢复) puts the day back to the weekday rule.
+                let kind = c.choice(
+                    "类型",
+                    |s| match s {
+                        "删除" | "恢复" | "取消" => Some(None),
+                        other => anju_domain::calendar::DayKind::parse(other).map(Some),
+                    },
+                    "放假、上班或删除",
+                );
+                let name = c.get("名称").to_owned();
+                if let (Some(date), Some(kind)) = (date, kind) {
+                    v.push((row, date, kind, name));
                 }
             }
             Parsed::Returns(v) => {
@@ -812,6 +852,12 @@ async fn run_source(
         Parsed::Grants(v) => s.import_grants(scope, &label, v, apply).await?,
         Parsed::Standards(v) => s.import_standards(scope, &label, v, replace, apply).await?,
         Parsed::Dibao(v) => s.import_dibao(scope, &label, v, replace, apply).await?,
+        Parsed::Calendar(v) => {
+            store
+                .certificates()
+                .set_calendar_days(scope, &label, v, apply)
+                .await?
+        }
         Parsed::Returns(v) => match target {
             Target::Roll { month, region } => {
                 s.reconcile_roll(scope, month, region, &label, v, apply)

@@ -9,6 +9,7 @@
 //! Every change writes its audit entry in the same transaction.
 
 mod audit;
+mod certificates;
 mod clock;
 mod error;
 mod persons;
@@ -20,6 +21,8 @@ mod subsidy;
 pub mod testing;
 mod users;
 
+#[cfg(test)]
+mod certificates_tests;
 #[cfg(test)]
 mod contract_tests;
 #[cfg(test)]
@@ -37,6 +40,7 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Row};
 
 pub use audit::{Audit, AuditFilter, AuditPage, NewEntry};
+pub use certificates::{Certificates, SweepChange, SweepReport};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::StoreError;
 pub use persons::{
@@ -162,14 +166,16 @@ impl Store {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Migrate(e.to_string()))?;
-        Ok(Self {
+        let store = Self {
             inner: Arc::new(Inner {
                 pool,
                 backend,
                 clock,
                 policy,
             }),
-        })
+        };
+        certificates::seed(&store).await?;
+        Ok(store)
     }
 
     pub fn backend(&self) -> Backend {

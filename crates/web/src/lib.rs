@@ -80,6 +80,33 @@ pub async fn serve(listener: TcpListener, app: App) -> std::io::Result<()> {
             .await;
         }
     });
+    // The certificate rules are applied at start and again whenever the (Beijing) day turns.
+    let store = app.store.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        let mut last = None;
+        loop {
+            tick.tick().await;
+            let today = store.today();
+            if last == Some(today) {
+                continue;
+            }
+            match store.certificates().sweep_today().await {
+                Ok(r) => {
+                    last = Some(today);
+                    tracing::info!(
+                        date = %r.date,
+                        frozen = r.frozen,
+                        cancelled = r.cancelled,
+                        expiring = r.expiring,
+                        expired = r.expired,
+                        "certificate rules applied"
+                    );
+                }
+                Err(e) => tracing::warn!("certificate rules not applied: {e}"),
+            }
+        }
+    });
     axum::serve(
         listener,
         router(app).into_make_service_with_connect_info::<SocketAddr>(),

@@ -88,7 +88,7 @@ pub(crate) fn parse_opt_month(s: Option<String>) -> Result<Option<Month>> {
 impl Subsidies<'_> {
     /// Ends the import: kept or rolled back as `apply` says (strict: only when no row was refused); the rows
     /// are committed with one audit entry for the file.
-    pub(super) async fn finish(
+    pub(crate) async fn finish(
         &self,
         mut tx: sqlx::Transaction<'static, sqlx::Any>,
         scope: &Scope,

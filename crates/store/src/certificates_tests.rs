@@ -1,0 +1,175 @@
+//! The certificate rules, calendar and sweep, on SQLite and (when asked) PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use anju_domain::RegionTable;
+use anju_domain::Role;
+use anju_domain::calendar::DayKind;
+use anju_domain::certificate::CertState;
+use anju_domain::id_number::IdNumber;
+use anju_domain::person::{Field, LifeStatus, PersonInput, validate};
+use chrono::NaiveDate;
+
+use crate::persons::Source;
+use crate::testing::TestDb;
+use crate::{NewUser, StoreError, contract};
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+contract!(the_sweep_applies_the_rules_once, |db: TestDb| async move {
+    let store = db.open().await;
+    let admin = store.users().local_scope("admin").await.unwrap();
+    let make = |seq: u16, valid_to: &str| {
+        let id = IdNumber::compose("320102", d("1970-01-01"), seq).unwrap();
+        let mut i = PersonInput::default();
+        i.set(Field::IdNumber, id.as_str());
+        i.set(Field::Name, "张三");
+        i.set(Field::HouseholdCode, "320102002001");
+        i.set(Field::Category, "肢体");
+        i.set(Field::Grade, "一级");
+        i.set(Field::CertValidTo, valid_to);
+        (id, validate(&i, RegionTable::jiangsu()).unwrap())
+    };
+    // A: dead; B: moved out 2025-01-10; C: valid to 2025-08-31; D: expired 2025-05-31; E: fine.
+    let (a, mut pa) = make(1, "2030-01-01");
+    pa.life_status = LifeStatus::Deceased;
+    pa.life_date = Some(d("2025-04-01"));
+    let (b, mut pb) = make(2, "2030-01-01");
+    pb.life_status = LifeStatus::MovedOut;
+    pb.life_date = Some(d("2025-01-10"));
+    let (c, pc) = make(3, "2025-08-31");
+    let (_, pd) = make(4, "2025-05-31");
+    let (_, pe) = make(5, "2031-01-01");
+    for p in [pa, pb, pc, pd, pe] {
+        store
+            .persons()
+            .create(&admin, p, Source::Web)
+            .await
+            .unwrap();
+    }
+    let certs = store.certificates();
+    let r = certs.sweep(&admin, d("2025-06-15")).await.unwrap();
+    assert_eq!(
+        (r.cancelled, r.frozen, r.expiring, r.expired),
+        (1, 0, 1, 1),
+        "{r:?}"
+    );
+    let state = |id: IdNumber| {
+        let store = store.clone();
+        let admin = admin.clone();
+        async move {
+            store
+                .persons()
+                .get(&admin, &id)
+                .await
+                .unwrap()
+                .person
+                .cert_state
+        }
+    };
+    assert_eq!(state(a.clone()).await, CertState::Cancelled);
+    assert_eq!(
+        state(b.clone()).await,
+        CertState::Active,
+        "under six months since the move"
+    );
+    // The same day again changes nothing.
+    let again = certs.sweep(&admin, d("2025-06-15")).await.unwrap();
+    assert!(again.changes.is_empty(), "{again:?}");
+    // Six months after the move: frozen; a year: cancelled; each with its rule in the history.
+    let r = certs.sweep(&admin, d("2025-07-10")).await.unwrap();
+    assert_eq!(r.frozen, 1);
+    assert_eq!(r.changes[0].rule, "moved_out_freeze");
+    assert_eq!(state(b.clone()).await, CertState::Frozen);
+    let r = certs.sweep(&admin, d("2026-01-10")).await.unwrap();
+    assert_eq!(r.cancelled, 1);
+    assert_eq!(state(b.clone()).await, CertState::Cancelled);
+    let file = store.persons().get(&admin, &b).await.unwrap();
+    let history = store.persons().history(&admin, &file).await.unwrap();
+    let states: Vec<(String, String)> = history
+        .iter()
+        .filter(|h| h.field == "cert_state" && h.source == "sweep")
+        .map(|h| (h.before.clone().unwrap(), h.after.clone().unwrap()))
+        .collect();
+    assert_eq!(
+        states,
+        vec![("冻结".into(), "注销".into()), ("".into(), "冻结".into())]
+    );
+    // C expired meanwhile: noted once, as expired.
+    assert!(
+        r.changes
+            .iter()
+            .any(|x| x.id_number == c.to_string() && x.to == "expired")
+    );
+    // Not for a day to come, and not by a county clerk.
+    let future = store.today() + chrono::Days::new(1);
+    assert!(matches!(
+        certs.sweep(&admin, future).await,
+        Err(StoreError::Invalid(_))
+    ));
+    let admin_u = store.users().local_scope("admin").await.unwrap();
+    store
+        .users()
+        .create(
+            &admin_u,
+            NewUser {
+                username: "xw".into(),
+                role: Role::County,
+                region: "320102000000".into(),
+                password: Some("Sweep-Pass-2026".into()),
+            },
+        )
+        .await
+        .unwrap();
+    let county = store.users().local_scope("xw").await.unwrap();
+    assert!(matches!(
+        certs.sweep(&county, d("2025-06-15")).await,
+        Err(StoreError::Forbidden)
+    ));
+});
+
+contract!(
+    the_calendar_is_shipped_and_editable,
+    |db: TestDb| async move {
+        let store = db.open().await;
+        let admin = store.users().local_scope("admin").await.unwrap();
+        let certs = store.certificates();
+        let cal = certs.calendar().await.unwrap();
+        assert!(!cal.is_working_day(d("2025-10-08")));
+        assert!(cal.is_working_day(d("2025-09-28")));
+        assert_eq!(certs.calendar_days(Some(2026)).await.unwrap().len(), 33 + 6);
+        // 2027 is not shipped: an administrator adds New Year's Day and moves a day.
+        let r = certs
+            .set_calendar_days(
+                &admin,
+                "2027.csv",
+                vec![
+                    (2, d("2027-01-01"), Some(DayKind::Holiday), "元旦".into()),
+                    (3, d("2025-09-28"), None, String::new()),
+                    (4, d("2027-01-01"), Some(DayKind::Holiday), "元旦".into()),
+                ],
+                false,
+            )
+            .await
+            .unwrap();
+        assert_eq!((r.inserted, r.updated, r.rejected.len()), (1, 1, 1));
+        let cal = certs.calendar().await.unwrap();
+        assert!(!cal.is_working_day(d("2027-01-01")));
+        assert!(
+            !cal.is_working_day(d("2025-09-28")),
+            "back to an ordinary Sunday"
+        );
+        // Reopening the store does not ship the days again.
+        let reopened = db.open().await;
+        assert!(
+            !reopened
+                .certificates()
+                .calendar()
+                .await
+                .unwrap()
+                .is_working_day(d("2025-09-28"))
+        );
+        assert_eq!(certs.rules().await.unwrap().expiring_days, 90);
+    }
+);
