@@ -173,3 +173,102 @@ contract!(
         assert_eq!(certs.rules().await.unwrap().expiring_days, 90);
     }
 );
+
+contract!(
+    the_worklist_lists_what_is_due_nearest_first,
+    |db: TestDb| async move {
+        let store = db.open().await;
+        let admin = store.users().local_scope("admin").await.unwrap();
+        let today = store.today();
+        let make = |seq: u16, village: &str, valid_to: NaiveDate| {
+            let id = IdNumber::compose("320102", d("1970-01-01"), seq).unwrap();
+            let mut i = PersonInput::default();
+            i.set(Field::IdNumber, id.as_str());
+            i.set(Field::Name, "张三");
+            i.set(Field::HouseholdCode, village);
+            i.set(Field::Category, "肢体");
+            i.set(Field::Grade, "一级");
+            i.set(Field::CertValidTo, valid_to.to_string());
+            validate(&i, RegionTable::jiangsu()).unwrap()
+        };
+        let days = |n: u64| today + chrono::Days::new(n);
+        let ago = |n: u64| today - chrono::Days::new(n);
+        for (seq, village, v) in [
+            (1, "320102002001", days(30)),
+            (2, "320102002002", days(60)),
+            (3, "320102003001", ago(10)),
+            (4, "320102003001", days(400)),
+            (5, "320104001001", days(5)),
+        ] {
+            store
+                .persons()
+                .create(&admin, make(seq, village, v), Source::Web)
+                .await
+                .unwrap();
+        }
+        store
+            .users()
+            .create(
+                &admin,
+                NewUser {
+                    username: "xw".into(),
+                    role: Role::County,
+                    region: "320102000000".into(),
+                    password: Some("Worklist-Pass-2026".into()),
+                },
+            )
+            .await
+            .unwrap();
+        let county = store.users().local_scope("xw").await.unwrap();
+        let w = store.worklist(&county).await.unwrap();
+        let kinds: Vec<(&str, i64, bool)> = w
+            .items
+            .iter()
+            .map(|i| (i.kind, i.count, i.overdue))
+            .collect();
+        // Expired first (its date is the earliest), then expiring; Qinhuai's is not Xuanwu's.
+        assert_eq!(kinds, vec![("expired", 1, true), ("expiring", 2, false)]);
+        assert_eq!(w.items[1].due, Some(days(30)));
+        assert_eq!(w.items[0].href, "/persons?cert_status=expired");
+        let towns: Vec<(String, i64, i64)> = w
+            .towns
+            .iter()
+            .map(|t| (t.town_name.clone(), t.expiring, t.expired))
+            .collect();
+        assert_eq!(
+            towns,
+            vec![("梅园新村街道".into(), 2, 0), ("新街口街道".into(), 0, 1)]
+        );
+        // A draft roll is due for approval.
+        store
+            .subsidies()
+            .generate_roll(&county, anju_domain::month::Month::of(today), None)
+            .await
+            .unwrap();
+        let w = store.worklist(&county).await.unwrap();
+        assert!(
+            w.items
+                .iter()
+                .any(|i| i.kind == "roll" && i.label.contains("待他人审批"))
+        );
+        // A village worker has no per-town table and sees only the village.
+        store
+            .users()
+            .create(
+                &admin,
+                NewUser {
+                    username: "cun".into(),
+                    role: Role::Village,
+                    region: "320102002001".into(),
+                    password: Some("Worklist-Pass-2026".into()),
+                },
+            )
+            .await
+            .unwrap();
+        let village = store.users().local_scope("cun").await.unwrap();
+        let w = store.worklist(&village).await.unwrap();
+        assert_eq!(w.items.len(), 1);
+        assert_eq!(w.items[0].count, 1);
+        assert!(w.towns.is_empty());
+    }
+);

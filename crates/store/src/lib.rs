@@ -20,6 +20,7 @@ mod subsidy;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod users;
+mod worklist;
 
 #[cfg(test)]
 mod certificates_tests;
@@ -55,6 +56,7 @@ pub use subsidy::{
     RollSummary, StoppedLine, Subsidies, TableResult, TownTotal,
 };
 pub use users::{Bootstrap, NewUser, User, Users};
+pub use worklist::{TownLoad, WorkItem, Worklist};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

@@ -198,6 +198,20 @@ contract!(
             400
         );
         let (xw2, csrf2) = app.browser("xw2", PW).await;
+        // The draft waits on the second clerk's worklist, linked to the roll.
+        let home = xw2
+            .get(app.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            home.contains("2025-03 发放名册（3行，xw 生成）待审批")
+                && home.contains(&format!("href=\"{roll}\"")),
+            "{home}"
+        );
         let page = xw2
             .get(app.url(&roll))
             .send()

@@ -24,6 +24,7 @@ pub fn routes() -> Router<App> {
         .route("/login", post(login))
         .route("/logout", post(logout))
         .route("/me", get(me))
+        .route("/worklist", get(worklist))
         .route("/password", post(change_password))
         .route("/regions/{code}", get(region))
         .route("/regions/{code}/children", get(children))
@@ -45,6 +46,14 @@ pub fn routes() -> Router<App> {
         .route("/subsidies/policy", get(subsidy::policy))
         .route("/subsidies/import/{table}", post(subsidy::import))
         .fallback(not_found)
+}
+
+/// What is due in the caller's subtree, nearest deadline first (the home page's worklist).
+async fn worklist(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+) -> Result<Json<anju_store::Worklist>, AppError> {
+    Ok(Json(app.store.worklist(s.scope()).await?))
 }
 
 async fn not_found() -> AppError {

@@ -1,5 +1,6 @@
-//! The home page (工作台): the same frame for every role, with what that role works on.
-//! Later issues fill the worklist; for now it shows the scope and the role's functions.
+//! The home page (工作台): the same frame for every role, with what that role works on: the
+//! worklist of what is due in the subtree (nearest deadline first, overdue marked), counts per
+//! town for city and county staff, and the role's functions.
 
 use anju_domain::{Level, Region, RegionTable, Role};
 use askama::Template;
@@ -23,6 +24,13 @@ pub struct HomePage {
     region_code: String,
     stats: Vec<(&'static str, usize)>,
     tasks: Vec<Task>,
+    work: anju_store::Worklist,
+}
+
+impl HomePage {
+    fn due(d: &Option<chrono::NaiveDate>) -> String {
+        d.map(|d| d.to_string()).unwrap_or_default()
+    }
 }
 
 /// How many regions of each lower level lie inside `region`.
@@ -50,20 +58,20 @@ fn tasks(role: Role) -> Vec<Task> {
         Role::Auditor => vec![t("审计日志", Some("/audit"))],
         Role::Leader => vec![
             t("残疾人档案", Some("/persons")),
+            t("两项补贴", Some("/subsidies")),
             t("数据看板", None),
             t("计划指标", None),
         ],
         Role::Provider => vec![t("服务对象", None), t("服务记录", None)],
         Role::Village => vec![
+            t("残疾人档案", Some("/persons")),
             t("入户访视", None),
             t("需求调查", None),
-            t("残疾人档案", None),
         ],
         Role::City | Role::County | Role::Town => vec![
-            t("残疾人档案", None),
+            t("残疾人档案", Some("/persons")),
+            t("两项补贴", Some("/subsidies")),
             t("残疾人证办理", None),
-            t("两项补贴", None),
-            t("待办事项", None),
         ],
     };
     if role != Role::Admin {
@@ -72,8 +80,12 @@ fn tasks(role: Role) -> Vec<Task> {
     v
 }
 
-pub async fn show(PageUser(s): PageUser) -> HomePage {
+pub async fn show(
+    axum::extract::State(app): axum::extract::State<crate::App>,
+    PageUser(s): PageUser,
+) -> Result<HomePage, crate::AppError> {
     let scope = s.scope();
+    let work = app.store.worklist(scope).await?;
     let table = RegionTable::jiangsu();
     let region = scope.region();
     let stats = subtree_counts(table, region)
@@ -86,7 +98,8 @@ pub async fn show(PageUser(s): PageUser) -> HomePage {
         .map(|r| r.name.as_str())
         .collect::<Vec<_>>()
         .join(" › ");
-    HomePage {
+    Ok(HomePage {
+        work,
         layout: Layout::for_session(&s, "工作台", "/"),
         username: scope.username().to_owned(),
         role_label: scope.role().label(),
@@ -94,7 +107,7 @@ pub async fn show(PageUser(s): PageUser) -> HomePage {
         region_code: region.code.to_string(),
         stats,
         tasks: tasks(scope.role()),
-    }
+    })
 }
 
 #[cfg(test)]

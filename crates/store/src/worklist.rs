@@ -1,0 +1,264 @@
+//! The worklist (工作台待办): what is due in a user's subtree, nearest deadline first —
+//! certificates expiring within the rules' window or already expired, frozen certificates,
+//! subsidy rolls awaiting approval, recoveries open — with counts per town for city and
+//! county staff.
+
+use anju_domain::month::Month;
+use anju_domain::{Level, RegionCode, RegionTable};
+use chrono::{Days, NaiveDate};
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::sql::{Arg, Where};
+use crate::{Result, Scope, Store};
+
+/// One line of the worklist, linking to where the action is taken.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkItem {
+    pub kind: &'static str,
+    pub label: String,
+    pub count: i64,
+    /// The nearest deadline, when there is one.
+    pub due: Option<NaiveDate>,
+    pub overdue: bool,
+    pub href: String,
+}
+
+/// A town's open work.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TownLoad {
+    pub town_code: String,
+    pub town_name: String,
+    pub expiring: i64,
+    pub expired: i64,
+    pub frozen: i64,
+    pub recoveries: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Worklist {
+    pub items: Vec<WorkItem>,
+    pub towns: Vec<TownLoad>,
+}
+
+fn date(s: Option<String>) -> Option<NaiveDate> {
+    s.and_then(|d| d.parse().ok())
+}
+
+impl Store {
+    /// The worklist of `scope`'s user on the store's today.
+    pub async fn worklist(&self, scope: &Scope) -> Result<Worklist> {
+        let mut out = Worklist::default();
+        if !scope.role.reads_persons() {
+            return Ok(out);
+        }
+        let today = self.today();
+        let rules = self.certificates().rules().await?;
+        let horizon = today + Days::new(u64::from(rules.expiring_days));
+        let backend = self.backend();
+        let prefix = scope.prefix().to_owned();
+        let mut conn = self.pool().acquire().await?;
+        // Certificates: expiring, expired (still active), frozen; with the nearest date.
+        let cert = |cond: &str, args: Vec<Arg>| {
+            let mut w = Where::default();
+            w.push_prefix(backend, "household_code", &prefix);
+            w.push_plain("life_status = 'living'");
+            let mut args = args.into_iter();
+            for part in cond.split(" AND ") {
+                if part.contains('?') {
+                    w.push(part, args.next().unwrap_or(Arg::Int(0)));
+                } else {
+                    w.push_plain(part.to_owned());
+                }
+            }
+            w
+        };
+        let queries = [
+            (
+                "expiring",
+                cert(
+                    "cert_state = 'active' AND cert_valid_to >= ? AND cert_valid_to <= ?",
+                    vec![Arg::Text(today.to_string()), Arg::Text(horizon.to_string())],
+                ),
+                "/persons?cert_status=expiring",
+            ),
+            (
+                "expired",
+                cert(
+                    "cert_state = 'active' AND cert_valid_to < ?",
+                    vec![Arg::Text(today.to_string())],
+                ),
+                "/persons?cert_status=expired",
+            ),
+            (
+                "frozen",
+                cert("cert_state = 'frozen'", vec![]),
+                "/persons?cert_status=frozen",
+            ),
+        ];
+        for (kind, w, href) in queries {
+            let sql = format!(
+                "SELECT COUNT(*) AS n, MIN(cert_valid_to) AS due FROM persons WHERE {}",
+                w.sql()
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for a in &w.args {
+                q = a.bind(q);
+            }
+            let row = q.fetch_one(&mut *conn).await?;
+            let n: i64 = row.try_get("n")?;
+            if n == 0 {
+                continue;
+            }
+            let due = date(row.try_get("due")?);
+            let (label, due) = match kind {
+                "expiring" => (
+                    format!(
+                        "{n} 本残疾人证将在 {} 天内到期，请通知换领",
+                        rules.expiring_days
+                    ),
+                    due,
+                ),
+                "expired" => (format!("{n} 本残疾人证已过有效期，尚未换领"), due),
+                _ => (format!("{n} 本残疾人证已冻结（户籍迁出未办理迁移）"), None),
+            };
+            out.items.push(WorkItem {
+                kind,
+                label,
+                count: n,
+                overdue: kind == "expired",
+                due,
+                href: href.into(),
+            });
+        }
+        // Rolls awaiting approval, for the staff who approve them.
+        if scope.role.runs_rolls() {
+            let mut w = Where::default();
+            w.push_prefix(backend, "region_code", &prefix);
+            let sql = format!(
+                "SELECT month, region_code, generated_by, line_count FROM rolls \
+                 WHERE status = 'draft' AND {} ORDER BY month",
+                w.sql()
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for a in &w.args {
+                q = a.bind(q);
+            }
+            let this_month = Month::of(today);
+            for r in q.fetch_all(&mut *conn).await? {
+                let month: String = r.try_get("month")?;
+                let region: String = r.try_get("region_code")?;
+                let by: String = r.try_get("generated_by")?;
+                let lines: i64 = r.try_get("line_count")?;
+                let m = Month::parse(&month).ok();
+                let name = RegionCode::parse(&region)
+                    .ok()
+                    .and_then(|c| RegionTable::jiangsu().get(&c).map(|r| r.name.clone()))
+                    .unwrap_or_else(|| region.clone());
+                let mine = by == scope.username;
+                out.items.push(WorkItem {
+                    kind: "roll",
+                    label: if mine {
+                        format!("{name} {month} 发放名册（{lines}行）待他人审批")
+                    } else {
+                        format!("{name} {month} 发放名册（{lines}行，{by} 生成）待审批")
+                    },
+                    count: 1,
+                    due: m.map(|m| m.next().first_day().pred_opt().unwrap_or(today)),
+                    overdue: m.is_some_and(|m| m < this_month),
+                    href: format!("/subsidies/rolls/{month}/{region}"),
+                });
+            }
+        }
+        // Recoveries open.
+        let mut w = Where::default();
+        w.push_prefix(backend, "p.household_code", &prefix);
+        let sql = format!(
+            "SELECT COUNT(*) AS n, CAST(SUM(r.amount_fen) AS BIGINT) AS fen FROM recoveries r \
+             JOIN persons p ON p.id = r.person_id WHERE r.status = 'open' AND {}",
+            w.sql()
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for a in &w.args {
+            q = a.bind(q);
+        }
+        let row = q.fetch_one(&mut *conn).await?;
+        let n: i64 = row.try_get("n")?;
+        if n > 0 {
+            let fen: i64 = row.try_get::<Option<i64>, _>("fen")?.unwrap_or(0);
+            out.items.push(WorkItem {
+                kind: "recovery",
+                label: format!(
+                    "{n} 笔多发补贴待追回，合计 {} 元",
+                    anju_domain::money::Fen(fen).yuan()
+                ),
+                count: n,
+                due: None,
+                overdue: false,
+                href: "/subsidies/recoveries".into(),
+            });
+        }
+        out.items.sort_by_key(|i| (i.due.is_none(), i.due));
+        // Counts per town for city and county staff.
+        if matches!(
+            scope.region.level,
+            Level::Province | Level::City | Level::County
+        ) {
+            let mut w = Where::default();
+            w.push_prefix(backend, "household_code", &prefix);
+            let t = w.arg(Arg::Text(today.to_string()));
+            let h = w.arg(Arg::Text(horizon.to_string()));
+            let sql = format!(
+                "SELECT substr(household_code, 1, 9) AS town, \
+                 SUM(CASE WHEN cert_state = 'active' AND cert_valid_to >= {t} AND cert_valid_to <= {h} THEN 1 ELSE 0 END) AS expiring, \
+                 SUM(CASE WHEN cert_state = 'active' AND cert_valid_to < {t} THEN 1 ELSE 0 END) AS expired, \
+                 SUM(CASE WHEN cert_state = 'frozen' THEN 1 ELSE 0 END) AS frozen \
+                 FROM persons WHERE life_status = 'living' AND {} \
+                 AND (cert_state = 'frozen' OR (cert_state = 'active' AND cert_valid_to <= {h})) \
+                 GROUP BY substr(household_code, 1, 9)",
+                w.sql()
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for a in &w.args {
+                q = a.bind(q);
+            }
+            let mut towns: std::collections::BTreeMap<String, TownLoad> = Default::default();
+            for r in q.fetch_all(&mut *conn).await? {
+                let town: String = r.try_get("town")?;
+                let e = towns.entry(town.clone()).or_default();
+                e.expiring = r.try_get::<Option<i64>, _>("expiring")?.unwrap_or(0);
+                e.expired = r.try_get::<Option<i64>, _>("expired")?.unwrap_or(0);
+                e.frozen = r.try_get::<Option<i64>, _>("frozen")?.unwrap_or(0);
+            }
+            let mut w = Where::default();
+            w.push_prefix(backend, "p.household_code", &prefix);
+            let sql = format!(
+                "SELECT substr(p.household_code, 1, 9) AS town, COUNT(*) AS n FROM recoveries r \
+                 JOIN persons p ON p.id = r.person_id WHERE r.status = 'open' AND {} \
+                 GROUP BY substr(p.household_code, 1, 9)",
+                w.sql()
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for a in &w.args {
+                q = a.bind(q);
+            }
+            for r in q.fetch_all(&mut *conn).await? {
+                let town: String = r.try_get("town")?;
+                towns.entry(town).or_default().recoveries = r.try_get("n")?;
+            }
+            out.towns = towns
+                .into_iter()
+                .map(|(code9, mut t)| {
+                    let code = format!("{code9}000");
+                    t.town_name = RegionCode::parse(&code)
+                        .ok()
+                        .and_then(|c| RegionTable::jiangsu().get(&c).map(|r| r.name.clone()))
+                        .unwrap_or_else(|| code.clone());
+                    t.town_code = code;
+                    t
+                })
+                .collect();
+        }
+        Ok(out)
+    }
+}
