@@ -4,6 +4,7 @@
 //! everything a rule needs (today's date, the policy rows), so every rule can be tested
 //! exhaustively and every decision explained. See `DESIGN.md` §1 and the glossary for names.
 
+pub mod application;
 pub mod audit;
 pub mod calendar;
 pub mod cert_rules;

@@ -8,6 +8,7 @@
 //! this crate can make (from a login, a session, or a named local account for the CLI).
 //! Every change writes its audit entry in the same transaction.
 
+mod applications;
 mod audit;
 mod certificates;
 mod clock;
@@ -22,6 +23,8 @@ pub mod testing;
 mod users;
 mod worklist;
 
+#[cfg(test)]
+mod applications_tests;
 #[cfg(test)]
 mod certificates_tests;
 #[cfg(test)]
@@ -40,6 +43,7 @@ use anju_domain::session::SessionPolicy;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Row};
 
+pub use applications::{ApplicationRecord, Applications, StepRecord};
 pub use audit::{Audit, AuditFilter, AuditPage, NewEntry};
 pub use certificates::{Certificates, SweepChange, SweepReport};
 pub use clock::{Clock, ManualClock, SystemClock};

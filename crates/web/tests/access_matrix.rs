@@ -187,6 +187,23 @@ fn routes() -> Vec<Route> {
         r(Method::GET, "/api/subsidies/recoveries", true, None, reader),
         r(Method::GET, "/api/subsidies/policy", true, None, reader),
         r(Method::GET, "/api/worklist", true, None, any_role),
+        r(Method::GET, "/api/applications", true, None, reader),
+        // The first allowed account takes the application; the others are told it is open.
+        refusable(
+            Method::POST,
+            "/api/applications",
+            true,
+            Some(r#"{"id_number":"{person}","kind":"new","date":"2025-09-01","note":"矩阵"}"#),
+            writer_inside,
+        ),
+        r(Method::GET, "/api/applications/999999", true, None, nobody),
+        r(
+            Method::POST,
+            "/api/applications/999999/steps",
+            true,
+            Some(r#"{"action":"notice","date":"2025-09-01"}"#),
+            nobody,
+        ),
         r(
             Method::POST,
             "/api/subsidies/import/grants",
@@ -543,7 +560,7 @@ contract!(every_route_role_and_relation, |db: Db| async move {
             }
         }
     }
-    // 53 routes; regional ones for up to 4 relations, for 8 roles.
+    // 57 routes; regional ones for up to 4 relations, for 8 roles.
     assert!(checked > 400, "only {checked} cases");
 
     // Without a session every protected route refuses: pages send to login, the API says 401.

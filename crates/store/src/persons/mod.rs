@@ -22,6 +22,7 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+pub(crate) use import::update_one;
 pub use import::{ImportBatch, ImportCounts, RowOutcome};
 pub use query::{PersonFilter, PersonPage, Sort};
 
@@ -301,7 +302,7 @@ impl<'a> Persons<'a> {
         }
     }
 
-    async fn find(
+    pub(crate) async fn find(
         &self,
         conn: &mut sqlx::AnyConnection,
         id: &IdNumber,

@@ -12,6 +12,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+mod applications;
 mod persons;
 mod subsidy;
 
@@ -25,6 +26,12 @@ pub fn routes() -> Router<App> {
         .route("/logout", post(logout))
         .route("/me", get(me))
         .route("/worklist", get(worklist))
+        .route(
+            "/applications",
+            get(applications::list).post(applications::apply),
+        )
+        .route("/applications/{id}", get(applications::show))
+        .route("/applications/{id}/steps", post(applications::step))
         .route("/password", post(change_password))
         .route("/regions/{code}", get(region))
         .route("/regions/{code}/children", get(children))

@@ -34,6 +34,7 @@ pub struct SubsidyRow {
 pub struct FilePage {
     layout: Layout,
     p: PersonView,
+    applications: Vec<SubsidyRow>,
     grants: Vec<SubsidyRow>,
     statuses: Vec<SubsidyRow>,
     paid: Vec<SubsidyRow>,
@@ -108,6 +109,22 @@ pub async fn file_page(
     let scope = s.scope();
     let history = app.store.persons().history(scope, rec).await?;
     let subs = app.store.subsidies().of_person(scope, rec).await?;
+    let applications = app
+        .store
+        .applications()
+        .list(scope, Some(rec.id))
+        .await?
+        .iter()
+        .map(|a| SubsidyRow {
+            cells: vec![
+                a.applied_on.to_string(),
+                a.kind.label().into(),
+                a.state.label().into(),
+                a.deadline.map(|d| d.to_string()).unwrap_or_default(),
+                a.created_by.clone(),
+            ],
+        })
+        .collect();
     let row = |cells: Vec<String>| SubsidyRow { cells };
     let account = |a: &str| {
         if whole {
@@ -197,6 +214,7 @@ pub async fn file_page(
         layout: Layout::for_session(s, &format!("{}的档案", rec.person.name), "/persons")
             .with_crumbs(region_crumbs(scope, &rec.person.household_code, false)),
         p: PersonView::new(rec, whole, app.store.today()),
+        applications,
         grants,
         statuses,
         paid,

@@ -1,0 +1,141 @@
+//! Certificate applications through the API: list, take, read with their steps, and step.
+
+use anju_domain::application::{Action, AppKind, Assessment};
+use anju_domain::certificate::{Category, Components, Grade};
+use anju_domain::person::parse_date;
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::body;
+use crate::auth::ApiUser;
+use crate::pages::persons::show::parse_id;
+use crate::{App, AppError};
+
+fn date(s: &str, what: &str) -> Result<chrono::NaiveDate, AppError> {
+    parse_date(s).ok_or_else(|| AppError::BadRequest(format!("{what}“{s}”不是有效的日期")))
+}
+
+pub async fn list(State(app): State<App>, ApiUser(s): ApiUser) -> Result<Json<Value>, AppError> {
+    let list = app.store.applications().list(s.scope(), None).await?;
+    Ok(Json(json!({ "applications": list })))
+}
+
+#[derive(Deserialize)]
+pub struct ApplyBody {
+    id_number: String,
+    kind: String,
+    date: String,
+    #[serde(default)]
+    target_household: Option<String>,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn apply(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    b: Result<Json<ApplyBody>, JsonRejection>,
+) -> Result<Json<Value>, AppError> {
+    let b = body(b)?;
+    let kind = AppKind::parse(&b.kind)
+        .ok_or_else(|| AppError::BadRequest(format!("申请类型“{}”无效", b.kind)))?;
+    let r = app
+        .store
+        .applications()
+        .apply(
+            s.scope(),
+            &parse_id(&b.id_number)?,
+            kind,
+            date(&b.date, "申请日期")?,
+            b.target_household.as_deref(),
+            &b.note,
+        )
+        .await?;
+    Ok(Json(json!(r)))
+}
+
+pub async fn show(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let (r, steps) = app.store.applications().get(s.scope(), id).await?;
+    Ok(Json(json!({ "application": r, "steps": steps })))
+}
+
+/// A step's data, from JSON or a form.
+#[derive(Deserialize)]
+pub struct StepData {
+    pub action: String,
+    pub date: String,
+    #[serde(default)]
+    pub hospital: String,
+    #[serde(default)]
+    pub doctor: String,
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub grade: String,
+    #[serde(default)]
+    pub components: String,
+    #[serde(default)]
+    pub approve: bool,
+    #[serde(default)]
+    pub uphold: bool,
+    #[serde(default)]
+    pub reason: String,
+}
+
+impl StepData {
+    /// The step as the domain's action.
+    pub fn action(&self) -> Result<Action, AppError> {
+        let bad = |w: &str, v: &str| AppError::BadRequest(format!("{w}“{v}”无效"));
+        let date = date(&self.date, "日期")?;
+        let reason = self.reason.clone();
+        Ok(match self.action.as_str() {
+            "assess" => Action::Assess(Assessment {
+                hospital: self.hospital.clone(),
+                doctor: self.doctor.clone(),
+                date,
+                category: Category::parse(&self.category)
+                    .ok_or_else(|| bad("残疾类别", &self.category))?,
+                grade: Grade::parse(&self.grade).ok_or_else(|| bad("残疾等级", &self.grade))?,
+                components: if self.components.trim().is_empty() {
+                    Components(Vec::new())
+                } else {
+                    Components::parse(&self.components)
+                        .ok_or_else(|| bad("多重残疾组成", &self.components))?
+                },
+            }),
+            "notice" => Action::Notice { date },
+            "review" => Action::Review {
+                date,
+                approve: self.approve,
+                reason,
+            },
+            "appeal" => Action::Appeal { date, reason },
+            "decide_appeal" => Action::DecideAppeal {
+                date,
+                uphold: self.uphold,
+                reason,
+            },
+            other => return Err(bad("步骤", other)),
+        })
+    }
+}
+
+pub async fn step(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    Path(id): Path<String>,
+    b: Result<Json<StepData>, JsonRejection>,
+) -> Result<Json<Value>, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let action = body(b)?.action()?;
+    let r = app.store.applications().step(s.scope(), id, action).await?;
+    Ok(Json(json!(r)))
+}
