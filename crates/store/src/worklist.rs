@@ -170,6 +170,54 @@ impl Store {
                 });
             }
         }
+        // Applications waiting on this role: each with its deadline, if it has one.
+        {
+            use anju_domain::Role;
+            use anju_domain::application::{AppState, Application};
+            let cal = self.certificates().calendar().await?;
+            let role = scope.role;
+            let county = matches!(role, Role::Admin | Role::County);
+            let local = matches!(
+                role,
+                Role::Admin | Role::County | Role::Town | Role::Village
+            );
+            let city = matches!(role, Role::Admin | Role::City);
+            let mut apps = Vec::new();
+            for a in self.applications().list(scope, None).await? {
+                let who = format!("{} {}申请", a.name, a.kind.label());
+                let (mine, label, due) = match a.state {
+                    AppState::Applied if a.kind.needs_assessment() => {
+                        (county, format!("{who}待录入评定结果"), None)
+                    }
+                    AppState::Applied => (county, format!("{who}待审核"), None),
+                    AppState::Assessed => (local, format!("{who}已评定，待在村（社区）公示"), None),
+                    AppState::Noticed => {
+                        let end = Application::notice_end(&cal, a.since);
+                        if today <= end {
+                            (true, format!("{who}公示中，{end} 公示期满"), Some(end))
+                        } else {
+                            (county, format!("{who}公示期满，待审核"), a.deadline)
+                        }
+                    }
+                    AppState::Refused => {
+                        (local, format!("{who}不予办理，当事人可申诉"), a.deadline)
+                    }
+                    AppState::Appealed => (city, format!("{who}申诉待处理"), None),
+                    _ => (false, String::new(), None),
+                };
+                if mine {
+                    apps.push(WorkItem {
+                        kind: "application",
+                        label,
+                        count: 1,
+                        overdue: a.state == AppState::Noticed && due.is_some_and(|d| d < today),
+                        due,
+                        href: format!("/certificates/applications/{}", a.id),
+                    });
+                }
+            }
+            out.items.extend(apps);
+        }
         // Recoveries open.
         let mut w = Where::default();
         w.push_prefix(backend, "p.household_code", &prefix);

@@ -188,6 +188,28 @@ fn routes() -> Vec<Route> {
         r(Method::GET, "/api/subsidies/policy", true, None, reader),
         r(Method::GET, "/api/worklist", true, None, any_role),
         r(Method::GET, "/api/applications", true, None, reader),
+        r(
+            Method::GET,
+            "/certificates/applications",
+            false,
+            None,
+            reader,
+        ),
+        r(Method::GET, "/certificates/calendar", false, None, any_role),
+        r(
+            Method::GET,
+            "/certificates/applications/999999",
+            false,
+            None,
+            nobody,
+        ),
+        refusable(
+            Method::POST,
+            "/certificates/applications",
+            false,
+            Some("id_number={person}&kind=renewal&date=2025-09-01"),
+            writer_inside,
+        ),
         // The first allowed account takes the application; the others are told it is open.
         refusable(
             Method::POST,
@@ -560,7 +582,7 @@ contract!(every_route_role_and_relation, |db: Db| async move {
             }
         }
     }
-    // 57 routes; regional ones for up to 4 relations, for 8 roles.
+    // 61 routes; regional ones for up to 4 relations, for 8 roles.
     assert!(checked > 400, "only {checked} cases");
 
     // Without a session every protected route refuses: pages send to login, the API says 401.

@@ -106,7 +106,7 @@ contract!(an_application_through_the_api, |db: Db| async move {
         .unwrap();
     assert_eq!(person["cert_number"], format!("{id}42"));
     // The file shows the application.
-    let (b, _) = app.browser("xw", PW).await;
+    let (b, csrf) = app.browser("xw", PW).await;
     let page = b
         .get(app.url(&format!("/persons/{}", rec.id)))
         .send()
@@ -119,4 +119,101 @@ contract!(an_application_through_the_api, |db: Db| async move {
         page.contains("残疾人证办理") && page.contains("已办结（发证）"),
         "{page}"
     );
+    // A renewal through the pages: the form offered is the step now due, errors shown in it.
+    let (cun, cun_csrf) = app.browser("cun", PW).await;
+    let res = cun
+        .post(app.url("/certificates/applications"))
+        .form(&[
+            ("csrf", cun_csrf.as_str()),
+            ("id_number", id),
+            ("kind", "renewal"),
+            ("date", "2025-11-03"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let page_url = res.headers()["location"].to_str().unwrap().to_owned();
+    let page = cun
+        .get(app.url(&page_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("已受理") && !page.contains("办理下一步"),
+        "a village worker does not assess"
+    );
+    let page = b
+        .get(app.url(&page_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("评定机构"), "{page}");
+    let res = b
+        .post(app.url(&page_url))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("action", "assess"),
+            ("date", "2025-11-05"),
+            ("hospital", ""),
+            ("doctor", "王医生"),
+            ("category", "肢体"),
+            ("grade", "二级"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("请填写评定机构"));
+    let res = b
+        .post(app.url(&page_url))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("action", "assess"),
+            ("date", "2025-11-05"),
+            ("hospital", "南京市第一医院"),
+            ("doctor", "王医生"),
+            ("category", "肢体"),
+            ("grade", "一级"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let page = cun
+        .get(app.url(&page_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("已评定") && page.contains("办理下一步"),
+        "now the village posts the notice"
+    );
+    let list = b
+        .get(app.url("/certificates/applications"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("换领") && list.contains("已评定"), "{list}");
+    let cal = b
+        .get(app.url("/certificates/calendar?year=2025"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(cal.contains("国庆节调休上班"));
 });

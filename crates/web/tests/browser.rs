@@ -474,6 +474,45 @@ async fn pages_work_and_are_accessible_in_chromium() {
     assert!(b.text().await.contains("死亡后仍发放"));
     b.check("recoveries").await;
 
+    // Certificate work: the applications, one with its step form, and the calendar.
+    // Reissue for the first generated holder whose card may be reissued.
+    let mut renewal = None;
+    for id in &ids[1..] {
+        if let Ok(a) = app
+            .store
+            .applications()
+            .apply(
+                &admin,
+                &anju_domain::id_number::IdNumber::parse(id).unwrap(),
+                anju_domain::application::AppKind::Reissue,
+                app.store.today(),
+                None,
+                "遗失",
+            )
+            .await
+        {
+            renewal = Some(a);
+            break;
+        }
+    }
+    let renewal = renewal.expect("a generated holder may apply for a reissue");
+    b.client
+        .goto(&app.url("/certificates/applications"))
+        .await
+        .unwrap();
+    b.check("applications").await;
+    b.client
+        .goto(&app.url(&format!("/certificates/applications/{}", renewal.id)))
+        .await
+        .unwrap();
+    assert!(b.text().await.contains("办理下一步"));
+    b.check("application").await;
+    b.client
+        .goto(&app.url("/certificates/calendar?year=2025"))
+        .await
+        .unwrap();
+    b.check("calendar").await;
+
     b.client.goto(&app.url("/no-such-page")).await.unwrap();
     b.check("not-found").await;
     b.submit("header form button[type=submit]").await;
@@ -492,6 +531,6 @@ async fn pages_work_and_are_accessible_in_chromium() {
     assert!(b.text().await.contains("密码错误"));
     b.check("audit-filtered").await;
 
-    assert!(b.pages >= 31, "checked {} pages", b.pages);
+    assert!(b.pages >= 33, "checked {} pages", b.pages);
     b.client.close().await.unwrap();
 }

@@ -12,7 +12,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-mod applications;
+pub(crate) mod applications;
 mod persons;
 mod subsidy;
 

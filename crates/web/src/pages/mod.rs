@@ -3,6 +3,7 @@
 //! works without JavaScript; forms post back and re-render with errors beside the fields.
 
 pub mod audit;
+mod certificates;
 mod home;
 pub mod persons;
 mod regions;
@@ -63,6 +64,15 @@ pub fn routes() -> Router<App> {
         )
         .route("/persons/{id}/edit", get(persons::form::edit_form))
         .route("/persons/{id}/reveal", post(persons::show::reveal))
+        .route(
+            "/certificates/applications",
+            get(certificates::list).post(certificates::apply),
+        )
+        .route(
+            "/certificates/applications/{id}",
+            get(certificates::show).post(certificates::step),
+        )
+        .route("/certificates/calendar", get(certificates::calendar))
         .route("/subsidies", get(subsidy::overview))
         .route(
             "/subsidies/import/{table}",
@@ -157,6 +167,11 @@ impl Layout {
             });
         }
         if scope.role().reads_persons() {
+            nav.push(NavItem {
+                href: "/certificates/applications",
+                label: "残疾人证办理",
+                current: false,
+            });
             nav.push(NavItem {
                 href: "/subsidies",
                 label: "两项补贴",
