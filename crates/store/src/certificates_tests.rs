@@ -272,3 +272,83 @@ contract!(
         assert!(w.towns.is_empty());
     }
 );
+
+contract!(a_verification_campaign_by_town, |db: TestDb| async move {
+    let store = db.open().await;
+    let admin = store.users().local_scope("admin").await.unwrap();
+    for (seq, village, v) in [
+        (1, "320102002001", "2026-03-31"),
+        (2, "320102003001", "2026-12-31"),
+        (3, "320102003001", "2027-01-01"),
+        (4, "320104001001", "2026-06-30"),
+    ] {
+        let id = IdNumber::compose("320102", d("1970-01-01"), seq).unwrap();
+        let mut i = PersonInput::default();
+        i.set(Field::IdNumber, id.as_str());
+        i.set(Field::Name, "张三");
+        i.set(Field::HouseholdCode, village);
+        i.set(Field::Category, "肢体");
+        i.set(Field::Grade, "一级");
+        i.set(Field::CertValidTo, v);
+        let p = validate(&i, RegionTable::jiangsu()).unwrap();
+        store
+            .persons()
+            .create(&admin, p, Source::Web)
+            .await
+            .unwrap();
+    }
+    let v = store.verification();
+    let c = v.open(&admin, 2026).await.unwrap();
+    assert_eq!((c.total, c.done), (3, 0), "the certificates ending in 2026");
+    assert!(matches!(
+        v.open(&admin, 2026).await,
+        Err(StoreError::Invalid(_))
+    ));
+    store
+        .users()
+        .create(
+            &admin,
+            NewUser {
+                username: "jd".into(),
+                role: Role::Town,
+                region: "320102003000".into(),
+                password: Some("Verify-Pass-2026".into()),
+            },
+        )
+        .await
+        .unwrap();
+    let town = store.users().local_scope("jd").await.unwrap();
+    let (mine, towns) = v.campaign(&town, c.id).await.unwrap();
+    assert_eq!((mine.total, towns.len()), (1, 1));
+    assert_eq!(towns[0].town_name, "新街口街道");
+    let items = v.items(&town, c.id, true, 100).await.unwrap();
+    assert_eq!(items.len(), 1);
+    assert!(matches!(
+        v.record(&town, items[0].id, "maybe", "").await,
+        Err(StoreError::Invalid(_))
+    ));
+    v.record(&town, items[0].id, "confirmed", "入户核实")
+        .await
+        .unwrap();
+    let (mine, _) = v.campaign(&town, c.id).await.unwrap();
+    assert_eq!(mine.done, 1);
+    // Another town's item is not this town's to record.
+    let all = v.items(&admin, c.id, false, 100).await.unwrap();
+    let other = all
+        .iter()
+        .find(|i| i.household_code == "320102002001")
+        .unwrap();
+    assert!(matches!(
+        v.record(&town, other.id, "confirmed", "").await,
+        Err(StoreError::NotFound(_))
+    ));
+    let (whole, towns) = v.campaign(&admin, c.id).await.unwrap();
+    assert_eq!((whole.total, whole.done, towns.len()), (3, 1, 3));
+    // The worklist tells each what is left.
+    let w = store.worklist(&admin).await.unwrap();
+    assert!(
+        w.items
+            .iter()
+            .any(|i| i.kind == "verification" && i.count == 2)
+    );
+});

@@ -21,6 +21,7 @@ mod subsidy;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod users;
+mod verification;
 mod worklist;
 
 #[cfg(test)]
@@ -60,6 +61,9 @@ pub use subsidy::{
     RollSummary, StoppedLine, Subsidies, TableResult, TownTotal,
 };
 pub use users::{Bootstrap, NewUser, User, Users};
+pub use verification::{
+    Campaign, RESULTS, TownProgress, Verification, VerificationItem, result_label,
+};
 pub use worklist::{TownLoad, WorkItem, Worklist};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -218,6 +218,24 @@ impl Store {
             }
             out.items.extend(apps);
         }
+        // Verification items waiting in the subtree, per campaign.
+        for c in self.verification().campaigns(scope).await? {
+            let pending = c.total - c.done;
+            if pending > 0 {
+                let end = NaiveDate::from_ymd_opt(c.year as i32, 12, 31);
+                out.items.push(WorkItem {
+                    kind: "verification",
+                    label: format!(
+                        "{}年审验核查：{pending} 本证待核查（共 {} 本）",
+                        c.year, c.total
+                    ),
+                    count: pending,
+                    overdue: end.is_some_and(|e| e < today),
+                    due: end,
+                    href: format!("/certificates/verification/{}", c.id),
+                });
+            }
+        }
         // Recoveries open.
         let mut w = Where::default();
         w.push_prefix(backend, "p.household_code", &prefix);

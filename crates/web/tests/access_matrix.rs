@@ -198,6 +198,43 @@ fn routes() -> Vec<Route> {
         r(Method::GET, "/certificates/calendar", false, None, any_role),
         r(
             Method::GET,
+            "/certificates/verification",
+            false,
+            None,
+            reader,
+        ),
+        r(Method::GET, "/api/verification", true, None, reader),
+        // Opened once by the first administrator; then refused as already open.
+        refusable(
+            Method::POST,
+            "/api/verification",
+            true,
+            Some(r#"{"year":2031}"#),
+            admin_only,
+        ),
+        r(
+            Method::GET,
+            "/certificates/verification/999999",
+            false,
+            None,
+            nobody,
+        ),
+        r(
+            Method::POST,
+            "/certificates/verification/items/999999",
+            false,
+            Some("campaign=1&result=confirmed"),
+            nobody,
+        ),
+        r(
+            Method::POST,
+            "/api/verification/items/999999",
+            true,
+            Some(r#"{"result":"confirmed"}"#),
+            nobody,
+        ),
+        r(
+            Method::GET,
             "/certificates/applications/999999",
             false,
             None,
@@ -582,7 +619,7 @@ contract!(every_route_role_and_relation, |db: Db| async move {
             }
         }
     }
-    // 61 routes; regional ones for up to 4 relations, for 8 roles.
+    // 67 routes; regional ones for up to 4 relations, for 8 roles.
     assert!(checked > 400, "only {checked} cases");
 
     // Without a session every protected route refuses: pages send to login, the API says 401.

@@ -217,3 +217,113 @@ contract!(an_application_through_the_api, |db: Db| async move {
         .unwrap();
     assert!(cal.contains("国庆节调休上班"));
 });
+
+contract!(
+    a_verification_campaign_through_the_pages,
+    |db: Db| async move {
+        let app = TestApp::spawn(db).await;
+        app.add_user("xw", Role::County, "320102000000", Some(PW))
+            .await;
+        app.add_user("cun", Role::Village, "320102002001", Some(PW))
+            .await;
+        let admin = app.store.users().local_scope("admin").await.unwrap();
+        use anju_domain::person::Field;
+        let mut i = anju_domain::person::PersonInput::default();
+        i.set(Field::IdNumber, "320102198005060010");
+        i.set(Field::Name, "张三");
+        i.set(Field::HouseholdCode, "320102002001");
+        i.set(Field::Category, "肢体");
+        i.set(Field::Grade, "三级");
+        i.set(Field::CertValidTo, "2031-05-01");
+        let p = anju_domain::person::validate(&i, anju_domain::RegionTable::jiangsu()).unwrap();
+        app.store
+            .persons()
+            .create(&admin, p, anju_store::Source::Web)
+            .await
+            .unwrap();
+        let token = app.token("admin", common::ADMIN_PW).await;
+        let c: Value = TestApp::client()
+            .post(app.url("/api/verification"))
+            .bearer_auth(&token)
+            .json(&json!({"year": 2031}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(c["total"].as_i64(), Some(1), "{c}");
+        let page_url = format!("/certificates/verification/{}", c["id"]);
+        let (cun, csrf) = app.browser("cun", PW).await;
+        let home = cun
+            .get(app.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(home.contains("2031年审验核查：1 本证待核查"), "{home}");
+        let page = cun
+            .get(app.url(&page_url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("3201**********0010") && page.contains("登记"),
+            "{page}"
+        );
+        let item = page
+            .split("/certificates/verification/items/")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned();
+        let res = cun
+            .post(app.url(&format!("/certificates/verification/items/{item}")))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("campaign", c["id"].to_string().as_str()),
+                ("result", "confirmed"),
+                ("note", "入户核实"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let (xw, _) = app.browser("xw", PW).await;
+        let page = xw
+            .get(app.url(&page_url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("梅园新村街道") && page.contains("核实无误"),
+            "{page}"
+        );
+        let export = xw
+            .get(app.url(&format!("{page_url}/export")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(export.status(), 200);
+        assert_eq!(&export.bytes().await.unwrap()[..2], b"PK");
+        let home = cun
+            .get(app.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!home.contains("待核查"), "done: off the worklist");
+    }
+);

@@ -512,6 +512,17 @@ async fn pages_work_and_are_accessible_in_chromium() {
         .await
         .unwrap();
     b.check("calendar").await;
+    let campaign = app.store.verification().open(&admin, 2026).await.unwrap();
+    b.client
+        .goto(&app.url("/certificates/verification"))
+        .await
+        .unwrap();
+    b.check("verifications").await;
+    b.client
+        .goto(&app.url(&format!("/certificates/verification/{}", campaign.id)))
+        .await
+        .unwrap();
+    b.check("verification").await;
 
     b.client.goto(&app.url("/no-such-page")).await.unwrap();
     b.check("not-found").await;
@@ -531,6 +542,6 @@ async fn pages_work_and_are_accessible_in_chromium() {
     assert!(b.text().await.contains("密码错误"));
     b.check("audit-filtered").await;
 
-    assert!(b.pages >= 33, "checked {} pages", b.pages);
+    assert!(b.pages >= 35, "checked {} pages", b.pages);
     b.client.close().await.unwrap();
 }

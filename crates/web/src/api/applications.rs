@@ -139,3 +139,62 @@ pub async fn step(
     let r = app.store.applications().step(s.scope(), id, action).await?;
     Ok(Json(json!(r)))
 }
+
+/// Verification campaigns the caller takes part in, with the caller's progress.
+pub async fn campaigns(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+) -> Result<Json<Value>, AppError> {
+    let list = app.store.verification().campaigns(s.scope()).await?;
+    Ok(Json(json!({ "campaigns": list })))
+}
+
+#[derive(Deserialize)]
+pub struct OpenBody {
+    year: i32,
+}
+
+pub async fn open_campaign(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    b: Result<Json<OpenBody>, JsonRejection>,
+) -> Result<Json<Value>, AppError> {
+    let c = app
+        .store
+        .verification()
+        .open(s.scope(), body(b)?.year)
+        .await?;
+    Ok(Json(json!(c)))
+}
+
+pub async fn campaign(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let (c, towns) = app.store.verification().campaign(s.scope(), id).await?;
+    Ok(Json(json!({ "campaign": c, "towns": towns })))
+}
+
+#[derive(Deserialize)]
+pub struct RecordBody {
+    result: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn record(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    Path(item): Path<String>,
+    b: Result<Json<RecordBody>, JsonRejection>,
+) -> Result<Json<Value>, AppError> {
+    let item: i64 = item.parse().map_err(|_| AppError::NotFound)?;
+    let b = body(b)?;
+    app.store
+        .verification()
+        .record(s.scope(), item, &b.result, &b.note)
+        .await?;
+    Ok(Json(json!({ "ok": true })))
+}

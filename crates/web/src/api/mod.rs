@@ -32,6 +32,12 @@ pub fn routes() -> Router<App> {
         )
         .route("/applications/{id}", get(applications::show))
         .route("/applications/{id}/steps", post(applications::step))
+        .route(
+            "/verification",
+            get(applications::campaigns).post(applications::open_campaign),
+        )
+        .route("/verification/{id}", get(applications::campaign))
+        .route("/verification/items/{item}", post(applications::record))
         .route("/password", post(change_password))
         .route("/regions/{code}", get(region))
         .route("/regions/{code}/children", get(children))

@@ -73,6 +73,22 @@ pub fn routes() -> Router<App> {
             get(certificates::show).post(certificates::step),
         )
         .route("/certificates/calendar", get(certificates::calendar))
+        .route(
+            "/certificates/verification",
+            get(certificates::campaigns).post(certificates::open_campaign),
+        )
+        .route(
+            "/certificates/verification/{id}",
+            get(certificates::campaign),
+        )
+        .route(
+            "/certificates/verification/{id}/export",
+            get(certificates::export_campaign),
+        )
+        .route(
+            "/certificates/verification/items/{item}",
+            post(certificates::record_item),
+        )
         .route("/subsidies", get(subsidy::overview))
         .route(
             "/subsidies/import/{table}",
