@@ -216,3 +216,93 @@ contract!(
         ));
     }
 );
+
+contract!(an_online_assessment_session, |db: TestDb| async move {
+    let store = db.open().await;
+    let county = user(&store, "xw", Role::County, "320102000000").await;
+    let village = user(&store, "cun", Role::Village, "320102002001").await;
+    let a = person(&store, &county, 1, false).await;
+    let b = person(&store, &county, 2, true).await;
+    let apps = store.applications();
+    let new = apps
+        .apply(&village, &a, AppKind::New, d("2025-09-01"), None, "")
+        .await
+        .unwrap();
+    let change = apps
+        .apply(&village, &b, AppKind::Change, d("2025-09-01"), None, "")
+        .await
+        .unwrap();
+    let reissue_holder = person(&store, &county, 3, true).await;
+    let reissue = apps
+        .apply(
+            &village,
+            &reissue_holder,
+            AppKind::Reissue,
+            d("2025-09-01"),
+            None,
+            "",
+        )
+        .await
+        .unwrap();
+    let sessions = store.assessment_sessions();
+    assert!(matches!(
+        sessions
+            .schedule(
+                &village,
+                d("2025-09-10"),
+                "南京市第一医院",
+                "王医生、李医生"
+            )
+            .await,
+        Err(StoreError::Forbidden)
+    ));
+    let s = sessions
+        .schedule(&county, d("2025-09-10"), "南京市第一医院", "王医生、李医生")
+        .await
+        .unwrap();
+    sessions.add(&county, s.id, new.id).await.unwrap();
+    sessions.add(&county, s.id, change.id).await.unwrap();
+    assert!(matches!(
+        sessions.add(&county, s.id, reissue.id).await,
+        Err(StoreError::Invalid(m)) if m.contains("待评定")
+    ));
+    let s = sessions.get(&county, s.id).await.unwrap();
+    assert_eq!(s.applicants.len(), 2);
+    let outcome = |id, grade| crate::SessionOutcome {
+        application_id: id,
+        category: Category::new(4).unwrap(),
+        grade: Grade::new(grade).unwrap(),
+        components: Components(Vec::new()),
+    };
+    // B already holds 肢体三级: a change assessed as the same is refused; A is assessed.
+    let refused = sessions
+        .record(
+            &county,
+            s.id,
+            vec![
+                outcome(new.id, 2),
+                outcome(change.id, 3),
+                outcome(reissue.id, 2),
+            ],
+        )
+        .await
+        .unwrap();
+    let codes: Vec<(usize, &str)> = refused.iter().map(|r| (r.row, r.code.as_str())).collect();
+    assert_eq!(codes, vec![(2, "refused"), (3, "not_on_session")]);
+    assert_eq!(
+        apps.get(&county, new.id).await.unwrap().0.state,
+        AppState::Assessed
+    );
+    assert_eq!(
+        apps.get(&county, change.id).await.unwrap().0.state,
+        AppState::Applied
+    );
+    let (_, steps) = apps.get(&county, new.id).await.unwrap();
+    assert!(steps[1].detail.contains("南京市第一医院"));
+    assert_eq!(
+        sessions.list(&village).await.unwrap().len(),
+        0,
+        "a county's session, not a village's"
+    );
+    assert_eq!(sessions.list(&county).await.unwrap().len(), 1);
+});

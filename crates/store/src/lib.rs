@@ -16,6 +16,7 @@ mod error;
 mod persons;
 mod scope;
 mod sessions;
+mod sessions_assess;
 mod sql;
 mod subsidy;
 #[cfg(any(test, feature = "testing"))]
@@ -55,6 +56,7 @@ pub use persons::{
 };
 pub use scope::Scope;
 pub use sessions::{Authenticated, LoginError, LoginOk, SessionKind, Sessions, random_token};
+pub use sessions_assess::{AssessmentSession, AssessmentSessions, SessionOutcome};
 pub use subsidy::{
     Apply, AssistanceRow, BankLine, EventRow, FailedLine, GrantRow, GrantView, PaidLine,
     PersonSubsidies, RecoveryRecord, Rejection, ReturnRow, Roll, RollDiff, RollLine, RollOutcome,

@@ -327,3 +327,90 @@ contract!(
         assert!(!home.contains("待核查"), "done: off the worklist");
     }
 );
+
+contract!(
+    an_assessment_session_through_the_pages,
+    |db: Db| async move {
+        let app = TestApp::spawn(db).await;
+        app.add_user("xw", Role::County, "320102000000", Some(PW))
+            .await;
+        let admin = app.store.users().local_scope("admin").await.unwrap();
+        use anju_domain::person::Field;
+        let mut i = anju_domain::person::PersonInput::default();
+        i.set(Field::IdNumber, "320102198005060010");
+        i.set(Field::Name, "张三");
+        i.set(Field::HouseholdCode, "320102002001");
+        i.set(Field::Category, "肢体");
+        i.set(Field::Grade, "三级");
+        let p = anju_domain::person::validate(&i, anju_domain::RegionTable::jiangsu()).unwrap();
+        app.store
+            .persons()
+            .create(&admin, p, anju_store::Source::Web)
+            .await
+            .unwrap();
+        let a = app
+            .store
+            .applications()
+            .apply(
+                &admin,
+                &anju_domain::id_number::IdNumber::parse("320102198005060010").unwrap(),
+                anju_domain::application::AppKind::New,
+                chrono::NaiveDate::from_ymd_opt(2025, 9, 1).unwrap(),
+                None,
+                "",
+            )
+            .await
+            .unwrap();
+        let (b, csrf) = app.browser("xw", PW).await;
+        let res = b
+            .post(app.url("/certificates/sessions"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("held_on", "2025-09-10"),
+                ("hospital", "南京市第一医院"),
+                ("doctors", "王医生"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let session = res.headers()["location"].to_str().unwrap().to_owned();
+        let page = b
+            .get(app.url(&session))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("排入本场次") && page.contains("张三（新办"),
+            "{page}"
+        );
+        let res = b
+            .post(app.url(&format!("{session}/applicants")))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("application", a.id.to_string().as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let res = b
+            .post(app.url(&format!("{session}/outcomes")))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                (format!("category_{}", a.id).as_str(), "肢体"),
+                (format!("grade_{}", a.id).as_str(), "二级"),
+                (format!("components_{}", a.id).as_str(), ""),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let (got, steps) = app.store.applications().get(&admin, a.id).await.unwrap();
+        assert_eq!(got.state, anju_domain::application::AppState::Assessed);
+        assert!(steps[1].detail.contains("南京市第一医院"));
+    }
+);

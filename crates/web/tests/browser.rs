@@ -523,6 +523,27 @@ async fn pages_work_and_are_accessible_in_chromium() {
         .await
         .unwrap();
     b.check("verification").await;
+    let session = app
+        .store
+        .assessment_sessions()
+        .schedule(
+            &admin,
+            app.store.today(),
+            "南京市第一医院",
+            "王医生、李医生",
+        )
+        .await
+        .unwrap();
+    b.client
+        .goto(&app.url("/certificates/sessions"))
+        .await
+        .unwrap();
+    b.check("sessions").await;
+    b.client
+        .goto(&app.url(&format!("/certificates/sessions/{}", session.id)))
+        .await
+        .unwrap();
+    b.check("session").await;
 
     b.client.goto(&app.url("/no-such-page")).await.unwrap();
     b.check("not-found").await;
@@ -542,6 +563,6 @@ async fn pages_work_and_are_accessible_in_chromium() {
     assert!(b.text().await.contains("密码错误"));
     b.check("audit-filtered").await;
 
-    assert!(b.pages >= 35, "checked {} pages", b.pages);
+    assert!(b.pages >= 37, "checked {} pages", b.pages);
     b.client.close().await.unwrap();
 }

@@ -198,3 +198,112 @@ pub async fn record(
         .await?;
     Ok(Json(json!({ "ok": true })))
 }
+
+pub async fn sessions(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+) -> Result<Json<Value>, AppError> {
+    let list = app.store.assessment_sessions().list(s.scope()).await?;
+    Ok(Json(json!({ "sessions": list })))
+}
+
+#[derive(Deserialize)]
+pub struct ScheduleBody {
+    held_on: String,
+    hospital: String,
+    doctors: String,
+}
+
+pub async fn schedule(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    b: Result<Json<ScheduleBody>, JsonRejection>,
+) -> Result<Json<Value>, AppError> {
+    let b = body(b)?;
+    let x = app
+        .store
+        .assessment_sessions()
+        .schedule(
+            s.scope(),
+            date(&b.held_on, "评定日期")?,
+            &b.hospital,
+            &b.doctors,
+        )
+        .await?;
+    Ok(Json(json!(x)))
+}
+
+pub async fn session(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    Ok(Json(json!(
+        app.store.assessment_sessions().get(s.scope(), id).await?
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct AddBody {
+    application_id: i64,
+}
+
+pub async fn add_applicant(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    Path(id): Path<String>,
+    b: Result<Json<AddBody>, JsonRejection>,
+) -> Result<Json<Value>, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let x = app
+        .store
+        .assessment_sessions()
+        .add(s.scope(), id, body(b)?.application_id)
+        .await?;
+    Ok(Json(json!(x)))
+}
+
+#[derive(Deserialize)]
+pub struct OutcomeRow {
+    application_id: i64,
+    category: String,
+    grade: String,
+    #[serde(default)]
+    components: String,
+}
+
+#[derive(Deserialize)]
+pub struct OutcomesBody {
+    outcomes: Vec<OutcomeRow>,
+}
+
+/// Outcomes in bulk; answers the refused ones by their place in the list (from 1).
+pub async fn record_outcomes(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    Path(id): Path<String>,
+    b: Result<Json<OutcomesBody>, JsonRejection>,
+) -> Result<Json<Value>, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let mut outcomes = Vec::new();
+    for (i, o) in body(b)?.outcomes.into_iter().enumerate() {
+        let bad = |w: &str| AppError::BadRequest(format!("第{}项的{w}无效", i + 1));
+        outcomes.push(anju_store::SessionOutcome {
+            application_id: o.application_id,
+            category: Category::parse(&o.category).ok_or_else(|| bad("残疾类别"))?,
+            grade: Grade::parse(&o.grade).ok_or_else(|| bad("残疾等级"))?,
+            components: if o.components.trim().is_empty() {
+                Components(Vec::new())
+            } else {
+                Components::parse(&o.components).ok_or_else(|| bad("多重残疾组成"))?
+            },
+        });
+    }
+    let refused = app
+        .store
+        .assessment_sessions()
+        .record(s.scope(), id, outcomes)
+        .await?;
+    Ok(Json(json!({ "refused": refused })))
+}

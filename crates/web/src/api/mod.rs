@@ -38,6 +38,19 @@ pub fn routes() -> Router<App> {
         )
         .route("/verification/{id}", get(applications::campaign))
         .route("/verification/items/{item}", post(applications::record))
+        .route(
+            "/sessions",
+            get(applications::sessions).post(applications::schedule),
+        )
+        .route("/sessions/{id}", get(applications::session))
+        .route(
+            "/sessions/{id}/applicants",
+            post(applications::add_applicant),
+        )
+        .route(
+            "/sessions/{id}/outcomes",
+            post(applications::record_outcomes),
+        )
         .route("/password", post(change_password))
         .route("/regions/{code}", get(region))
         .route("/regions/{code}/children", get(children))

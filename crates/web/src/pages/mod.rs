@@ -74,6 +74,19 @@ pub fn routes() -> Router<App> {
         )
         .route("/certificates/calendar", get(certificates::calendar))
         .route(
+            "/certificates/sessions",
+            get(certificates::sessions).post(certificates::schedule),
+        )
+        .route("/certificates/sessions/{id}", get(certificates::session))
+        .route(
+            "/certificates/sessions/{id}/applicants",
+            post(certificates::add_applicant),
+        )
+        .route(
+            "/certificates/sessions/{id}/outcomes",
+            post(certificates::record_outcomes),
+        )
+        .route(
             "/certificates/verification",
             get(certificates::campaigns).post(certificates::open_campaign),
         )
