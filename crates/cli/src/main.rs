@@ -100,6 +100,9 @@ pub enum CertificatesCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Set a certificate rule: expiring_days, freeze_after_months, cancel_after_months,
+    /// reapply_after_months
+    Rule { name: String, value: u32 },
 }
 
 #[derive(Subcommand)]

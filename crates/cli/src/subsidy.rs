@@ -160,9 +160,21 @@ pub async fn roll(g: &Global, cmd: RollCommand) -> CmdResult {
 }
 
 pub async fn certificates(g: &Global, cmd: CertificatesCommand) -> CmdResult {
-    let CertificatesCommand::Sweep { date, json } = cmd;
     let store = open_store(g).await?;
     let scope = acting_scope(&store, g).await?;
+    let (date, json) = match cmd {
+        CertificatesCommand::Sweep { date, json } => (date, json),
+        CertificatesCommand::Rule { name, value } => {
+            store
+                .certificates()
+                .set_rule(&scope, &name, value)
+                .await
+                .map_err(|e| e.to_string())?;
+            store.close().await;
+            println!("已将规则 {name} 设为 {value}。");
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
     let date = match date {
         Some(d) => anju_domain::person::parse_date(&d)
             .ok_or_else(|| format!("--date：“{d}”不是有效的日期（应为 YYYY-MM-DD）"))?,

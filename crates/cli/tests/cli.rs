@@ -751,4 +751,8 @@ fn certificate_rules_and_the_calendar_from_the_command_line() {
     assert_eq!(text(&list.stdout).trim(), "2027-01-01\t放假\t元旦");
     let list = run(anju(&d).args(["calendar", "list", "--year", "2025"]));
     assert!(text(&list.stdout).contains("2025-09-28\t上班\t国庆节调休上班"));
+    let rule = run(anju(&d).args(["certificates", "rule", "expiring_days", "30"]));
+    assert!(rule.status.success(), "{}", text(&rule.stderr));
+    let bad = run(anju(&d).args(["certificates", "rule", "nonsense", "1"]));
+    assert_eq!(bad.status.code(), Some(1));
 }

@@ -354,14 +354,25 @@ impl CertStatus {
         CertStatus::Cancelled,
     ];
 
-    /// The status on `today` of a certificate in `state` valid to `valid_to` (inclusive).
+    /// The status on `today` of a certificate in `state` valid to `valid_to` (inclusive), with
+    /// the default window of [`EXPIRING_DAYS`].
     pub fn on(state: CertState, valid_to: Option<NaiveDate>, today: NaiveDate) -> CertStatus {
+        Self::within(state, valid_to, today, EXPIRING_DAYS as u32)
+    }
+
+    /// The status, "expiring" counting `expiring_days` ahead (the rules' window).
+    pub fn within(
+        state: CertState,
+        valid_to: Option<NaiveDate>,
+        today: NaiveDate,
+        expiring_days: u32,
+    ) -> CertStatus {
         match state {
             CertState::Cancelled => CertStatus::Cancelled,
             CertState::Frozen => CertStatus::Frozen,
             CertState::Active => match valid_to {
                 Some(v) if v < today => CertStatus::Expired,
-                Some(v) if v <= today + Days::new(EXPIRING_DAYS) => CertStatus::Expiring,
+                Some(v) if v <= today + Days::new(u64::from(expiring_days)) => CertStatus::Expiring,
                 _ => CertStatus::Valid,
             },
         }

@@ -222,6 +222,43 @@ impl Certificates<'_> {
             .await
     }
 
+    /// Sets one of the certificate rules (expiring_days, freeze_after_months,
+    /// cancel_after_months, reapply_after_months). Administrators only; audited.
+    pub async fn set_rule(&self, scope: &Scope, rule: &str, value: u32) -> Result<()> {
+        scope.require(scope.role.manages_users())?;
+        const RULES: [&str; 4] = [
+            "expiring_days",
+            "freeze_after_months",
+            "cancel_after_months",
+            "reapply_after_months",
+        ];
+        if !RULES.contains(&rule) {
+            return Err(StoreError::invalid(format!(
+                "没有规则“{rule}”（可设：{}）",
+                RULES.join("、")
+            )));
+        }
+        let now = self.store.now_ms();
+        let mut tx = self.store.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO certificate_rules (rule, value) VALUES ($1, $2) \
+             ON CONFLICT (rule) DO UPDATE SET value = excluded.value",
+        )
+        .bind(rule.to_owned())
+        .bind(i64::from(value))
+        .execute(&mut *tx)
+        .await?;
+        append(
+            &mut tx,
+            now,
+            NewEntry::by(scope, "certificate.rule", rule.to_owned(), Outcome::Success)
+                .detail(value.to_string()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The certificate rules in force.
     pub async fn rules(&self) -> Result<CertRules> {
         let mut r = CertRules::default();

@@ -37,6 +37,13 @@ pub struct App {
 }
 
 impl App {
+    /// How far ahead a certificate counts as expiring (the certificate rules' window).
+    pub async fn expiring_days(&self) -> Result<u32, AppError> {
+        Ok(self.store.certificates().rules().await?.expiring_days)
+    }
+}
+
+impl App {
     pub fn new(store: Store, secure_cookies: bool, data_dir: PathBuf) -> Self {
         Self {
             store,

@@ -62,7 +62,8 @@ pub fn region_path(code: &anju_domain::RegionCode) -> String {
 }
 
 impl PersonView {
-    pub fn new(r: &PersonRecord, whole: bool, today: NaiveDate) -> Self {
+    /// `expiring_days`: the certificate rules' window for "expiring".
+    pub fn new(r: &PersonRecord, whole: bool, today: NaiveDate, expiring_days: u32) -> Self {
         let p = &r.person;
         let m = |v: String, f: fn(&str) -> String| if whole || v.is_empty() { v } else { f(&v) };
         let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
@@ -96,7 +97,7 @@ impl PersonView {
             severe: p.is_severe(),
             cert_issued: date(p.cert_issued),
             cert_valid_to: date(p.cert_valid_to),
-            cert_status: r.cert_status(today).label(),
+            cert_status: r.cert_status(today, expiring_days).label(),
             life_status: p.life_status.label(),
             life_date: if p.life_status == LifeStatus::Living {
                 String::new()

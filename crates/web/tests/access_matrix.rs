@@ -207,6 +207,13 @@ fn routes() -> Vec<Route> {
             reader,
         ),
         r(Method::GET, "/api/verification", true, None, reader),
+        r(
+            Method::POST,
+            "/certificates/calendar",
+            false,
+            Some("date=2027-01-01&kind=holiday&name=%E5%85%83%E6%97%A6"),
+            admin_only,
+        ),
         r(Method::GET, "/certificates/sessions", false, None, reader),
         r(Method::GET, "/api/sessions", true, None, reader),
         r(

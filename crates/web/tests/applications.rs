@@ -216,6 +216,10 @@ contract!(an_application_through_the_api, |db: Db| async move {
         .await
         .unwrap();
     assert!(cal.contains("国庆节调休上班"));
+    assert!(
+        !cal.contains("恢复为普通日"),
+        "only administrators edit the calendar"
+    );
 });
 
 contract!(

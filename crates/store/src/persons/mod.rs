@@ -76,8 +76,14 @@ pub struct PersonRecord {
 }
 
 impl PersonRecord {
-    pub fn cert_status(&self, today: NaiveDate) -> CertStatus {
-        CertStatus::on(self.person.cert_state, self.person.cert_valid_to, today)
+    /// The certificate's status on `today`, "expiring" within `expiring_days` (the rules').
+    pub fn cert_status(&self, today: NaiveDate, expiring_days: u32) -> CertStatus {
+        CertStatus::within(
+            self.person.cert_state,
+            self.person.cert_valid_to,
+            today,
+            expiring_days,
+        )
     }
 
     /// The audit object for this file: its row id and masked ID number, never the whole.

@@ -71,11 +71,14 @@ pub struct PersonFilter {
     pub per_page: i64,
     /// The day statuses and ages are computed for.
     pub today: NaiveDate,
+    /// Set by the store from the certificate rules: how far ahead "expiring" looks.
+    pub expiring_days: u32,
 }
 
 impl PersonFilter {
     pub fn new(today: NaiveDate) -> Self {
         Self {
+            expiring_days: EXPIRING_DAYS as u32,
             region: None,
             q: None,
             category: None,
@@ -190,7 +193,7 @@ impl Persons<'_> {
         }
         if let Some(s) = f.cert_status {
             let today = f.today.to_string();
-            let soon = (f.today + Days::new(EXPIRING_DAYS)).to_string();
+            let soon = (f.today + Days::new(u64::from(f.expiring_days))).to_string();
             match s {
                 CertStatus::Frozen => w.push_plain("cert_state = 'frozen'"),
                 CertStatus::Cancelled => w.push_plain("cert_state = 'cancelled'"),
@@ -218,6 +221,9 @@ impl Persons<'_> {
     /// A page of the files matching `f` inside the scope.
     pub async fn list(&self, scope: &Scope, f: &PersonFilter) -> Result<PersonPage> {
         Self::may_read(scope)?;
+        let mut f = f.clone();
+        f.expiring_days = self.store.certificates().rules().await?.expiring_days;
+        let f = &f;
         let w = self.conditions(scope, f)?;
         let per_page = f.per_page.clamp(1, 200);
         let page = f.page.max(1);
@@ -257,6 +263,9 @@ impl Persons<'_> {
         mut each: impl FnMut(&PersonRecord) -> Result<()>,
     ) -> Result<u64> {
         Self::may_read(scope)?;
+        let mut f = f.clone();
+        f.expiring_days = self.store.certificates().rules().await?.expiring_days;
+        let f = &f;
         let w = self.conditions(scope, f)?;
         let mut after = 0i64;
         let mut n = 0u64;

@@ -40,10 +40,11 @@ pub async fn list(
             format!("api {}条，{}", page.rows.len(), q.encoded_without_page()),
         )
         .await?;
+    let days = app.expiring_days().await?;
     let rows: Vec<PersonView> = page
         .rows
         .iter()
-        .map(|r| PersonView::new(r, false, today))
+        .map(|r| PersonView::new(r, false, today, days))
         .collect();
     Ok(Json(
         json!({"total": page.total, "page": page.page, "per_page": page.per_page, "rows": rows}),
@@ -71,7 +72,12 @@ pub async fn show(
         .persons()
         .record_view(scope, action, rec.audit_object(), "api".into())
         .await?;
-    Ok(Json(PersonView::new(&rec, reveal, app.store.today())))
+    Ok(Json(PersonView::new(
+        &rec,
+        reveal,
+        app.store.today(),
+        app.expiring_days().await?,
+    )))
 }
 
 fn input_of(v: &serde_json::Map<String, Value>) -> Result<PersonInput, AppError> {
@@ -116,7 +122,12 @@ pub async fn create(
         .map_err(store_refusal)?;
     Ok((
         StatusCode::CREATED,
-        Json(PersonView::new(&rec, false, app.store.today())),
+        Json(PersonView::new(
+            &rec,
+            false,
+            app.store.today(),
+            app.expiring_days().await?,
+        )),
     )
         .into_response())
 }
@@ -141,7 +152,7 @@ pub async fn update(
         .await
         .map_err(store_refusal)?;
     Ok(Json(json!({
-        "person": PersonView::new(&rec, false, app.store.today()),
+        "person": PersonView::new(&rec, false, app.store.today(), app.expiring_days().await?),
         "changed": changed.iter().map(|f| f.key()).collect::<Vec<_>>(),
     })))
 }

@@ -352,6 +352,49 @@ pub struct CalendarPage {
     year: i32,
     days: Vec<DayRow>,
     known: bool,
+    can_edit: bool,
+}
+
+#[derive(Deserialize)]
+pub struct DayForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    name: String,
+}
+
+/// Sets one day of the calendar (administrators): 放假, 上班, or back to the weekday rule.
+pub async fn set_day(
+    State(app): State<App>,
+    PageUser(s): PageUser,
+    Form(f): Form<DayForm>,
+) -> Result<Response, AppError> {
+    use chrono::Datelike;
+    s.check_csrf(&f.csrf)?;
+    if !s.scope().role().manages_users() {
+        return Err(AppError::Forbidden);
+    }
+    let date =
+        parse_date(&f.date).ok_or_else(|| AppError::BadRequest(format!("日期“{}”无效", f.date)))?;
+    let kind = match f.kind.as_str() {
+        "holiday" => Some(anju_domain::calendar::DayKind::Holiday),
+        "workday" => Some(anju_domain::calendar::DayKind::Workday),
+        _ => None,
+    };
+    app.store
+        .certificates()
+        .set_calendar_days(
+            s.scope(),
+            "页面",
+            vec![(1, date, kind, f.name.trim().to_owned())],
+            true,
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/certificates/calendar?year={}", date.year())).into_response())
 }
 
 #[derive(Deserialize)]
@@ -371,6 +414,7 @@ pub async fn calendar(
         layout: Layout::for_session(&s, &format!("{year}年工作日历"), HERE),
         year,
         known: !days.is_empty(),
+        can_edit: s.scope().role().manages_users(),
         days: days
             .into_iter()
             .map(|d| DayRow {

@@ -72,7 +72,10 @@ pub fn routes() -> Router<App> {
             "/certificates/applications/{id}",
             get(certificates::show).post(certificates::step),
         )
-        .route("/certificates/calendar", get(certificates::calendar))
+        .route(
+            "/certificates/calendar",
+            get(certificates::calendar).post(certificates::set_day),
+        )
         .route(
             "/certificates/sessions",
             get(certificates::sessions).post(certificates::schedule),

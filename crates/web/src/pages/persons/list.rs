@@ -88,11 +88,12 @@ pub async fn list(
     let pages = ((total + per_page - 1) / per_page).max(1);
     let base = q.encoded_without_page();
     let link = |n: i64| format!("/persons?{base}&page={n}");
+    let days = app.expiring_days().await?;
     Ok(ListPage {
         layout: Layout::for_session(&s, "残疾人档案", "/persons"),
         rows: rows
             .iter()
-            .map(|r| PersonView::new(r, false, today))
+            .map(|r| PersonView::new(r, false, today, days))
             .collect(),
         total,
         page: page_no,

@@ -213,7 +213,7 @@ pub async fn file_page(
     Ok(FilePage {
         layout: Layout::for_session(s, &format!("{}的档案", rec.person.name), "/persons")
             .with_crumbs(region_crumbs(scope, &rec.person.household_code, false)),
-        p: PersonView::new(rec, whole, app.store.today()),
+        p: PersonView::new(rec, whole, app.store.today(), app.expiring_days().await?),
         applications,
         grants,
         statuses,
