@@ -67,7 +67,14 @@ fn create_index_sql(
         ""
     };
     let unique = if unique { "UNIQUE " } else { "" };
-    format!("CREATE {unique}INDEX {name} ON persons ({col}{ops}{more})")
+    // PostgreSQL's search indexes also carry the row id, so that a page of a search is chosen
+    // from the index alone (SQLite's indexes hold the rowid anyway); see migration 0009.
+    let id = if !more.is_empty() && backend == Backend::Postgres {
+        ", id"
+    } else {
+        ""
+    };
+    format!("CREATE {unique}INDEX {name} ON persons ({col}{ops}{more}{id})")
 }
 
 /// Rows per INSERT statement: 28 parameters a row stays under SQLite's 32,766.
