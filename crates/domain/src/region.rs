@@ -250,6 +250,14 @@ impl RegionTable {
         self.by_code.get(code).map(|&i| &self.regions[i])
     }
 
+    /// The name of the region with code `code`, or the code itself when the table has none.
+    pub fn name_of(&self, code: &str) -> String {
+        RegionCode::parse(code)
+            .ok()
+            .and_then(|c| self.get(&c).map(|r| r.name.clone()))
+            .unwrap_or_else(|| code.to_owned())
+    }
+
     /// Parses a code and insists that it is in the current table.
     pub fn current(&self, s: &str) -> Result<&Region, RegionError> {
         let code = RegionCode::parse(s)?;

@@ -72,11 +72,7 @@ impl Store {
 }
 
 fn town_name(code9: &str) -> String {
-    let code = format!("{code9}000");
-    RegionCode::parse(&code)
-        .ok()
-        .and_then(|c| RegionTable::jiangsu().get(&c).map(|r| r.name.clone()))
-        .unwrap_or(code)
+    RegionTable::jiangsu().name_of(&format!("{code9}000"))
 }
 
 impl Verification<'_> {

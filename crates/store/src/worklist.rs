@@ -4,7 +4,7 @@
 //! county staff.
 
 use anju_domain::month::Month;
-use anju_domain::{Level, RegionCode, RegionTable};
+use anju_domain::{Level, RegionTable};
 use chrono::{Days, NaiveDate};
 use serde::Serialize;
 use sqlx::Row;
@@ -151,10 +151,7 @@ impl Store {
                 let by: String = r.try_get("generated_by")?;
                 let lines: i64 = r.try_get("line_count")?;
                 let m = Month::parse(&month).ok();
-                let name = RegionCode::parse(&region)
-                    .ok()
-                    .and_then(|c| RegionTable::jiangsu().get(&c).map(|r| r.name.clone()))
-                    .unwrap_or_else(|| region.clone());
+                let name = RegionTable::jiangsu().name_of(&region);
                 let mine = by == scope.username;
                 out.items.push(WorkItem {
                     kind: "roll",
@@ -316,10 +313,7 @@ impl Store {
                 .into_iter()
                 .map(|(code9, mut t)| {
                     let code = format!("{code9}000");
-                    t.town_name = RegionCode::parse(&code)
-                        .ok()
-                        .and_then(|c| RegionTable::jiangsu().get(&c).map(|r| r.name.clone()))
-                        .unwrap_or_else(|| code.clone());
+                    t.town_name = RegionTable::jiangsu().name_of(&code);
                     t.town_code = code;
                     t
                 })

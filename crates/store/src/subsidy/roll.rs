@@ -362,10 +362,7 @@ fn town_of(code: &str) -> String {
 }
 
 fn town_name(code: &str) -> String {
-    RegionCode::parse(code)
-        .ok()
-        .and_then(|c| RegionTable::jiangsu().get(&c).map(|r| r.name.clone()))
-        .unwrap_or_else(|| code.to_owned())
+    RegionTable::jiangsu().name_of(code)
 }
 
 impl Subsidies<'_> {
