@@ -9,6 +9,13 @@ use serde_json::{Value, json};
 
 const PW: &str = "Apply-Web-Pass-2026";
 
+/// An auditor's scope, to read the audit log.
+async fn admin_scope_for_audit(app: &TestApp) -> anju_store::Scope {
+    app.add_user("gu", Role::Auditor, "320000000000", Some(PW))
+        .await;
+    app.store.users().local_scope("gu").await.unwrap()
+}
+
 contract!(an_application_through_the_api, |db: Db| async move {
     let app = TestApp::spawn(db).await;
     app.add_user("xw", Role::County, "320102000000", Some(PW))
@@ -49,6 +56,32 @@ contract!(an_application_through_the_api, |db: Db| async move {
     .unwrap();
     let app_id = r["id"].as_i64().unwrap();
     assert_eq!(r["state"], "applied");
+    // A village worker reads applicants' numbers masked; the view is audited.
+    let listed: Value = c
+        .get(app.url("/api/applications"))
+        .bearer_auth(&village)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["applications"][0]["id_number"], "3201**********0010");
+    assert_eq!(r["id_number"], "3201**********0010");
+    let audit = app
+        .store
+        .audit()
+        .list(
+            &admin_scope_for_audit(&app).await,
+            &anju_store::AuditFilter {
+                action: Some("certificate.applications_view".into()),
+                per_page: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(audit.total >= 1, "the view is audited");
     let steps = format!("/api/applications/{app_id}/steps");
     let assess = json!({"action": "assess", "date": "2025-09-10", "hospital": "南京市第一医院", "doctor": "王医生", "category": "肢体", "grade": "二级"});
     let res = post(&village, &steps, assess.clone()).await.unwrap();

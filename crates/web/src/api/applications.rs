@@ -13,13 +13,47 @@ use super::body;
 use crate::auth::ApiUser;
 use crate::pages::persons::show::parse_id;
 use crate::{App, AppError};
+use anju_store::ApplicationRecord;
 
 fn date(s: &str, what: &str) -> Result<chrono::NaiveDate, AppError> {
     parse_date(s).ok_or_else(|| AppError::BadRequest(format!("{what}“{s}”不是有效的日期")))
 }
 
+/// Applicants' ID numbers masked unless the role may see them whole.
+fn masked(scope: &anju_store::Scope, mut list: Vec<ApplicationRecord>) -> Vec<ApplicationRecord> {
+    if !scope.role().sees_identifiers() {
+        for a in &mut list {
+            a.id_number = anju_domain::mask::id_number(&a.id_number);
+        }
+    }
+    list
+}
+
+/// Records that the caller read applicants' data (`what` names which).
+async fn viewed(
+    app: &App,
+    scope: &anju_store::Scope,
+    what: String,
+    n: usize,
+) -> Result<(), AppError> {
+    if n > 0 {
+        app.store
+            .persons()
+            .record_view(
+                scope,
+                "certificate.applications_view",
+                what,
+                format!("api {n}条"),
+            )
+            .await?;
+    }
+    Ok(())
+}
+
 pub async fn list(State(app): State<App>, ApiUser(s): ApiUser) -> Result<Json<Value>, AppError> {
-    let list = app.store.applications().list(s.scope(), None).await?;
+    let scope = s.scope();
+    let list = masked(scope, app.store.applications().list(scope, None).await?);
+    viewed(&app, scope, "applications".into(), list.len()).await?;
     Ok(Json(json!({ "applications": list })))
 }
 
@@ -54,7 +88,7 @@ pub async fn apply(
             &b.note,
         )
         .await?;
-    Ok(Json(json!(r)))
+    Ok(Json(json!(masked(s.scope(), vec![r]).pop())))
 }
 
 pub async fn show(
@@ -63,8 +97,12 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let (r, steps) = app.store.applications().get(s.scope(), id).await?;
-    Ok(Json(json!({ "application": r, "steps": steps })))
+    let scope = s.scope();
+    let (r, steps) = app.store.applications().get(scope, id).await?;
+    viewed(&app, scope, format!("application:{id}"), 1).await?;
+    Ok(Json(
+        json!({ "application": masked(scope, vec![r]).pop(), "steps": steps }),
+    ))
 }
 
 /// A step's data, from JSON or a form.
@@ -137,7 +175,7 @@ pub async fn step(
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let action = body(b)?.action()?;
     let r = app.store.applications().step(s.scope(), id, action).await?;
-    Ok(Json(json!(r)))
+    Ok(Json(json!(masked(s.scope(), vec![r]).pop())))
 }
 
 /// Verification campaigns the caller takes part in, with the caller's progress.
@@ -203,7 +241,13 @@ pub async fn sessions(
     State(app): State<App>,
     ApiUser(s): ApiUser,
 ) -> Result<Json<Value>, AppError> {
-    let list = app.store.assessment_sessions().list(s.scope()).await?;
+    let scope = s.scope();
+    let mut list = app.store.assessment_sessions().list(scope).await?;
+    for x in &mut list {
+        x.applicants = masked(scope, std::mem::take(&mut x.applicants));
+    }
+    let n = list.iter().map(|x| x.applicants.len()).sum();
+    viewed(&app, scope, "sessions".into(), n).await?;
     Ok(Json(json!({ "sessions": list })))
 }
 
@@ -239,9 +283,11 @@ pub async fn session(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    Ok(Json(json!(
-        app.store.assessment_sessions().get(s.scope(), id).await?
-    )))
+    let scope = s.scope();
+    let mut x = app.store.assessment_sessions().get(scope, id).await?;
+    x.applicants = masked(scope, std::mem::take(&mut x.applicants));
+    viewed(&app, scope, format!("session:{id}"), x.applicants.len()).await?;
+    Ok(Json(json!(x)))
 }
 
 #[derive(Deserialize)]
@@ -261,6 +307,8 @@ pub async fn add_applicant(
         .assessment_sessions()
         .add(s.scope(), id, body(b)?.application_id)
         .await?;
+    let mut x = x;
+    x.applicants = masked(s.scope(), std::mem::take(&mut x.applicants));
     Ok(Json(json!(x)))
 }
 
