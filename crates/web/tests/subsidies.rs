@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use anju_domain::Role;
 use common::{Db, TestApp, contract};
 use serde_json::Value;
@@ -28,21 +26,7 @@ async fn upload(app: &TestApp, c: &reqwest::Client, csrf: &str, table: &str, csv
     assert_eq!(res.status(), 303);
     let job = res.headers()["location"].to_str().unwrap().to_owned();
     assert!(job.starts_with("/imports/"), "{job}");
-    for _ in 0..200 {
-        let page = c
-            .get(app.url(&job))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        if page.contains("导入完成") || page.contains("未写入") {
-            return page;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("the import of {table} did not finish");
+    common::finished_job(app, c, &job).await
 }
 
 contract!(
@@ -76,23 +60,8 @@ contract!(
             .await
             .unwrap();
         let job = res.headers()["location"].to_str().unwrap().to_owned();
-        let mut done = false;
-        for _ in 0..200 {
-            let page = xw
-                .get(app.url(&job))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            if page.contains("导入完成") {
-                done = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        assert!(done, "the people were imported");
+        let page = common::finished_job(&app, &xw, &job).await;
+        assert!(page.contains("导入完成"), "the people were imported");
         // A county may not set the 低保 standard; the city may.
         assert_eq!(
             xw.get(app.url("/subsidies/import/dibao"))
@@ -267,23 +236,8 @@ contract!(
             .unwrap();
         assert_eq!(res.status(), 303);
         let job = res.headers()["location"].to_str().unwrap().to_owned();
-        let mut done = false;
-        for _ in 0..200 {
-            let page = xw2
-                .get(app.url(&job))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            if page.contains("导入完成") {
-                done = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        assert!(done, "the return was applied");
+        let page = common::finished_job(&app, &xw2, &job).await;
+        assert!(page.contains("导入完成"), "the return was applied");
         let page = xw2
             .get(app.url(&roll))
             .send()

@@ -152,3 +152,23 @@ pub fn hidden(html: &str, name: &str) -> String {
     let end = html[start..].find('"').unwrap() + start;
     html[start..end].to_owned()
 }
+
+/// Follows an import job's page until it has finished (completed, or refused by strict mode);
+/// its last page.
+pub async fn finished_job(app: &TestApp, c: &reqwest::Client, job: &str) -> String {
+    for _ in 0..400 {
+        let page = c
+            .get(app.url(job))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if page.contains("导入完成") || page.contains("未写入") {
+            return page;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the job {job} did not finish");
+}
