@@ -230,9 +230,8 @@ pub struct PersonInput {
 }
 
 impl PersonInput {
-    pub fn set(&mut self, f: Field, v: impl Into<String>) {
-        let v = v.into();
-        let v = v.trim();
+    pub fn set(&mut self, f: Field, v: impl AsRef<str>) {
+        let v = v.as_ref().trim();
         self.values[f as usize] = (!v.is_empty()).then(|| v.to_owned());
     }
 
@@ -321,24 +320,31 @@ impl Person {
 
 /// Reads 2023-04-01, 2023/4/1, 2023.4.1, 20230401 and 2023年4月1日.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    let s = s.trim();
-    if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
-        return NaiveDate::parse_from_str(s, "%Y%m%d").ok();
-    }
-    let norm: String = s
-        .trim_end_matches('日')
-        .chars()
-        .map(|c| {
-            if matches!(c, '/' | '.' | '年' | '月') {
-                '-'
-            } else {
-                c
-            }
-        })
-        .collect();
     // A time part from a spreadsheet ("2023-04-01 00:00:00") is ignored.
-    let date_part = norm.split([' ', 'T']).next().unwrap_or("");
-    NaiveDate::parse_from_str(date_part, "%Y-%m-%d").ok()
+    let s = s.trim().split([' ', 'T']).next().unwrap_or("");
+    let s = s.strip_suffix('日').unwrap_or(s);
+    if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return ymd(&s[..4], &s[4..6], &s[6..]);
+    }
+    let mut parts = s.split(['-', '/', '.', '年', '月']);
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    ymd(y, m, d)
+}
+
+/// A date from its year (four digits), month and day (one or two digits each). Read by hand:
+/// an import parses millions of dates, and chrono's format parser costs microseconds each.
+fn ymd(y: &str, m: &str, d: &str) -> Option<NaiveDate> {
+    fn num(s: &str, widths: std::ops::RangeInclusive<usize>) -> Option<u32> {
+        if !widths.contains(&s.len()) || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        s.parse().ok()
+    }
+    let year = i32::try_from(num(y, 4..=4)?).ok()?;
+    NaiveDate::from_ymd_opt(year, num(m, 1..=2)?, num(d, 1..=2)?)
 }
 
 const ETHNIC_GROUPS: [&str; 56] = [
@@ -972,6 +978,14 @@ mod tests {
         }
         assert_eq!(parse_date("2023-02-30"), None);
         assert_eq!(parse_date("4/1/2023"), None);
+        assert_eq!(parse_date("2023-4"), None);
+        assert_eq!(parse_date("2023-04-01-02"), None);
+        assert_eq!(parse_date("+2023-04-01"), None);
+        assert_eq!(parse_date("2023-004-01"), None);
+        assert_eq!(
+            parse_date("2024年2月29日"),
+            NaiveDate::from_ymd_opt(2024, 2, 29)
+        );
     }
 
     #[test]

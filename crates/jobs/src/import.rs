@@ -177,10 +177,10 @@ fn input_of(map: &HeaderMap, cells: &[String]) -> PersonInput {
 }
 
 /// The key a row is matched on, for duplicates inside the file.
-fn id_key(input: &PersonInput) -> Option<String> {
+fn id_key(input: &PersonInput) -> Option<u64> {
     IdNumber::parse(input.get(Field::IdNumber))
         .ok()
-        .map(|id| id.to_string())
+        .map(|id| id.key())
 }
 
 /// One row read and checked: the person, or why the row is refused.
@@ -198,7 +198,7 @@ fn check_rows(
     regions: &RegionTable,
     tx: &tokio::sync::mpsc::Sender<Result<Vec<Checked>, ReadError>>,
 ) {
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut seen: HashSet<u64> = HashSet::new();
     let mut batch = Vec::with_capacity(BATCH);
     loop {
         let row = match reader.next_row() {
@@ -211,7 +211,7 @@ fn check_rows(
         };
         let input = input_of(map, &row.cells);
         let result = validate(&input, regions).and_then(|person| {
-            if seen.insert(person.id_number.to_string()) {
+            if seen.insert(person.id_number.key()) {
                 Ok(person)
             } else {
                 Err(vec![FieldError::new(

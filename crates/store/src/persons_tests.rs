@@ -554,3 +554,62 @@ contract!(
             && e.after.as_deref() == Some(legacy.id_number.as_str())));
     }
 );
+
+contract!(
+    any_text_survives_a_bulk_insert_unchanged,
+    |db: TestDb| async move {
+        let store = db.open().await;
+        let county = user(&store, "xw", Role::County, "320102000000").await;
+        // PostgreSQL receives each column as one array literal: quotes, backslashes, commas,
+        // braces and the word NULL must come back as they went in, and absent values as absent.
+        let awkward = [
+            r#"梅园新村"东"区\3栋,{1}单元 NULL"#,
+            "NULL",
+            r#"\""#,
+            "  前后空格已去  ",
+        ];
+        let mut rows = Vec::new();
+        for (i, address) in awkward.iter().enumerate() {
+            let mut p = person(
+                31 + 2 * i as u16,
+                "王五",
+                MEIYUAN_1,
+                "听力",
+                "四级",
+                (1990, 2, 3),
+            );
+            p.address = Some((*address).to_owned());
+            p.guardian_name = (i % 2 == 0).then(|| "王大".to_owned());
+            rows.push((2 + i, p));
+        }
+        // A legacy number among them: its row's id comes back from the same statement.
+        let mut input = PersonInput::default();
+        input.set(Field::IdNumber, "320102490101001");
+        input.set(Field::Name, "老张");
+        input.set(Field::HouseholdCode, MEIYUAN_1);
+        input.set(Field::Category, "肢体");
+        input.set(Field::Grade, "三级");
+        input.set(Field::Address, r#"a"b"#);
+        rows.push((9, validate(&input, RegionTable::jiangsu()).unwrap()));
+        let expected: Vec<Person> = rows.iter().map(|(_, p)| p.clone()).collect();
+        let mut batch = store
+            .persons()
+            .begin_import(&county, "a.csv")
+            .await
+            .unwrap();
+        let out = batch.apply(rows).await.unwrap();
+        assert!(
+            out.iter().all(|(_, o)| *o == RowOutcome::Inserted),
+            "{out:?}"
+        );
+        batch.commit(5, 0).await.unwrap();
+        for p in expected {
+            let rec = store.persons().get(&county, &p.id_number).await.unwrap();
+            assert_eq!(rec.person, p);
+        }
+        let legacy = IdNumber::parse("320102194901010013").unwrap();
+        let rec = store.persons().get(&county, &legacy).await.unwrap();
+        let h = store.persons().history(&county, &rec).await.unwrap();
+        assert!(h.iter().any(|e| e.field == "legacy_id"), "{h:?}");
+    }
+);
