@@ -567,6 +567,7 @@ contract!(
             "NULL",
             r#"\""#,
             "  前后空格已去  ",
+            "制表\t与换行\n在中间",
         ];
         let mut rows = Vec::new();
         for (i, address) in awkward.iter().enumerate() {
