@@ -11,8 +11,8 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::{
-    COLUMNS, HistoryRow, Persons, WRITE_COLUMNS, changes, record_from_row, write_args,
-    write_history,
+    COLUMNS, HistoryRow, Persons, Value, WRITE_COLUMNS, changes, record_from_row, write_history,
+    write_values,
 };
 use crate::audit::{NewEntry, append};
 use crate::sql::placeholder;
@@ -178,8 +178,8 @@ fn values_insert<'q>(
         returning,
     )));
     for p in chunk {
-        for a in write_args(p, now) {
-            q = a.bind_owned(q);
+        for v in write_values(p, now) {
+            q = v.bind(q);
         }
         q = q.bind(now).bind(actor.to_owned());
     }
@@ -202,9 +202,9 @@ fn arrays_insert<'q>(
         .map(|_| String::with_capacity(chunk.len() * 16))
         .collect();
     for p in chunk {
-        for (column, a) in columns.iter_mut().zip(write_args(p, now)) {
+        for (column, v) in columns.iter_mut().zip(write_values(p, now)) {
             column.push(if column.is_empty() { '{' } else { ',' });
-            push_array_element(column, a);
+            push_array_element(column, v);
         }
     }
     let unnest: Vec<String> = WRITE_COLUMNS
@@ -238,11 +238,10 @@ fn arrays_insert<'q>(
 
 /// One element of a PostgreSQL array literal: text quoted (with `"` and `\` escaped), so that
 /// any value, commas, braces and the word NULL included, comes back as it went in.
-fn push_array_element(out: &mut String, a: crate::sql::Arg) {
-    use crate::sql::Arg;
+fn push_array_element(out: &mut String, v: Value<'_>) {
     use std::fmt::Write;
-    match a {
-        Arg::Text(t) | Arg::OptText(Some(t)) => {
+    match v {
+        Value::Text(t) => {
             out.push('"');
             for ch in t.chars() {
                 if ch == '"' || ch == '\\' {
@@ -252,8 +251,8 @@ fn push_array_element(out: &mut String, a: crate::sql::Arg) {
             }
             out.push('"');
         }
-        Arg::OptText(None) | Arg::OptInt(None) => out.push_str("NULL"),
-        Arg::Int(i) | Arg::OptInt(Some(i)) => {
+        Value::Null => out.push_str("NULL"),
+        Value::Int(i) => {
             let _ = write!(out, "{i}");
         }
     }
@@ -276,8 +275,8 @@ pub(crate) async fn update_one(
         WRITE_COLUMNS.len() + 1
     );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for a in write_args(p, now) {
-        q = a.bind_owned(q);
+    for v in write_values(p, now) {
+        q = v.bind(q);
     }
     q.bind(id).execute(&mut *conn).await?;
     Ok(())

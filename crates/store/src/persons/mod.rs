@@ -9,6 +9,8 @@
 mod import;
 mod query;
 
+use std::borrow::Cow;
+
 use anju_domain::RegionCode;
 use anju_domain::audit::Outcome;
 use anju_domain::certificate::{
@@ -176,36 +178,62 @@ pub(crate) fn record_from_row(row: &AnyRow) -> Result<PersonRecord> {
     })
 }
 
-/// The values bound for [`WRITE_COLUMNS`].
-pub(crate) fn write_args(p: &Person, now: i64) -> Vec<crate::sql::Arg> {
-    use crate::sql::Arg::{Int, OptText, Text};
+/// A value written to a column of `persons`: borrowed from the person where it can be, since
+/// an import writes tens of millions of them.
+pub(crate) enum Value<'a> {
+    Text(Cow<'a, str>),
+    Null,
+    Int(i64),
+}
+
+impl Value<'_> {
+    pub(crate) fn bind<'q>(self, q: crate::sql::AnyQuery<'q>) -> crate::sql::AnyQuery<'q> {
+        match self {
+            Value::Text(t) => q.bind(t.into_owned()),
+            // Only text columns are ever empty.
+            Value::Null => q.bind(None::<String>),
+            Value::Int(i) => q.bind(i),
+        }
+    }
+}
+
+/// The values written to [`WRITE_COLUMNS`], in order.
+pub(crate) fn write_values(p: &Person, now: i64) -> [Value<'_>; 26] {
+    use Value::{Int, Null, Text};
     let (pinyin, initials) = name_index(&p.name);
-    let date = |d: Option<NaiveDate>| OptText(d.map(|d| d.to_string()));
-    vec![
-        Text(p.id_number.to_string()),
-        OptText(p.legacy_id.clone()),
-        Text(p.name.clone()),
-        Text(pinyin),
-        Text(initials),
-        Text(p.sex.code().into()),
-        Text(p.birth_date.to_string()),
-        OptText(p.ethnicity.clone()),
-        Text(p.household_code.to_string()),
-        OptText(p.address.clone()),
-        OptText(p.phone.clone()),
-        OptText(p.guardian_name.clone()),
-        OptText(p.guardian_relation.clone()),
-        OptText(p.guardian_phone.clone()),
-        OptText(p.bank_account.clone()),
-        OptText(p.bank_name.clone()),
-        OptText(p.cert_number.as_ref().map(ToString::to_string)),
+    let text = |t: &'static str| Text(Cow::Borrowed(t));
+    fn opt(t: &Option<String>) -> Value<'_> {
+        t.as_deref()
+            .map_or(Value::Null, |t| Value::Text(Cow::Borrowed(t)))
+    }
+    let date = |d: Option<NaiveDate>| d.map_or(Null, |d| Text(Cow::Owned(d.to_string())));
+    [
+        Text(Cow::Borrowed(p.id_number.as_str())),
+        opt(&p.legacy_id),
+        Text(Cow::Borrowed(&p.name)),
+        Text(Cow::Owned(pinyin)),
+        Text(Cow::Owned(initials)),
+        text(p.sex.code()),
+        Text(Cow::Owned(p.birth_date.to_string())),
+        opt(&p.ethnicity),
+        Text(Cow::Borrowed(p.household_code.as_str())),
+        opt(&p.address),
+        opt(&p.phone),
+        opt(&p.guardian_name),
+        opt(&p.guardian_relation),
+        opt(&p.guardian_phone),
+        opt(&p.bank_account),
+        opt(&p.bank_name),
+        p.cert_number
+            .as_ref()
+            .map_or(Null, |c| Text(Cow::Borrowed(c.as_str()))),
         Int(i64::from(p.category.code())),
-        Text(p.components.encode()),
+        Text(Cow::Owned(p.components.encode())),
         Int(i64::from(p.grade.code())),
         date(p.cert_issued),
         date(p.cert_valid_to),
-        Text(p.cert_state.as_str().into()),
-        Text(p.life_status.as_str().into()),
+        text(p.cert_state.as_str()),
+        text(p.life_status.as_str()),
         date(p.life_date),
         Int(now),
     ]
