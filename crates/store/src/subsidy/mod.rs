@@ -8,9 +8,11 @@
 //! time. A bad row is reported with its row number, column and reason; with `strict`, one bad
 //! row leaves everything as it was.
 
+mod bank;
 mod file;
 mod inputs;
 mod policy;
+mod recoveries;
 mod roll;
 
 use std::collections::HashMap;
@@ -25,10 +27,9 @@ pub use file::{GrantView, PaidLine, PersonSubsidies};
 pub(crate) use inputs::open_recoveries;
 pub use inputs::{AssistanceRow, EventRow, GrantRow};
 
-pub use roll::{
-    BankLine, FailedLine, RecoveryRecord, ReturnRow, Roll, RollDiff, RollLine, RollOutcome,
-    RollSummary, StoppedLine, TownTotal,
-};
+pub use bank::{BankLine, FailedLine, ReturnRow};
+pub use recoveries::RecoveryRecord;
+pub use roll::{Roll, RollDiff, RollLine, RollOutcome, RollSummary, StoppedLine, TownTotal};
 
 use crate::{Result, Scope, Store};
 
