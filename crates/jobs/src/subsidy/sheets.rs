@@ -1,13 +1,8 @@
-//! Importing the subsidies' sheets: life events, assistance statuses, grants, standards and
-//! 低保 standards (`anju import events|assistance|grants|standards|dibao`, and the pages).
-//!
-//! Each sheet is read like the person sheet (CSV in any encoding, XLSX, XLS; Chinese headers
-//! and their synonyms), every row is parsed into the domain's types with its faults named by
-//! row and column, and the good rows go to the store in one transaction. The report has the
-//! person import's shape, and the rejected rows are written out with an 错误原因 column.
+//! What each subsidy sheet holds and how its rows are read: the columns with their Chinese
+//! headers and synonyms, and each row parsed into the domain's types, its faults named by row
+//! and column.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use anju_domain::RegionTable;
 use anju_domain::certificate::{Category, Grade};
@@ -20,11 +15,9 @@ use anju_domain::subsidy::{
     SubsidyKind,
 };
 use anju_io::headers::normalise;
-use anju_store::{
-    Apply, AssistanceRow, EventRow, GrantRow, Rejection, ReturnRow, Scope, Store, TableResult,
-};
+use anju_store::{AssistanceRow, EventRow, GrantRow, ReturnRow};
 
-use crate::import::{ErrorSheet, ImportError, ImportOptions, ImportReport, RowError};
+use crate::import::RowError;
 
 /// The subsidy tables a sheet can fill.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,6 +128,35 @@ impl Table {
         }
     }
 
+    /// Where each of the table's columns is in a sheet with `headers` (by header or synonym;
+    /// the first wins), or the required headers it lacks.
+    pub(super) fn map_headers(
+        self,
+        headers: &[String],
+    ) -> Result<HashMap<&'static str, usize>, Vec<&'static str>> {
+        let cols = self.columns();
+        let mut by_header: HashMap<&'static str, usize> = HashMap::new();
+        for (i, h) in headers.iter().enumerate() {
+            let h = normalise(h);
+            if let Some(c) = cols
+                .iter()
+                .find(|c| c.header == h || c.synonyms.contains(&h.as_str()))
+            {
+                by_header.entry(c.header).or_insert(i);
+            }
+        }
+        let missing: Vec<&'static str> = cols
+            .iter()
+            .filter(|c| c.required && !by_header.contains_key(c.header))
+            .map(|c| c.header)
+            .collect();
+        if missing.is_empty() {
+            Ok(by_header)
+        } else {
+            Err(missing)
+        }
+    }
+
     fn columns(self) -> &'static [Col] {
         match self {
             Table::Events => EVENT_COLS,
@@ -154,11 +176,11 @@ impl Table {
 }
 
 /// One row's cells by column header.
-struct Cells<'a> {
-    row: usize,
-    by_header: &'a HashMap<&'static str, usize>,
-    cells: &'a [String],
-    faults: Vec<RowError>,
+pub(super) struct Cells<'a> {
+    pub(super) row: usize,
+    pub(super) by_header: &'a HashMap<&'static str, usize>,
+    pub(super) cells: &'a [String],
+    pub(super) faults: Vec<RowError>,
 }
 
 impl Cells<'_> {
@@ -317,7 +339,7 @@ fn yes_no(s: &str) -> Option<bool> {
 }
 
 /// The parsed rows of a sheet, by table.
-enum Parsed {
+pub(super) enum Parsed {
     Events(Vec<EventRow>),
     Assistance(Vec<AssistanceRow>),
     Grants(Vec<GrantRow>),
@@ -335,7 +357,7 @@ enum Parsed {
 }
 
 impl Parsed {
-    fn new(t: Table) -> Parsed {
+    pub(super) fn new(t: Table) -> Parsed {
         match t {
             Table::Events => Parsed::Events(Vec::new()),
             Table::Assistance => Parsed::Assistance(Vec::new()),
@@ -348,7 +370,7 @@ impl Parsed {
     }
 
     /// Parses one row into the list, or leaves its faults in `c`.
-    fn push(&mut self, c: &mut Cells<'_>) {
+    pub(super) fn push(&mut self, c: &mut Cells<'_>) {
         let row = c.row;
         match self {
             Parsed::Events(v) => {
@@ -652,345 +674,4 @@ impl Parsed {
             }
         }
     }
-}
-
-/// Imports a subsidy sheet into `table` as the holder of `scope`. `replace` (standards and
-/// 低保 standards only) replaces every existing row with the file's.
-pub async fn import_table(
-    store: &Store,
-    scope: &Scope,
-    table: Table,
-    path: &Path,
-    opts: &ImportOptions,
-    replace: bool,
-) -> Result<ImportReport, ImportError> {
-    run(store, scope, table, path, opts, Target::Tables { replace }).await
-}
-
-/// Applies the bank's return (账号, 金额, 状态 成功/失败, 失败原因) to the approved roll of
-/// `month` for `region` (`anju roll reconcile`).
-pub async fn reconcile_file(
-    store: &Store,
-    scope: &Scope,
-    month: Month,
-    region: Option<&str>,
-    path: &Path,
-    opts: &ImportOptions,
-) -> Result<ImportReport, ImportError> {
-    run(
-        store,
-        scope,
-        Table::BankReturn,
-        path,
-        opts,
-        Target::Roll { month, region },
-    )
-    .await
-}
-
-/// Where a sheet's rows go.
-enum Target<'a> {
-    Tables {
-        replace: bool,
-    },
-    Roll {
-        month: Month,
-        region: Option<&'a str>,
-    },
-}
-
-/// Rows of records given as JSON objects (the API), keyed by the sheet's headers.
-pub async fn import_records(
-    store: &Store,
-    scope: &Scope,
-    table: Table,
-    records: &[serde_json::Map<String, serde_json::Value>],
-    strict: bool,
-    replace: bool,
-) -> Result<ImportReport, ImportError> {
-    let mut headers: Vec<String> = Vec::new();
-    for r in records {
-        for k in r.keys() {
-            if !headers.contains(k) {
-                headers.push(k.clone());
-            }
-        }
-    }
-    let rows: Vec<anju_io::Row> = records
-        .iter()
-        .enumerate()
-        .map(|(i, r)| anju_io::Row {
-            number: i + 1,
-            cells: headers
-                .iter()
-                .map(|h| match r.get(h) {
-                    Some(serde_json::Value::String(s)) => s.clone(),
-                    Some(serde_json::Value::Null) | None => String::new(),
-                    Some(v) => v.to_string(),
-                })
-                .collect(),
-        })
-        .collect();
-    let opts = ImportOptions {
-        strict,
-        label: Some("接口提交".into()),
-        ..ImportOptions::default()
-    };
-    let source = Source::Records(headers, rows.into_iter());
-    run_source(
-        store,
-        scope,
-        table,
-        source,
-        &opts,
-        Target::Tables { replace },
-    )
-    .await
-}
-
-/// Where rows come from: a sheet (read again for the error sheet) or records in memory.
-enum Source<'a> {
-    Sheet(&'a Path, anju_io::SheetReader),
-    Records(Vec<String>, std::vec::IntoIter<anju_io::Row>),
-}
-
-impl Source<'_> {
-    fn headers(&self) -> &[String] {
-        match self {
-            Source::Sheet(_, r) => &r.headers,
-            Source::Records(h, _) => h,
-        }
-    }
-
-    fn next_row(&mut self) -> Result<Option<anju_io::Row>, anju_io::ReadError> {
-        match self {
-            Source::Sheet(_, r) => r.next_row(),
-            Source::Records(_, rows) => Ok(rows.next()),
-        }
-    }
-}
-
-async fn run(
-    store: &Store,
-    scope: &Scope,
-    table: Table,
-    path: &Path,
-    opts: &ImportOptions,
-    target: Target<'_>,
-) -> Result<ImportReport, ImportError> {
-    let reader = anju_io::open(path, &opts.read)?;
-    run_source(
-        store,
-        scope,
-        table,
-        Source::Sheet(path, reader),
-        opts,
-        target,
-    )
-    .await
-}
-
-async fn run_source(
-    store: &Store,
-    scope: &Scope,
-    table: Table,
-    mut reader: Source<'_>,
-    opts: &ImportOptions,
-    target: Target<'_>,
-) -> Result<ImportReport, ImportError> {
-    let replace = matches!(target, Target::Tables { replace: true });
-    let cols = table.columns();
-    let mut by_header: HashMap<&'static str, usize> = HashMap::new();
-    for (i, h) in reader.headers().iter().enumerate() {
-        let h = normalise(h);
-        if let Some(c) = cols
-            .iter()
-            .find(|c| c.header == h || c.synonyms.contains(&h.as_str()))
-        {
-            by_header.entry(c.header).or_insert(i);
-        }
-    }
-    let missing: Vec<&str> = cols
-        .iter()
-        .filter(|c| c.required && !by_header.contains_key(c.header))
-        .map(|c| c.header)
-        .collect();
-    if !missing.is_empty() {
-        return Err(ImportError::MissingColumns(missing.join("、")));
-    }
-    let label = opts.label.clone().unwrap_or_else(|| match &reader {
-        Source::Sheet(path, _) => path
-            .file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-        Source::Records(..) => String::new(),
-    });
-    let mut report = ImportReport::default();
-    let mut parsed = Parsed::new(table);
-    while let Some(row) = reader.next_row()? {
-        report.rows += 1;
-        let mut c = Cells {
-            row: row.number,
-            by_header: &by_header,
-            cells: &row.cells,
-            faults: Vec::new(),
-        };
-        parsed.push(&mut c);
-        let faults = c.faults;
-        report.errors.extend(faults);
-    }
-    let parse_failed = !report.errors.is_empty();
-    let apply = match (opts.strict, parse_failed) {
-        (false, _) => Apply::Always,
-        (true, false) => Apply::IfClean,
-        // The store still checks the good rows, so that every fault is reported at once.
-        (true, true) => Apply::Never,
-    };
-    let s = store.subsidies();
-    let result: TableResult = match parsed {
-        Parsed::Events(v) => s.import_events(scope, &label, v, apply).await?,
-        Parsed::Assistance(v) => s.import_assistance(scope, &label, v, apply).await?,
-        Parsed::Grants(v) => s.import_grants(scope, &label, v, apply).await?,
-        Parsed::Standards(v) => s.import_standards(scope, &label, v, replace, apply).await?,
-        Parsed::Dibao(v) => s.import_dibao(scope, &label, v, replace, apply).await?,
-        Parsed::Calendar(v) => {
-            store
-                .certificates()
-                .set_calendar_days(scope, &label, v, apply)
-                .await?
-        }
-        Parsed::Returns(v) => match target {
-            Target::Roll { month, region } => {
-                s.reconcile_roll(scope, month, region, &label, v, apply)
-                    .await?
-            }
-            Target::Tables { .. } => TableResult::default(),
-        },
-    };
-    report
-        .errors
-        .extend(result.rejected.iter().map(rejection_error));
-    report.errors.sort_by_key(|e| e.row);
-    report.inserted = result.inserted;
-    report.updated = result.updated;
-    report.unchanged = result.unchanged;
-    report.committed = result.committed;
-    let mut bad_rows: Vec<usize> = report.errors.iter().map(|e| e.row).collect();
-    bad_rows.dedup();
-    report.rejected = bad_rows.len() as u64;
-    if let (Some(out), Source::Sheet(path, _)) = (&opts.errors_out, &reader)
-        && !bad_rows.is_empty()
-    {
-        // The file is read a second time for the rows to copy, rather than held in memory.
-        let mut reasons: HashMap<usize, Vec<String>> = HashMap::new();
-        for e in &report.errors {
-            reasons
-                .entry(e.row)
-                .or_default()
-                .push(format!("{}：{}", e.column, e.message));
-        }
-        let mut again = anju_io::open(path, &opts.read)?;
-        let mut sheet = ErrorSheet::new(out.clone(), again.headers.clone());
-        while let Some(row) = again.next_row()? {
-            if let Some(r) = reasons.get(&row.number) {
-                sheet.write(&row.cells, &r.join("；"))?;
-            }
-        }
-        report.errors_file = sheet.finish()?;
-    }
-    Ok(report)
-}
-
-fn rejection_error(r: &Rejection) -> RowError {
-    RowError {
-        row: r.row,
-        column: r.column.clone(),
-        code: r.code.clone(),
-        message: r.message.clone(),
-    }
-}
-
-/// The headers of the bank payment file.
-pub const BANK_HEADERS: [&str; 10] = [
-    "序号",
-    "镇（街道）",
-    "姓名",
-    "身份证号",
-    "银行账号",
-    "开户银行",
-    "补贴类型",
-    "所属月份",
-    "金额（元）",
-    "备注",
-];
-
-/// Writes the bank payment file of an approved roll: one row per line (full account number),
-/// a 小计 row after each town and a 合计 row at the end. Returns the number of lines.
-pub async fn export_roll(
-    store: &Store,
-    scope: &Scope,
-    month: Month,
-    region: Option<&str>,
-    out: &Path,
-) -> Result<usize, crate::ExportError> {
-    let (_, lines) = store.subsidies().export_roll(scope, month, region).await?;
-    let write_err = |e: anju_io::WriteError| crate::ExportError::Write(e.to_string());
-    let mut w = anju_io::SheetWriter::create(out, &BANK_HEADERS).map_err(write_err)?;
-    let mut total = Fen::ZERO;
-    let mut town_total = Fen::ZERO;
-    let mut town_count = 0usize;
-    let flush = |w: &mut anju_io::SheetWriter, name: &str, n: usize, sum: Fen| {
-        w.write_row(&[
-            "",
-            name,
-            "小计",
-            "",
-            "",
-            "",
-            "",
-            "",
-            &sum.yuan(),
-            &format!("{n}人次"),
-        ])
-    };
-    for (i, l) in lines.iter().enumerate() {
-        let n = (i + 1).to_string();
-        let amount = l.amount.yuan();
-        let cells: [&str; 10] = [
-            &n,
-            &l.town_name,
-            &l.name,
-            &l.id_number,
-            &l.bank_account,
-            &l.bank_name,
-            l.kind.label(),
-            &l.month,
-            &amount,
-            if l.arrears { "补发" } else { "" },
-        ];
-        w.write_row(&cells).map_err(write_err)?;
-        total += l.amount;
-        town_total += l.amount;
-        town_count += 1;
-        let last_of_town = lines.get(i + 1).is_none_or(|n| n.town_code != l.town_code);
-        if last_of_town {
-            flush(&mut w, &l.town_name, town_count, town_total).map_err(write_err)?;
-            town_total = Fen::ZERO;
-            town_count = 0;
-        }
-    }
-    w.write_row(&[
-        "",
-        "合计",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        &total.yuan(),
-        &format!("{}人次", lines.len()),
-    ])
-    .map_err(write_err)?;
-    w.finish().map_err(write_err)?;
-    Ok(lines.len())
 }
