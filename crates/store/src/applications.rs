@@ -3,11 +3,11 @@
 //! certificate to the person's file with history; a cancellation is remembered for the year in
 //! which no new application is taken. Two staff acting at once: exactly one step is recorded.
 
+use anju_domain::RegionTable;
 use anju_domain::application::{Action, AppKind, AppState, Application, StepError};
 use anju_domain::audit::Outcome;
 use anju_domain::certificate::{Category, CertState, CertificateNumber, Components, Grade};
 use anju_domain::id_number::IdNumber;
-use anju_domain::{RegionCode, RegionTable};
 use chrono::{Months, NaiveDate};
 use serde::Serialize;
 use sqlx::Row;
@@ -104,10 +104,6 @@ fn load_row(r: &sqlx::any::AnyRow) -> Result<Loaded> {
         version: r.try_get("version")?,
         current: (category, grade),
     })
-}
-
-fn covers(scope: &Scope, code: &str) -> bool {
-    RegionCode::parse(code).is_ok_and(|c| scope.covers(&c))
 }
 
 impl Applications<'_> {
@@ -254,7 +250,7 @@ impl Applications<'_> {
         .as_ref()
         .map(load_row)
         .transpose()?
-        .filter(|l| covers(scope, &l.record.household_code))
+        .filter(|l| scope.covers_code(&l.record.household_code))
         .ok_or_else(|| StoreError::NotFound("申请".into()))?;
         let steps = sqlx::query(
             "SELECT action, on_date, detail, from_state, to_state, actor, at_ms FROM \
@@ -345,7 +341,7 @@ impl Applications<'_> {
         .as_ref()
         .map(load_row)
         .transpose()?
-        .filter(|l| covers(scope, &l.record.household_code))
+        .filter(|l| scope.covers_code(&l.record.household_code))
         .ok_or_else(|| StoreError::NotFound("申请".into()))?;
         let a = &loaded.record;
         let app = Application {

@@ -42,6 +42,11 @@ impl Scope {
         self.region.covers(code)
     }
 
+    /// Whether a stored region code is in the scope (a code that does not parse is not).
+    pub fn covers_code(&self, code: &str) -> bool {
+        RegionCode::parse(code).is_ok_and(|c| self.covers(&c))
+    }
+
     /// The code prefix for `LIKE $n || '%'` filters.
     pub(crate) fn prefix(&self) -> &str {
         self.region.prefix()

@@ -396,6 +396,11 @@ impl ImportBatch<'_> {
                         "该身份证号已在其他辖区建档，须由上级部门办理户籍迁移",
                     )),
                 )),
+                // The same file again: most rows come back as they are stored.
+                Some(r) if r.person == p => {
+                    self.counts.unchanged += 1;
+                    out.push((n, RowOutcome::Unchanged));
+                }
                 Some(r) => {
                     let diff = changes(&r.person, &p);
                     if diff.is_empty() {

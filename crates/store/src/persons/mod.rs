@@ -18,7 +18,7 @@ use anju_domain::certificate::{
 };
 use anju_domain::id_number::{IdNumber, Sex};
 use anju_domain::mask;
-use anju_domain::person::{Field, LifeStatus, Person, name_index};
+use anju_domain::person::{Field, LifeStatus, Person, name_index, parse_date};
 use chrono::NaiveDate;
 use serde::Serialize;
 use sqlx::Row;
@@ -116,7 +116,7 @@ fn bad_row(what: &str) -> StoreError {
 
 fn opt_date(s: Option<String>) -> Result<Option<NaiveDate>> {
     s.filter(|s| !s.is_empty())
-        .map(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|_| bad_row("日期")))
+        .map(|s| parse_date(&s).ok_or_else(|| bad_row("日期")))
         .transpose()
 }
 
@@ -136,8 +136,7 @@ pub(crate) fn record_from_row(row: &AnyRow) -> Result<PersonRecord> {
         legacy_id: row.try_get("legacy_id")?,
         name: row.try_get("name")?,
         sex: if sex == "m" { Sex::Male } else { Sex::Female },
-        birth_date: NaiveDate::parse_from_str(&birth, "%Y-%m-%d")
-            .map_err(|_| bad_row("出生日期"))?,
+        birth_date: parse_date(&birth).ok_or_else(|| bad_row("出生日期"))?,
         ethnicity: row.try_get("ethnicity")?,
         household_code: RegionCode::parse(&household)?,
         address: row.try_get("address")?,
