@@ -1,0 +1,323 @@
+//! The applications of the subtree, taking a new one, and each application's steps with the
+//! form for the step now due.
+
+use anju_domain::application::{AppKind, AppState};
+use anju_domain::person::parse_date;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::{Choice, HERE, category_choices, grade_choices};
+use crate::api::applications::StepData;
+use crate::auth::{PageUser, Session};
+use crate::pages::persons::show::parse_id;
+use crate::pages::{Layout, beijing};
+use crate::{App, AppError};
+
+pub struct AppRow {
+    pub href: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub state: &'static str,
+    pub applied_on: String,
+    pub deadline: String,
+    pub overdue: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "applications.html")]
+pub struct ListPage {
+    layout: Layout,
+    rows: Vec<AppRow>,
+    can_apply: bool,
+    kinds: Vec<Choice>,
+    today: String,
+    error: Option<String>,
+}
+
+fn kinds() -> Vec<Choice> {
+    AppKind::ALL
+        .into_iter()
+        .map(|k| Choice {
+            value: k.as_str().into(),
+            label: k.label().into(),
+        })
+        .collect()
+}
+
+async fn list_page(app: &App, s: &Session, error: Option<String>) -> Result<ListPage, AppError> {
+    let scope = s.scope();
+    if !scope.role().reads_persons() {
+        return Err(AppError::Forbidden);
+    }
+    let today = app.store.today();
+    let rows = app
+        .store
+        .applications()
+        .list(scope, None)
+        .await?
+        .into_iter()
+        .map(|a| AppRow {
+            href: format!("/certificates/applications/{}", a.id),
+            name: a.name,
+            kind: a.kind.label(),
+            state: a.state.label(),
+            applied_on: a.applied_on.to_string(),
+            overdue: a.deadline.is_some_and(|d| d < today),
+            deadline: a.deadline.map(|d| d.to_string()).unwrap_or_default(),
+        })
+        .collect();
+    Ok(ListPage {
+        layout: Layout::for_session(s, "残疾人证办理", HERE),
+        rows,
+        can_apply: scope.role().writes_persons(),
+        kinds: kinds(),
+        today: today.to_string(),
+        error,
+    })
+}
+
+pub async fn list(State(app): State<App>, PageUser(s): PageUser) -> Result<ListPage, AppError> {
+    list_page(&app, &s, None).await
+}
+
+#[derive(Deserialize)]
+pub struct ApplyForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    id_number: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    target_household: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn apply(
+    State(app): State<App>,
+    PageUser(s): PageUser,
+    Form(f): Form<ApplyForm>,
+) -> Result<Response, AppError> {
+    s.check_csrf(&f.csrf)?;
+    if !s.scope().role().writes_persons() {
+        return Err(AppError::Forbidden);
+    }
+    let refuse = |msg: String| async {
+        Ok::<Response, AppError>(
+            (
+                axum::http::StatusCode::BAD_REQUEST,
+                list_page(&app, &s, Some(msg)).await?,
+            )
+                .into_response(),
+        )
+    };
+    let Some(kind) = AppKind::parse(&f.kind) else {
+        return refuse("请选择申请类型".into()).await;
+    };
+    let Some(date) = parse_date(&f.date) else {
+        return refuse(format!("申请日期“{}”无效", f.date)).await;
+    };
+    let id = match parse_id(f.id_number.trim()) {
+        Ok(id) => id,
+        Err(_) => return refuse("身份证号无效".into()).await,
+    };
+    match app
+        .store
+        .applications()
+        .apply(
+            s.scope(),
+            &id,
+            kind,
+            date,
+            Some(&f.target_household),
+            &f.note,
+        )
+        .await
+    {
+        Ok(a) => Ok(Redirect::to(&format!("/certificates/applications/{}", a.id)).into_response()),
+        // Outside the subtree the file does not exist (404), as everywhere else.
+        Err(e) => match AppError::from(e) {
+            AppError::BadRequest(msg) => refuse(msg).await,
+            other => Err(other),
+        },
+    }
+}
+
+pub struct StepRow {
+    pub on_date: String,
+    pub action: &'static str,
+    pub detail: String,
+    pub actor: String,
+    pub at: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "application.html")]
+pub struct DetailPage {
+    layout: Layout,
+    id: i64,
+    name: String,
+    person_href: String,
+    kind: &'static str,
+    state: &'static str,
+    applied_on: String,
+    deadline: String,
+    note: String,
+    steps: Vec<StepRow>,
+    /// The form for the step now due: assess, notice, review, appeal, decide_appeal, or none.
+    form: &'static str,
+    categories: Vec<Choice>,
+    grades: Vec<Choice>,
+    today: String,
+    error: Option<String>,
+}
+
+fn action_label(a: &str) -> &'static str {
+    match a {
+        "apply" => "受理申请",
+        "assess" => "评定",
+        "notice" => "公示",
+        "review" => "审核",
+        "appeal" => "申诉",
+        "decide_appeal" => "申诉处理",
+        _ => "其他",
+    }
+}
+
+async fn detail_page(
+    app: &App,
+    s: &Session,
+    id: i64,
+    error: Option<String>,
+) -> Result<DetailPage, AppError> {
+    let (a, steps) = app.store.applications().get(s.scope(), id).await?;
+    let role = s.scope().role();
+    let form = match a.state {
+        AppState::Applied if a.kind.needs_assessment() => "assess",
+        AppState::Applied | AppState::Noticed => "review",
+        AppState::Assessed => "notice",
+        AppState::Refused => "appeal",
+        AppState::Appealed => "decide_appeal",
+        _ => "",
+    };
+    let allowed = match form {
+        "assess" | "review" => matches!(role, anju_domain::Role::Admin | anju_domain::Role::County),
+        "notice" | "appeal" => role.writes_persons() && role != anju_domain::Role::City,
+        "decide_appeal" => matches!(role, anju_domain::Role::Admin | anju_domain::Role::City),
+        _ => false,
+    };
+    Ok(DetailPage {
+        layout: Layout::for_session(s, &format!("{}的{}申请", a.name, a.kind.label()), HERE),
+        id,
+        person_href: format!("/persons/{}", a.person_id),
+        name: a.name.clone(),
+        kind: a.kind.label(),
+        state: a.state.label(),
+        applied_on: a.applied_on.to_string(),
+        deadline: a.deadline.map(|d| d.to_string()).unwrap_or_default(),
+        note: a.note.clone(),
+        steps: steps
+            .iter()
+            .map(|st| StepRow {
+                on_date: st.on_date.clone(),
+                action: action_label(&st.action),
+                detail: st.detail.clone(),
+                actor: st.actor.clone(),
+                at: beijing(st.at_ms),
+            })
+            .collect(),
+        form: if allowed { form } else { "" },
+        categories: category_choices(),
+        grades: grade_choices(),
+        today: app.store.today().to_string(),
+        error,
+    })
+}
+
+pub async fn show(
+    State(app): State<App>,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+) -> Result<DetailPage, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    detail_page(&app, &s, id, None).await
+}
+
+/// The step form (fields listed, not flattened: forms carry every value as text).
+#[derive(Deserialize)]
+pub struct StepForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    hospital: String,
+    #[serde(default)]
+    doctor: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    grade: String,
+    #[serde(default)]
+    components: String,
+    #[serde(default)]
+    approve: String,
+    #[serde(default)]
+    uphold: String,
+    #[serde(default)]
+    reason: String,
+}
+
+impl StepForm {
+    fn data(self) -> StepData {
+        StepData {
+            action: self.action,
+            date: self.date,
+            hospital: self.hospital,
+            doctor: self.doctor,
+            category: self.category,
+            grade: self.grade,
+            components: self.components,
+            approve: self.approve == "true",
+            uphold: self.uphold == "true",
+            reason: self.reason,
+        }
+    }
+}
+
+pub async fn step(
+    State(app): State<App>,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+    Form(f): Form<StepForm>,
+) -> Result<Response, AppError> {
+    s.check_csrf(&f.csrf)?;
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let result = match f.data().action() {
+        Ok(action) => app
+            .store
+            .applications()
+            .step(s.scope(), id, action)
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/certificates/applications/{id}")).into_response()),
+        Err(AppError::BadRequest(msg)) => Ok((
+            axum::http::StatusCode::BAD_REQUEST,
+            detail_page(&app, &s, id, Some(msg)).await?,
+        )
+            .into_response()),
+        Err(e) => Err(e),
+    }
+}
