@@ -4,6 +4,7 @@
 mod common;
 
 use anju_domain::Role;
+use anju_domain::person::Field;
 use common::{Db, TestApp, contract};
 use serde_json::{Value, json};
 
@@ -25,21 +26,15 @@ contract!(an_application_through_the_api, |db: Db| async move {
     let county = app.token("xw", PW).await;
     let village = app.token("cun", PW).await;
     let id = "320102198005060010";
-    let admin = app.store.users().local_scope("admin").await.unwrap();
-    let mut i = anju_domain::person::PersonInput::default();
-    use anju_domain::person::Field;
-    i.set(Field::IdNumber, id);
-    i.set(Field::Name, "张三");
-    i.set(Field::HouseholdCode, "320102002001");
-    i.set(Field::Category, "肢体");
-    i.set(Field::Grade, "三级");
-    let p = anju_domain::person::validate(&i, anju_domain::RegionTable::jiangsu()).unwrap();
     let rec = app
-        .store
-        .persons()
-        .create(&admin, p, anju_store::Source::Web)
-        .await
-        .unwrap();
+        .add_person(&[
+            (Field::IdNumber, id),
+            (Field::Name, "张三"),
+            (Field::HouseholdCode, "320102002001"),
+            (Field::Category, "肢体"),
+            (Field::Grade, "三级"),
+        ])
+        .await;
     let c = TestApp::client();
     let post = |token: &str, path: &str, body: Value| {
         c.post(app.url(path)).bearer_auth(token).json(&body).send()
@@ -57,15 +52,7 @@ contract!(an_application_through_the_api, |db: Db| async move {
     let app_id = r["id"].as_i64().unwrap();
     assert_eq!(r["state"], "applied");
     // A village worker reads applicants' numbers masked; the view is audited.
-    let listed: Value = c
-        .get(app.url("/api/applications"))
-        .bearer_auth(&village)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = app.get_json(&village, "/api/applications").await;
     assert_eq!(listed["applications"][0]["id_number"], "3201**********0010");
     assert_eq!(r["id_number"], "3201**********0010");
     let audit = app
@@ -118,25 +105,13 @@ contract!(an_application_through_the_api, |db: Db| async move {
     .await
     .unwrap();
     assert_eq!(r["state"], "issued");
-    let full: Value = c
-        .get(app.url(&format!("/api/applications/{app_id}")))
-        .bearer_auth(&county)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let full: Value = app
+        .get_json(&county, &format!("/api/applications/{app_id}"))
+        .await;
     assert_eq!(full["steps"].as_array().unwrap().len(), 4);
-    let person: Value = c
-        .get(app.url(&format!("/api/persons/{id}?reveal=1")))
-        .bearer_auth(&county)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let person: Value = app
+        .get_json(&county, &format!("/api/persons/{id}?reveal=1"))
+        .await;
     assert_eq!(person["cert_number"], format!("{id}42"));
     // The file shows the application.
     let (b, csrf) = app.browser("xw", PW).await;
@@ -263,21 +238,15 @@ contract!(
             .await;
         app.add_user("cun", Role::Village, "320102002001", Some(PW))
             .await;
-        let admin = app.store.users().local_scope("admin").await.unwrap();
-        use anju_domain::person::Field;
-        let mut i = anju_domain::person::PersonInput::default();
-        i.set(Field::IdNumber, "320102198005060010");
-        i.set(Field::Name, "张三");
-        i.set(Field::HouseholdCode, "320102002001");
-        i.set(Field::Category, "肢体");
-        i.set(Field::Grade, "三级");
-        i.set(Field::CertValidTo, "2031-05-01");
-        let p = anju_domain::person::validate(&i, anju_domain::RegionTable::jiangsu()).unwrap();
-        app.store
-            .persons()
-            .create(&admin, p, anju_store::Source::Web)
-            .await
-            .unwrap();
+        app.add_person(&[
+            (Field::IdNumber, "320102198005060010"),
+            (Field::Name, "张三"),
+            (Field::HouseholdCode, "320102002001"),
+            (Field::Category, "肢体"),
+            (Field::Grade, "三级"),
+            (Field::CertValidTo, "2031-05-01"),
+        ])
+        .await;
         let token = app.token("admin", common::ADMIN_PW).await;
         let c: Value = TestApp::client()
             .post(app.url("/api/verification"))
@@ -372,19 +341,14 @@ contract!(
         app.add_user("xw", Role::County, "320102000000", Some(PW))
             .await;
         let admin = app.store.users().local_scope("admin").await.unwrap();
-        use anju_domain::person::Field;
-        let mut i = anju_domain::person::PersonInput::default();
-        i.set(Field::IdNumber, "320102198005060010");
-        i.set(Field::Name, "张三");
-        i.set(Field::HouseholdCode, "320102002001");
-        i.set(Field::Category, "肢体");
-        i.set(Field::Grade, "三级");
-        let p = anju_domain::person::validate(&i, anju_domain::RegionTable::jiangsu()).unwrap();
-        app.store
-            .persons()
-            .create(&admin, p, anju_store::Source::Web)
-            .await
-            .unwrap();
+        app.add_person(&[
+            (Field::IdNumber, "320102198005060010"),
+            (Field::Name, "张三"),
+            (Field::HouseholdCode, "320102002001"),
+            (Field::Category, "肢体"),
+            (Field::Grade, "三级"),
+        ])
+        .await;
         let a = app
             .store
             .applications()

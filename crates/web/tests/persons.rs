@@ -440,15 +440,9 @@ contract!(the_persons_api, |db: Db| async move {
         .await
         .unwrap();
     assert_eq!(outside.status(), 403);
-    let shown: Value = c
-        .get(app.url(&format!("/api/persons/{ID}?reveal=1")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let shown: Value = app
+        .get_json(&token, &format!("/api/persons/{ID}?reveal=1"))
+        .await;
     assert_eq!(shown["bank_account"], "6222021234567890123");
     assert_eq!(shown["masked"], false);
     let updated: Value = c
@@ -465,15 +459,7 @@ contract!(the_persons_api, |db: Db| async move {
         updated["changed"],
         json!(["household_code", "bank_account"])
     );
-    let list: Value = c
-        .get(app.url("/api/persons?q=zs"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get_json(&token, "/api/persons?q=zs").await;
     assert_eq!(list["total"], 1);
     assert_eq!(list["rows"][0]["id_number"], "1101**********002X");
     let unknown = c

@@ -265,15 +265,9 @@ contract!(
             .unwrap();
         // 680.00 for April and March's returned 130.00 paid again.
         assert_eq!(v["total_fen"].as_i64(), Some(81000), "{v}");
-        let view: Value = api
-            .get(app.url("/api/subsidies/rolls/2025-04/320102000000"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let view: Value = app
+            .get_json(&token, "/api/subsidies/rolls/2025-04/320102000000")
+            .await;
         assert_eq!(view["diff"]["against_month"], "2025-03");
         // Inputs through the API: rows keyed by the sheet's headers, the import's report back.
         let report: Value = api
@@ -297,30 +291,16 @@ contract!(
             .map(|e| e["code"].as_str().unwrap())
             .collect();
         assert_eq!(codes, vec!["unknown_person", "date_in_future"]);
-        let policy: Value = api
-            .get(app.url("/api/subsidies/policy"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let policy: Value = app.get_json(&token, "/api/subsidies/policy").await;
         assert_eq!(policy["standards"].as_array().unwrap().len(), 4);
         assert_eq!(policy["dibao"][0]["amount_fen"].as_i64(), Some(100000));
         // A village worker reads the rolls of its village's county? No: outside its subtree.
         let (cun, _) = app.browser("cun", PW).await;
         assert_eq!(cun.get(app.url(&roll)).send().await.unwrap().status(), 404);
         // The file shows the grants and what was paid; the village worker sees the account masked.
-        let subs: Value = api
-            .get(app.url(&format!("/api/persons/{a}/subsidies")))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let subs: Value = app
+            .get_json(&token, &format!("/api/persons/{a}/subsidies"))
+            .await;
         assert_eq!(subs["grants"].as_array().unwrap().len(), 2);
         assert_eq!(subs["paid"].as_array().unwrap().len(), 2);
         let person = app

@@ -264,39 +264,17 @@ contract!(the_api_speaks_bearer_tokens, |db: Db| async move {
         .unwrap();
     assert_eq!(garbled.status(), 400);
     let token = app.token("feng", "Maple-Leaf-321").await;
-    let me: Value = c
-        .get(app.url("/api/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.get_json(&token, "/api/me").await;
     assert_eq!(me["username"], "feng");
     assert_eq!(me["role"], "county");
     assert_eq!(me["region_name"], "玄武区");
-    let r: Value = c
-        .get(app.url("/api/regions/320102000000"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r: Value = app.get_json(&token, "/api/regions/320102000000").await;
     assert_eq!(r["name"], "玄武区");
     assert_eq!(r["level"], "county");
     assert_eq!(r["parent_code"], "320100000000");
-    let kids: Vec<Value> = c
-        .get(app.url("/api/regions/320102000000/children"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let kids: Vec<Value> = app
+        .get_json(&token, "/api/regions/320102000000/children")
+        .await;
     assert_eq!(kids.len(), r["child_count"].as_u64().unwrap() as usize);
     assert!(kids.iter().all(|k| k["level"] == "town"));
     let unknown = c
@@ -465,15 +443,7 @@ contract!(auditors_read_and_filter_the_log, |db: Db| async move {
         .unwrap();
     assert!(bad.contains("日期格式"));
     let token = app.token("han", "Quiet-Ledger-55").await;
-    let v: Value = TestApp::client()
-        .get(app.url("/api/audit?action=login"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = app.get_json(&token, "/api/audit?action=login").await;
     assert!(v["total"].as_i64().unwrap() >= 3);
     assert!(
         v["entries"]

@@ -140,6 +140,37 @@ impl TestApp {
             .unwrap();
         (ok.token, ok.csrf_token)
     }
+
+    /// GET `path` with a bearer token, and the JSON body.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, token: &str, path: &str) -> T {
+        Self::client()
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Files a person as the administrator, from fields as a sheet row gives them.
+    pub async fn add_person(
+        &self,
+        fields: &[(anju_domain::person::Field, &str)],
+    ) -> anju_store::PersonRecord {
+        let mut input = anju_domain::person::PersonInput::default();
+        for (f, v) in fields {
+            input.set(*f, v);
+        }
+        let p = anju_domain::person::validate(&input, anju_domain::RegionTable::jiangsu()).unwrap();
+        let admin = self.store.users().local_scope("admin").await.unwrap();
+        self.store
+            .persons()
+            .create(&admin, p, anju_store::Source::Web)
+            .await
+            .unwrap()
+    }
 }
 
 /// The value of the first hidden input named `name` in a page.
