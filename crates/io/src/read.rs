@@ -277,7 +277,10 @@ fn read_csv(
         // A CSV row is a record, as a spreadsheet shows it (a quoted cell may span lines).
         // Wholly empty lines are not records; rows with only empty cells are, and count.
         number += 1;
-        let cells: Vec<String> = record.iter().map(str::to_owned).collect();
+        let cells: Vec<String> = record
+            .iter()
+            .map(|c| crate::write::csv_value(c).to_owned())
+            .collect();
         if !header_sent {
             if is_blank(&cells) {
                 continue;

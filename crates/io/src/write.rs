@@ -1,16 +1,78 @@
 //! Writing sheets: XLSX in constant memory (every cell as text, so ID and account numbers keep
 //! every digit) and CSV in UTF-8 with a BOM.
+//!
+//! A CSV cell that a spreadsheet would take for a formula (one beginning with `=`, `+`, `-`,
+//! `@`, a tab or a carriage return, other than a plain number) is written behind an apostrophe,
+//! so that Excel and WPS show it as text (OWASP, "CSV injection"); the CSV reader takes the
+//! apostrophe off again, so an export imports back unchanged.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use rust_xlsxwriter::{Format, Workbook};
 
+/// Excel's limit on the characters of one cell.
+pub const MAX_CELL_CHARS: usize = 32_767;
+
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
-    #[error("无法写入文件 {path}：{detail}")]
+    /// `path` is the file's name only: messages reach users, who must not see server paths.
+    #[error("无法写入文件“{path}”：{detail}")]
     Io { path: String, detail: String },
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+}
+
+/// A cell cut to what a spreadsheet can hold.
+fn within_cell_limit(c: &str) -> &str {
+    match c.char_indices().nth(MAX_CELL_CHARS) {
+        Some((at, _)) => &c[..at],
+        None => c,
+    }
+}
+
+/// Whether a CSV cell must be written behind an apostrophe: it would start a formula, or it
+/// already starts with an apostrophe that the reader would otherwise take off.
+pub fn needs_formula_guard(cell: &str) -> bool {
+    match cell.as_bytes().first() {
+        Some(b'=' | b'@' | b'\t' | b'\r') => true,
+        // A lone sign is text to a spreadsheet; a signed number is a value.
+        Some(b'+' | b'-') => cell.len() > 1 && !is_plain_number(cell),
+        Some(b'\'') => needs_formula_guard(&cell[1..]),
+        _ => false,
+    }
+}
+
+/// A signed decimal number (`-12.50`, `+8613800000000`): a value, never a formula.
+fn is_plain_number(s: &str) -> bool {
+    let digits = &s[1..];
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+    !int.is_empty()
+        && !frac.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The text a CSV file carries for `cell`.
+pub fn csv_cell(cell: &str) -> Cow<'_, str> {
+    if needs_formula_guard(cell) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
+/// The value a CSV cell holds, the writer's apostrophe taken off.
+pub fn csv_value(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if needs_formula_guard(rest) => rest,
+        _ => text,
+    }
 }
 
 enum Sink {
@@ -27,7 +89,7 @@ pub struct SheetWriter {
 impl SheetWriter {
     pub fn create(path: &Path, headers: &[&str]) -> Result<Self, WriteError> {
         let err = |e: &dyn std::fmt::Display| WriteError::Io {
-            path: path.display().to_string(),
+            path: file_name(path),
             detail: e.to_string(),
         };
         let is_csv = path
@@ -67,7 +129,7 @@ impl SheetWriter {
 
     fn err(&self, e: &dyn std::fmt::Display) -> WriteError {
         WriteError::Io {
-            path: self.path.display().to_string(),
+            path: file_name(&self.path),
             detail: e.to_string(),
         }
     }
@@ -75,20 +137,20 @@ impl SheetWriter {
     fn header(&mut self, headers: &[&str]) -> Result<(), WriteError> {
         match &mut self.sink {
             Sink::Csv(w) => w.write_record(headers).map_err(|e| WriteError::Io {
-                path: self.path.display().to_string(),
+                path: file_name(&self.path),
                 detail: e.to_string(),
             }),
             Sink::Xlsx { book, row } => {
                 let bold = Format::new().set_bold();
                 let sheet = book.worksheet_from_index(0).map_err(|e| WriteError::Io {
-                    path: self.path.display().to_string(),
+                    path: file_name(&self.path),
                     detail: e.to_string(),
                 })?;
                 for (i, h) in headers.iter().enumerate() {
                     sheet
                         .write_string_with_format(0, i as u16, *h, &bold)
                         .map_err(|e| WriteError::Io {
-                            path: self.path.display().to_string(),
+                            path: file_name(&self.path),
                             detail: e.to_string(),
                         })?;
                 }
@@ -101,12 +163,12 @@ impl SheetWriter {
     pub fn write_row<S: AsRef<str>>(&mut self, cells: &[S]) -> Result<(), WriteError> {
         let result = match &mut self.sink {
             Sink::Csv(w) => w
-                .write_record(cells.iter().map(AsRef::as_ref))
+                .write_record(cells.iter().map(|c| csv_cell(c.as_ref()).into_owned()))
                 .map_err(|e| e.to_string()),
             Sink::Xlsx { book, row } => (|| {
                 let sheet = book.worksheet_from_index(0).map_err(|e| e.to_string())?;
                 for (i, c) in cells.iter().enumerate() {
-                    let c = c.as_ref();
+                    let c = within_cell_limit(c.as_ref());
                     if !c.is_empty() {
                         sheet
                             .write_string(*row, i as u16, c)
@@ -123,7 +185,7 @@ impl SheetWriter {
     pub fn finish(self) -> Result<(), WriteError> {
         let path = self.path.clone();
         let err = |e: &dyn std::fmt::Display| WriteError::Io {
-            path: path.display().to_string(),
+            path: file_name(&path),
             detail: e.to_string(),
         };
         match self.sink {
@@ -162,5 +224,48 @@ mod tests {
             assert_eq!(rows[1].cells[2], "多行\n备注");
             let _ = std::fs::remove_file(&p);
         }
+    }
+
+    #[test]
+    fn csv_cells_cannot_run_formulas_and_read_back_unchanged() {
+        let values = [
+            "=HYPERLINK(\"http://evil.example\",\"点击\")",
+            "+1+cmd|' /C calc'!A0",
+            "-2+3",
+            "@SUM(A1:A2)",
+            "\t=1+1",
+            "\r=1+1",
+            "'=1+1",
+            "''=1+1",
+            "'普通",
+            "-12.50",
+            "+8613800000000",
+            "-",
+            "张三",
+            "",
+        ];
+        let p = temp("guard.csv");
+        let mut w = SheetWriter::create(&p, &["值"]).unwrap();
+        for v in values {
+            w.write_row(&[v]).unwrap();
+        }
+        w.finish().unwrap();
+        let raw = std::fs::read_to_string(&p).unwrap();
+        // No line of the file starts a formula as Excel and WPS read it.
+        for line in raw.lines().skip(1) {
+            let cell = line.trim_start_matches('"');
+            assert!(
+                !cell.starts_with(['=', '+', '@', '\t', '\r']) || is_plain_number(cell),
+                "{line:?}"
+            );
+        }
+        assert!(raw.contains("'=HYPERLINK"), "{raw}");
+        assert!(raw.contains("\n-12.50\n"), "a number stays a number: {raw}");
+        assert!(raw.contains("\n-\n"), "a lone sign stays as it is: {raw}");
+        let r = open(&p, &ReadOptions::default()).unwrap();
+        let back: Vec<String> = r.map(|row| row.unwrap().cells[0].clone()).collect();
+        let expected: Vec<&str> = values.iter().copied().filter(|v| !v.is_empty()).collect();
+        assert_eq!(back, expected);
+        let _ = std::fs::remove_file(&p);
     }
 }

@@ -1,12 +1,16 @@
 //! Exporting a filtered list of files to XLSX or CSV, in the canonical Chinese headers the
 //! import reads back. Roles that may not see identifiers whole get them masked (such a file
-//! cannot be imported back, by design). Every export leaves an audit entry.
+//! cannot be imported back, by design), and the age in place of the birth date, which beside
+//! a masked ID and the household code would give the ID back. Every export leaves an audit
+//! entry.
 
 use std::path::Path;
 
+use anju_domain::id_number::age_on;
 use anju_domain::person::Field;
 use anju_io::SheetWriter;
 use anju_store::{PersonFilter, PersonRecord, Scope, Store, StoreError};
+use chrono::NaiveDate;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -16,13 +20,26 @@ pub enum ExportError {
     Write(String),
 }
 
-/// The cells of one file, masked unless `whole`.
-pub fn export_row(r: &PersonRecord, whole: bool) -> Vec<String> {
+/// The headers of an export, whole or masked.
+pub fn export_headers(whole: bool) -> Vec<&'static str> {
+    Field::ALL
+        .iter()
+        .map(|f| match f {
+            Field::BirthDate if !whole => "年龄",
+            f => f.header(),
+        })
+        .collect()
+}
+
+/// The cells of one file, masked unless `whole` (then with the age on `today` in place of the
+/// birth date).
+pub fn export_row(r: &PersonRecord, whole: bool, today: NaiveDate) -> Vec<String> {
     Field::ALL
         .into_iter()
-        .map(|f| {
-            let v = r.person.field_text(f);
-            if whole { v } else { f.masked(&v) }
+        .map(|f| match f {
+            Field::BirthDate if !whole => age_on(r.person.birth_date, today).to_string(),
+            f if whole => r.person.field_text(f),
+            f => f.masked(&r.person.field_text(f)),
         })
         .collect()
 }
@@ -35,7 +52,8 @@ pub async fn export_persons(
     out: &Path,
 ) -> Result<u64, ExportError> {
     let whole = scope.role().sees_identifiers();
-    let headers: Vec<&str> = Field::ALL.iter().map(|f| f.header()).collect();
+    let headers = export_headers(whole);
+    let today = store.today();
     let mut w =
         SheetWriter::create(out, &headers).map_err(|e| ExportError::Write(e.to_string()))?;
     let mut write_err = None;
@@ -43,7 +61,7 @@ pub async fn export_persons(
         .persons()
         .for_each(scope, filter, |r| {
             if write_err.is_none()
-                && let Err(e) = w.write_row(&export_row(r, whole))
+                && let Err(e) = w.write_row(&export_row(r, whole, today))
             {
                 write_err = Some(e.to_string());
             }

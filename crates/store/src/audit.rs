@@ -153,7 +153,6 @@ impl<'a> Audit<'a> {
     pub async fn list(&self, scope: &Scope, f: &AuditFilter) -> Result<AuditPage> {
         scope.require(scope.role.reads_audit())?;
         let per_page = f.per_page.clamp(1, 500);
-        let page = f.page.max(1);
         let mut conds = vec![String::from("(actor_region LIKE $1 || '%'")];
         if scope.region.parent.is_none() {
             conds[0].push_str(" OR actor_region IS NULL)");
@@ -188,9 +187,9 @@ impl<'a> Audit<'a> {
             q = a.bind_scalar(q);
         }
         let total: i64 = q.fetch_one(self.store.pool()).await?;
+        let (page, offset) = crate::sql::clamp_page(f.page, per_page, total);
         let list_sql = format!(
-            "SELECT {COLUMNS} FROM audit_log WHERE {wh} ORDER BY seq DESC LIMIT {per_page} OFFSET {}",
-            (page - 1) * per_page
+            "SELECT {COLUMNS} FROM audit_log WHERE {wh} ORDER BY seq DESC LIMIT {per_page} OFFSET {offset}"
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(list_sql));
         for a in &args {

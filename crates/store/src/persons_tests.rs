@@ -78,6 +78,37 @@ contract!(
             .await
             .unwrap_err();
         assert!(dup.to_string().contains("已有档案"), "{dup}");
+        // Filed in another county: the clerk learns where (so as not to file twice), and the
+        // answer is audited as a lookup.
+        let qinhuai = user(&store, "qh", Role::County, "320104000000").await;
+        let mut moved_in = p.clone();
+        moved_in.household_code = QINHUAI_1.parse_region();
+        let elsewhere = store
+            .persons()
+            .create(&qinhuai, moved_in, Source::Web)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            elsewhere.contains("已在南京市玄武区建档") && !elsewhere.contains(p.id_number.as_str()),
+            "{elsewhere}"
+        );
+        let province = user(&store, "sheng", Role::Auditor, "320000000000").await;
+        let lookups = store
+            .audit()
+            .list(
+                &province,
+                &crate::AuditFilter {
+                    action: Some("person.lookup".into()),
+                    per_page: 10,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(lookups.total, 1);
+        assert_eq!(lookups.entries[0].actor.as_deref(), Some("qh"));
+        assert!(!lookups.entries[0].object.contains(p.id_number.as_str()));
         let mut changed = p.clone();
         changed.phone = Some("13800138000".into());
         changed.household_code = MEIYUAN_2.parse_region();
@@ -293,6 +324,12 @@ contract!(lists_filter_search_sort_and_page, |db: TestDb| async move {
     f.page = 2;
     let page = store.persons().list(&county, &f).await.unwrap();
     assert_eq!((page.total, page.rows.len()), (4, 1));
+    // A page past the end, however far, is the last page (PostgreSQL answered 500 once).
+    for far in [3, 1_000, i64::MAX] {
+        f.page = far;
+        let page = store.persons().list(&county, &f).await.unwrap();
+        assert_eq!((page.page, page.rows.len()), (2, 1), "page {far}");
+    }
     let mut f = base.clone();
     f.cert_status = Some(CertStatus::Valid);
     assert_eq!(list(f.clone()).await.len(), 4);

@@ -46,6 +46,15 @@ impl Arg {
     }
 }
 
+/// The page to show of `total` rows at `per_page` a page: a page past the end is the last
+/// page (the first when there are none), and the offset cannot overflow. (page, offset)
+pub(crate) fn clamp_page(page: i64, per_page: i64, total: i64) -> (i64, i64) {
+    let per_page = per_page.max(1);
+    let last = ((total.max(0) + per_page - 1) / per_page).max(1);
+    let page = page.clamp(1, last);
+    (page, (page - 1) * per_page)
+}
+
 /// Inserts rows of values into `table`'s `columns` in multi-row statements (each row one
 /// value per column, in order).
 pub(crate) async fn insert_rows(

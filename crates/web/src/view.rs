@@ -1,6 +1,7 @@
 //! A person's file as pages and the API show it: Chinese labels, and ID, phone, certificate
 //! and bank account numbers masked unless the viewer may see them and asked to (an audited
-//! reveal).
+//! reveal). A masked view shows the age, not the birth date: a masked ID (3205**********2351)
+//! beside the birth date and the household code leaves only a handful of candidates.
 
 use anju_domain::RegionTable;
 use anju_domain::id_number::age_on;
@@ -18,7 +19,9 @@ pub struct PersonView {
     pub key: i64,
     pub name: String,
     pub sex: &'static str,
-    pub birth_date: String,
+    /// Only in a whole (revealed) view.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<String>,
     pub age: i32,
     pub ethnicity: String,
     pub household_code: String,
@@ -72,7 +75,7 @@ impl PersonView {
             key: r.id,
             name: p.name.clone(),
             sex: p.sex.label(),
-            birth_date: p.birth_date.to_string(),
+            birth_date: whole.then(|| p.birth_date.to_string()),
             age: age_on(p.birth_date, today),
             ethnicity: opt(&p.ethnicity),
             household_code: p.household_code.to_string(),

@@ -297,6 +297,12 @@ contract!(lists_search_and_export, |db: Db| async move {
         .await
         .unwrap();
     assert_eq!(csv.lines().count(), 121);
+    // A masked export carries the age, not the birth date.
+    let header = csv.lines().next().unwrap();
+    assert!(
+        header.contains("年龄") && !header.contains("出生日期"),
+        "{header}"
+    );
     assert!(
         csv.lines()
             .nth(1)
@@ -455,10 +461,8 @@ contract!(the_persons_api, |db: Db| async move {
         .json()
         .await
         .unwrap();
-    assert_eq!(
-        updated["changed"],
-        json!(["household_code", "bank_account"])
-    );
+    // Fields the body does not carry (the bank account) stay as they are.
+    assert_eq!(updated["changed"], json!(["household_code"]));
     let list: Value = app.get_json(&token, "/api/persons?q=zs").await;
     assert_eq!(list["total"], 1);
     assert_eq!(list["rows"][0]["id_number"], "1101**********002X");
@@ -471,3 +475,104 @@ contract!(the_persons_api, |db: Db| async move {
         .unwrap();
     assert_eq!(unknown.status(), 400);
 });
+
+contract!(
+    an_api_edit_changes_only_what_it_is_sent,
+    |db: Db| async move {
+        let app = TestApp::spawn(db).await;
+        let original = app
+            .add_person(&[
+                (anju_domain::person::Field::IdNumber, ID),
+                (anju_domain::person::Field::Name, "张三"),
+                (anju_domain::person::Field::Category, "肢体"),
+                (anju_domain::person::Field::Grade, "二级"),
+                (anju_domain::person::Field::HouseholdCode, "320102002001"),
+                (anju_domain::person::Field::Phone, "13812345678"),
+                (
+                    anju_domain::person::Field::BankAccount,
+                    "6222021234567890123",
+                ),
+                (
+                    anju_domain::person::Field::CertNumber,
+                    "11010519491231002X42",
+                ),
+                (anju_domain::person::Field::Address, "梅园新村1号"),
+                (anju_domain::person::Field::GuardianName, "张父"),
+                (anju_domain::person::Field::GuardianPhone, "13987654321"),
+            ])
+            .await;
+        let writers = [
+            ("admin", Role::Admin, "320000000000"),
+            ("nj", Role::City, "320100000000"),
+            ("xw", Role::County, "320102000000"),
+            ("my", Role::Town, "320102002000"),
+            ("cun", Role::Village, "320102002001"),
+        ];
+        let c = TestApp::client();
+        for (name, role, region) in writers {
+            let token = if name == "admin" {
+                app.token("admin", common::ADMIN_PW).await
+            } else {
+                app.add_user(name, role, region, Some(PW)).await;
+                app.token(name, PW).await
+            };
+            let mut paths = vec![format!("/api/persons/{ID}")];
+            if role.sees_identifiers() {
+                paths.push(format!("/api/persons/{ID}?reveal=1"));
+            }
+            for path in paths {
+                let shown: Value = app.get_json(&token, &path).await;
+                let res = c
+                    .put(app.url(&format!("/api/persons/{ID}")))
+                    .bearer_auth(&token)
+                    .json(&shown)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 200, "{name} {path}");
+                let v: Value = res.json().await.unwrap();
+                assert_eq!(
+                    v["changed"],
+                    json!([]),
+                    "{name} {path}: GET then PUT changes nothing"
+                );
+            }
+            let id = anju_domain::id_number::IdNumber::parse(ID).unwrap();
+            let admin = app.store.users().local_scope("admin").await.unwrap();
+            let now = app.store.persons().get(&admin, &id).await.unwrap();
+            assert_eq!(now.person, original.person, "{name}: the file is as it was");
+        }
+        // A masked view shows the age, never the birth date.
+        let token = app.token("cun", PW).await;
+        let shown: Value = app.get_json(&token, &format!("/api/persons/{ID}")).await;
+        assert!(shown.get("birth_date").is_none(), "{shown}");
+        assert!(shown["age"].as_i64().unwrap() > 70);
+        // One field sent: that field changes, nothing else.
+        let res = c
+            .put(app.url(&format!("/api/persons/{ID}")))
+            .bearer_auth(&token)
+            .json(&json!({"phone": "13900001111", "guardian_name": null}))
+            .send()
+            .await
+            .unwrap();
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(v["changed"], json!(["phone", "guardian_name"]));
+        let admin = app.store.users().local_scope("admin").await.unwrap();
+        let id = anju_domain::id_number::IdNumber::parse(ID).unwrap();
+        let now = app.store.persons().get(&admin, &id).await.unwrap().person;
+        assert_eq!(now.phone.as_deref(), Some("13900001111"));
+        assert_eq!(now.guardian_name, None);
+        assert_eq!(now.bank_account.as_deref(), Some("6222021234567890123"));
+        assert_eq!(now.cert_number, original.person.cert_number);
+        assert_eq!(now.address.as_deref(), Some("梅园新村1号"));
+        // Derived values cannot be written.
+        let res = c
+            .put(app.url(&format!("/api/persons/{ID}")))
+            .bearer_auth(&token)
+            .json(&json!({"age": 30}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400);
+    }
+);

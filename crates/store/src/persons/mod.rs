@@ -11,7 +11,6 @@ mod query;
 
 use std::borrow::Cow;
 
-use anju_domain::RegionCode;
 use anju_domain::audit::Outcome;
 use anju_domain::certificate::{
     Category, CertState, CertStatus, CertificateNumber, Components, Grade,
@@ -19,6 +18,7 @@ use anju_domain::certificate::{
 use anju_domain::id_number::{IdNumber, Sex};
 use anju_domain::mask;
 use anju_domain::person::{Field, LifeStatus, Person, name_index, parse_date};
+use anju_domain::{RegionCode, RegionTable};
 use chrono::NaiveDate;
 use serde::Serialize;
 use sqlx::Row;
@@ -441,11 +441,9 @@ impl<'a> Persons<'a> {
         Self::may_write(scope, &person.household_code)?;
         let now = self.store.now_ms();
         let mut tx = self.store.begin_write().await?;
-        if self.find(&mut tx, &person.id_number).await?.is_some() {
-            return Err(StoreError::invalid(format!(
-                "身份证号 {} 已有档案",
-                mask::id_number(person.id_number.as_str())
-            )));
+        if let Some(existing) = self.find(&mut tx, &person.id_number).await? {
+            drop(tx);
+            return Err(self.filed_already(scope, &existing).await);
         }
         let backend = self.store.backend();
         let ids = import::insert_many(
@@ -479,6 +477,38 @@ impl<'a> Persons<'a> {
         .await?;
         tx.commit().await?;
         self.get(scope, &person.id_number).await
+    }
+
+    /// Why a new file cannot be made for someone already filed. A file outside the scope is
+    /// named by its county only, so that the same person is not filed twice, and the answer
+    /// is audited as a lookup: it tells the user where an ID number is filed.
+    async fn filed_already(&self, scope: &Scope, existing: &PersonRecord) -> StoreError {
+        let masked = mask::id_number(existing.person.id_number.as_str());
+        let code = &existing.person.household_code;
+        if scope.covers(code) {
+            return StoreError::invalid(format!("身份证号 {masked} 已有档案，请打开该档案修改"));
+        }
+        let place: String = RegionTable::jiangsu()
+            .path(code)
+            .iter()
+            .skip(1)
+            .take(2)
+            .map(|r| r.name.as_str())
+            .collect();
+        let entry = NewEntry::by(
+            scope,
+            "person.lookup",
+            format!("person:{}:{masked}", existing.id),
+            Outcome::Denied,
+        )
+        .detail("新建档案时发现此身份证号已在辖区外建档");
+        if let Err(e) = self.store.audit().record(entry).await {
+            return e;
+        }
+        StoreError::invalid(format!(
+            "身份证号 {masked} 已在{place}建档，不在您的管辖范围内，不能重复建档；\
+             如此人已迁入本地，请联系{place}残联办理迁移"
+        ))
     }
 
     /// Replaces a file's values with `person`'s (same ID number), recording each changed field.

@@ -226,7 +226,6 @@ impl Persons<'_> {
         let f = &f;
         let w = self.conditions(scope, f)?;
         let per_page = f.per_page.clamp(1, 200);
-        let page = f.page.max(1);
         let mut count = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT COUNT(*) FROM persons WHERE {}",
             w.sql()
@@ -235,15 +234,15 @@ impl Persons<'_> {
             count = a.bind_scalar(count);
         }
         let total: i64 = count.fetch_one(self.store.pool()).await?;
+        let (page, offset) = crate::sql::clamp_page(f.page, per_page, total);
         let dir = if f.desc { "DESC" } else { "ASC" };
         // The page's ids first (from an index alone when the conditions and the order allow),
         // then their rows: a search matching thousands reads a page of rows, not thousands.
         let sort = f.sort.column();
         let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM persons WHERE id IN (SELECT id FROM persons WHERE {} \
-             ORDER BY {sort} {dir}, id {dir} LIMIT {per_page} OFFSET {}) ORDER BY {sort} {dir}, id {dir}",
+             ORDER BY {sort} {dir}, id {dir} LIMIT {per_page} OFFSET {offset}) ORDER BY {sort} {dir}, id {dir}",
             w.sql(),
-            (page - 1) * per_page
         )));
         for a in &w.args {
             q = a.bind(q);

@@ -132,6 +132,60 @@ pub async fn create(
         .into_response())
 }
 
+/// Keys of the file's view that are derived, not stored: accepted back unchanged, refused
+/// when changed.
+const DERIVED_KEYS: [&str; 7] = [
+    "age",
+    "household",
+    "severe",
+    "cert_status",
+    "masked",
+    "sex",
+    "birth_date",
+];
+
+/// The input for an edit: the stored file, with only the fields the body sends changed. A
+/// field sent back as GET showed it (masked, or whole after a reveal) is left as it is, an
+/// absent field too; `null` or `""` clears a field.
+fn merged_input(
+    stored: &anju_store::PersonRecord,
+    shown: &[Value],
+    body: &serde_json::Map<String, Value>,
+) -> Result<PersonInput, AppError> {
+    let p = &stored.person;
+    let mut input = PersonInput::default();
+    for f in Field::ALL {
+        input.set(f, p.field_text(f));
+    }
+    let unchanged = |k: &str, v: &Value| shown.iter().any(|view| view.get(k) == Some(v));
+    for (k, val) in body {
+        if unchanged(k, val) {
+            continue;
+        }
+        if DERIVED_KEYS.contains(&k.as_str()) {
+            return Err(AppError::BadRequest(format!(
+                "字段 {k} 由其他字段得出，不能直接修改"
+            )));
+        }
+        let Some(f) = Field::from_key(k) else {
+            return Err(AppError::BadRequest(format!("未知字段：{k}")));
+        };
+        let text = match val {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            Value::Null => String::new(),
+            _ => return Err(AppError::BadRequest(format!("字段 {k} 应为文本"))),
+        };
+        if f == Field::IdNumber {
+            return Err(AppError::BadRequest(
+                "身份证号不能在此修改：请核对后以正确号码新建档案".into(),
+            ));
+        }
+        input.set(f, text);
+    }
+    Ok(input)
+}
+
 pub async fn update(
     State(app): State<App>,
     ApiUser(s): ApiUser,
@@ -142,17 +196,30 @@ pub async fn update(
         return Err(AppError::Forbidden);
     }
     let id = parse_id(&id)?;
-    let mut map = body(b)?;
-    map.insert("id_number".into(), Value::String(id.to_string()));
-    let person = validate(&input_of(&map)?, RegionTable::jiangsu()).map_err(AppError::Invalid)?;
+    let body = body(b)?;
+    let scope = s.scope();
+    let stored = app.store.persons().get(scope, &id).await?;
+    let today = app.store.today();
+    let days = app.expiring_days().await?;
+    // What GET showed this role: masked, or whole after a reveal when the role may reveal.
+    let view = |whole| {
+        serde_json::to_value(PersonView::new(&stored, whole, today, days))
+            .map_err(|e| AppError::Internal(e.to_string()))
+    };
+    let mut shown = vec![view(false)?];
+    if scope.role().sees_identifiers() {
+        shown.push(view(true)?);
+    }
+    let input = merged_input(&stored, &shown, &body)?;
+    let person = validate(&input, RegionTable::jiangsu()).map_err(AppError::Invalid)?;
     let (rec, changed) = app
         .store
         .persons()
-        .update(s.scope(), person, Source::Api)
+        .update(scope, person, Source::Api)
         .await
         .map_err(store_refusal)?;
     Ok(Json(json!({
-        "person": PersonView::new(&rec, false, app.store.today(), app.expiring_days().await?),
+        "person": PersonView::new(&rec, false, today, days),
         "changed": changed.iter().map(|f| f.key()).collect::<Vec<_>>(),
     })))
 }

@@ -36,9 +36,15 @@ pub struct LoginQuery {
     out: Option<String>,
 }
 
-/// Only a path on this site may follow a login (no `//host` or scheme).
+/// Only a path on this site may follow a login: it starts with one `/`, and every character
+/// is visible ASCII other than `\` (no scheme, no `//host`, no tab or vertical tab that a
+/// browser drops to make `/\t/host` into `//host`, nothing a header cannot carry).
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && next.len() <= 2048
+        && next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+    if local {
         next.to_owned()
     } else {
         "/".to_owned()
@@ -235,5 +241,11 @@ mod tests {
         assert_eq!(safe_next("//evil.example/"), "/");
         assert_eq!(safe_next("https://evil.example/"), "/");
         assert_eq!(safe_next("/\\evil"), "/");
+        assert_eq!(safe_next("/\t/evil.example"), "/");
+        assert_eq!(safe_next("/\x0b/evil.example"), "/");
+        assert_eq!(safe_next("/ /evil.example"), "/");
+        assert_eq!(safe_next("/\r\nSet-Cookie:x=1"), "/");
+        assert_eq!(safe_next("/人员"), "/");
+        assert_eq!(safe_next("/persons?q=%E5%BC%A0"), "/persons?q=%E5%BC%A0");
     }
 }
