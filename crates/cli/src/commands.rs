@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anju_domain::Role;
 use anju_store::{Bootstrap, NewUser, Store, sqlite_url_for};
 
-use crate::{Global, UserCommand};
+use crate::{Global, SecurityCommand, UserCommand};
 
 pub type CmdResult = Result<ExitCode, String>;
 
@@ -145,11 +145,11 @@ pub async fn user(g: &Global, cmd: UserCommand) -> CmdResult {
         }
         UserCommand::List => {
             let list = users.list(&scope).await.map_err(err)?;
+            let locked = store.security().locked_users(&scope).await.map_err(err)?;
             println!("用户名\t角色\t区划代码\t区划名称\t状态");
-            let now = store.now_ms();
             for u in list {
                 let mut status = vec![if u.disabled { "已停用" } else { "正常" }];
-                if u.locked_until_ms.is_some_and(|t| t > now) {
+                if locked.contains(&u.id) {
                     status.push("已锁定");
                 }
                 if u.must_change_password {
@@ -182,6 +182,37 @@ pub async fn user(g: &Global, cmd: UserCommand) -> CmdResult {
         UserCommand::ResetPassword { username } => {
             let p = users.reset_password(&scope, &username).await.map_err(err)?;
             println!("已重置用户 {username} 的密码：{p}（只显示这一次；下次登录须修改）");
+        }
+        UserCommand::Unlock { username } => {
+            store
+                .security()
+                .unlock(&scope, &username)
+                .await
+                .map_err(err)?;
+            println!("已解除用户 {username} 的登录锁定（所有地址）");
+        }
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn security(g: &Global, cmd: SecurityCommand) -> CmdResult {
+    let store = open_store(g).await?;
+    let scope = acting_scope(&store, g).await?;
+    match cmd {
+        SecurityCommand::List => {
+            println!("设置\t值\t说明");
+            for (name, label, value) in store.security().settings() {
+                println!("{name}\t{value}\t{label}");
+            }
+        }
+        SecurityCommand::Set { name, value } => {
+            store
+                .security()
+                .set(&scope, &name, value)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("已将 {name} 设为 {value}");
         }
     }
     store.close().await;

@@ -66,6 +66,9 @@ enum Command {
     /// Check the audit log
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Login, session and flagging settings
+    #[command(subcommand)]
+    Security(SecurityCommand),
     /// Import a sheet (CSV, XLSX, XLS)
     #[command(subcommand)]
     Import(ImportCommand),
@@ -227,6 +230,18 @@ pub enum UserCommand {
     Enable { username: String },
     /// Set a generated password, to be changed at next login
     ResetPassword { username: String },
+    /// Lift every login lock on an account (all addresses)
+    Unlock { username: String },
+}
+
+#[derive(Subcommand)]
+pub enum SecurityCommand {
+    /// The login, session and flagging settings in force
+    List,
+    /// Change one: idle_minutes, absolute_hours, lock_after_failures,
+    /// lock_everywhere_after_failures, lockout_minutes, login_attempts_per_minute,
+    /// id_search_misses_per_hour (a running server applies it within a minute)
+    Set { name: String, value: i64 },
 }
 
 #[derive(Subcommand)]
@@ -335,6 +350,7 @@ fn main() -> ExitCode {
                 secure_cookies,
             } => commands::serve(&cli.global, &addr, secure_cookies).await,
             Command::User(c) => commands::user(&cli.global, c).await,
+            Command::Security(c) => commands::security(&cli.global, c).await,
             Command::Audit(AuditCommand::Verify) => commands::audit_verify(&cli.global).await,
             Command::Bench(BenchCommand::Startup { runs }) => bench::startup(runs).await,
             Command::Bench(BenchCommand::Search { samples }) => {

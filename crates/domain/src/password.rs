@@ -1,9 +1,12 @@
 //! The password policy (reference §11: MLPS level 3 asks for strong passwords).
 //!
-//! At least 8 characters, at most 128, not the account name, and not on the list of common
+//! At least 8 characters, at most 128, not the account name, not on the list of common
 //! passwords (`data/common-passwords.txt`: the most used passwords in public breach corpora,
-//! Chinese keyboard and pinyin favourites included). Hashing lives in the store; this module
-//! only decides whether a new password may be used.
+//! Chinese keyboard and pinyin favourites included), and not guessable by pattern: zxcvbn
+//! (Wheeler, USENIX Security 2016) must rate it at least 3 of 4 ("safely unguessable"), which
+//! refuses one repeated character, keyboard walks, sequences, dates and dictionary words with
+//! digits. Hashing lives in the store; this module only decides whether a new password may
+//! be used.
 
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -23,7 +26,16 @@ pub enum PasswordError {
     ContainsUsername,
     #[error("该密码过于常见，请换一个不易猜到的密码")]
     Common,
+    #[error("密码不能全是空格或同一个字符")]
+    Repeated,
+    #[error(
+        "密码过于简单（如键盘顺序、连续数字、日期或常见单词加数字），请用几个不相关的词、数字和符号组合"
+    )]
+    Weak,
 }
+
+/// The least zxcvbn score a new password must have (0-4).
+pub const MIN_SCORE: zxcvbn::Score = zxcvbn::Score::Three;
 
 fn common() -> &'static HashSet<String> {
     static SET: OnceLock<HashSet<String>> = OnceLock::new();
@@ -54,6 +66,14 @@ pub fn check(username: &str, password: &str) -> Result<(), PasswordError> {
     if common().contains(&lower) {
         return Err(PasswordError::Common);
     }
+    let mut chars = password.chars();
+    let first = chars.next();
+    if password.trim().is_empty() || chars.all(|c| Some(c) == first) {
+        return Err(PasswordError::Repeated);
+    }
+    if zxcvbn::zxcvbn(password, &[username.trim()]).score() < MIN_SCORE {
+        return Err(PasswordError::Weak);
+    }
     Ok(())
 }
 
@@ -76,7 +96,44 @@ mod tests {
     }
 
     #[test]
+    fn repeated_blank_and_patterned_passwords_are_refused() {
+        assert_eq!(check("wang", "aaaaaaaaaaaa"), Err(PasswordError::Repeated));
+        assert_eq!(check("wang", "          "), Err(PasswordError::Repeated));
+        assert_eq!(
+            check(
+                "wang",
+                "\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}\u{3000}"
+            ),
+            Err(PasswordError::Repeated)
+        );
+        for weak in [
+            "qwertyuiop",
+            "1q2w3e4r5t",
+            "abcdefgh1",
+            "20260101",
+            "asdfghjkl;",
+            "Password2026",
+        ] {
+            assert!(
+                matches!(
+                    check("wang", weak),
+                    Err(PasswordError::Weak | PasswordError::Common)
+                ),
+                "{weak} should be refused"
+            );
+        }
+    }
+
+    #[test]
     fn a_long_unusual_password_is_accepted() {
+        for strong in [
+            "Test-Root-Pass-2026",
+            "Registry-Web-2026",
+            "Wuxi-Clerk-12",
+            "Chiu-Village-8",
+        ] {
+            assert_eq!(check("wang", strong), Ok(()), "{strong}");
+        }
         assert_eq!(check("wang", "青山绿水-2026-安居"), Ok(()));
         assert_eq!(check("wang", "Tr1cky-Harbour-88"), Ok(()));
     }

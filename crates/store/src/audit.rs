@@ -7,6 +7,7 @@
 //! administrator could still do behind the application's back.
 
 use anju_domain::audit::{ChainError, Entry, Outcome, Verifier};
+use anju_domain::mask;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -102,10 +103,11 @@ pub(crate) async fn append(conn: &mut AnyConnection, now_ms: i64, e: NewEntry) -
         actor: e.actor,
         actor_region: e.actor_region,
         action: e.action,
-        object: e.object,
+        // Whatever the caller passed, no whole ID number or bank account is kept.
+        object: mask::long_numbers(&e.object).into_owned(),
         outcome: e.outcome,
         client: e.client,
-        detail: e.detail,
+        detail: mask::long_numbers(&e.detail).into_owned(),
         prev_hash: row.try_get("hash")?,
         hash: String::new(),
     };

@@ -251,13 +251,22 @@ contract!(
         }
         assert!(matches!(
             login(&store, "zhao", "wrong-password").await,
-            Err(LoginError::Locked { minutes: 15 })
+            Err(LoginError::Locked)
         ));
-        // Even the right password is refused while locked.
-        assert!(matches!(
-            login(&store, "zhao", "Chiu-Village-8").await,
-            Err(LoginError::Locked { .. })
-        ));
+        // Even the right password is refused while locked, and says no more than a wrong one.
+        let refused = login(&store, "zhao", "Chiu-Village-8").await.unwrap_err();
+        assert_eq!(refused, LoginError::Locked);
+        assert_eq!(refused.to_string(), LoginError::BadCredentials.to_string());
+        assert_eq!(LoginError::Disabled.to_string(), crate::sessions::REFUSED);
+        // Another address is not locked out by this one's guesses.
+        assert!(
+            store
+                .sessions()
+                .login("zhao", "Chiu-Village-8", "10.9.9.9", SessionKind::Web)
+                .await
+                .unwrap()
+                .is_ok()
+        );
         clock.advance_secs(14 * 60);
         assert!(login(&store, "zhao", "Chiu-Village-8").await.is_err());
         clock.advance_secs(61);
@@ -274,6 +283,101 @@ contract!(
             login(&store, "nobody", "whatever1").await.unwrap_err(),
             LoginError::BadCredentials
         );
+    }
+);
+
+contract!(
+    guesses_from_many_addresses_lock_everywhere_only_after_many_more,
+    |db: TestDb| async move {
+        let clock = Arc::new(ManualClock::new(T0));
+        let store = db.open_with(clock.clone()).await;
+        add(
+            &store,
+            "sun",
+            Role::Town,
+            "320102002000",
+            "Bright-Town-Pass-4",
+        )
+        .await;
+        let adm = admin(&store).await;
+        store
+            .security()
+            .set(&adm, "lock_everywhere_after_failures", 15)
+            .await
+            .unwrap();
+        let from = |i: usize| format!("10.1.0.{i}");
+        // Four guesses from each of three addresses: nobody is locked yet.
+        for i in 0..3 {
+            for _ in 0..4 {
+                let r = store
+                    .sessions()
+                    .login("sun", "bad-guess-1", &from(i), SessionKind::Web)
+                    .await
+                    .unwrap();
+                assert_eq!(r.unwrap_err(), LoginError::BadCredentials);
+            }
+        }
+        let ok = |client: String| {
+            let store = store.clone();
+            async move {
+                store
+                    .sessions()
+                    .login("sun", "Bright-Town-Pass-4", &client, SessionKind::Web)
+                    .await
+                    .unwrap()
+            }
+        };
+        // The fifteenth in a row, from anywhere, locks every address.
+        assert!(ok(from(7)).await.is_ok(), "a success resets the count");
+        for i in 0..15 {
+            let _ = store
+                .sessions()
+                .login("sun", "bad-guess-1", &from(20 + i), SessionKind::Api)
+                .await
+                .unwrap();
+        }
+        assert_eq!(ok(from(8)).await.unwrap_err(), LoginError::Locked);
+        assert!(
+            store
+                .security()
+                .is_locked(store.users().get(&adm, "sun").await.unwrap().id)
+                .await
+                .unwrap()
+        );
+        // An administrator unlocks, and the right password works again.
+        store.security().unlock(&adm, "sun").await.unwrap();
+        assert!(ok(from(8)).await.is_ok());
+        // A wrong current password when changing one's own counts as a failure too.
+        let scope = ok("10.2.0.1".into()).await.unwrap().scope;
+        for _ in 0..4 {
+            assert!(matches!(
+                store
+                    .users()
+                    .change_password(&scope, "bad-guess-1", "New-Lantern-77", None)
+                    .await,
+                Err(StoreError::WrongPassword)
+            ));
+        }
+        assert!(matches!(
+            store
+                .users()
+                .change_password(&scope, "bad-guess-1", "New-Lantern-77", None)
+                .await,
+            Err(StoreError::WrongPassword)
+        ));
+        assert!(matches!(
+            store
+                .users()
+                .change_password(&scope, "Bright-Town-Pass-4", "New-Lantern-77", None)
+                .await,
+            Err(StoreError::Locked)
+        ));
+        assert_eq!(ok("10.2.0.1".into()).await.unwrap_err(), LoginError::Locked);
+        // The setting survives a restart.
+        store.close().await;
+        let again = db.open_with(clock.clone()).await;
+        assert_eq!(again.policy().max_failures_any_address, 15);
+        assert!(again.audit().verify().await.unwrap().is_ok());
     }
 );
 

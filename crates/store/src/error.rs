@@ -22,6 +22,8 @@ pub enum StoreError {
     Invalid(String),
     #[error("当前密码不正确")]
     WrongPassword,
+    #[error("密码错误次数过多，暂时不能修改密码，请稍后再试或联系管理员")]
+    Locked,
     #[error(transparent)]
     Region(#[from] RegionError),
     #[error(transparent)]
@@ -45,6 +47,7 @@ impl StoreError {
                 | StoreError::NotFound(_)
                 | StoreError::Invalid(_)
                 | StoreError::WrongPassword
+                | StoreError::Locked
                 | StoreError::Region(_)
                 | StoreError::Password(_)
                 | StoreError::Policy(_)

@@ -15,6 +15,7 @@ mod clock;
 mod error;
 mod persons;
 mod scope;
+mod security;
 mod sessions;
 mod sessions_assess;
 mod sql;
@@ -55,6 +56,7 @@ pub use persons::{
     RowOutcome, Sort, Source,
 };
 pub use scope::Scope;
+pub use security::{IdSearchFlag, Security};
 pub use sessions::{Authenticated, LoginError, LoginOk, SessionKind, Sessions, random_token};
 pub use sessions_assess::{AssessmentSession, AssessmentSessions, SessionOutcome};
 pub use subsidy::{
@@ -128,7 +130,8 @@ struct Inner {
     pool: AnyPool,
     backend: Backend,
     clock: Arc<dyn Clock>,
-    policy: SessionPolicy,
+    /// The defaults given at open, with the administrator's settings applied.
+    policy: std::sync::RwLock<SessionPolicy>,
 }
 
 /// The handle every layer above holds. Cheap to clone.
@@ -183,10 +186,11 @@ impl Store {
                 pool,
                 backend,
                 clock,
-                policy,
+                policy: std::sync::RwLock::new(policy),
             }),
         };
         certificates::seed(&store).await?;
+        store.security().load().await?;
         Ok(store)
     }
 
@@ -199,8 +203,25 @@ impl Store {
         RegionTable::jiangsu()
     }
 
-    pub fn policy(&self) -> &SessionPolicy {
-        &self.inner.policy
+    /// The session, lockout and flagging rules in force.
+    pub fn policy(&self) -> SessionPolicy {
+        *self
+            .inner
+            .policy
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn set_policy(&self, policy: SessionPolicy) {
+        *self
+            .inner
+            .policy
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = policy;
+    }
+
+    pub fn security(&self) -> Security<'_> {
+        Security::new(self)
     }
 
     pub fn now_ms(&self) -> i64 {

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::audit::{NewEntry, append};
+use crate::security::{clear_failures, count_failure, locked_out};
 use crate::users::{USER_COLUMNS, hash_password, scope_of, user_from_row, verify_password};
 use crate::{Result, Scope, Store};
 
@@ -33,17 +34,22 @@ impl SessionKind {
     }
 }
 
-/// Why a login failed. The UI shows one message for the first two, so that a guesser cannot
-/// learn which account names exist.
+/// Why a login failed: kept for the audit log and tests. Every kind tells the person at the
+/// door the same thing, so that nobody learns which names exist, which accounts are disabled
+/// or locked, or whether a guess was right.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LoginError {
-    #[error("用户名或密码不正确")]
+    #[error("{}", REFUSED)]
     BadCredentials,
-    #[error("账号已停用，请联系管理员")]
+    #[error("{}", REFUSED)]
     Disabled,
-    #[error("连续登录失败次数过多，账号已锁定，请于{minutes}分钟后再试")]
-    Locked { minutes: i64 },
+    #[error("{}", REFUSED)]
+    Locked,
 }
+
+/// The one answer to a failed login.
+pub const REFUSED: &str =
+    "用户名或密码不正确，或账号暂时不能登录。多次失败后请稍候再试，或联系管理员";
 
 #[derive(Debug, Clone)]
 pub struct LoginOk {
@@ -61,6 +67,15 @@ pub struct Authenticated {
     pub csrf_token: String,
     pub must_change_password: bool,
     pub kind: SessionKind,
+}
+
+/// The hash an unknown name's password is checked against: a password nobody knows, hashed
+/// once with the same parameters as every account's.
+async fn stand_in_hash() -> Result<String> {
+    static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    HASH.get_or_try_init(|| hash_password(random_token()))
+        .await
+        .cloned()
 }
 
 pub(crate) fn token_hash(token: &str) -> String {
@@ -83,8 +98,9 @@ impl<'a> Sessions<'a> {
         Self { store }
     }
 
-    /// Checks a name and password, applies the lockout rule, records the attempt, and on
-    /// success opens a new session.
+    /// Checks a name and password, applies the lockout rules, records the attempt, and on
+    /// success opens a new session. Every refusal costs one password check, whatever its
+    /// reason, so that timing tells nothing either.
     pub async fn login(
         &self,
         username: &str,
@@ -92,7 +108,7 @@ impl<'a> Sessions<'a> {
         client: &str,
         kind: SessionKind,
     ) -> Result<Result<LoginOk, LoginError>> {
-        let policy = *self.store.policy();
+        let policy = self.store.policy();
         let username = username.trim();
         let found = self.store.users().find(username).await?;
         let object = format!("user:{}", username.chars().take(64).collect::<String>());
@@ -105,9 +121,12 @@ impl<'a> Sessions<'a> {
             client: client.to_owned(),
             detail: why.to_owned(),
         };
+        let phc = match &found {
+            Some(row) => row.password_hash.clone(),
+            None => stand_in_hash().await?,
+        };
+        let right = verify_password(password.to_owned(), phc).await;
         let Some(row) = found else {
-            // Spend the same time as a real check, so timing does not reveal unknown names.
-            let _ = hash_password(password.to_owned()).await?;
             self.store
                 .audit()
                 .record(failed(None, "用户不存在"))
@@ -124,55 +143,38 @@ impl<'a> Sessions<'a> {
                 .await?;
             return Ok(Err(LoginError::Disabled));
         }
-        if let Some(until) = row.user.locked_until_ms.filter(|&u| u > now_ms) {
+        let mut conn = self.store.pool().acquire().await?;
+        if locked_out(&mut conn, row.user.id, client, now_ms).await? {
+            drop(conn);
             self.store
                 .audit()
                 .record(failed(region, "账号锁定中"))
                 .await?;
-            let minutes = (until - now_ms + 59_999) / 60_000;
-            return Ok(Err(LoginError::Locked { minutes }));
+            return Ok(Err(LoginError::Locked));
         }
-        if !verify_password(password.to_owned(), row.password_hash.clone()).await {
+        drop(conn);
+        if !right {
             let mut tx = self.store.begin_write().await?;
             // Counted in the database, so parallel guesses cannot slip past the limit.
-            let failures: i64 = sqlx::query_scalar(
-                "UPDATE users SET failed_logins = CASE WHEN locked_until IS NOT NULL \
-                 AND locked_until <= $1 THEN 1 ELSE failed_logins + 1 END, \
-                 locked_until = NULL WHERE id = $2 RETURNING failed_logins",
-            )
-            .bind(now_ms)
-            .bind(row.user.id)
-            .fetch_one(&mut *tx)
-            .await?;
-            let lock = policy.lock_after(failures, now);
-            if let Some(until) = lock {
-                sqlx::query("UPDATE users SET locked_until = $1 WHERE id = $2")
-                    .bind(until * 1000)
-                    .bind(row.user.id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            let why = match lock {
-                Some(_) => format!("密码错误（第{failures}次），账号锁定"),
-                None => format!("密码错误（第{failures}次）"),
+            let counted = count_failure(&mut tx, &policy, row.user.id, client, now_ms).await?;
+            let why = if counted.locked {
+                format!("密码错误（此地址第{}次），账号锁定", counted.failures)
+            } else {
+                format!("密码错误（此地址第{}次）", counted.failures)
             };
             append(&mut tx, now_ms, failed(region, &why)).await?;
             tx.commit().await?;
-            return Ok(Err(match lock {
-                Some(_) => LoginError::Locked {
-                    minutes: policy.lockout_secs / 60,
-                },
-                None => LoginError::BadCredentials,
+            return Ok(Err(if counted.locked {
+                LoginError::Locked
+            } else {
+                LoginError::BadCredentials
             }));
         }
         let scope = scope_of(&row.user, client)?;
         let token = random_token();
         let csrf_token = random_token();
         let mut tx = self.store.begin_write().await?;
-        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-            .bind(row.user.id)
-            .execute(&mut *tx)
-            .await?;
+        clear_failures(&mut tx, row.user.id, client, now_ms).await?;
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, kind, csrf_token, created_at, last_seen_at) \
              VALUES ($1, $2, $3, $4, $5, $5)",
@@ -210,7 +212,7 @@ impl<'a> Sessions<'a> {
 
     /// Finds the live session for `token` and marks it used. A dead session is deleted.
     pub async fn authenticate(&self, token: &str, client: &str) -> Result<Option<Authenticated>> {
-        let policy = *self.store.policy();
+        let policy = self.store.policy();
         let hash = token_hash(token);
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT s.kind, s.csrf_token, s.created_at AS session_created, \

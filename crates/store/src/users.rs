@@ -357,6 +357,10 @@ impl<'a> Users<'a> {
         .bind(target.id)
         .execute(&mut *tx)
         .await?;
+        sqlx::query("DELETE FROM login_failures WHERE user_id = $1")
+            .bind(target.id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(target.id)
             .execute(&mut *tx)
@@ -390,22 +394,47 @@ impl<'a> Users<'a> {
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("用户 {}", scope.username)))?;
         let object = format!("user:{}", scope.username);
-        if !verify_password(current.to_owned(), row.password_hash.clone()).await {
-            self.store
-                .audit()
-                .record(
-                    NewEntry::by(scope, "user.change_password", object, Outcome::Failure)
-                        .detail("当前密码不正确"),
+        let right = verify_password(current.to_owned(), row.password_hash.clone()).await;
+        let now = self.store.now_ms();
+        let mut conn = self.store.pool().acquire().await?;
+        let locked =
+            crate::security::locked_out(&mut conn, row.user.id, &scope.client, now).await?;
+        drop(conn);
+        if locked || !right {
+            // A wrong current password counts as a failed login from this address.
+            let mut tx = self.store.begin_write().await?;
+            let why = if locked {
+                "账号锁定中".to_owned()
+            } else {
+                let policy = self.store.policy();
+                let c = crate::security::count_failure(
+                    &mut tx,
+                    &policy,
+                    row.user.id,
+                    &scope.client,
+                    now,
                 )
                 .await?;
-            return Err(StoreError::WrongPassword);
+                format!("当前密码不正确（此地址第{}次）", c.failures)
+            };
+            append(
+                &mut tx,
+                now,
+                NewEntry::by(scope, "user.change_password", object, Outcome::Failure).detail(why),
+            )
+            .await?;
+            tx.commit().await?;
+            return Err(if locked {
+                StoreError::Locked
+            } else {
+                StoreError::WrongPassword
+            });
         }
         password::check(&scope.username, new)?;
         if current == new {
             return Err(StoreError::invalid("新密码不能与当前密码相同"));
         }
         let hash = hash_password(new.to_owned()).await?;
-        let now = self.store.now_ms();
         let mut tx = self.store.begin_write().await?;
         sqlx::query(
             "UPDATE users SET password_hash = $1, must_change_password = 0, updated_at = $2 \

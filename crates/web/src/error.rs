@@ -27,6 +27,10 @@ pub enum AppError {
     BadRequest(String),
     /// A record refused by validation, with every fault.
     Invalid(Vec<anju_domain::person::FieldError>),
+    /// Too many attempts from one address: try again after the seconds given.
+    TooManyRequests(u64),
+    /// The database is busy with a long job: try again after the seconds given.
+    Busy(u64),
     Internal(String),
 }
 
@@ -44,6 +48,8 @@ impl AppError {
             }
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) | AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -57,6 +63,8 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::BadRequest(_) => "bad_request",
             AppError::Invalid(_) => "invalid",
+            AppError::TooManyRequests(_) => "too_many_requests",
+            AppError::Busy(_) => "busy",
             AppError::Internal(_) => "internal",
         }
     }
@@ -73,9 +81,33 @@ impl AppError {
                 .map(|e| format!("{}：{}", e.field.header(), e.message))
                 .collect::<Vec<_>>()
                 .join("；"),
+            AppError::TooManyRequests(secs) => {
+                format!("尝试次数过多，请{secs}秒后再试")
+            }
+            AppError::Busy(secs) => {
+                format!("系统正在处理大批量数据，请{secs}秒后再试；您的操作没有保存")
+            }
             AppError::Internal(_) => "系统内部错误，请稍后重试或联系管理员".into(),
         }
     }
+
+    /// Seconds a client should wait before trying again, for `Retry-After`.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyRequests(s) | AppError::Busy(s) => Some(*s),
+            _ => None,
+        }
+    }
+}
+
+/// Adds `Retry-After` to a response for an error that asks the client to wait.
+fn with_retry_after(mut res: Response, e: &AppError) -> Response {
+    if let Some(secs) = e.retry_after()
+        && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+    {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
 }
 
 impl From<StoreError> for AppError {
@@ -133,7 +165,8 @@ pub async fn render_html(State(app): State<App>, req: Request, next: Next) -> Re
             {
                 viewer = Some(Session { auth, token });
             }
-            (e.status(), crate::pages::error_page(&e, viewer.as_ref())).into_response()
+            let res = (e.status(), crate::pages::error_page(&e, viewer.as_ref())).into_response();
+            with_retry_after(res, &e)
         }
     }
 }
@@ -152,7 +185,7 @@ pub async fn render_json(req: Request, next: Next) -> Response {
             .map(|f| serde_json::json!({"field": f.field.key(), "column": f.field.header(), "code": f.code, "message": f.message}))
             .collect();
     }
-    let mut out = (e.status(), axum::Json(body)).into_response();
+    let mut out = with_retry_after((e.status(), axum::Json(body)).into_response(), &e);
     if e == AppError::Unauthenticated {
         out.headers_mut().insert(
             header::WWW_AUTHENTICATE,

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod error;
 pub mod jobs;
 pub mod pages;
+pub mod throttle;
 pub mod view;
 
 use std::net::SocketAddr;
@@ -34,9 +35,18 @@ pub struct App {
     /// Where uploads, error sheets and exports are kept while they are needed.
     pub work_dir: PathBuf,
     pub jobs: jobs::Jobs,
+    pub logins: std::sync::Arc<throttle::LoginThrottle>,
 }
 
 impl App {
+    /// Counts a login attempt from `client`; too many this minute answer 429.
+    pub fn login_attempt(&self, client: &str) -> Result<(), AppError> {
+        let limit = self.store.policy().attempts_per_minute;
+        self.logins
+            .attempt(client, self.store.now_ms() / 1000, limit)
+            .map_err(AppError::TooManyRequests)
+    }
+
     /// How far ahead a certificate counts as expiring (the certificate rules' window).
     pub async fn expiring_days(&self) -> Result<u32, AppError> {
         Ok(self.store.certificates().rules().await?.expiring_days)
@@ -50,6 +60,7 @@ impl App {
             secure_cookies,
             work_dir: data_dir.join("work"),
             jobs: jobs::Jobs::default(),
+            logins: std::sync::Arc::default(),
         }
     }
 }
@@ -85,6 +96,17 @@ pub async fn serve(listener: TcpListener, app: App) -> std::io::Result<()> {
                 jobs::sweep_work_dir(&dir, jobs::WORK_FILE_LIFETIME)
             })
             .await;
+        }
+    });
+    // Settings changed from the command line take effect within a minute.
+    let store = app.store.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Err(e) = store.security().load().await {
+                tracing::warn!("security settings not reloaded: {e}");
+            }
         }
     });
     // The certificate rules are applied at start and again whenever the (Beijing) day turns.

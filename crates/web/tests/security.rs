@@ -4,8 +4,12 @@
 
 mod common;
 
+use anju_domain::Role;
+use anju_domain::id_number::IdNumber;
 use anju_domain::person::Field;
 use common::{ADMIN_PW, Db, TestApp, contract, hidden};
+
+const PW: &str = "Harbour-Lights-2026";
 
 contract!(
     a_login_only_ever_leads_to_a_path_on_this_site,
@@ -84,3 +88,197 @@ contract!(csv_exports_cannot_run_formulas, |db: Db| async move {
     assert_eq!(cells[bank], "@SUM(1+1)");
     let _ = std::fs::remove_file(path);
 });
+
+/// Logs in through the form from this client; the response.
+async fn form_login(app: &TestApp, user: &str, pw: &str) -> reqwest::Response {
+    app.login_form(&TestApp::client(), user, pw).await
+}
+
+contract!(refused_logins_all_look_the_same, |db: Db| async move {
+    let app = TestApp::spawn(db).await;
+    app.add_user("tingyong", Role::Town, "320102002000", Some(PW))
+        .await;
+    app.add_user("suoding", Role::Town, "320102002000", Some(PW))
+        .await;
+    let admin = app.store.users().local_scope("admin").await.unwrap();
+    app.store
+        .users()
+        .set_disabled(&admin, "tingyong", true)
+        .await
+        .unwrap();
+    for _ in 0..5 {
+        let _ = form_login(&app, "suoding", "Wrong-Guess-2026").await;
+    }
+    let mut pages = Vec::new();
+    for (user, pw) in [
+        ("nobody-here", PW),
+        ("tingyong", PW),
+        ("suoding", PW),
+        ("admin", "Wrong-Guess-2026"),
+    ] {
+        let res = form_login(&app, user, pw).await;
+        assert_eq!(res.status(), 401, "{user}");
+        let page = res.text().await.unwrap();
+        let start = page.find("role=\"alert\"").expect("an alert");
+        let alert = &page[start..start + page[start..].find("</").unwrap()];
+        pages.push(alert.to_owned());
+        let api = TestApp::client()
+            .post(app.url("/api/login"))
+            .json(&serde_json::json!({"username": user, "password": pw}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(api.status(), 401, "{user}");
+        let v: serde_json::Value = api.json().await.unwrap();
+        assert_eq!(v["error"], "unauthenticated");
+    }
+    assert!(pages.windows(2).all(|w| w[0] == w[1]), "{pages:?}");
+    // An administrator unlocks from the user page.
+    let (c, csrf) = app.browser("admin", ADMIN_PW).await;
+    let users = c
+        .get(app.url("/users"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(users.contains("/users/suoding/unlock"), "an unlock button");
+    assert!(!users.contains("/users/tingyong/unlock"));
+    let res = c
+        .post(app.url("/users/suoding/unlock"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(form_login(&app, "suoding", PW).await.status(), 303);
+});
+
+contract!(
+    one_address_gets_a_limited_number_of_login_attempts,
+    |db: Db| async move {
+        let app = TestApp::spawn(db).await;
+        let admin = app.store.users().local_scope("admin").await.unwrap();
+        app.store
+            .security()
+            .set(&admin, "login_attempts_per_minute", 4)
+            .await
+            .unwrap();
+        let c = TestApp::client();
+        let mut statuses = Vec::new();
+        for _ in 0..6 {
+            let res = c
+                .post(app.url("/api/login"))
+                .json(&serde_json::json!({"username": "admin", "password": "Wrong-Guess-2026"}))
+                .send()
+                .await
+                .unwrap();
+            statuses.push(res.status().as_u16());
+            if res.status() == 429 {
+                let wait: u64 = res.headers()["retry-after"]
+                    .to_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                assert!((1..=60).contains(&wait));
+                let v: serde_json::Value = res.json().await.unwrap();
+                assert!(v["message"].as_str().unwrap().contains("秒后再试"));
+            }
+        }
+        // Four tries; the rest wait. The clock may turn a minute in between, so count.
+        assert!(
+            statuses.iter().filter(|s| **s == 429).count() >= 1,
+            "{statuses:?}"
+        );
+        assert_eq!(&statuses[..4], &[401, 401, 401, 401]);
+    }
+);
+
+contract!(
+    id_searches_are_audited_masked_and_misses_flagged,
+    |db: Db| async move {
+        let app = TestApp::spawn(db).await;
+        app.add_person(&[
+            (Field::IdNumber, "11010519491231002X"),
+            (Field::Name, "张三"),
+            (Field::Category, "肢体"),
+            (Field::Grade, "二级"),
+            (Field::HouseholdCode, "320102002001"),
+        ])
+        .await;
+        app.add_user("cun", Role::Village, "320102002001", Some(PW))
+            .await;
+        app.add_user("shenji", Role::Auditor, "320000000000", Some(PW))
+            .await;
+        let token = app.token("cun", PW).await;
+        let birth = chrono::NaiveDate::from_ymd_opt(1949, 12, 31).unwrap();
+        let mut guessed = Vec::new();
+        for seq in 100..121 {
+            let id = IdNumber::compose("320102", birth, seq).unwrap().to_string();
+            let v: serde_json::Value = app.get_json(&token, &format!("/api/persons?q={id}")).await;
+            assert_eq!(v["total"], 0);
+            guessed.push(id);
+        }
+        let hit: serde_json::Value = app
+            .get_json(&token, "/api/persons?q=11010519491231002X")
+            .await;
+        assert_eq!(hit["total"], 1);
+        let miss = TestApp::client()
+            .get(app.url(&format!("/api/persons/{}", guessed[0])))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(miss.status(), 404);
+        let auditor = app.store.users().local_scope("shenji").await.unwrap();
+        let log = app
+            .store
+            .audit()
+            .list(
+                &auditor,
+                &anju_store::AuditFilter {
+                    per_page: 500,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let searches: Vec<_> = log
+            .entries
+            .iter()
+            .filter(|e| e.action == "person.id_search")
+            .collect();
+        assert_eq!(searches.len(), 23, "21 misses, a hit, a lookup that missed");
+        for e in &log.entries {
+            let text = format!("{} {}", e.object, e.detail);
+            assert!(
+                !text.contains("11010519491231002X")
+                    && guessed.iter().all(|g| !text.contains(g.as_str())),
+                "a whole ID number in the log: {text}"
+            );
+        }
+        assert!(searches.iter().any(|e| e.object == "id:1101**********002X"));
+        let flags = app
+            .store
+            .security()
+            .id_search_flags(&auditor)
+            .await
+            .unwrap();
+        assert_eq!(flags.len(), 1);
+        assert_eq!((flags[0].actor.as_str(), flags[0].misses), ("cun", 22));
+        let (c, _) = app.browser("shenji", PW).await;
+        let page = c
+            .get(app.url("/audit"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("按身份证号查询多次未命中") && page.contains("<td>cun</td>"),
+            "{page}"
+        );
+    }
+);

@@ -303,6 +303,40 @@ contract!(
             .await;
         assert_eq!(subs["grants"].as_array().unwrap().len(), 2);
         assert_eq!(subs["paid"].as_array().unwrap().len(), 2);
+        // Bank accounts masked for every role, whole only through the audited reveal.
+        let account = subs["grants"][0]["bank_account"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(account.contains('*'), "{account}");
+        let whole: Value = app
+            .get_json(&token, &format!("/api/persons/{a}/subsidies?reveal=1"))
+            .await;
+        let whole_account = whole["grants"][0]["bank_account"].as_str().unwrap();
+        assert!(
+            !whole_account.contains('*') && whole_account.len() >= 16,
+            "{whole}"
+        );
+        app.add_user("shenji", Role::Auditor, "320000000000", Some(PW))
+            .await;
+        let reveals = app
+            .store
+            .audit()
+            .list(
+                &app.store.users().local_scope("shenji").await.unwrap(),
+                &anju_store::AuditFilter {
+                    action: Some("person.reveal".into()),
+                    per_page: 10,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(reveals.total, 1);
+        assert!(
+            !reveals.entries[0].object.contains(a),
+            "no whole ID in the log"
+        );
         let person = app
             .store
             .persons()

@@ -360,6 +360,36 @@ impl<'a> Persons<'a> {
         }
     }
 
+    /// One file by its ID number for a caller that was given the number (the API): like
+    /// [`Self::get`], and a miss is audited as an ID search that found nothing.
+    pub async fn lookup(&self, scope: &Scope, id: &IdNumber) -> Result<PersonRecord> {
+        match self.get(scope, id).await {
+            Err(StoreError::NotFound(what)) => {
+                self.record_id_search(scope, id.as_str(), false).await?;
+                Err(StoreError::NotFound(what))
+            }
+            r => r,
+        }
+    }
+
+    /// Records a search by a whole ID number, masked, with whether it found a file.
+    pub(crate) async fn record_id_search(&self, scope: &Scope, q: &str, hit: bool) -> Result<()> {
+        let outcome = if hit {
+            Outcome::Success
+        } else {
+            Outcome::Failure
+        };
+        let entry = NewEntry::by(
+            scope,
+            crate::security::ID_SEARCH,
+            format!("id:{}", mask::id_number(&q.to_ascii_uppercase())),
+            outcome,
+        )
+        .detail(if hit { "找到档案" } else { "未找到" });
+        self.store.audit().record(entry).await?;
+        Ok(())
+    }
+
     /// One file by its row id (the pages' key, which unlike the ID number may appear in an
     /// address bar), if it is in the scope.
     pub async fn get_by_key(&self, scope: &Scope, key: i64) -> Result<PersonRecord> {

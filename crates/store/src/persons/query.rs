@@ -106,6 +106,14 @@ pub struct PersonPage {
     pub per_page: i64,
 }
 
+/// A search by a whole or nearly whole ID number (14 characters or more): it can confirm a
+/// guessed number, so it is audited and its misses counted.
+fn is_id_search(q: &str) -> bool {
+    q.len() >= 14
+        && q.bytes()
+            .all(|b| b.is_ascii_digit() || b == b'X' || b == b'x')
+}
+
 fn years_before(d: NaiveDate, years: u32) -> NaiveDate {
     let y = d.year() - years as i32;
     NaiveDate::from_ymd_opt(y, d.month(), d.day())
@@ -234,6 +242,9 @@ impl Persons<'_> {
             count = a.bind_scalar(count);
         }
         let total: i64 = count.fetch_one(self.store.pool()).await?;
+        if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| is_id_search(q)) {
+            self.record_id_search(scope, q, total > 0).await?;
+        }
         let (page, offset) = crate::sql::clamp_page(f.page, per_page, total);
         let dir = if f.desc { "DESC" } else { "ASC" };
         // The page's ids first (from an index alone when the conditions and the order allow),

@@ -103,6 +103,7 @@ async fn login(
     b: Result<Json<LoginBody>, JsonRejection>,
 ) -> Result<Json<Value>, AppError> {
     let b = body(b)?;
+    app.login_attempt(&client)?;
     match app
         .store
         .sessions()
@@ -113,8 +114,10 @@ async fn login(
             "token": ok.token,
             "must_change_password": ok.must_change_password,
         }))),
-        Err(LoginError::BadCredentials) => Err(AppError::Unauthenticated),
-        Err(e) => Err(AppError::Refused(e.to_string())),
+        // One answer for every refusal (see `LoginError`).
+        Err(LoginError::BadCredentials | LoginError::Disabled | LoginError::Locked) => {
+            Err(AppError::Unauthenticated)
+        }
     }
 }
 

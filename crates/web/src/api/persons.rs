@@ -62,7 +62,7 @@ pub async fn show(
     if reveal && !scope.role().sees_identifiers() {
         return Err(AppError::Forbidden);
     }
-    let rec = app.store.persons().get(scope, &parse_id(&id)?).await?;
+    let rec = app.store.persons().lookup(scope, &parse_id(&id)?).await?;
     let action = if reveal {
         "person.reveal"
     } else {
@@ -198,7 +198,7 @@ pub async fn update(
     let id = parse_id(&id)?;
     let body = body(b)?;
     let scope = s.scope();
-    let stored = app.store.persons().get(scope, &id).await?;
+    let stored = app.store.persons().lookup(scope, &id).await?;
     let today = app.store.today();
     let days = app.expiring_days().await?;
     // What GET showed this role: masked, or whole after a reveal when the role may reveal.

@@ -5,7 +5,7 @@ use anju_domain::mask;
 use anju_domain::month::Month;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -151,16 +151,22 @@ pub async fn recoveries(
     Ok(Json(json!({ "recoveries": list })))
 }
 
-/// A person's grants, payments and recoveries.
+/// A person's grants, payments and recoveries; bank accounts and ID numbers masked unless a
+/// role that may see them whole asks for them (`?reveal=1`, audited as a reveal).
 pub async fn of_person(
     State(app): State<App>,
     ApiUser(s): ApiUser,
     Path(id): Path<String>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Json<Value>, AppError> {
     let scope = s.scope();
-    let rec = app.store.persons().get(scope, &parse_id(&id)?).await?;
+    let reveal = q.get("reveal").is_some_and(|v| v == "1" || v == "true");
+    if reveal && !scope.role().sees_identifiers() {
+        return Err(AppError::Forbidden);
+    }
+    let rec = app.store.persons().lookup(scope, &parse_id(&id)?).await?;
     let mut subs = app.store.subsidies().of_person(scope, &rec).await?;
-    if !scope.role().sees_identifiers() {
+    if !reveal {
         for g in &mut subs.grants {
             g.bank_account = mask::bank_account(&g.bank_account);
         }
@@ -168,9 +174,14 @@ pub async fn of_person(
             r.id_number = mask::id_number(&r.id_number);
         }
     }
+    let action = if reveal {
+        "person.reveal"
+    } else {
+        "person.view"
+    };
     app.store
         .persons()
-        .record_view(scope, "person.view", rec.audit_object(), "subsidies".into())
+        .record_view(scope, action, rec.audit_object(), "subsidies".into())
         .await?;
     let assistance: Vec<Value> = subs
         .assistance

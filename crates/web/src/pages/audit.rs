@@ -20,9 +20,43 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("user.create", "创建用户"),
     ("user.disable", "停用用户"),
     ("user.enable", "启用用户"),
+    ("user.unlock", "解除登录锁定"),
     ("user.reset_password", "重置密码"),
     ("user.change_password", "修改密码"),
+    ("security.setting", "修改安全设置"),
     ("audit.view", "查看审计日志"),
+    ("person.list", "查看档案列表"),
+    ("person.view", "查看档案"),
+    ("person.reveal", "查看完整号码"),
+    ("person.id_search", "按身份证号查询"),
+    ("person.lookup", "查询辖区外建档"),
+    ("person.create", "新建档案"),
+    ("person.update", "修改档案"),
+    ("person.import", "导入档案"),
+    ("person.export", "导出档案"),
+    ("certificate.apply", "受理证件申请"),
+    ("certificate.step", "办理证件环节"),
+    ("certificate.applications_view", "查看证件申请"),
+    ("certificate.rule", "修改证件规则"),
+    ("certificate.sweep", "执行证件规则"),
+    ("calendar.import", "导入工作日历"),
+    ("assessment_session.schedule", "安排线上评定"),
+    ("verification.open", "开启审验核查"),
+    ("verification.record", "记录审验结果"),
+    ("verification.view", "查看审验核查"),
+    ("verification.export", "导出审验名单"),
+    ("subsidy.import_events", "导入死亡迁出信息"),
+    ("subsidy.import_assistance", "导入救助状态"),
+    ("subsidy.import_grants", "导入补贴资格"),
+    ("subsidy.import_standards", "导入补贴标准"),
+    ("subsidy.import_dibao", "导入低保标准"),
+    ("subsidy.roll_generate", "生成发放名册"),
+    ("subsidy.roll_approve", "审核发放名册"),
+    ("subsidy.roll_view", "查看发放名册"),
+    ("subsidy.roll_export", "导出银行发放文件"),
+    ("subsidy.roll_reconcile", "导入银行回盘"),
+    ("subsidy.recoveries_view", "查看追回记录"),
+    ("subsidy.recovery_close", "办结追回"),
 ];
 
 pub fn action_label(action: &str) -> String {
@@ -124,6 +158,15 @@ pub struct AuditListPage {
     prev: Option<String>,
     next: Option<String>,
     error: Option<String>,
+    /// Users whose searches by whole ID number missed too often in an hour.
+    flags: Vec<FlagRow>,
+    flag_limit: i64,
+}
+
+pub struct FlagRow {
+    actor: String,
+    hour: String,
+    misses: i64,
 }
 
 pub async fn list(
@@ -144,6 +187,19 @@ pub async fn list(
         None => (Vec::new(), 0, 1, 50),
     };
     let pages = ((total + per_page - 1) / per_page).max(1);
+    let flags = app
+        .store
+        .security()
+        .id_search_flags(s.scope())
+        .await?
+        .into_iter()
+        .map(|f| FlagRow {
+            actor: f.actor,
+            hour: beijing(f.until_ms),
+            misses: f.misses,
+        })
+        .collect();
+    let flag_limit = app.store.policy().id_search_misses_per_hour;
     let link = |n: i64| {
         let mut q = q.clone();
         q.page = Some(n);
@@ -154,6 +210,8 @@ pub async fn list(
     };
     Ok(AuditListPage {
         layout: Layout::for_session(&s, "审计日志", "/audit"),
+        flags,
+        flag_limit,
         outcomes: [Outcome::Success, Outcome::Failure, Outcome::Denied]
             .iter()
             .map(|o| (o.as_str(), o.label()))

@@ -38,6 +38,7 @@ pub fn routes() -> Router<App> {
         .route("/users/new", get(users::new_form))
         .route("/users/{username}/disable", post(users::disable))
         .route("/users/{username}/enable", post(users::enable))
+        .route("/users/{username}/unlock", post(users::unlock))
         .route(
             "/users/{username}/reset-password",
             post(users::reset_password),

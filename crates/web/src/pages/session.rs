@@ -103,6 +103,16 @@ pub async fn login(
             false,
         ));
     }
+    if let Err(e) = app.login_attempt(&client) {
+        let mut res = login_page(&app, &f.next, &f.username, Some(e.message()), false);
+        *res.status_mut() = e.status();
+        if let Some(secs) = e.retry_after()
+            && let Ok(v) = secs.to_string().parse()
+        {
+            res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+        }
+        return Ok(res);
+    }
     let result = app
         .store
         .sessions()
@@ -110,9 +120,7 @@ pub async fn login(
         .await?;
     let ok = match result {
         Ok(ok) => ok,
-        Err(
-            e @ (LoginError::BadCredentials | LoginError::Disabled | LoginError::Locked { .. }),
-        ) => {
+        Err(e @ (LoginError::BadCredentials | LoginError::Disabled | LoginError::Locked)) => {
             return Ok(login_page(
                 &app,
                 &f.next,
@@ -219,7 +227,7 @@ pub async fn change_password(
             page.done = true;
             Ok(page.into_response())
         }
-        Err(e @ StoreError::WrongPassword) => {
+        Err(e @ (StoreError::WrongPassword | StoreError::Locked)) => {
             page.current_error = Some(e.to_string());
             Ok((StatusCode::BAD_REQUEST, page).into_response())
         }

@@ -23,17 +23,18 @@ pub struct UserRow {
     status: String,
     created: String,
     disabled: bool,
+    locked: bool,
     is_self: bool,
 }
 
-fn status(u: &User, now_ms: i64) -> String {
+fn status(u: &User, locked: bool) -> String {
     let mut parts = Vec::new();
     if u.disabled {
         parts.push("已停用");
     } else {
         parts.push("正常");
     }
-    if u.locked_until_ms.is_some_and(|t| t > now_ms) {
+    if locked {
         parts.push("已锁定");
     }
     if u.must_change_password {
@@ -61,8 +62,8 @@ pub async fn list(
     PageUser(s): PageUser,
     Query(q): Query<ListQuery>,
 ) -> Result<UsersPage, AppError> {
-    let now = app.store.now_ms();
     let users = app.store.users().list(s.scope()).await?;
+    let locked = app.store.security().locked_users(s.scope()).await?;
     let rows = users
         .iter()
         .map(|u| UserRow {
@@ -70,7 +71,8 @@ pub async fn list(
             role: u.role.label(),
             region: u.region_name.clone(),
             region_code: u.region_code.to_string(),
-            status: status(u, now),
+            status: status(u, locked.contains(&u.id)),
+            locked: locked.contains(&u.id),
             created: beijing(u.created_at_ms),
             disabled: u.disabled,
             is_self: u.id == s.scope().user_id(),
@@ -211,6 +213,20 @@ pub async fn enable(
     Form(f): Form<CsrfForm>,
 ) -> Result<Redirect, AppError> {
     set_disabled(&app, &s, &username, &f.csrf, false).await
+}
+
+pub async fn unlock(
+    State(app): State<App>,
+    PageUser(s): PageUser,
+    Path(username): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Redirect, AppError> {
+    s.check_csrf(&f.csrf)?;
+    app.store.security().unlock(s.scope(), &username).await?;
+    Ok(Redirect::to(&format!(
+        "/users?{}",
+        serde_urlencoded::to_string([("changed", username.as_str())]).unwrap_or_default()
+    )))
 }
 
 pub async fn reset_password(
