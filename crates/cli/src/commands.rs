@@ -5,9 +5,10 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anju_domain::Role;
+use anju_domain::audit::AuditKey;
 use anju_store::{Bootstrap, NewUser, Store, sqlite_url_for};
 
-use crate::{Global, SecurityCommand, UserCommand};
+use crate::{Global, SecurityCommand, ServeArgs, UserCommand};
 
 pub type CmdResult = Result<ExitCode, String>;
 
@@ -28,6 +29,43 @@ fn prepare_data_dir(dir: &Path) -> Result<bool, String> {
     Ok(created)
 }
 
+/// The secret that keys the audit chain: `ANJU_AUDIT_KEY`, or the key file (`--audit-key-file`,
+/// by default `audit.key` in the data directory), which is made with 32 random bytes on first
+/// use and is readable by its owner only.
+fn audit_key(g: &Global) -> Result<AuditKey, String> {
+    if let Some(secret) = std::env::var_os("ANJU_AUDIT_KEY").filter(|s| !s.is_empty()) {
+        return AuditKey::new(secret.as_encoded_bytes())
+            .map_err(|e| format!("ANJU_AUDIT_KEY：{e}"));
+    }
+    let path = g
+        .audit_key_file
+        .clone()
+        .unwrap_or_else(|| g.data_dir.join("audit.key"));
+    let name = path.display().to_string();
+    match std::fs::read(&path) {
+        Ok(bytes) => AuditKey::new(&bytes).map_err(|e| format!("审计密钥文件 {name}：{e}")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let secret = format!("{}\n", anju_store::random_token());
+            write_private(&path, secret.as_bytes())
+                .map_err(|e| format!("无法创建审计密钥文件 {name}：{e}"))?;
+            AuditKey::new(secret.as_bytes()).map_err(|e| e.to_string())
+        }
+        Err(e) => Err(format!("无法读取审计密钥文件 {name}：{e}")),
+    }
+}
+
+/// Creates a file readable and writable by its owner only (never replacing one).
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
 /// Opens the database (creating the data directory and SQLite file on first use), runs the
 /// migrations and makes the first administrator if there is no account.
 pub async fn open_store(g: &Global) -> Result<Store, String> {
@@ -36,7 +74,16 @@ pub async fn open_store(g: &Global) -> Result<Store, String> {
         .database_url
         .clone()
         .unwrap_or_else(|| sqlite_url_for(&g.data_dir));
-    let store = match Store::open(&url).await {
+    let key = match audit_key(g) {
+        Ok(k) => k,
+        Err(e) => {
+            if created {
+                let _ = std::fs::remove_dir_all(&g.data_dir);
+            }
+            return Err(e);
+        }
+    };
+    let store = match Store::open_keyed(&url, Some(key)).await {
         Ok(s) => s,
         Err(e) => {
             if created {
@@ -77,7 +124,8 @@ pub async fn acting_scope(store: &Store, g: &Global) -> Result<anju_store::Scope
         .map_err(|e| format!("无法以 {} 的身份执行：{e}", g.acting_as))
 }
 
-pub async fn serve(g: &Global, addr: &str, secure_cookies: bool) -> CmdResult {
+pub async fn serve(g: &Global, args: &ServeArgs) -> CmdResult {
+    let addr = args.addr.as_str();
     let sock: SocketAddr = addr
         .parse()
         .map_err(|_| format!("监听地址无效：{addr}（应为 IP:端口，如 127.0.0.1:8080）"))?;
@@ -94,7 +142,8 @@ pub async fn serve(g: &Global, addr: &str, secure_cookies: bool) -> CmdResult {
         "安居已启动"
     );
     println!("安居已启动：http://{local}/");
-    let app = anju_web::App::new(store.clone(), secure_cookies, g.data_dir.clone());
+    let mut app = anju_web::App::new(store.clone(), args.secure_cookies, g.data_dir.clone());
+    app.audit_anchor_dir.clone_from(&args.audit_anchor_dir);
     anju_web::serve(listener, app)
         .await
         .map_err(|e| format!("服务出错：{e}"))?;
@@ -219,15 +268,35 @@ pub async fn security(g: &Global, cmd: SecurityCommand) -> CmdResult {
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn audit_verify(g: &Global) -> CmdResult {
+pub async fn audit_verify(g: &Global, anchor: Option<&Path>) -> CmdResult {
     let store = open_store(g).await?;
     let result = store.audit().verify().await.map_err(|e| e.to_string())?;
+    let anchored = match (anchor, &result) {
+        (Some(dir), Ok(_)) => Some(
+            store
+                .audit()
+                .check_anchors(dir)
+                .await
+                .map_err(|e| e.to_string())?,
+        ),
+        _ => None,
+    };
     store.close().await;
     match result {
-        Ok(n) => {
-            println!("审计日志完整：共{n}条记录，哈希链校验通过");
-            Ok(ExitCode::SUCCESS)
-        }
+        Ok(n) => match anchored {
+            Some(Err(why)) => {
+                eprintln!("anju: 审计日志校验失败：{why}");
+                Ok(ExitCode::FAILURE)
+            }
+            Some(Ok(k)) => {
+                println!("审计日志完整：共{n}条记录，哈希链校验通过，{k}个锚定点均在日志中");
+                Ok(ExitCode::SUCCESS)
+            }
+            None => {
+                println!("审计日志完整：共{n}条记录，哈希链校验通过");
+                Ok(ExitCode::SUCCESS)
+            }
+        },
         Err(e) => {
             eprintln!(
                 "anju: 审计日志校验失败：{e}（首个损坏记录：第{}条）",

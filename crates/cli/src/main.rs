@@ -47,19 +47,16 @@ pub struct Global {
     /// The account a command acts as
     #[arg(long = "as", env = "ANJU_AS", default_value = "admin", global = true)]
     pub acting_as: String,
+    /// The file holding the secret that keys the audit chain (default: audit.key in the data
+    /// directory, made on first use); ANJU_AUDIT_KEY gives the secret itself instead
+    #[arg(long, env = "ANJU_AUDIT_KEY_FILE", global = true)]
+    pub audit_key_file: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Start the web server
-    Serve {
-        /// Address to listen on
-        #[arg(long, env = "ANJU_ADDR", default_value = "127.0.0.1:8080")]
-        addr: String,
-        /// Mark cookies Secure (set when served behind HTTPS)
-        #[arg(long, env = "ANJU_SECURE_COOKIES")]
-        secure_cookies: bool,
-    },
+    Serve(ServeArgs),
     /// Manage accounts
     #[command(subcommand)]
     User(UserCommand),
@@ -206,6 +203,20 @@ pub enum BenchCommand {
     },
 }
 
+/// How the server runs.
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address to listen on
+    #[arg(long, env = "ANJU_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// Mark cookies Secure and send HSTS (set when served behind HTTPS)
+    #[arg(long, env = "ANJU_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// Write the audit chain's head here every hour and at shutdown (best on another volume)
+    #[arg(long, env = "ANJU_AUDIT_ANCHOR_DIR")]
+    pub audit_anchor_dir: Option<PathBuf>,
+}
+
 #[derive(Subcommand)]
 pub enum UserCommand {
     /// Create an account bound to a role and a region
@@ -320,7 +331,11 @@ pub enum GenCommand {
 #[derive(Subcommand)]
 pub enum AuditCommand {
     /// Walk the hash chain; exit 0 when intact, 1 naming the first broken entry
-    Verify,
+    Verify {
+        /// Also check that the log still reaches every head anchored in this directory
+        #[arg(long)]
+        anchor: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -345,13 +360,12 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve {
-                addr,
-                secure_cookies,
-            } => commands::serve(&cli.global, &addr, secure_cookies).await,
+            Command::Serve(args) => commands::serve(&cli.global, &args).await,
             Command::User(c) => commands::user(&cli.global, c).await,
             Command::Security(c) => commands::security(&cli.global, c).await,
-            Command::Audit(AuditCommand::Verify) => commands::audit_verify(&cli.global).await,
+            Command::Audit(AuditCommand::Verify { anchor }) => {
+                commands::audit_verify(&cli.global, anchor.as_deref()).await
+            }
             Command::Bench(BenchCommand::Startup { runs }) => bench::startup(runs).await,
             Command::Bench(BenchCommand::Search { samples }) => {
                 bench::search(&cli.global, samples).await

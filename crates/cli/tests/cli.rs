@@ -252,6 +252,92 @@ async fn audit_verify_names_the_first_broken_entry() {
     assert_eq!(err.trim().lines().count(), 1);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_keyed_chain_and_its_anchors_catch_a_log_cut_short() {
+    let d = temp_dir("anchor");
+    let anchors = d.join("anchors");
+    for name in ["b1", "b2", "b3"] {
+        let o = run(anju(&d).args([
+            "user",
+            "add",
+            "--username",
+            name,
+            "--role",
+            "leader",
+            "--region",
+            "320100000000",
+        ]));
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    // The key lives beside the database, readable by its owner only.
+    let key = d.join("anju-data/audit.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // The server anchors the head as it starts and again as it stops.
+    let server = start(&d, &[("ANJU_AUDIT_ANCHOR_DIR", anchors.to_str().unwrap())]).await;
+    let file = anchors.join("audit-anchor.log");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !file.exists() {
+        assert!(Instant::now() < deadline, "no anchor written at start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let pid = server.child.id().to_string();
+    assert!(
+        run(Command::new("kill").args(["-TERM", &pid]))
+            .status
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::read_to_string(&file).unwrap().lines().count() < 2 {
+        assert!(Instant::now() < deadline, "no anchor written at shutdown");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop(server);
+    let ok = run(anju(&d).args(["audit", "verify", "--anchor", anchors.to_str().unwrap()]));
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
+    assert!(text(&ok.stdout).contains("锚定点"));
+    // Someone with the database deletes the last entries and moves the head back: the chain
+    // alone still looks whole, the anchors do not.
+    let url = format!("sqlite://{}", d.join("anju-data/anju.db").display());
+    anju_store::testing::execute_raw(
+        &url,
+        "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq > 2; \
+         UPDATE audit_head SET seq = 2, hash = (SELECT hash FROM audit_log WHERE seq = 2);",
+    )
+    .await;
+    let alone = run(anju(&d).args(["audit", "verify"]));
+    assert_eq!(alone.status.code(), Some(0), "{}", text(&alone.stderr));
+    let anchored = run(anju(&d).args(["audit", "verify", "--anchor", anchors.to_str().unwrap()]));
+    assert_eq!(anchored.status.code(), Some(1));
+    assert!(
+        text(&anchored.stderr).contains("截断"),
+        "{}",
+        text(&anchored.stderr)
+    );
+    // Without the key, or with another, the database does not open.
+    let other = run(anju(&d)
+        .args(["user", "list"])
+        .env("ANJU_AUDIT_KEY", "another-secret-16-chars"));
+    assert_eq!(other.status.code(), Some(1));
+    assert!(
+        text(&other.stderr).contains("审计密钥"),
+        "{}",
+        text(&other.stderr)
+    );
+    std::fs::remove_file(&key).unwrap();
+    let keyless = run(anju(&d).args([
+        "user",
+        "list",
+        "--audit-key-file",
+        d.join("none.key").to_str().unwrap(),
+    ]));
+    assert_eq!(keyless.status.code(), Some(1));
+}
+
 #[test]
 fn a_port_in_use_is_one_line_and_creates_nothing() {
     let d = temp_dir("port");

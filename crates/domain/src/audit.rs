@@ -5,9 +5,76 @@
 //! two entries breaks the chain at the first entry touched; [`verify`] finds it. The encoding
 //! hashed is length-prefixed, so no choice of field contents can make two different entries
 //! hash alike.
+//!
+//! With an [`AuditKey`] (a secret kept outside the database) entries are chained by
+//! HMAC-SHA-256 instead (RFC 2104), from the first entry appended with the key: someone who
+//! holds only the database can no longer rewrite the log and recompute the chain. An
+//! [`Anchor`] is the head (sequence and hash) written outside the database from time to time:
+//! a log cut short behind the store's back no longer reaches it.
 
+use hmac::{Hmac, Mac};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+
+/// The secret that keys the chain.
+#[derive(Clone)]
+pub struct AuditKey(Vec<u8>);
+
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuditKey(…)")
+    }
+}
+
+impl AuditKey {
+    /// At least 16 bytes of secret (a key file's text or `ANJU_AUDIT_KEY`), whitespace around
+    /// it ignored.
+    pub fn new(secret: &[u8]) -> Result<Self, String> {
+        let trimmed = secret.trim_ascii();
+        if trimmed.len() < 16 {
+            return Err("审计密钥至少需要16个字符".into());
+        }
+        Ok(Self(trimmed.to_vec()))
+    }
+
+    fn mac(&self) -> Hmac<Sha256> {
+        #[allow(clippy::expect_used)]
+        Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes a key of any length")
+    }
+
+    /// A value that tells whether a key is the one the chain was started with, without
+    /// revealing it.
+    pub fn check_value(&self) -> String {
+        let mut m = self.mac();
+        m.update(b"anju audit key check v1");
+        hex::encode(m.finalize().into_bytes())
+    }
+}
+
+/// A head written outside the database: at `at_ms`, the log held `seq` entries, the last
+/// with `hash`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anchor {
+    pub at_ms: i64,
+    pub seq: i64,
+    pub hash: String,
+}
+
+impl Anchor {
+    /// One line of an anchor file: `at_ms seq hash`.
+    pub fn to_line(&self) -> String {
+        format!("{} {} {}", self.at_ms, self.seq, self.hash)
+    }
+
+    pub fn parse_line(line: &str) -> Option<Self> {
+        let mut parts = line.split_whitespace();
+        let at_ms = parts.next()?.parse().ok()?;
+        let seq = parts.next()?.parse().ok()?;
+        let hash = parts.next()?.to_owned();
+        (hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) && parts.next().is_none())
+            .then_some(Anchor { at_ms, seq, hash })
+    }
+}
 
 /// The previous-hash of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -68,12 +135,30 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// The hash this entry must carry, given its fields and `prev_hash`.
+    /// The hash this entry must carry, given its fields and `prev_hash`, unkeyed.
     pub fn compute_hash(&self) -> String {
         let mut h = Sha256::new();
+        self.encode(|b| h.update(b));
+        hex::encode(h.finalize())
+    }
+
+    /// The hash this entry must carry: keyed when `key` is given.
+    pub fn compute_hash_with(&self, key: Option<&AuditKey>) -> String {
+        match key {
+            None => self.compute_hash(),
+            Some(k) => {
+                let mut m = k.mac();
+                self.encode(|b| m.update(b));
+                hex::encode(m.finalize().into_bytes())
+            }
+        }
+    }
+
+    /// The length-prefixed encoding that is hashed.
+    fn encode(&self, mut out: impl FnMut(&[u8])) {
         let mut field = |bytes: &[u8]| {
-            h.update((bytes.len() as u64).to_be_bytes());
-            h.update(bytes);
+            out(&(bytes.len() as u64).to_be_bytes());
+            out(bytes);
         };
         field(&self.seq.to_be_bytes());
         field(&self.at_ms.to_be_bytes());
@@ -91,7 +176,6 @@ impl Entry {
         field(self.client.as_bytes());
         field(self.detail.as_bytes());
         field(self.prev_hash.as_bytes());
-        hex::encode(h.finalize())
     }
 }
 
@@ -125,6 +209,8 @@ impl ChainError {
 pub struct Verifier {
     expected_seq: i64,
     prev_hash: String,
+    /// The key, and the first sequence number chained with it.
+    key: Option<(AuditKey, i64)>,
 }
 
 impl Default for Verifier {
@@ -132,11 +218,20 @@ impl Default for Verifier {
         Self {
             expected_seq: 1,
             prev_hash: GENESIS.to_owned(),
+            key: None,
         }
     }
 }
 
 impl Verifier {
+    /// A verifier for a chain keyed with `key` from entry `keyed_from` on.
+    pub fn keyed(key: AuditKey, keyed_from: i64) -> Self {
+        Self {
+            key: Some((key, keyed_from)),
+            ..Self::default()
+        }
+    }
+
     pub fn push(&mut self, e: &Entry) -> Result<(), ChainError> {
         if e.seq != self.expected_seq {
             return Err(ChainError::Gap {
@@ -147,7 +242,12 @@ impl Verifier {
         if e.prev_hash != self.prev_hash {
             return Err(ChainError::Unlinked { seq: e.seq });
         }
-        if e.compute_hash() != e.hash {
+        let key = self
+            .key
+            .as_ref()
+            .filter(|(_, from)| e.seq >= *from)
+            .map(|(k, _)| k);
+        if e.compute_hash_with(key) != e.hash {
             return Err(ChainError::Altered { seq: e.seq });
         }
         self.expected_seq += 1;
@@ -213,6 +313,48 @@ mod tests {
     fn head(c: &[Entry]) -> (i64, String) {
         c.last()
             .map_or((0, GENESIS.to_owned()), |e| (e.seq, e.hash.clone()))
+    }
+
+    #[test]
+    fn a_keyed_chain_cannot_be_recomputed_without_the_key() {
+        let key = AuditKey::new(b"0123456789abcdef-secret").unwrap();
+        let mut c = chain(4);
+        // Entries 3 and 4 were appended once the key was set.
+        for i in 2..4 {
+            c[i].prev_hash = c[i - 1].hash.clone();
+            c[i].hash = c[i].compute_hash_with(Some(&key));
+        }
+        let (s, h) = head(&c);
+        let mut v = Verifier::keyed(key.clone(), 3);
+        for e in &c {
+            v.push(e).unwrap();
+        }
+        assert_eq!(v.finish(s, &h), Ok(4));
+        // Someone with only the database rewrites entry 4 and recomputes its hash unkeyed.
+        let mut forged = c.clone();
+        forged[3].outcome = Outcome::Failure;
+        forged[3].hash = forged[3].compute_hash();
+        let mut v = Verifier::keyed(key.clone(), 3);
+        let err = forged.iter().try_for_each(|e| v.push(e)).unwrap_err();
+        assert_eq!(err, ChainError::Altered { seq: 4 });
+        // Another key does not verify it either.
+        let other = AuditKey::new(b"another-secret-of-16+").unwrap();
+        let mut v = Verifier::keyed(other.clone(), 3);
+        assert!(c.iter().try_for_each(|e| v.push(e)).is_err());
+        assert_ne!(key.check_value(), other.check_value());
+        assert!(AuditKey::new(b"short").is_err());
+    }
+
+    #[test]
+    fn anchors_read_back_what_they_wrote() {
+        let a = Anchor {
+            at_ms: 1_700_000_000_000,
+            seq: 42,
+            hash: "ab".repeat(32),
+        };
+        assert_eq!(Anchor::parse_line(&a.to_line()), Some(a));
+        assert_eq!(Anchor::parse_line("1 2 xyz"), None);
+        assert_eq!(Anchor::parse_line(""), None);
     }
 
     #[test]

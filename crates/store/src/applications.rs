@@ -217,6 +217,7 @@ impl Applications<'_> {
         )
         .await?;
         append(
+            self.store,
             &mut tx,
             now,
             NewEntry::by(
@@ -426,6 +427,7 @@ impl Applications<'_> {
                 .await?;
         }
         append(
+            self.store,
             &mut tx,
             now,
             NewEntry::by(

@@ -6,14 +6,17 @@
 //! Database triggers refuse UPDATE and DELETE on `audit_log`; `verify` catches what a database
 //! administrator could still do behind the application's back.
 
-use anju_domain::audit::{ChainError, Entry, Outcome, Verifier};
+use anju_domain::audit::{Anchor, ChainError, Entry, Outcome, Verifier};
 use anju_domain::mask;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::sql::Arg;
-use crate::{Result, Scope, Store};
+use crate::{Result, Scope, Store, StoreError};
+
+/// The file in the anchor directory that holds the anchored heads, one a line.
+pub const ANCHOR_FILE: &str = "audit-anchor.log";
 
 /// An entry to append; sequence, time and hashes are filled in by the store.
 #[derive(Debug, Clone)]
@@ -92,8 +95,14 @@ fn entry_from_row(row: &AnyRow) -> Result<Entry> {
     })
 }
 
-/// Appends `e` on `conn`, which must be inside a write transaction.
-pub(crate) async fn append(conn: &mut AnyConnection, now_ms: i64, e: NewEntry) -> Result<Entry> {
+/// Appends `e` on `conn`, which must be inside a write transaction, chained with the store's
+/// audit key when it has one.
+pub(crate) async fn append(
+    store: &Store,
+    conn: &mut AnyConnection,
+    now_ms: i64,
+    e: NewEntry,
+) -> Result<Entry> {
     let row = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
         .fetch_one(&mut *conn)
         .await?;
@@ -111,7 +120,7 @@ pub(crate) async fn append(conn: &mut AnyConnection, now_ms: i64, e: NewEntry) -
         prev_hash: row.try_get("hash")?,
         hash: String::new(),
     };
-    entry.hash = entry.compute_hash();
+    entry.hash = entry.compute_hash_with(store.audit_key());
     sqlx::query(
         "INSERT INTO audit_log (seq, at_ms, actor, actor_region, action, object, outcome, client, \
          detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -141,11 +150,124 @@ impl<'a> Audit<'a> {
         Self { store }
     }
 
+    /// Checks the store's audit key against the database at open: a chain never keyed starts
+    /// being keyed with the next entry; a keyed chain needs its own key.
+    pub(crate) async fn start_keyed(&self) -> Result<()> {
+        let check: Option<String> =
+            sqlx::query_scalar("SELECT key_check FROM audit_head WHERE id = 1")
+                .fetch_one(self.store.pool())
+                .await?;
+        match (self.store.audit_key(), check) {
+            (None, None) => Ok(()),
+            (None, Some(_)) => Err(StoreError::Config(
+                "此数据库的审计日志以密钥保护，请提供审计密钥（ANJU_AUDIT_KEY，或 --audit-key-file 指向的密钥文件）"
+                    .into(),
+            )),
+            (Some(key), Some(check)) if check == key.check_value() => Ok(()),
+            (Some(_), Some(_)) => Err(StoreError::Config(
+                "审计密钥与此数据库的审计日志不符：请使用建立审计链时的密钥".into(),
+            )),
+            (Some(key), None) => {
+                let mut tx = self.store.begin_write().await?;
+                sqlx::query(
+                    "UPDATE audit_head SET key_check = $1, keyed_from = seq + 1 \
+                     WHERE id = 1 AND key_check IS NULL",
+                )
+                .bind(key.check_value())
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                // Another process may have started the chain with another key meanwhile.
+                Box::pin(self.start_keyed()).await
+            }
+        }
+    }
+
+    /// Writes the chain's head to the anchor file in `dir` (appended, synced to disk) and
+    /// returns it. The directory is best on another volume than the database.
+    pub async fn anchor_to(&self, dir: &std::path::Path) -> Result<Anchor> {
+        use std::io::Write;
+        let (seq, hash) = self.head().await?;
+        let anchor = Anchor {
+            at_ms: self.store.now_ms(),
+            seq,
+            hash,
+        };
+        let io = |e: std::io::Error| StoreError::Internal(format!("无法写入审计锚定文件：{e}"));
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let mut opts = std::fs::OpenOptions::new();
+        opts.append(true).create(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let mut f = opts.open(dir.join(ANCHOR_FILE)).map_err(io)?;
+        writeln!(f, "{}", anchor.to_line()).map_err(io)?;
+        f.sync_all().map_err(io)?;
+        Ok(anchor)
+    }
+
+    /// Checks that the log still holds every head anchored in `dir`: `Ok(n)` with the number
+    /// of anchors, or why not (a log cut short, or an anchored entry changed).
+    pub async fn check_anchors(
+        &self,
+        dir: &std::path::Path,
+    ) -> Result<std::result::Result<usize, String>> {
+        let path = dir.join(ANCHOR_FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => return Ok(Err(format!("无法读取锚定文件 {ANCHOR_FILE}：{e}"))),
+        };
+        let mut n = 0;
+        for (i, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let Some(a) = Anchor::parse_line(line) else {
+                return Ok(Err(format!("锚定文件第{}行格式不对", i + 1)));
+            };
+            n += 1;
+            if a.seq == 0 {
+                continue;
+            }
+            let hash: Option<String> =
+                sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = $1")
+                    .bind(a.seq)
+                    .fetch_optional(self.store.pool())
+                    .await?;
+            match hash {
+                None => {
+                    return Ok(Err(format!(
+                        "审计日志已不含锚定的第{}条记录（{}锚定）：日志在此之后被截断",
+                        a.seq,
+                        crate::beijing_date(a.at_ms)
+                    )));
+                }
+                Some(h) if h != a.hash => {
+                    return Ok(Err(format!(
+                        "审计日志第{}条与{}锚定的哈希不符：日志被改写",
+                        a.seq,
+                        crate::beijing_date(a.at_ms)
+                    )));
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(Ok(n))
+    }
+
+    /// The head of the chain: (sequence, hash) of the last entry.
+    pub async fn head(&self) -> Result<(i64, String)> {
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(self.store.pool())
+            .await?;
+        Ok((head.try_get(0)?, head.try_get(1)?))
+    }
+
     /// Records an action that changed nothing else (a view, an export, a refusal) in a
     /// transaction of its own.
     pub async fn record(&self, entry: NewEntry) -> Result<Entry> {
         let mut tx = self.store.begin_write().await?;
-        let e = append(&mut tx, self.store.now_ms(), entry).await?;
+        let e = append(self.store, &mut tx, self.store.now_ms(), entry).await?;
         tx.commit().await?;
         Ok(e)
     }
@@ -210,11 +332,15 @@ impl<'a> Audit<'a> {
     /// Walks the whole chain in order, in batches. `Ok(n)` when all `n` entries are intact;
     /// otherwise the first broken entry.
     pub async fn verify(&self) -> Result<Result<i64, ChainError>> {
-        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        let head = sqlx::query("SELECT seq, hash, keyed_from FROM audit_head WHERE id = 1")
             .fetch_one(self.store.pool())
             .await?;
         let (head_seq, head_hash): (i64, String) = (head.try_get(0)?, head.try_get(1)?);
-        let mut verifier = Verifier::default();
+        let keyed_from: Option<i64> = head.try_get(2)?;
+        let mut verifier = match (keyed_from, self.store.audit_key()) {
+            (Some(from), Some(key)) => Verifier::keyed(key.clone(), from),
+            _ => Verifier::default(),
+        };
         let mut after = i64::MIN;
         loop {
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(

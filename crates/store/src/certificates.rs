@@ -249,6 +249,7 @@ impl Certificates<'_> {
         .execute(&mut *tx)
         .await?;
         append(
+            self.store,
             &mut tx,
             now,
             NewEntry::by(scope, "certificate.rule", rule.to_owned(), Outcome::Success)
@@ -420,6 +421,7 @@ impl Certificates<'_> {
         }
         write_history(&mut tx, backend, scope, "sweep", now, &history).await?;
         append(
+            self.store,
             &mut tx,
             now,
             NewEntry::by(scope, "certificate.sweep", "certificates", Outcome::Success).detail(

@@ -675,6 +675,66 @@ contract!(truncating_the_end_is_detected, |db: TestDb| async move {
     );
 });
 
+contract!(
+    a_keyed_chain_needs_its_key_and_anchors_catch_truncation,
+    |db: TestDb| async move {
+        let key = anju_domain::audit::AuditKey::new(b"a-secret-kept-elsewhere").unwrap();
+        let keyed = |k: Option<anju_domain::audit::AuditKey>| {
+            let url = db.url.clone();
+            async move {
+                Store::open_full(
+                    &url,
+                    Arc::new(crate::SystemClock),
+                    anju_domain::session::SessionPolicy::default(),
+                    k,
+                )
+                .await
+            }
+        };
+        // Entries before the key stay as they were; entries after are keyed.
+        let plain = db.open().await;
+        let _ = login(&plain, "admin", "wrong-pass-1").await;
+        plain.close().await;
+        let store = keyed(Some(key.clone())).await.unwrap();
+        for _ in 0..4 {
+            let _ = login(&store, "admin", ADMIN_PASSWORD).await;
+        }
+        assert!(store.audit().verify().await.unwrap().is_ok());
+        let dir = std::env::temp_dir().join(format!("anju-anchor-{}", crate::random_token()));
+        let anchored = store.audit().anchor_to(&dir).await.unwrap();
+        assert!(anchored.seq >= 6);
+        assert_eq!(store.audit().check_anchors(&dir).await.unwrap(), Ok(1));
+        // Without the key, or with another, the store refuses to open.
+        assert!(matches!(keyed(None).await, Err(StoreError::Config(_))));
+        let other = anju_domain::audit::AuditKey::new(b"another-secret-here").unwrap();
+        assert!(matches!(
+            keyed(Some(other)).await,
+            Err(StoreError::Config(_))
+        ));
+        // The last entries deleted and the head moved back: the chain alone looks whole.
+        let unguard = match db.backend {
+            Backend::Sqlite => "DROP TRIGGER audit_log_no_delete;",
+            Backend::Postgres => "DROP TRIGGER audit_log_no_change ON audit_log;",
+        };
+        db.execute_raw(unguard).await;
+        db.execute_raw(&format!(
+            "DELETE FROM audit_log WHERE seq > {n}; UPDATE audit_head SET seq = {n}, \
+             hash = (SELECT hash FROM audit_log WHERE seq = {n}) WHERE id = 1;",
+            n = anchored.seq - 2
+        ))
+        .await;
+        assert!(store.audit().verify().await.unwrap().is_ok());
+        let caught = store
+            .audit()
+            .check_anchors(&dir)
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert!(caught.contains("截断"), "{caught}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+);
+
 contract!(concurrent_appends_keep_the_chain, |db: TestDb| async move {
     let store = db.open().await;
     let adm = admin(&store).await;

@@ -42,12 +42,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anju_domain::RegionTable;
+use anju_domain::audit::AuditKey;
 use anju_domain::session::SessionPolicy;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Row};
 
 pub use applications::{ApplicationRecord, Applications, StepRecord};
-pub use audit::{Audit, AuditFilter, AuditPage, NewEntry};
+pub use audit::{ANCHOR_FILE, Audit, AuditFilter, AuditPage, NewEntry};
 pub use certificates::{Certificates, SweepChange, SweepReport};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::StoreError;
@@ -132,6 +133,8 @@ struct Inner {
     clock: Arc<dyn Clock>,
     /// The defaults given at open, with the administrator's settings applied.
     policy: std::sync::RwLock<SessionPolicy>,
+    /// The secret the audit chain is keyed with, kept outside the database.
+    audit_key: Option<AuditKey>,
 }
 
 /// The handle every layer above holds. Cheap to clone.
@@ -147,10 +150,31 @@ impl Store {
         Self::open_with(url, Arc::new(SystemClock), SessionPolicy::default()).await
     }
 
+    /// Opens with the audit key the deployment keeps outside the database (see
+    /// [`Audit::start_keyed`]).
+    pub async fn open_keyed(url: &str, audit_key: Option<AuditKey>) -> Result<Self> {
+        Self::open_full(
+            url,
+            Arc::new(SystemClock),
+            SessionPolicy::default(),
+            audit_key,
+        )
+        .await
+    }
+
     pub async fn open_with(
         url: &str,
         clock: Arc<dyn Clock>,
         policy: SessionPolicy,
+    ) -> Result<Self> {
+        Self::open_full(url, clock, policy, None).await
+    }
+
+    pub async fn open_full(
+        url: &str,
+        clock: Arc<dyn Clock>,
+        policy: SessionPolicy,
+        audit_key: Option<AuditKey>,
     ) -> Result<Self> {
         install_default_drivers();
         let backend = Backend::from_url(url)?;
@@ -187,8 +211,10 @@ impl Store {
                 backend,
                 clock,
                 policy: std::sync::RwLock::new(policy),
+                audit_key,
             }),
         };
+        store.audit().start_keyed().await?;
         certificates::seed(&store).await?;
         store.security().load().await?;
         Ok(store)
@@ -218,6 +244,10 @@ impl Store {
             .policy
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = policy;
+    }
+
+    pub(crate) fn audit_key(&self) -> Option<&AuditKey> {
+        self.inner.audit_key.as_ref()
     }
 
     pub fn security(&self) -> Security<'_> {

@@ -193,6 +193,7 @@ impl<'a> Security<'a> {
         .execute(&mut *tx)
         .await?;
         append(
+            self.store,
             &mut tx,
             now,
             NewEntry::by(
@@ -226,6 +227,7 @@ impl<'a> Security<'a> {
         .execute(&mut *tx)
         .await?;
         append(
+            self.store,
             &mut tx,
             now,
             NewEntry::by(

@@ -162,7 +162,7 @@ impl<'a> Sessions<'a> {
             } else {
                 format!("密码错误（此地址第{}次）", counted.failures)
             };
-            append(&mut tx, now_ms, failed(region, &why)).await?;
+            append(self.store, &mut tx, now_ms, failed(region, &why)).await?;
             tx.commit().await?;
             return Ok(Err(if counted.locked {
                 LoginError::Locked
@@ -196,6 +196,7 @@ impl<'a> Sessions<'a> {
         .execute(&mut *tx)
         .await?;
         append(
+            self.store,
             &mut tx,
             now_ms,
             NewEntry::by(&scope, "login", object, Outcome::Success).detail(kind.as_str()),
@@ -271,6 +272,7 @@ impl<'a> Sessions<'a> {
             .rows_affected();
         if gone > 0 {
             append(
+                self.store,
                 &mut tx,
                 self.store.now_ms(),
                 NewEntry::by(

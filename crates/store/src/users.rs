@@ -205,7 +205,7 @@ impl<'a> Users<'a> {
             client: "local".into(),
             detail: "首次启动创建系统管理员".into(),
         };
-        append(&mut tx, now, entry).await?;
+        append(self.store, &mut tx, now, entry).await?;
         tx.commit().await?;
         Ok(outcome)
     }
@@ -261,6 +261,7 @@ impl<'a> Users<'a> {
         .await?;
         let detail = format!("角色={} 区划={}", new.role.as_str(), region.code);
         append(
+            self.store,
             &mut tx,
             now,
             NewEntry::by(
@@ -331,6 +332,7 @@ impl<'a> Users<'a> {
             "user.enable"
         };
         append(
+            self.store,
             &mut tx,
             now,
             NewEntry::by(scope, action, format!("user:{username}"), Outcome::Success),
@@ -366,6 +368,7 @@ impl<'a> Users<'a> {
             .execute(&mut *tx)
             .await?;
         append(
+            self.store,
             &mut tx,
             now,
             NewEntry::by(
@@ -418,6 +421,7 @@ impl<'a> Users<'a> {
                 format!("当前密码不正确（此地址第{}次）", c.failures)
             };
             append(
+                self.store,
                 &mut tx,
                 now,
                 NewEntry::by(scope, "user.change_password", object, Outcome::Failure).detail(why),
@@ -454,6 +458,7 @@ impl<'a> Users<'a> {
             .execute(&mut *tx)
             .await?;
         append(
+            self.store,
             &mut tx,
             now,
             NewEntry::by(scope, "user.change_password", object, Outcome::Success),

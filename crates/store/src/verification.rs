@@ -123,6 +123,7 @@ impl Verification<'_> {
         }
         let n = q.execute(&mut *tx).await?.rows_affected();
         append(
+            self.store,
             &mut tx,
             now,
             NewEntry::by(
@@ -294,6 +295,7 @@ impl Verification<'_> {
         .execute(&mut *tx)
         .await?;
         append(
+            self.store,
             &mut tx,
             now,
             NewEntry::by(

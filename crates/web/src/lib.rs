@@ -36,6 +36,8 @@ pub struct App {
     pub work_dir: PathBuf,
     pub jobs: jobs::Jobs,
     pub logins: std::sync::Arc<throttle::LoginThrottle>,
+    /// Where the audit chain's head is anchored every hour and at shutdown.
+    pub audit_anchor_dir: Option<PathBuf>,
 }
 
 impl App {
@@ -61,6 +63,7 @@ impl App {
             work_dir: data_dir.join("work"),
             jobs: jobs::Jobs::default(),
             logins: std::sync::Arc::default(),
+            audit_anchor_dir: None,
         }
     }
 }
@@ -98,6 +101,17 @@ pub async fn serve(listener: TcpListener, app: App) -> std::io::Result<()> {
             .await;
         }
     });
+    // The audit chain's head, written outside the database every hour (and at shutdown).
+    if let Some(dir) = app.audit_anchor_dir.clone() {
+        let store = app.store.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                tick.tick().await;
+                anchor(&store, &dir).await;
+            }
+        });
+    }
     // Settings changed from the command line take effect within a minute.
     let store = app.store.clone();
     tokio::spawn(async move {
@@ -136,12 +150,26 @@ pub async fn serve(listener: TcpListener, app: App) -> std::io::Result<()> {
             }
         }
     });
-    axum::serve(
+    let store = app.store.clone();
+    let anchor_dir = app.audit_anchor_dir.clone();
+    let served = axum::serve(
         listener,
         router(app).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
-    .await
+    .await;
+    if let Some(dir) = anchor_dir {
+        anchor(&store, &dir).await;
+    }
+    served
+}
+
+/// Anchors the audit chain's head in `dir` and logs it.
+async fn anchor(store: &Store, dir: &std::path::Path) {
+    match store.audit().anchor_to(dir).await {
+        Ok(a) => tracing::info!(seq = a.seq, hash = %a.hash, "audit head anchored"),
+        Err(e) => tracing::error!("audit head not anchored: {e}"),
+    }
 }
 
 async fn shutdown_signal() {

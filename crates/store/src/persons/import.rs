@@ -474,6 +474,7 @@ impl ImportBatch<'_> {
             self.label, c.inserted, c.updated, c.unchanged
         );
         append(
+            self.store,
             &mut self.tx,
             self.store.now_ms(),
             NewEntry::by(&self.scope, "person.import", "persons", Outcome::Success).detail(detail),

@@ -500,6 +500,7 @@ impl<'a> Persons<'a> {
         write_history(&mut tx, backend, scope, source.as_str(), now, &history).await?;
         let object = format!("person:{id}:{}", mask::id_number(person.id_number.as_str()));
         append(
+            self.store,
             &mut tx,
             now,
             NewEntry::by(scope, "person.create", object, Outcome::Success).detail(source.as_str()),
@@ -601,6 +602,7 @@ impl<'a> Persons<'a> {
         }
         let detail = fields.iter().map(|f| f.key()).collect::<Vec<_>>().join(",");
         append(
+            self.store,
             &mut tx,
             now,
             NewEntry::by(

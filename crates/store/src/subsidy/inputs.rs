@@ -123,6 +123,7 @@ impl Subsidies<'_> {
             return Ok(res);
         }
         append(
+            self.store,
             &mut tx,
             self.store.now_ms(),
             NewEntry::by(scope, action, "subsidy", Outcome::Success).detail(detail),

@@ -124,6 +124,7 @@ impl Subsidies<'_> {
             return Err(StoreError::invalid("该追回记录已办结"));
         }
         append(
+            self.store,
             &mut tx,
             now,
             NewEntry::by(

@@ -622,6 +622,7 @@ impl Subsidies<'_> {
         let deleted = started.elapsed();
         write_lines(&mut tx, backend, roll_id, &lines).await?;
         append(
+            self.store,
             &mut tx,
             now,
             NewEntry::by(
@@ -721,6 +722,7 @@ impl Subsidies<'_> {
             Err(e) => return Err(e.into()),
         }
         append(
+            self.store,
             &mut tx,
             now,
             NewEntry::by(
