@@ -16,7 +16,13 @@ pub type CmdResult = Result<ExitCode, String>;
 /// created now (so a failed start can remove it again).
 fn prepare_data_dir(dir: &Path) -> Result<bool, String> {
     let created = !dir.exists();
-    std::fs::create_dir_all(dir).map_err(|e| format!("无法创建数据目录 {}：{e}", dir.display()))?;
+    if created {
+        // The owner's alone: the database, uploads and error sheets live here.
+        anju_io::private::create_dir(dir)
+    } else {
+        std::fs::create_dir_all(dir)
+    }
+    .map_err(|e| format!("无法创建数据目录 {}：{e}", dir.display()))?;
     let probe = dir.join(".anju-write-test");
     std::fs::write(&probe, b"ok")
         .and_then(|()| std::fs::remove_file(&probe))
@@ -33,6 +39,11 @@ fn prepare_data_dir(dir: &Path) -> Result<bool, String> {
 /// by default `audit.key` in the data directory), which is made with 32 random bytes on first
 /// use and is readable by its owner only.
 fn audit_key(g: &Global) -> Result<AuditKey, String> {
+    audit_key_or(g, true)
+}
+
+/// The audit key, made when missing only if `make` (a restore needs the original one).
+fn audit_key_or(g: &Global, make: bool) -> Result<AuditKey, String> {
     if let Some(secret) = std::env::var_os("ANJU_AUDIT_KEY").filter(|s| !s.is_empty()) {
         return AuditKey::new(secret.as_encoded_bytes())
             .map_err(|e| format!("ANJU_AUDIT_KEY：{e}"));
@@ -44,6 +55,9 @@ fn audit_key(g: &Global) -> Result<AuditKey, String> {
     let name = path.display().to_string();
     match std::fs::read(&path) {
         Ok(bytes) => AuditKey::new(&bytes).map_err(|e| format!("审计密钥文件 {name}：{e}")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !make => Err(format!(
+            "找不到审计密钥文件 {name}：恢复需要原部署的审计密钥，请先把它放到这里，或设置 ANJU_AUDIT_KEY"
+        )),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let secret = format!("{}\n", anju_store::random_token());
             write_private(&path, secret.as_bytes())
@@ -74,6 +88,13 @@ pub async fn open_store(g: &Global) -> Result<Store, String> {
         .database_url
         .clone()
         .unwrap_or_else(|| sqlite_url_for(&g.data_dir));
+    if g.database_url.is_none() {
+        let db = g.data_dir.join("anju.db");
+        if !db.exists() {
+            // Made before SQLite makes it, so that it (and its -wal, -shm) are the owner's.
+            anju_io::private::create_file(&db).map_err(|e| format!("无法创建数据库文件：{e}"))?;
+        }
+    }
     let key = match audit_key(g) {
         Ok(k) => k,
         Err(e) => {
@@ -144,6 +165,9 @@ pub async fn serve(g: &Global, args: &ServeArgs) -> CmdResult {
     println!("安居已启动：http://{local}/");
     let mut app = anju_web::App::new(store.clone(), args.secure_cookies, g.data_dir.clone());
     app.audit_anchor_dir.clone_from(&args.audit_anchor_dir);
+    if let Some(dir) = &args.backup_dir {
+        app.backups = Some((dir.clone(), args.backup_keep.max(1)));
+    }
     anju_web::serve(listener, app)
         .await
         .map_err(|e| format!("服务出错：{e}"))?;
@@ -305,4 +329,42 @@ pub async fn audit_verify(g: &Global, anchor: Option<&Path>) -> CmdResult {
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+pub async fn backup(g: &Global, out: &Path) -> CmdResult {
+    let store = open_store(g).await?;
+    let m = store.backup(out).await.map_err(|e| e.to_string())?;
+    store.close().await;
+    let rows: i64 = m.tables.values().sum();
+    println!(
+        "已备份到 {}：{}个表共{rows}行，审计日志至第{}条（{}）。审计密钥不在备份中，请另行保管。",
+        out.display(),
+        m.tables.len(),
+        m.audit_seq,
+        m.engine
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn restore(g: &Global, file: &Path) -> CmdResult {
+    let target = match &g.database_url {
+        Some(url) if url.starts_with("postgres") => {
+            anju_store::RestoreTarget::Postgres(url.clone())
+        }
+        Some(_) => return Err("恢复到 SQLite 时请用 --data-dir 指定一个空的数据目录".into()),
+        None => {
+            prepare_data_dir(&g.data_dir)?;
+            anju_store::RestoreTarget::Sqlite(g.data_dir.join("anju.db"))
+        }
+    };
+    let key = audit_key_or(g, false)?;
+    let (m, verified) = anju_store::restore(file, &target, Some(key))
+        .await
+        .map_err(|e| format!("恢复失败，目标未改动：{e}"))?;
+    let rows: i64 = m.tables.values().sum();
+    println!(
+        "已恢复：{}个表共{rows}行与清单一致，审计日志{verified}条校验通过",
+        m.tables.len()
+    );
+    Ok(ExitCode::SUCCESS)
 }

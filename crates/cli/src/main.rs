@@ -66,6 +66,18 @@ enum Command {
     /// Login, session and flagging settings
     #[command(subcommand)]
     Security(SecurityCommand),
+    /// Take a consistent backup while the platform runs (PostgreSQL: needs pg_dump)
+    Backup {
+        /// The backup file to write (a ZIP: the database and its manifest)
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Restore a backup into an empty data directory (or, with --database-url, an empty
+    /// PostgreSQL database), checking row counts and the audit chain first
+    Restore {
+        /// The backup file
+        file: PathBuf,
+    },
     /// Import a sheet (CSV, XLSX, XLS)
     #[command(subcommand)]
     Import(ImportCommand),
@@ -215,6 +227,12 @@ pub struct ServeArgs {
     /// Write the audit chain's head here every hour and at shutdown (best on another volume)
     #[arg(long, env = "ANJU_AUDIT_ANCHOR_DIR")]
     pub audit_anchor_dir: Option<PathBuf>,
+    /// Take a backup here every day
+    #[arg(long, env = "ANJU_BACKUP_DIR")]
+    pub backup_dir: Option<PathBuf>,
+    /// How many daily backups to keep
+    #[arg(long, env = "ANJU_BACKUP_KEEP", default_value_t = 7)]
+    pub backup_keep: usize,
 }
 
 #[derive(Subcommand)]
@@ -363,6 +381,8 @@ fn main() -> ExitCode {
             Command::Serve(args) => commands::serve(&cli.global, &args).await,
             Command::User(c) => commands::user(&cli.global, c).await,
             Command::Security(c) => commands::security(&cli.global, c).await,
+            Command::Backup { out } => commands::backup(&cli.global, &out).await,
+            Command::Restore { file } => commands::restore(&cli.global, &file).await,
             Command::Audit(AuditCommand::Verify { anchor }) => {
                 commands::audit_verify(&cli.global, anchor.as_deref()).await
             }

@@ -338,6 +338,63 @@ async fn a_keyed_chain_and_its_anchors_catch_a_log_cut_short() {
     assert_eq!(keyless.status.code(), Some(1));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restore_drill_while_the_server_runs() {
+    let d = temp_dir("drill");
+    let o = run(anju(&d).args([
+        "user",
+        "add",
+        "--username",
+        "drill.clerk",
+        "--role",
+        "county",
+        "--region",
+        "320102000000",
+    ]));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let server = start(&d, &[]).await;
+    let file = d.join("nightly.zip");
+    let o = run(anju(&d).args(["backup", "--out", file.to_str().unwrap()]));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("已备份"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the backup is the owner's alone");
+        let db = std::fs::metadata(d.join("anju-data/anju.db"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(db & 0o777, 0o600, "the database is the owner's alone");
+        let dir = std::fs::metadata(d.join("anju-data"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(dir & 0o777, 0o700);
+    }
+    drop(server);
+    // Into a new data directory: without the deployment's audit key it is refused.
+    let restore =
+        |dir: &str| run(anju(&d).args(["restore", file.to_str().unwrap(), "--data-dir", dir]));
+    let o = restore("restored");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("审计密钥"), "{}", text(&o.stderr));
+    assert!(!d.join("restored/anju.db").exists());
+    std::fs::copy(d.join("anju-data/audit.key"), d.join("restored/audit.key")).unwrap();
+    let o = restore("restored");
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("校验通过"), "{}", text(&o.stdout));
+    let list = run(anju(&d).args(["user", "list", "--data-dir", "restored"]));
+    assert!(text(&list.stdout).contains("drill.clerk"));
+    let verify = run(anju(&d).args(["audit", "verify", "--data-dir", "restored"]));
+    assert_eq!(verify.status.code(), Some(0));
+    // A directory that holds a database already is left alone.
+    let o = restore("restored");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("目标未改动"));
+}
+
 #[test]
 fn a_port_in_use_is_one_line_and_creates_nothing() {
     let d = temp_dir("port");

@@ -7,6 +7,7 @@
 //! produce XLSX (constant memory) and CSV (UTF-8 with BOM, which Excel opens correctly).
 
 pub mod headers;
+pub mod private;
 pub mod read;
 pub mod write;
 

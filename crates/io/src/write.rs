@@ -96,12 +96,13 @@ impl SheetWriter {
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
         let sink = if is_csv {
-            let mut f = BufWriter::new(File::create(path).map_err(|e| err(&e))?);
+            let mut f = BufWriter::new(crate::private::create_file(path).map_err(|e| err(&e))?);
             f.write_all(b"\xEF\xBB\xBF").map_err(|e| err(&e))?;
             Sink::Csv(Box::new(csv::Writer::from_writer(f)))
         } else {
-            // Fail early on an unwritable path rather than at the end.
-            File::create(path).map_err(|e| err(&e))?;
+            // Fail early on an unwritable path rather than at the end; the owner's alone (the
+            // writer's save truncates it, keeping the mode).
+            crate::private::create_file(path).map_err(|e| err(&e))?;
             let mut book = Box::new(Workbook::new());
             let sheet = book
                 .add_worksheet_with_constant_memory()

@@ -735,6 +735,93 @@ contract!(
     }
 );
 
+contract!(
+    a_backup_restores_into_an_empty_target_and_is_checked_first,
+    |db: TestDb| async move {
+        let store = db.open().await;
+        add(
+            &store,
+            "bei",
+            Role::County,
+            "320102000000",
+            "Desk-Pass-2026",
+        )
+        .await;
+        for _ in 0..3 {
+            let _ = login(&store, "bei", "Desk-Pass-2026").await;
+        }
+        let dir = std::env::temp_dir().join(format!("anju-backup-{}", crate::random_token()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("backup.zip");
+        let m = store.backup(&file).await.unwrap();
+        assert_eq!(m.tables["users"], 2);
+        assert!(m.audit_seq >= 5);
+        assert_eq!(m.engine, db.backend.as_str());
+        let target = |t: &TestDb| match t.backend {
+            Backend::Sqlite => crate::RestoreTarget::Sqlite(
+                t.url
+                    .trim_start_matches("sqlite://")
+                    .split('?')
+                    .next()
+                    .unwrap()
+                    .into(),
+            ),
+            Backend::Postgres => crate::RestoreTarget::Postgres(t.url.clone()),
+        };
+        // A backup whose manifest was changed is refused, and the target stays empty.
+        let forged = dir.join("forged.zip");
+        {
+            let src = std::fs::File::open(&file).unwrap();
+            let mut zin = zip::ZipArchive::new(src).unwrap();
+            let mut zout = zip::ZipWriter::new(std::fs::File::create(&forged).unwrap());
+            let opts = zip::write::SimpleFileOptions::default().large_file(true);
+            for i in 0..zin.len() {
+                let mut f = zin.by_index(i).unwrap();
+                let name = f.name().unwrap().into_owned();
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut f, &mut bytes).unwrap();
+                if name == "manifest.json" {
+                    let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+                    v["tables"]["users"] = serde_json::json!(3);
+                    bytes = serde_json::to_vec(&v).unwrap();
+                }
+                zout.start_file(name, opts).unwrap();
+                std::io::Write::write_all(&mut zout, &bytes).unwrap();
+            }
+            zout.finish().unwrap();
+        }
+        let empty = TestDb::new(db.backend).await.unwrap();
+        let err = crate::restore(&forged, &target(&empty), None)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("users"), "{err}");
+        if let crate::RestoreTarget::Sqlite(p) = target(&empty) {
+            assert!(!p.exists(), "nothing left behind");
+        }
+        // The real one restores, with the same rows and an intact chain.
+        let (restored, verified) = crate::restore(&file, &target(&empty), None).await.unwrap();
+        assert_eq!(restored, m);
+        assert_eq!(verified, m.audit_seq);
+        let again = empty.open().await;
+        let adm = admin(&again).await;
+        let names: Vec<String> = again
+            .users()
+            .list(&adm)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|u| u.username)
+            .collect();
+        assert!(names.contains(&"bei".to_owned()));
+        // A target that holds data is refused.
+        let refused = crate::restore(&file, &target(&empty), None)
+            .await
+            .unwrap_err();
+        assert!(refused.to_string().contains("空"), "{refused}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+);
+
 contract!(concurrent_appends_keep_the_chain, |db: TestDb| async move {
     let store = db.open().await;
     let adm = admin(&store).await;

@@ -10,6 +10,7 @@
 
 mod applications;
 mod audit;
+mod backup;
 mod certificates;
 mod clock;
 mod error;
@@ -49,6 +50,7 @@ use sqlx::{AnyPool, Row};
 
 pub use applications::{ApplicationRecord, Applications, StepRecord};
 pub use audit::{ANCHOR_FILE, Audit, AuditFilter, AuditPage, NewEntry};
+pub use backup::{Manifest, RestoreTarget, restore};
 pub use certificates::{Certificates, SweepChange, SweepReport};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::StoreError;
@@ -129,6 +131,8 @@ pub fn redact_url(url: &str) -> String {
 
 struct Inner {
     pool: AnyPool,
+    /// The URL the store was opened with (backups hand it to pg_dump).
+    url: String,
     backend: Backend,
     clock: Arc<dyn Clock>,
     /// The defaults given at open, with the administrator's settings applied.
@@ -208,6 +212,7 @@ impl Store {
         let store = Self {
             inner: Arc::new(Inner {
                 pool,
+                url: url.to_owned(),
                 backend,
                 clock,
                 policy: std::sync::RwLock::new(policy),
@@ -244,6 +249,10 @@ impl Store {
             .policy
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = policy;
+    }
+
+    pub(crate) fn url(&self) -> &str {
+        &self.inner.url
     }
 
     pub(crate) fn audit_key(&self) -> Option<&AuditKey> {

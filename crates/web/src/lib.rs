@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod backups;
 pub mod error;
 pub mod jobs;
 pub mod pages;
@@ -38,6 +39,8 @@ pub struct App {
     pub logins: std::sync::Arc<throttle::LoginThrottle>,
     /// Where the audit chain's head is anchored every hour and at shutdown.
     pub audit_anchor_dir: Option<PathBuf>,
+    /// Where a backup is taken every day, and how many are kept.
+    pub backups: Option<(PathBuf, usize)>,
 }
 
 impl App {
@@ -64,6 +67,7 @@ impl App {
             jobs: jobs::Jobs::default(),
             logins: std::sync::Arc::default(),
             audit_anchor_dir: None,
+            backups: None,
         }
     }
 }
@@ -109,6 +113,17 @@ pub async fn serve(listener: TcpListener, app: App) -> std::io::Result<()> {
             loop {
                 tick.tick().await;
                 anchor(&store, &dir).await;
+            }
+        });
+    }
+    // A backup a day: checked every hour, taken when the newest is a day old.
+    if let Some((dir, keep)) = app.backups.clone() {
+        let store = app.store.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                tick.tick().await;
+                backups::daily(&store, &dir, keep).await;
             }
         });
     }

@@ -588,7 +588,7 @@ pub async fn export_roll(
     Path((month, region)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let m = Month::parse(&month).map_err(|_| AppError::NotFound)?;
-    std::fs::create_dir_all(&app.work_dir).map_err(|e| AppError::Internal(e.to_string()))?;
+    anju_io::private::create_dir(&app.work_dir).map_err(|e| AppError::Internal(e.to_string()))?;
     let path = app
         .work_dir
         .join(format!("bank-{}.xlsx", anju_store::random_token()));

@@ -219,7 +219,7 @@ pub async fn export_campaign(
         .items(scope, id, false, 1_000_000)
         .await?;
     let whole = scope.role().sees_identifiers();
-    std::fs::create_dir_all(&app.work_dir).map_err(|e| AppError::Internal(e.to_string()))?;
+    anju_io::private::create_dir(&app.work_dir).map_err(|e| AppError::Internal(e.to_string()))?;
     let path = app
         .work_dir
         .join(format!("verification-{}.xlsx", anju_store::random_token()));

@@ -71,9 +71,7 @@ pub async fn receive(
     s: &Session,
     mut multipart: Multipart,
 ) -> Result<Result<Upload, &'static str>, AppError> {
-    tokio::fs::create_dir_all(&app.work_dir)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    anju_io::private::create_dir(&app.work_dir).map_err(|e| AppError::Internal(e.to_string()))?;
     let id = anju_store::random_token();
     let path = app.work_dir.join(format!("upload-{id}"));
     let mut csrf = String::new();
@@ -104,9 +102,10 @@ pub async fn receive(
                     .file_name()
                     .map(str::to_owned)
                     .filter(|n| !n.is_empty());
-                let mut out = tokio::fs::File::create(&path)
-                    .await
-                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                let mut out = tokio::fs::File::from_std(
+                    anju_io::private::create_file(&path)
+                        .map_err(|e| AppError::Internal(e.to_string()))?,
+                );
                 while let Some(chunk) = field
                     .chunk()
                     .await

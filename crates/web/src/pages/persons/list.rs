@@ -144,7 +144,7 @@ pub async fn export(
     let filter = eq.q.filter(app.store.today(), 50)?;
     let csv = eq.format == "csv";
     let ext = if csv { "csv" } else { "xlsx" };
-    std::fs::create_dir_all(&app.work_dir).map_err(|e| AppError::Internal(e.to_string()))?;
+    anju_io::private::create_dir(&app.work_dir).map_err(|e| AppError::Internal(e.to_string()))?;
     let path = app
         .work_dir
         .join(format!("export-{}.{ext}", anju_store::random_token()));
