@@ -58,6 +58,7 @@ pub async fn import(g: &Global, cmd: ImportCommand) -> CmdResult {
         read: ReadOptions {
             sheet,
             encoding: EncodingChoice::parse(&encoding).unwrap_or_default(),
+            ..Default::default()
         },
         strict,
         errors_out: Some(errors_out.unwrap_or_else(|| default_errors_path(&file))),

@@ -16,6 +16,7 @@ fn options(a: &SheetArgs) -> ImportOptions {
         read: ReadOptions {
             sheet: a.sheet.clone(),
             encoding: EncodingChoice::parse(&a.encoding).unwrap_or_default(),
+            ..Default::default()
         },
         strict: a.strict,
         errors_out: Some(

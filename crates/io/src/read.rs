@@ -3,12 +3,21 @@
 //! The format is told by the file's first bytes, not its name. CSV text is UTF-8 (with or
 //! without BOM) when it decodes as such, and GB18030 (a superset of GBK and GB2312) otherwise.
 //! An XLSX is refused before reading when its parts would expand beyond [`MAX_EXPANDED`] or
-//! compress more than [`MAX_RATIO`] to one (a zip bomb), or its sheet claims more rows or
-//! columns than Excel allows.
+//! compress more than [`MAX_RATIO`] to one (a zip bomb), its shared strings (held in memory
+//! whole) beyond [`MAX_SHARED_STRINGS`], any text in it is longer than [`MAX_TEXT_BYTES`]
+//! (found by streaming through the parts before reading), or its sheet claims more rows or
+//! columns than Excel allows; a CSV record longer than [`MAX_RECORD_BYTES`] ends the read. So
+//! memory stays bounded whatever is uploaded. A cell longer than Excel's own limit (32,767
+//! characters) is a fault of its row ([`Row::too_long`]), not of the file.
+//!
+//! The reader thread ends every file with an explicit end: a reader that stops any other way
+//! (a panic, a dropped channel) is an error, never a short file.
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread;
 
@@ -19,6 +28,15 @@ use encoding_rs::{Encoding, GB18030, UTF_8};
 pub const MAX_EXPANDED: u64 = 2 << 30;
 /// The highest compression ratio accepted for a large part.
 pub const MAX_RATIO: u64 = 100;
+/// The most an XLSX's shared-strings table may expand to (calamine holds it in memory).
+pub const MAX_SHARED_STRINGS: u64 = 64 << 20;
+/// The longest run of text between two XML tags accepted in an XLSX (a cell of 32,767
+/// characters, escaped, is well under it).
+pub const MAX_TEXT_BYTES: u64 = 1 << 20;
+/// The longest CSV record accepted.
+pub const MAX_RECORD_BYTES: u64 = 16 << 20;
+/// Excel's limit on the characters of one cell.
+pub const MAX_CELL_CHARS: usize = crate::write::MAX_CELL_CHARS;
 const MAX_COLUMNS: u32 = 512;
 const MAX_ROWS: u32 = 1_048_576;
 
@@ -62,6 +80,9 @@ impl EncodingChoice {
 pub struct ReadOptions {
     pub sheet: Option<String>,
     pub encoding: EncodingChoice,
+    /// For tests: the reader thread fails (panics) on reaching this row, as a crash would.
+    #[doc(hidden)]
+    pub fail_at_row: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -79,14 +100,39 @@ pub enum ReadError {
     TooLarge(String),
     #[error("文件是空的，没有表头行")]
     Empty,
+    #[error("读取在文件结束前中断，没有写入任何数据，请重新导入")]
+    Interrupted,
 }
 
 /// One row as the clerk sees it: `number` counts from 1 with the header as row 1.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Row {
     pub number: usize,
     pub cells: Vec<String>,
+    /// Columns (from 0) whose cell was longer than [`MAX_CELL_CHARS`]: left empty in `cells`,
+    /// a fault of the row for whoever reads that column.
+    pub too_long: Vec<usize>,
 }
+
+impl Row {
+    pub fn new(number: usize, mut cells: Vec<String>) -> Self {
+        let mut too_long = Vec::new();
+        for (i, c) in cells.iter_mut().enumerate() {
+            if c.len() > MAX_CELL_CHARS && c.chars().count() > MAX_CELL_CHARS {
+                c.clear();
+                too_long.push(i);
+            }
+        }
+        Row {
+            number,
+            cells,
+            too_long,
+        }
+    }
+}
+
+/// What the reader thread sends: rows, the end of the file, or why it stopped.
+type Msg = Result<Option<Vec<Row>>, ReadError>;
 
 /// Rows of one sheet, header first read off into `headers`.
 pub struct SheetReader {
@@ -95,30 +141,43 @@ pub struct SheetReader {
     /// Rows the sheet declares, when it does (XLSX, XLS); CSV reports bytes instead.
     pub rows_hint: Option<u64>,
     pub bytes: u64,
-    rx: Receiver<Result<Vec<Row>, ReadError>>,
+    rx: Receiver<Msg>,
     pending: std::vec::IntoIter<Row>,
+    ended: bool,
+    failed: bool,
 }
 
 impl SheetReader {
-    /// The next data row, or `None` at the end. Empty rows are skipped.
+    /// The next data row, or `None` at the end. Empty rows are skipped. A reader that stopped
+    /// before the end of the file answers [`ReadError::Interrupted`].
     pub fn next_row(&mut self) -> Result<Option<Row>, ReadError> {
         loop {
             if let Some(row) = self.pending.next() {
                 return Ok(Some(row));
             }
+            if self.ended {
+                return Ok(None);
+            }
             match self.rx.recv() {
-                Ok(Ok(rows)) => self.pending = rows.into_iter(),
+                Ok(Ok(Some(rows))) => self.pending = rows.into_iter(),
+                Ok(Ok(None)) => self.ended = true,
                 Ok(Err(e)) => return Err(e),
-                Err(_) => return Ok(None),
+                Err(_) => return Err(ReadError::Interrupted),
             }
         }
     }
 }
 
+/// Rows until the end, or until the first error (given once).
 impl Iterator for SheetReader {
     type Item = Result<Row, ReadError>;
     fn next(&mut self) -> Option<Self::Item> {
-        self.next_row().transpose()
+        if self.failed {
+            return None;
+        }
+        let next = self.next_row().transpose();
+        self.failed = matches!(next, Some(Err(_)));
+        next
     }
 }
 
@@ -147,7 +206,7 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<SheetReader, ReadError> {
     if bytes == 0 {
         return Err(ReadError::Empty);
     }
-    let (tx, rx) = sync_channel::<Result<Vec<Row>, ReadError>>(16);
+    let (tx, rx) = sync_channel::<Msg>(16);
     let (head_tx, head_rx) = sync_channel::<Result<(Vec<String>, Option<u64>), ReadError>>(1);
     let path = path.to_owned();
     let opts = opts.clone();
@@ -157,6 +216,7 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<SheetReader, ReadError> {
             let mut rows = Rows {
                 tx: &tx,
                 buf: Vec::with_capacity(ROW_CHUNK),
+                fail_at: opts.fail_at_row,
             };
             let result = match format {
                 Format::Csv => read_csv(&path, &opts, &head_tx, &mut rows),
@@ -164,7 +224,9 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<SheetReader, ReadError> {
                 Format::Xls => read_xls(&path, &opts, &head_tx, &mut rows),
             };
             let result = result.map(|()| {
-                rows.flush();
+                if rows.flush() {
+                    let _ = tx.send(Ok(None));
+                }
             });
             if let Err(e) = result {
                 // Before the header: the opener hears it; after: the row reader does.
@@ -182,6 +244,8 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<SheetReader, ReadError> {
         bytes,
         rx,
         pending: Vec::new().into_iter(),
+        ended: false,
+        failed: false,
     })
 }
 
@@ -191,13 +255,18 @@ type HeadTx = SyncSender<Result<(Vec<String>, Option<u64>), ReadError>>;
 const ROW_CHUNK: usize = 512;
 
 struct Rows<'a> {
-    tx: &'a SyncSender<Result<Vec<Row>, ReadError>>,
+    tx: &'a SyncSender<Msg>,
     buf: Vec<Row>,
+    fail_at: Option<usize>,
 }
 
 impl Rows<'_> {
     /// Queues a row; false when the reader was dropped (stop reading).
     fn send(&mut self, row: Row) -> bool {
+        #[allow(clippy::panic)]
+        if self.fail_at.is_some_and(|n| row.number >= n) {
+            panic!("test fault: the reader stops at row {}", row.number);
+        }
         self.buf.push(row);
         if self.buf.len() >= ROW_CHUNK {
             return self.flush();
@@ -210,7 +279,7 @@ impl Rows<'_> {
             return true;
         }
         let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(ROW_CHUNK));
-        self.tx.send(Ok(chunk)).is_ok()
+        self.tx.send(Ok(Some(chunk))).is_ok()
     }
 }
 
@@ -252,11 +321,17 @@ fn read_csv(
     let encoding = csv_encoding(path, opts.encoding)?;
     let mut file = File::open(path).map_err(io_err)?;
     file.seek(SeekFrom::Start(0)).map_err(io_err)?;
+    let bound = Bounded {
+        inner: file,
+        read: 0,
+        mark: Arc::new(AtomicU64::new(0)),
+    };
+    let mark = Arc::clone(&bound.mark);
     let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
         .encoding(Some(encoding))
         .bom_override(true)
         .strip_bom(true)
-        .build(BufReader::with_capacity(1 << 16, file));
+        .build(BufReader::with_capacity(1 << 16, bound));
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -265,15 +340,26 @@ fn read_csv(
     let mut header_sent = false;
     let mut number = 0;
     loop {
-        let more = rdr
-            .read_record(&mut record)
-            .map_err(|e| ReadError::Unreadable {
-                format: "CSV",
-                detail: e.to_string(),
-            })?;
+        let more = rdr.read_record(&mut record).map_err(|e| {
+            if mark.load(Ordering::Relaxed) == u64::MAX {
+                ReadError::TooLarge(format!(
+                    "第{}行超过{}MB",
+                    number + 1,
+                    MAX_RECORD_BYTES >> 20
+                ))
+            } else {
+                ReadError::Unreadable {
+                    format: "CSV",
+                    detail: e.to_string(),
+                }
+            }
+        })?;
         if !more {
             break;
         }
+        // The next record is measured from here.
+        let at = rdr.position().byte();
+        mark.store(at, Ordering::Relaxed);
         // A CSV row is a record, as a spreadsheet shows it (a quoted cell may span lines).
         // Wholly empty lines are not records; rows with only empty cells are, and count.
         number += 1;
@@ -294,7 +380,7 @@ fn read_csv(
         if is_blank(&cells) {
             continue;
         }
-        if !tx.send(Row { number, cells }) {
+        if !tx.send(Row::new(number, cells)) {
             return Ok(());
         }
     }
@@ -302,6 +388,28 @@ fn read_csv(
         return Err(ReadError::Empty);
     }
     Ok(())
+}
+
+/// The file under a CSV reader, refusing to run more than [`MAX_RECORD_BYTES`] past the
+/// start of the record being read (`mark`, in decoded bytes from the reader's count, close
+/// enough: the buffers between are 64 KiB). On refusal it sets `mark` to `u64::MAX`.
+struct Bounded<R> {
+    inner: R,
+    read: u64,
+    mark: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let mark = self.mark.load(Ordering::Relaxed);
+        if mark == u64::MAX || self.read.saturating_sub(mark) > MAX_RECORD_BYTES {
+            self.mark.store(u64::MAX, Ordering::Relaxed);
+            return Err(std::io::Error::other("record too long"));
+        }
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
+    }
 }
 
 fn cell_text(d: &DataRef<'_>) -> String {
@@ -344,28 +452,73 @@ fn float_text(f: f64) -> String {
 
 fn check_zip(path: &Path, max_expanded: u64, max_part: u64) -> Result<(), ReadError> {
     let file = File::open(path).map_err(io_err)?;
-    let mut zip =
-        zip::ZipArchive::new(BufReader::new(file)).map_err(|e| ReadError::Unreadable {
-            format: "XLSX",
-            detail: e.to_string(),
-        })?;
+    let unreadable = |e: zip::result::ZipError| ReadError::Unreadable {
+        format: "XLSX",
+        detail: e.to_string(),
+    };
+    let mut zip = zip::ZipArchive::new(BufReader::new(file)).map_err(unreadable)?;
     let mut total: u64 = 0;
+    let mut scan = Vec::new();
     for i in 0..zip.len() {
-        let entry = zip.by_index_raw(i).map_err(|e| ReadError::Unreadable {
-            format: "XLSX",
-            detail: e.to_string(),
-        })?;
+        let entry = zip.by_index_raw(i).map_err(unreadable)?;
         let size = entry.size();
+        let name = entry.name().unwrap_or_default().into_owned();
         total = total.saturating_add(size);
         if size > max_part && size / entry.compressed_size().max(1) > MAX_RATIO {
             return Err(ReadError::TooLarge(format!(
-                "{} 压缩比超过{MAX_RATIO}:1",
-                entry.name().unwrap_or_default()
+                "{name} 压缩比超过{MAX_RATIO}:1"
             )));
+        }
+        if name.eq_ignore_ascii_case("xl/sharedStrings.xml") && size > MAX_SHARED_STRINGS {
+            return Err(ReadError::TooLarge(format!(
+                "共享字符串表解压后{}MB，超过{}MB；请另存为 CSV 后导入",
+                size >> 20,
+                MAX_SHARED_STRINGS >> 20
+            )));
+        }
+        if name.starts_with("xl/worksheets/") || name.eq_ignore_ascii_case("xl/sharedStrings.xml") {
+            scan.push(i);
         }
     }
     if total > max_expanded {
         return Err(ReadError::TooLarge(format!("解压后共{}MB", total >> 20)));
+    }
+    // The declared sizes can lie: the parts that are read are streamed through once, and
+    // the file is refused if one expands beyond what it declared or holds a giant text.
+    for i in scan {
+        let mut part = zip.by_index(i).map_err(unreadable)?;
+        let declared = part.size();
+        let mut run: u64 = 0;
+        let mut seen: u64 = 0;
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            let n = part.read(&mut buf).map_err(|e| ReadError::Unreadable {
+                format: "XLSX",
+                detail: e.to_string(),
+            })?;
+            if n == 0 {
+                break;
+            }
+            seen += n as u64;
+            if seen > declared.max(1 << 20) {
+                return Err(ReadError::TooLarge("解压后比声明的大".into()));
+            }
+            let mut longest = run;
+            for &b in &buf[..n] {
+                if b == b'<' || b == b'>' {
+                    longest = longest.max(run);
+                    run = 0;
+                } else {
+                    run += 1;
+                }
+            }
+            if longest.max(run) > MAX_TEXT_BYTES {
+                return Err(ReadError::TooLarge(format!(
+                    "有内容超过{}MB的单元格",
+                    MAX_TEXT_BYTES >> 20
+                )));
+            }
+        }
     }
     Ok(())
 }
@@ -417,10 +570,7 @@ fn read_xlsx(
             header_sent = true;
             return head.send(Ok((values, rows_hint))).is_ok();
         }
-        tx.send(Row {
-            number: row as usize + 1,
-            cells: values,
-        })
+        tx.send(Row::new(row as usize + 1, values))
     };
     while let Some(cell) = cells.next_cell().map_err(unreadable)? {
         let (r, c) = cell.get_position();
@@ -479,10 +629,7 @@ fn read_xls(
             continue;
         }
         let number = start.0 as usize + i + 1;
-        if !tx.send(Row {
-            number,
-            cells: values,
-        }) {
+        if !tx.send(Row::new(number, values)) {
             return Ok(());
         }
     }
@@ -602,5 +749,88 @@ mod tests {
         ));
         assert!(check_zip(&x, MAX_EXPANDED, 100 << 20).is_ok());
         let _ = std::fs::remove_file(x);
+    }
+
+    /// A minimal XLSX whose first sheet holds one inline-string cell of `text`.
+    fn xlsx_with_text(path: &std::path::Path, text: &str) {
+        use std::io::Write;
+        let mut z = zip::ZipWriter::new(File::create(path).unwrap());
+        let o = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        let parts = [
+            ("[Content_Types].xml", r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_owned()),
+            ("_rels/.rels", r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_owned()),
+            ("xl/workbook.xml", r#"<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_owned()),
+            ("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_owned()),
+            ("xl/worksheets/sheet1.xml", format!(r#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>姓名</t></is></c><c r="B1" t="inlineStr"><is><t>备注</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>张三</t></is></c><c r="B2" t="inlineStr"><is><t>{text}</t></is></c></row><row r="3"><c r="A3" t="inlineStr"><is><t>李四</t></is></c></row></sheetData></worksheet>"#)),
+        ];
+        for (name, body) in parts {
+            z.start_file(name, o).unwrap();
+            z.write_all(body.as_bytes()).unwrap();
+        }
+        z.finish().unwrap();
+    }
+
+    #[test]
+    fn a_cell_over_excels_limit_is_a_fault_of_its_row_not_the_file() {
+        let long = "长".repeat(MAX_CELL_CHARS + 1);
+        let x = temp("long.xlsx");
+        xlsx_with_text(&x, &long);
+        let c = temp("long.csv");
+        std::fs::write(&c, format!("姓名,备注\n张三,{long}\n李四,\n")).unwrap();
+        for p in [&x, &c] {
+            let r = open(p, &ReadOptions::default()).unwrap();
+            let rows: Vec<Row> = r.map(Result::unwrap).collect();
+            assert_eq!(rows.len(), 2, "{}", p.display());
+            assert_eq!(rows[0].too_long, vec![1]);
+            assert_eq!(rows[0].cells[1], "");
+            assert!(rows[1].too_long.is_empty());
+        }
+        // Exactly at the limit is accepted.
+        let ok = Row::new(2, vec!["长".repeat(MAX_CELL_CHARS)]);
+        assert!(ok.too_long.is_empty());
+        let _ = std::fs::remove_file(x);
+        let _ = std::fs::remove_file(c);
+    }
+
+    #[test]
+    fn a_giant_cell_refuses_the_file_before_it_is_read() {
+        let x = temp("giant.xlsx");
+        xlsx_with_text(&x, &"a".repeat((MAX_TEXT_BYTES + 10) as usize));
+        assert!(
+            matches!(open(&x, &ReadOptions::default()), Err(ReadError::TooLarge(ref m)) if m.contains("单元格")),
+            "giant inline text"
+        );
+        let c = temp("giant.csv");
+        let mut body = String::from("姓名,备注\n张三,");
+        body.push_str(&"a".repeat((MAX_RECORD_BYTES + (1 << 20)) as usize));
+        body.push_str("\n李四,x\n");
+        std::fs::write(&c, body).unwrap();
+        let mut r = open(&c, &ReadOptions::default()).unwrap();
+        assert!(matches!(r.next_row(), Err(ReadError::TooLarge(_))));
+        let _ = std::fs::remove_file(x);
+        let _ = std::fs::remove_file(c);
+    }
+
+    #[test]
+    fn a_reader_that_stops_early_is_an_error_not_the_end() {
+        let c = temp("stop.csv");
+        let mut body = String::from("姓名,等级\n");
+        for i in 0..2_000 {
+            body.push_str(&format!("人{i},1\n"));
+        }
+        std::fs::write(&c, body).unwrap();
+        let opts = ReadOptions {
+            fail_at_row: Some(1_500),
+            ..Default::default()
+        };
+        let r = open(&c, &opts).unwrap();
+        let results: Vec<Result<Row, ReadError>> = r.collect();
+        assert_eq!(results.last(), Some(&Err(ReadError::Interrupted)));
+        assert!(results.iter().filter(|r| r.is_ok()).count() < 1_499);
+        // Unhindered, the same file ends with its last row.
+        let r = open(&c, &ReadOptions::default()).unwrap();
+        assert_eq!(r.map(Result::unwrap).count(), 2_000);
+        let _ = std::fs::remove_file(c);
     }
 }

@@ -166,6 +166,14 @@ impl Run {
     }
 }
 
+/// The fault of a cell longer than a spreadsheet may hold.
+pub(crate) fn too_long_message(column: &str) -> String {
+    format!(
+        "{column}的内容超过{}个字符（Excel 单元格的上限），请删减后重新导入",
+        anju_io::read::MAX_CELL_CHARS
+    )
+}
+
 fn input_of(map: &HeaderMap, cells: &[String]) -> PersonInput {
     let mut input = PersonInput::default();
     for (i, f) in map.columns.iter().enumerate() {
@@ -210,7 +218,18 @@ fn check_rows(
             }
         };
         let input = input_of(map, &row.cells);
-        let result = validate(&input, regions).and_then(|person| {
+        let too_long: Vec<FieldError> = row
+            .too_long
+            .iter()
+            .filter_map(|&i| map.columns.get(i).copied().flatten())
+            .map(|f| FieldError::new(f, "cell_too_long", too_long_message(f.header())))
+            .collect();
+        let result = if too_long.is_empty() {
+            validate(&input, regions)
+        } else {
+            Err(too_long)
+        };
+        let result = result.and_then(|person| {
             if seen.insert(person.id_number.key()) {
                 Ok(person)
             } else {

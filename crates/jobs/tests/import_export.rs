@@ -214,7 +214,7 @@ contract!(
         let forced = ImportOptions {
             read: ReadOptions {
                 encoding: EncodingChoice::Utf8,
-                sheet: None,
+                ..Default::default()
             },
             ..Default::default()
         };
@@ -290,5 +290,81 @@ contract!(
             .unwrap();
         assert_eq!(page.total, 1);
         assert!(page.entries[0].detail.contains("脱敏"));
+    }
+);
+
+contract!(
+    a_reader_that_fails_mid_file_writes_nothing,
+    |db: TestDb| async move {
+        let store = db.open().await;
+        let admin = store.users().local_scope("admin").await.unwrap();
+        let sheet = temp("half.csv");
+        assert_eq!(generate_persons(3_000, 11, &sheet, today()).unwrap(), 3_000);
+        let failing = ImportOptions {
+            read: ReadOptions {
+                fail_at_row: Some(2_500),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let e = import_persons(&store, &admin, &sheet, &failing, |_| {})
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, ImportError::Read(anju_io::ReadError::Interrupted)),
+            "{e}"
+        );
+        let total = |store: Store| async move {
+            store
+                .persons()
+                .list(
+                    &store.users().local_scope("admin").await.unwrap(),
+                    &PersonFilter::new(today()),
+                )
+                .await
+                .unwrap()
+                .total
+        };
+        assert_eq!(
+            total(store.clone()).await,
+            0,
+            "nothing of the first rows is kept"
+        );
+        let r = import_persons(&store, &admin, &sheet, &ImportOptions::default(), |_| {})
+            .await
+            .unwrap();
+        assert_eq!(r.inserted, 3_000);
+        assert_eq!(total(store).await, 3_000);
+    }
+);
+
+contract!(
+    a_cell_over_the_limit_rejects_its_row_only,
+    |db: TestDb| async move {
+        let store = db.open().await;
+        let admin = store.users().local_scope("admin").await.unwrap();
+        let csv = temp("long.csv");
+        let long = "路".repeat(anju_io::read::MAX_CELL_CHARS + 1);
+        std::fs::write(
+            &csv,
+            format!(
+                "身份证号,姓名,残疾类别,残疾等级,户籍地区划代码,居住地址\n\
+                 11010519491231002X,张三,肢体,二级,320102002001,{long}\n\
+                 320102194901010013,李四,视力,一级,320102002001,中山路1号\n"
+            ),
+        )
+        .unwrap();
+        let r = import_persons(&store, &admin, &csv, &ImportOptions::default(), |_| {})
+            .await
+            .unwrap();
+        assert_eq!((r.inserted, r.rejected), (1, 1));
+        assert_eq!(r.errors[0].row, 2);
+        assert_eq!(r.errors[0].code, "cell_too_long");
+        assert!(
+            r.errors[0].message.contains("32767"),
+            "{}",
+            r.errors[0].message
+        );
+        assert!(!r.errors[0].message.contains('/'), "no server path");
     }
 );

@@ -15,7 +15,9 @@ use anju_domain::money::Fen;
 use anju_domain::month::Month;
 use anju_store::{Apply, Rejection, Scope, Store, TableResult};
 
-use crate::import::{ErrorSheet, ImportError, ImportOptions, ImportReport, RowError};
+use crate::import::{
+    ErrorSheet, ImportError, ImportOptions, ImportReport, RowError, too_long_message,
+};
 pub use sheets::Table;
 use sheets::{Cells, Parsed};
 
@@ -84,16 +86,18 @@ pub async fn import_records(
     let rows: Vec<anju_io::Row> = records
         .iter()
         .enumerate()
-        .map(|(i, r)| anju_io::Row {
-            number: i + 1,
-            cells: headers
-                .iter()
-                .map(|h| match r.get(h) {
-                    Some(serde_json::Value::String(s)) => s.clone(),
-                    Some(serde_json::Value::Null) | None => String::new(),
-                    Some(v) => v.to_string(),
-                })
-                .collect(),
+        .map(|(i, r)| {
+            anju_io::Row::new(
+                i + 1,
+                headers
+                    .iter()
+                    .map(|h| match r.get(h) {
+                        Some(serde_json::Value::String(s)) => s.clone(),
+                        Some(serde_json::Value::Null) | None => String::new(),
+                        Some(v) => v.to_string(),
+                    })
+                    .collect(),
+            )
         })
         .collect();
     let opts = ImportOptions {
@@ -183,7 +187,18 @@ async fn run_source(
             cells: &row.cells,
             faults: Vec::new(),
         };
-        parsed.push(&mut c);
+        let too_long: Vec<&str> = by_header
+            .iter()
+            .filter(|(_, i)| row.too_long.contains(i))
+            .map(|(h, _)| *h)
+            .collect();
+        if too_long.is_empty() {
+            parsed.push(&mut c);
+        } else {
+            for h in too_long {
+                c.fault(h, "cell_too_long", too_long_message(h));
+            }
+        }
         let faults = c.faults;
         report.errors.extend(faults);
     }

@@ -191,7 +191,7 @@ impl Cells<'_> {
             .map_or("", |s| s.trim())
     }
 
-    fn fault(&mut self, column: &str, code: &str, message: impl Into<String>) {
+    pub(super) fn fault(&mut self, column: &str, code: &str, message: impl Into<String>) {
         self.faults.push(RowError {
             row: self.row,
             column: column.to_owned(),

@@ -136,7 +136,11 @@ pub async fn receive(
         file_name,
         strict,
         replace,
-        read: ReadOptions { sheet, encoding },
+        read: ReadOptions {
+            sheet,
+            encoding,
+            ..Default::default()
+        },
     }))
 }
 
