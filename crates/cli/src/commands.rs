@@ -147,6 +147,12 @@ pub async fn acting_scope(store: &Store, g: &Global) -> Result<anju_store::Scope
 
 pub async fn serve(g: &Global, args: &ServeArgs) -> CmdResult {
     let addr = args.addr.as_str();
+    let metrics_allow = args
+        .metrics_allow
+        .as_deref()
+        .map(anju_web::ops::AllowList::parse)
+        .transpose()
+        .map_err(|e| format!("--metrics-allow 有误：{e}"))?;
     let sock: SocketAddr = addr
         .parse()
         .map_err(|_| format!("监听地址无效：{addr}（应为 IP:端口，如 127.0.0.1:8080）"))?;
@@ -167,6 +173,9 @@ pub async fn serve(g: &Global, args: &ServeArgs) -> CmdResult {
     app.audit_anchor_dir.clone_from(&args.audit_anchor_dir);
     if let Some(dir) = &args.backup_dir {
         app.backups = Some((dir.clone(), args.backup_keep.max(1)));
+    }
+    if let Some(allow) = metrics_allow {
+        app.metrics_allow = allow;
     }
     anju_web::serve(listener, app)
         .await

@@ -233,6 +233,15 @@ pub struct ServeArgs {
     /// How many daily backups to keep
     #[arg(long, env = "ANJU_BACKUP_KEEP", default_value_t = 7)]
     pub backup_keep: usize,
+    /// Where the daily access logs go (default: logs/ in the data directory)
+    #[arg(long, env = "ANJU_ACCESS_LOG_DIR")]
+    pub access_log_dir: Option<PathBuf>,
+    /// How many days of access logs to keep (the law asks for at least 180)
+    #[arg(long, env = "ANJU_ACCESS_LOG_DAYS", default_value_t = 180)]
+    pub access_log_days: usize,
+    /// Addresses and networks that may read /metrics, comma-separated (default: this machine)
+    #[arg(long, env = "ANJU_METRICS_ALLOW")]
+    pub metrics_allow: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -356,16 +365,96 @@ pub enum AuditCommand {
     },
 }
 
+/// A writer to daily access-log files in `dir` (owner-only), the oldest beyond `days` removed.
+/// Nothing is created until the first line: a server that fails to start leaves no trace.
+fn access_log(
+    dir: &std::path::Path,
+    days: usize,
+) -> (
+    tracing_appender::non_blocking::NonBlocking,
+    tracing_appender::non_blocking::WorkerGuard,
+) {
+    tracing_appender::non_blocking(LazyAccessLog {
+        dir: dir.to_owned(),
+        days: days.max(1),
+        appender: None,
+    })
+}
+
+struct LazyAccessLog {
+    dir: PathBuf,
+    days: usize,
+    appender: Option<tracing_appender::rolling::RollingFileAppender>,
+}
+
+impl std::io::Write for LazyAccessLog {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.appender.is_none() {
+            anju_io::private::create_dir(&self.dir)?;
+            let a = tracing_appender::rolling::RollingFileAppender::builder()
+                .rotation(tracing_appender::rolling::Rotation::DAILY)
+                .filename_prefix("access")
+                .filename_suffix("log")
+                .max_log_files(self.days)
+                .build(&self.dir)
+                .map_err(std::io::Error::other)?;
+            self.appender = Some(a);
+        }
+        match self.appender.as_mut() {
+            Some(a) => a.write(buf),
+            None => Ok(buf.len()),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.appender.as_mut().map_or(Ok(()), std::io::Write::flush)
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("ANJU_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    // The server also writes its access lines to daily files kept as long as the law asks.
+    let access = match &cli.command {
+        Command::Serve(args) => {
+            let dir = args
+                .access_log_dir
+                .clone()
+                .unwrap_or_else(|| cli.global.data_dir.join("logs"));
+            Some(access_log(&dir, args.access_log_days))
+        }
+        _ => None,
+    };
+    let (access_writer, _flush_guard) = match access {
+        Some((w, g)) => (Some(w), Some(g)),
+        None => (None, None),
+    };
+    {
+        use tracing_subscriber::Layer;
+        use tracing_subscriber::layer::SubscriberExt;
+        use tracing_subscriber::util::SubscriberInitExt;
+        let stderr = tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_filter(
+                tracing_subscriber::EnvFilter::try_from_env("ANJU_LOG").unwrap_or_else(|_| {
+                    tracing_subscriber::EnvFilter::new("info,sqlx=warn,anju::access=warn")
+                }),
+            );
+        let file = access_writer.map(|w| {
+            tracing_subscriber::fmt::layer()
+                .with_writer(w)
+                .with_ansi(false)
+                .with_target(false)
+                .with_filter(
+                    tracing_subscriber::filter::Targets::new()
+                        .with_target(anju_web::ops::ACCESS_TARGET, tracing::Level::INFO),
+                )
+        });
+        tracing_subscriber::registry()
+            .with(stderr)
+            .with(file)
+            .init();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

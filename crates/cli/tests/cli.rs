@@ -395,6 +395,47 @@ async fn a_restore_drill_while_the_server_runs() {
     assert!(text(&o.stderr).contains("目标未改动"));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_lines_go_to_daily_files_without_personal_data() {
+    let d = temp_dir("access");
+    let server = start(&d, &[]).await;
+    let c = reqwest::Client::new();
+    let res = c
+        .get(format!(
+            "http://127.0.0.1:{}/api/persons/11010519491231002X?reveal=1",
+            server.port
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let logs = d.join("anju-data/logs");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let line = loop {
+        let found = std::fs::read_dir(&logs)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("access"))
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .flat_map(|t| t.lines().map(str::to_owned).collect::<Vec<_>>())
+            .find(|l| l.contains(&id));
+        if let Some(l) = found {
+            break l;
+        }
+        assert!(Instant::now() < deadline, "no access line for {id}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(line.contains("GET") && line.contains("401"), "{line}");
+    assert!(line.contains("/api/persons/1101**********002X"), "{line}");
+    assert!(
+        !line.contains("11010519491231002X") && !line.contains("reveal"),
+        "{line}"
+    );
+    drop(server);
+}
+
 #[test]
 fn a_port_in_use_is_one_line_and_creates_nothing() {
     let d = temp_dir("port");

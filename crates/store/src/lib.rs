@@ -325,6 +325,11 @@ impl Store {
         }
     }
 
+    /// The connection pool: (connections open, idle), for metrics.
+    pub fn pool_stats(&self) -> (u32, usize) {
+        (self.inner.pool.size(), self.inner.pool.num_idle())
+    }
+
     /// Checks the database answers.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(self.pool()).await?;

@@ -118,6 +118,9 @@ async fn session(
         .await?
         .filter(|a| a.kind == kind)
         .ok_or(AppError::Unauthenticated)?;
+    if let Some(ctx) = parts.extensions.get::<crate::ops::RequestContext>() {
+        let _ = ctx.user.set(auth.scope.username().to_owned());
+    }
     Ok(Session { auth, token })
 }
 

@@ -173,12 +173,20 @@ pub async fn render_html(State(app): State<App>, req: Request, next: Next) -> Re
 
 /// Renders errors of API routes as JSON.
 pub async fn render_json(req: Request, next: Next) -> Response {
+    let request_id = req
+        .extensions()
+        .get::<crate::ops::RequestContext>()
+        .map(|c| c.id.clone());
     let res = next.run(req).await;
     let Some(info) = res.extensions().get::<ErrorInfo>().cloned() else {
         return res;
     };
     let e = info.error;
     let mut body = serde_json::json!({"error": e.code(), "message": e.message()});
+    if let (AppError::Internal(_), Some(id)) = (&e, request_id) {
+        // The id finds the logged cause; the cause itself stays in the log.
+        body["request_id"] = serde_json::Value::String(id);
+    }
     if let AppError::Invalid(errors) = &e {
         body["errors"] = errors
             .iter()

@@ -44,6 +44,15 @@ impl Jobs {
         }
     }
 
+    /// How many jobs are running now.
+    pub fn running(&self) -> usize {
+        self.0.lock().map_or(0, |m| {
+            m.values()
+                .filter(|j| matches!(j.state, JobState::Running(_)))
+                .count()
+        })
+    }
+
     /// The job, if it exists and belongs to `owner`.
     pub fn get(&self, id: &str, owner: i64) -> Option<Job> {
         self.0

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod backups;
 pub mod error;
 pub mod jobs;
+pub mod ops;
 pub mod pages;
 pub mod throttle;
 pub mod view;
@@ -41,6 +42,9 @@ pub struct App {
     pub audit_anchor_dir: Option<PathBuf>,
     /// Where a backup is taken every day, and how many are kept.
     pub backups: Option<(PathBuf, usize)>,
+    pub metrics: std::sync::Arc<ops::Metrics>,
+    /// Who may read `/metrics`.
+    pub metrics_allow: ops::AllowList,
 }
 
 impl App {
@@ -68,6 +72,8 @@ impl App {
             logins: std::sync::Arc::default(),
             audit_anchor_dir: None,
             backups: None,
+            metrics: std::sync::Arc::default(),
+            metrics_allow: ops::AllowList::default(),
         }
     }
 }
@@ -81,11 +87,16 @@ pub fn router(app: App) -> Router {
     let api = api::routes().layer(middleware::from_fn(error::render_json));
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(ops::metrics))
         .route("/static/anju.css", get(stylesheet))
         .route("/static/anju.js", get(script))
         .nest("/api", api)
         .merge(pages)
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            security_headers,
+        ))
+        .layer(middleware::from_fn_with_state(app.clone(), ops::access))
         .with_state(app)
 }
 
@@ -248,11 +259,18 @@ async fn script() -> Response {
         .into_response()
 }
 
-/// Headers every response carries: no framing, no sniffing, no referrer leaks, and a
-/// content policy that allows only our own stylesheet (no scripts are needed).
-async fn security_headers(req: Request, next: Next) -> Response {
+/// Headers every response carries: no framing, no sniffing, no referrer leaks, a content
+/// policy that allows only our own stylesheet and script, and behind HTTPS (secure cookies)
+/// HSTS.
+async fn security_headers(State(app): State<App>, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    if app.secure_cookies {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(

@@ -29,7 +29,9 @@ impl LoginThrottle {
             *entry = (now_secs, 0);
         }
         if entry.1 >= limit {
-            return Err(u64::try_from(60 - (now_secs - entry.0)).unwrap_or(60).max(1));
+            return Err(u64::try_from(60 - (now_secs - entry.0))
+                .unwrap_or(60)
+                .max(1));
         }
         entry.1 += 1;
         Ok(())
@@ -48,7 +50,11 @@ mod tests {
         }
         assert_eq!(t.attempt("10.0.0.1", 150, 3), Err(30));
         assert_eq!(t.attempt("10.0.0.2", 150, 3), Ok(()), "another address");
-        assert_eq!(t.attempt("10.0.0.1", 179, 3), Err(1), "the window is sixty seconds");
+        assert_eq!(
+            t.attempt("10.0.0.1", 179, 3),
+            Err(1),
+            "the window is sixty seconds"
+        );
         assert_eq!(t.attempt("10.0.0.1", 180, 3), Ok(()), "a new window");
     }
 }

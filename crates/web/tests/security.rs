@@ -282,3 +282,47 @@ contract!(
         );
     }
 );
+
+contract!(
+    requests_carry_ids_and_metrics_answer_only_allowed_addresses,
+    |db: Db| async move {
+        let backend = db.backend;
+        let app = TestApp::spawn(db).await;
+        let c = TestApp::client();
+        let a = c.get(app.url("/healthz")).send().await.unwrap();
+        let b = c.get(app.url("/login")).send().await.unwrap();
+        let id = |r: &reqwest::Response| r.headers()["x-request-id"].to_str().unwrap().to_owned();
+        assert_eq!(id(&a).len(), 16);
+        assert_ne!(id(&a), id(&b));
+        assert!(
+            a.headers().get("strict-transport-security").is_none(),
+            "no HSTS over HTTP"
+        );
+        let m = c.get(app.url("/metrics")).send().await.unwrap();
+        assert_eq!(m.status(), 200, "this machine may read the metrics");
+        let text = m.text().await.unwrap();
+        for name in [
+            "anju_http_requests_total{method=\"GET\",status=\"200\"}",
+            "anju_http_request_duration_seconds_bucket",
+            "anju_jobs_running",
+            "anju_db_pool_connections",
+        ] {
+            assert!(text.contains(name), "{name} in {text}");
+        }
+        let _ = backend;
+        // Another allow list: this machine is not on it; and HSTS behind HTTPS.
+        let db = Db::new(anju_store::Backend::Sqlite).await.unwrap();
+        let closed = TestApp::spawn_with(db, |a| {
+            a.metrics_allow = anju_web::ops::AllowList::parse("10.0.0.0/8").unwrap();
+            a.secure_cookies = true;
+        })
+        .await;
+        let res = c.get(closed.url("/metrics")).send().await.unwrap();
+        assert_eq!(res.status(), 404);
+        let res = c.get(closed.url("/login")).send().await.unwrap();
+        assert_eq!(
+            res.headers()["strict-transport-security"],
+            "max-age=31536000; includeSubDomains"
+        );
+    }
+);

@@ -21,6 +21,11 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(db: TestDb) -> TestApp {
+        Self::spawn_with(db, |_| {}).await
+    }
+
+    /// A server whose `App` is adjusted first (settings a test needs).
+    pub async fn spawn_with(db: TestDb, adjust: impl FnOnce(&mut anju_web::App)) -> TestApp {
         let store = db.open().await;
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -29,7 +34,8 @@ impl TestApp {
             std::process::id(),
             addr.port()
         ));
-        let app = anju_web::App::new(store.clone(), false, work);
+        let mut app = anju_web::App::new(store.clone(), false, work);
+        adjust(&mut app);
         tokio::spawn(async move { anju_web::serve(listener, app).await });
         TestApp {
             base: format!("http://{addr}"),
