@@ -265,17 +265,38 @@ impl<'a> Audit<'a> {
 
     /// Records an action that changed nothing else (a view, an export, a refusal) in a
     /// transaction of its own.
-    pub async fn record(&self, entry: NewEntry) -> Result<Entry> {
+    ///
+    /// On SQLite the entry is committed to the audit spool first and taken into the chain at
+    /// once if the database is free, later if a long job holds it: a view never waits for an
+    /// import, and its record is never lost.
+    pub async fn record(&self, entry: NewEntry) -> Result<()> {
+        let now = self.store.now_ms();
+        if let Some(spool) = self.store.spool() {
+            spool.push(now, entry).await?;
+            if let Err(e) = self
+                .store
+                .drain_audit_spool(crate::spool::DRAIN_WAIT_MS)
+                .await
+            {
+                tracing::warn!("audit spool not drained: {e}");
+            }
+            return Ok(());
+        }
         let mut tx = self.store.begin_write().await?;
-        let e = append(self.store, &mut tx, self.store.now_ms(), entry).await?;
+        append(self.store, &mut tx, now, entry).await?;
         tx.commit().await?;
-        Ok(e)
+        Ok(())
     }
 
     /// The entries an auditor may read: those of actors in the auditor's subtree (entries
     /// with no region, such as failed logins under unknown names, only at province level).
     pub async fn list(&self, scope: &Scope, f: &AuditFilter) -> Result<AuditPage> {
         scope.require(scope.role.reads_audit())?;
+        // What waits in the spool is shown too, if the database lets it in now.
+        let _ = self
+            .store
+            .drain_audit_spool(crate::spool::DRAIN_WAIT_MS)
+            .await;
         let per_page = f.per_page.clamp(1, 500);
         let mut conds = vec![String::from("(actor_region LIKE $1 || '%'")];
         if scope.region.parent.is_none() {
@@ -332,6 +353,9 @@ impl<'a> Audit<'a> {
     /// Walks the whole chain in order, in batches. `Ok(n)` when all `n` entries are intact;
     /// otherwise the first broken entry.
     pub async fn verify(&self) -> Result<Result<i64, ChainError>> {
+        self.store
+            .drain_audit_spool(crate::spool::BUSY_TIMEOUT_MS)
+            .await?;
         let head = sqlx::query("SELECT seq, hash, keyed_from FROM audit_head WHERE id = 1")
             .fetch_one(self.store.pool())
             .await?;

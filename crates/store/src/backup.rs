@@ -22,6 +22,14 @@ use sqlx::{AnyConnection, Connection, Row};
 use crate::{Backend, Result, Store, StoreError, SystemClock};
 
 const MANIFEST: &str = "manifest.json";
+/// The files SQLite and the audit spool keep beside a database file.
+const SIDE_FILES: [&str; 5] = [
+    "-wal",
+    "-shm",
+    ".audit-spool",
+    ".audit-spool-wal",
+    ".audit-spool-shm",
+];
 const SQLITE_PAYLOAD: &str = "anju.db";
 const POSTGRES_PAYLOAD: &str = "anju.pgdump";
 
@@ -158,6 +166,9 @@ fn anju_create_private(path: &Path) -> Result<std::fs::File> {
 impl Store {
     /// Takes a consistent backup into `out` while the platform runs. Returns its manifest.
     pub async fn backup(&self, out: &Path) -> Result<Manifest> {
+        // What waits in the audit spool belongs in the copy.
+        self.drain_audit_spool(crate::spool::BUSY_TIMEOUT_MS)
+            .await?;
         let dir = out
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -331,7 +342,7 @@ pub async fn restore(
                 }
                 let url = format!("sqlite://{}", staged.display());
                 let n = check_restored(&url, Backend::Sqlite, &m, key).await?;
-                for suffix in ["-wal", "-shm"] {
+                for suffix in SIDE_FILES {
                     let _ = std::fs::remove_file(format!("{}{suffix}", staged.display()));
                 }
                 std::fs::rename(&staged, db).map_err(io("无法放置恢复的数据库"))?;
@@ -339,7 +350,8 @@ pub async fn restore(
             }
             .await;
             if result.is_err() {
-                for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(&staged);
+                for suffix in SIDE_FILES {
                     let _ = std::fs::remove_file(format!("{}{suffix}", staged.display()));
                 }
             }

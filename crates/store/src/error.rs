@@ -13,7 +13,10 @@ pub enum StoreError {
     #[error("数据库迁移失败：{0}")]
     Migrate(String),
     #[error("数据库错误：{0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+    /// The database is held by a long job: the write can be tried again shortly.
+    #[error("系统正在处理大批量数据，请稍后再试")]
+    Busy,
     #[error("无权执行此操作")]
     Forbidden,
     #[error("{0}不存在")]
@@ -32,6 +35,25 @@ pub enum StoreError {
     Policy(#[from] anju_domain::subsidy::PolicyError),
     #[error("内部错误：{0}")]
     Internal(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        let busy = match &e {
+            // SQLITE_BUSY (5) and its extended codes; PostgreSQL's lock_not_available.
+            sqlx::Error::Database(d) => {
+                matches!(d.code().as_deref(), Some("5" | "261" | "517" | "55P03"))
+                    || d.message().contains("database is locked")
+            }
+            sqlx::Error::PoolTimedOut => true,
+            _ => false,
+        };
+        if busy {
+            StoreError::Busy
+        } else {
+            StoreError::Database(e)
+        }
+    }
 }
 
 impl StoreError {

@@ -19,6 +19,7 @@ mod scope;
 mod security;
 mod sessions;
 mod sessions_assess;
+mod spool;
 mod sql;
 mod subsidy;
 #[cfg(any(test, feature = "testing"))]
@@ -139,6 +140,9 @@ struct Inner {
     policy: std::sync::RwLock<SessionPolicy>,
     /// The secret the audit chain is keyed with, kept outside the database.
     audit_key: Option<AuditKey>,
+    /// Where audit records wait while the main SQLite database is busy.
+    spool: Option<spool::Spool>,
+    touches: sessions::Touches,
 }
 
 /// The handle every layer above holds. Cheap to clone.
@@ -188,6 +192,19 @@ impl Store {
                 Backend::Postgres => 16,
             })
             .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                            "PRAGMA busy_timeout = {}",
+                            spool::BUSY_TIMEOUT_MS
+                        )))
+                        .execute(conn)
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
             .connect(url)
             .await
             .map_err(|e| StoreError::Connect(format!("{}：{}", redact_url(url), e)))?;
@@ -209,6 +226,16 @@ impl Store {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Migrate(e.to_string()))?;
+        let spool = match backend {
+            Backend::Sqlite => {
+                let upto: i64 =
+                    sqlx::query_scalar("SELECT spooled_upto FROM audit_head WHERE id = 1")
+                        .fetch_one(&pool)
+                        .await?;
+                spool::Spool::open(url, upto).await?
+            }
+            Backend::Postgres => None,
+        };
         let store = Self {
             inner: Arc::new(Inner {
                 pool,
@@ -217,9 +244,13 @@ impl Store {
                 clock,
                 policy: std::sync::RwLock::new(policy),
                 audit_key,
+                spool,
+                touches: sessions::Touches::default(),
             }),
         };
         store.audit().start_keyed().await?;
+        // Whatever a crash left in the spool joins the chain now.
+        store.drain_audit_spool(spool::BUSY_TIMEOUT_MS).await?;
         certificates::seed(&store).await?;
         store.security().load().await?;
         Ok(store)
@@ -249,6 +280,14 @@ impl Store {
             .policy
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = policy;
+    }
+
+    pub(crate) fn touches(&self) -> &sessions::Touches {
+        &self.inner.touches
+    }
+
+    pub(crate) fn spool(&self) -> Option<&spool::Spool> {
+        self.inner.spool.as_ref()
     }
 
     pub(crate) fn url(&self) -> &str {
@@ -336,7 +375,15 @@ impl Store {
         Ok(())
     }
 
+    /// Takes what waits in the audit spool into the chain, and closes.
     pub async fn close(&self) {
+        let _ = self.sessions().flush_touches().await;
+        if let Err(e) = self.drain_audit_spool(spool::BUSY_TIMEOUT_MS).await {
+            tracing::warn!("audit spool not drained at close: {e}");
+        }
+        if let Some(s) = self.spool() {
+            s.close().await;
+        }
         self.inner.pool.close().await;
     }
 }

@@ -89,6 +89,50 @@ pub fn random_token() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// The sessions' last use, as seen by this process and not yet written.
+#[derive(Default)]
+pub(crate) struct Touches(std::sync::Mutex<std::collections::HashMap<String, (i64, bool)>>);
+
+impl Touches {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, (i64, bool)>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn seen(&self, hash: &str) -> Option<i64> {
+        self.lock().get(hash).map(|(at, _)| *at)
+    }
+
+    fn touch(&self, hash: String, at: i64) {
+        let mut m = self.lock();
+        if m.len() > 100_000 {
+            m.retain(|_, (_, dirty)| *dirty);
+        }
+        m.insert(hash, (at, true));
+    }
+
+    fn forget(&self, hash: &str) {
+        self.lock().remove(hash);
+    }
+
+    fn pending(&self) -> Vec<(String, i64)> {
+        self.lock()
+            .iter()
+            .filter(|(_, (_, dirty))| *dirty)
+            .map(|(h, (at, _))| (h.clone(), *at))
+            .collect()
+    }
+
+    fn written(&self, hash: &str, at: i64) {
+        if let Some(e) = self.lock().get_mut(hash)
+            && e.0 == at
+        {
+            e.1 = false;
+        }
+    }
+}
+
 pub struct Sessions<'a> {
     store: &'a Store,
 }
@@ -233,20 +277,20 @@ impl<'a> Sessions<'a> {
         let created: i64 = row.try_get("session_created")?;
         let last_seen: i64 = row.try_get("session_seen")?;
         let user = user_from_row(&row)?.user;
+        let last_seen = last_seen.max(self.store.touches().seen(&hash).unwrap_or(0));
         if user.disabled || !policy.is_alive(created, last_seen, now) {
-            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            self.store.touches().forget(&hash);
+            // Swept when the database is free; a dead session is refused either way.
+            let _ = sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
                 .bind(hash)
                 .execute(self.store.pool())
-                .await?;
+                .await;
             return Ok(None);
         }
-        // Written at most once a minute, so reads stay reads.
+        // Kept in memory, written to the database once a minute by `flush_touches`: a page
+        // view is a read, and never waits for a long job's write lock.
         if now - last_seen >= 60 {
-            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
-                .bind(now)
-                .bind(hash)
-                .execute(self.store.pool())
-                .await?;
+            self.store.touches().touch(hash, now);
         }
         let kind: String = row.try_get("kind")?;
         Ok(Some(Authenticated {
@@ -259,6 +303,33 @@ impl<'a> Sessions<'a> {
                 SessionKind::Web
             },
         }))
+    }
+
+    /// Writes the sessions' last use to the database, as far as it is free now (the server
+    /// calls this every minute, and a store at close).
+    pub async fn flush_touches(&self) -> Result<usize> {
+        let pending = self.store.touches().pending();
+        let mut written = 0;
+        for (hash, at) in pending {
+            let done = sqlx::query(
+                "UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2 AND last_seen_at < $1",
+            )
+            .bind(at)
+            .bind(hash.clone())
+            .execute(self.store.pool())
+            .await;
+            match done {
+                Ok(_) => {
+                    self.store.touches().written(&hash, at);
+                    written += 1;
+                }
+                Err(e) => match crate::StoreError::from(e) {
+                    crate::StoreError::Busy => break,
+                    e => return Err(e),
+                },
+            }
+        }
+        Ok(written)
     }
 
     /// Ends the session on the server.

@@ -121,7 +121,14 @@ pub async fn execute_raw(url: &str, sql: &str) {
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some(f) = &self.file {
-            for suffix in ["", "-wal", "-shm"] {
+            for suffix in [
+                "",
+                "-wal",
+                "-shm",
+                ".audit-spool",
+                ".audit-spool-wal",
+                ".audit-spool-shm",
+            ] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", f.display()));
             }
         }

@@ -115,6 +115,7 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::Forbidden => AppError::Forbidden,
             StoreError::NotFound(_) => AppError::NotFound,
+            StoreError::Busy => AppError::Busy(5),
             e if e.is_client_error() => AppError::BadRequest(e.to_string()),
             e => AppError::Internal(e.to_string()),
         }

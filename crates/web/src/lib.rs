@@ -138,6 +138,24 @@ pub async fn serve(listener: TcpListener, app: App) -> std::io::Result<()> {
             }
         });
     }
+    // Sessions' last use and the audit spool reach the database when it is free.
+    let store = app.store.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+        let mut n: u64 = 0;
+        loop {
+            tick.tick().await;
+            n += 1;
+            if let Err(e) = store.drain_audit_spool(200).await {
+                tracing::warn!("audit spool not drained: {e}");
+            }
+            if n % 30 == 0
+                && let Err(e) = store.sessions().flush_touches().await
+            {
+                tracing::warn!("session use not written: {e}");
+            }
+        }
+    });
     // Settings changed from the command line take effect within a minute.
     let store = app.store.clone();
     tokio::spawn(async move {

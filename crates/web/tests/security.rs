@@ -326,3 +326,60 @@ contract!(
         );
     }
 );
+
+/// While a long job holds SQLite's write lock, reads and their audit records go on, a write
+/// is told to wait (503, Retry-After, in Chinese), and no record is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_write_stops_nobody_from_reading() {
+    let db = Db::new(anju_store::Backend::Sqlite).await.unwrap();
+    let url = db.url.clone();
+    let app = TestApp::spawn(db).await;
+    app.add_person(&[
+        (Field::IdNumber, "11010519491231002X"),
+        (Field::Name, "张三"),
+        (Field::Category, "肢体"),
+        (Field::Grade, "二级"),
+        (Field::HouseholdCode, "320102002001"),
+    ])
+    .await;
+    app.add_user("xw", Role::County, "320102000000", Some(PW))
+        .await;
+    let token = app.token("xw", PW).await;
+    let (browser, _) = app.browser("xw", PW).await;
+    let before = app.store.audit().verify().await.unwrap().unwrap();
+    // Another connection takes the write lock and keeps it, as an import does.
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut holder = sqlx::AnyConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql("BEGIN IMMEDIATE; UPDATE audit_head SET seq = seq WHERE id = 1;")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    for _ in 0..5 {
+        let v: serde_json::Value = app.get_json(&token, "/api/persons?q=zs").await;
+        assert_eq!(v["total"], 1);
+        let page = browser.get(app.url("/persons")).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+    }
+    let write = TestApp::client()
+        .post(app.url("/api/persons"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"id_number": "320102194901010013", "name": "李四", "category": "视力", "grade": "一级", "household_code": "320102002001"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(write.status(), 503);
+    assert_eq!(write.headers()["retry-after"], "5");
+    let v: serde_json::Value = write.json().await.unwrap();
+    assert!(v["message"].as_str().unwrap().contains("秒后再试"), "{v}");
+    assert!(app.store.audit_spool_pending().await.unwrap() >= 10);
+    sqlx::raw_sql("ROLLBACK")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    holder.close().await.unwrap();
+    // Every view recorded while the lock was held is in the chain now, in order.
+    let after = app.store.audit().verify().await.unwrap().unwrap();
+    assert!(after >= before + 10, "{before} → {after}");
+    assert_eq!(app.store.audit_spool_pending().await.unwrap(), 0);
+}

@@ -1,0 +1,213 @@
+//! The audit spool, on SQLite: records of views, searches, exports and refused logins go
+//! first to a small database file of their own beside the main one, and from there into the
+//! hash chain as soon as the main database takes a write.
+//!
+//! SQLite has one writer at a time. While a long job (an import, a roll) holds the main
+//! database, a page view must still answer at once, and its audit record must still not be
+//! lost: it is committed to the spool (its own file, its own lock, synchronous) before the
+//! view is answered, and drained into the chain in order, in one transaction with a marker
+//! in `audit_head` (`spooled_upto`), so that a crash between the two never appends an entry
+//! twice. PostgreSQL locks rows, not the database: there, records go straight to the chain.
+
+use std::time::Duration;
+
+use anju_domain::audit::Outcome;
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Row};
+
+use crate::audit::{NewEntry, append};
+use crate::{Result, Store, StoreError};
+
+/// How long a drain waits for the main database before leaving the spool for later.
+pub(crate) const DRAIN_WAIT_MS: u64 = 200;
+/// The main database's wait for a write lock, restored after a drain's shorter one.
+pub(crate) const BUSY_TIMEOUT_MS: u64 = 5_000;
+
+pub(crate) struct Spool {
+    pool: AnyPool,
+}
+
+/// The spool's file for a main SQLite URL (`sqlite://path?…`), or none for a database in
+/// memory.
+fn spool_url(main: &str) -> Option<String> {
+    let path = main.strip_prefix("sqlite://")?.split('?').next()?;
+    if path.is_empty() || path.contains(":memory:") {
+        return None;
+    }
+    Some(format!("sqlite://{path}.audit-spool?mode=rwc"))
+}
+
+impl Spool {
+    /// Opens (or creates) the spool beside the main database; its numbering continues after
+    /// whatever the chain has already taken from a spool, even if the file was lost.
+    pub(crate) async fn open(main_url: &str, spooled_upto: i64) -> Result<Option<Spool>> {
+        let Some(url) = spool_url(main_url) else {
+            return Ok(None);
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(2)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(&url)
+            .await
+            .map_err(|e| StoreError::Connect(format!("审计暂存库：{e}")))?;
+        sqlx::raw_sql(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+             CREATE TABLE IF NOT EXISTS spool (id INTEGER PRIMARY KEY AUTOINCREMENT, \
+             at_ms BIGINT NOT NULL, actor TEXT, actor_region TEXT, action TEXT NOT NULL, \
+             object TEXT NOT NULL, outcome TEXT NOT NULL, client TEXT NOT NULL, \
+             detail TEXT NOT NULL);",
+        )
+        .execute(&pool)
+        .await?;
+        let last: Option<i64> =
+            sqlx::query_scalar("SELECT seq FROM sqlite_sequence WHERE name = 'spool'")
+                .fetch_optional(&pool)
+                .await?;
+        if last.unwrap_or(0) < spooled_upto {
+            sqlx::query("DELETE FROM sqlite_sequence WHERE name = 'spool'")
+                .execute(&pool)
+                .await?;
+            sqlx::query("INSERT INTO sqlite_sequence (name, seq) VALUES ('spool', $1)")
+                .bind(spooled_upto)
+                .execute(&pool)
+                .await?;
+        }
+        Ok(Some(Spool { pool }))
+    }
+
+    /// Commits an entry to the spool (long numbers masked already: the spool is on disk).
+    pub(crate) async fn push(&self, at_ms: i64, e: NewEntry) -> Result<()> {
+        let object = anju_domain::mask::long_numbers(&e.object).into_owned();
+        let detail = anju_domain::mask::long_numbers(&e.detail).into_owned();
+        sqlx::query(
+            "INSERT INTO spool (at_ms, actor, actor_region, action, object, outcome, client, \
+             detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(at_ms)
+        .bind(e.actor)
+        .bind(e.actor_region)
+        .bind(e.action)
+        .bind(object)
+        .bind(e.outcome.as_str())
+        .bind(e.client)
+        .bind(detail)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn pending(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM spool")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    pub(crate) async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+impl Store {
+    /// Moves spooled entries into the chain, waiting at most `wait_ms` for the main database.
+    /// Returns how many moved (0 when the database stayed busy: they wait for the next try).
+    pub async fn drain_audit_spool(&self, wait_ms: u64) -> Result<usize> {
+        let Some(spool) = self.spool() else {
+            return Ok(0);
+        };
+        let mut moved = 0;
+        loop {
+            let n = self.drain_once(spool, wait_ms).await?;
+            moved += n;
+            if n < 1000 {
+                return Ok(moved);
+            }
+        }
+    }
+
+    async fn drain_once(&self, spool: &Spool, wait_ms: u64) -> Result<usize> {
+        let mut conn = self.pool().acquire().await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "PRAGMA busy_timeout = {wait_ms}"
+        )))
+        .execute(&mut *conn)
+        .await?;
+        let result = async {
+            let mut tx = match sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await {
+                Ok(tx) => tx,
+                Err(e) => {
+                    return match StoreError::from(e) {
+                        StoreError::Busy => Ok(0),
+                        e => Err(e),
+                    };
+                }
+            };
+            let upto: i64 = sqlx::query_scalar("SELECT spooled_upto FROM audit_head WHERE id = 1")
+                .fetch_one(&mut *tx)
+                .await?;
+            let rows = sqlx::query(
+                "SELECT id, at_ms, actor, actor_region, action, object, outcome, client, detail \
+                 FROM spool WHERE id > $1 ORDER BY id LIMIT 1000",
+            )
+            .bind(upto)
+            .fetch_all(&spool.pool)
+            .await?;
+            let Some(last) = rows.last().map(|r| r.try_get::<i64, _>("id")).transpose()? else {
+                return Ok(0);
+            };
+            for r in &rows {
+                let outcome: String = r.try_get("outcome")?;
+                let entry = NewEntry {
+                    actor: r.try_get("actor")?,
+                    actor_region: r.try_get("actor_region")?,
+                    action: r.try_get("action")?,
+                    object: r.try_get("object")?,
+                    outcome: Outcome::parse(&outcome).unwrap_or(Outcome::Failure),
+                    client: r.try_get("client")?,
+                    detail: r.try_get("detail")?,
+                };
+                append(self, &mut tx, r.try_get("at_ms")?, entry).await?;
+            }
+            sqlx::query("UPDATE audit_head SET spooled_upto = $1 WHERE id = 1")
+                .bind(last)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            // Taken into the chain: the spool's copies may go (again, after a crash).
+            sqlx::query("DELETE FROM spool WHERE id <= $1")
+                .bind(last)
+                .execute(&spool.pool)
+                .await?;
+            Ok(rows.len())
+        }
+        .await;
+        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}"
+        )))
+        .execute(&mut *conn)
+        .await;
+        result
+    }
+
+    /// Entries waiting in the spool.
+    pub async fn audit_spool_pending(&self) -> Result<i64> {
+        match self.spool() {
+            Some(s) => s.pending().await,
+            None => Ok(0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spool_url;
+
+    #[test]
+    fn the_spool_lives_beside_the_database_file() {
+        assert_eq!(
+            spool_url("sqlite:///d/anju.db?mode=rwc").as_deref(),
+            Some("sqlite:///d/anju.db.audit-spool?mode=rwc")
+        );
+        assert_eq!(spool_url("sqlite::memory:"), None);
+        assert_eq!(spool_url("postgres://h/d"), None);
+    }
+}
