@@ -149,7 +149,7 @@ pub async fn serve(listener: TcpListener, app: App) -> std::io::Result<()> {
             if let Err(e) = store.drain_audit_spool(200).await {
                 tracing::warn!("audit spool not drained: {e}");
             }
-            if n % 30 == 0
+            if n.is_multiple_of(30)
                 && let Err(e) = store.sessions().flush_touches().await
             {
                 tracing::warn!("session use not written: {e}");
