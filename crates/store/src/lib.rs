@@ -143,6 +143,8 @@ struct Inner {
     /// Where audit records wait while the main SQLite database is busy.
     spool: Option<spool::Spool>,
     touches: sessions::Touches,
+    /// Serialises reading and changing the security settings.
+    settings: tokio::sync::Mutex<()>,
 }
 
 /// The handle every layer above holds. Cheap to clone.
@@ -246,6 +248,7 @@ impl Store {
                 audit_key,
                 spool,
                 touches: sessions::Touches::default(),
+                settings: tokio::sync::Mutex::new(()),
             }),
         };
         store.audit().start_keyed().await?;
@@ -280,6 +283,10 @@ impl Store {
             .policy
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = policy;
+    }
+
+    pub(crate) async fn settings_lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.inner.settings.lock().await
     }
 
     pub(crate) fn touches(&self) -> &sessions::Touches {
@@ -338,6 +345,20 @@ impl Store {
 
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.inner.pool
+    }
+
+    /// Where sessions and failed passwords live: the spool's file on SQLite (free while a
+    /// long job holds the main database), the main database on PostgreSQL.
+    pub(crate) fn live(&self) -> &AnyPool {
+        self.spool().map_or(&self.inner.pool, spool::Spool::pool)
+    }
+
+    /// A write transaction on [`Self::live`].
+    pub(crate) async fn begin_live(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.spool() {
+            Some(s) => s.pool().begin_with("BEGIN IMMEDIATE").await?,
+            None => self.begin_write().await?,
+        })
     }
 
     /// Settings and checks of the open database, for health reports and tests.

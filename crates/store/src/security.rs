@@ -37,8 +37,12 @@ pub(crate) struct Counted {
     pub locked: bool,
 }
 
-/// Counts a failed password for `user_id` from `client` inside a write transaction, locking
-/// the account for that address, or everywhere, when a limit is reached.
+/// The `login_failures` row that counts an account's failures from every address.
+const EVERYWHERE: &str = "*";
+
+/// Counts a failed password for `user_id` from `client` inside a write transaction on the
+/// live database, locking the account for that address, or everywhere, when a limit is
+/// reached.
 pub(crate) async fn count_failure(
     conn: &mut AnyConnection,
     policy: &SessionPolicy,
@@ -47,79 +51,67 @@ pub(crate) async fn count_failure(
     now_ms: i64,
 ) -> Result<Counted> {
     let now = now_ms / 1000;
-    // A lock that has run out starts the count again.
-    let failures: i64 = sqlx::query_scalar(
-        "INSERT INTO login_failures (user_id, client, failures, locked_until, last_at) \
-         VALUES ($1, $2, 1, NULL, $3) ON CONFLICT (user_id, client) DO UPDATE SET \
-         failures = CASE WHEN login_failures.locked_until IS NOT NULL \
-         AND login_failures.locked_until <= $3 THEN 1 ELSE login_failures.failures + 1 END, \
-         locked_until = NULL, last_at = $3 RETURNING failures",
-    )
-    .bind(user_id)
-    .bind(client.to_owned())
-    .bind(now_ms)
-    .fetch_one(&mut *conn)
-    .await?;
-    let here = policy.lock_after(failures, now);
-    if let Some(until) = here {
-        sqlx::query(
-            "UPDATE login_failures SET locked_until = $1 WHERE user_id = $2 AND client = $3",
+    let mut counted = Counted {
+        failures: 0,
+        locked: false,
+    };
+    for (key, limit) in [
+        (client, policy.max_failures),
+        (EVERYWHERE, policy.max_failures_any_address),
+    ] {
+        // A lock that has run out starts the count again.
+        let failures: i64 = sqlx::query_scalar(
+            "INSERT INTO login_failures (user_id, client, failures, locked_until, last_at) \
+             VALUES ($1, $2, 1, NULL, $3) ON CONFLICT (user_id, client) DO UPDATE SET \
+             failures = CASE WHEN login_failures.locked_until IS NOT NULL \
+             AND login_failures.locked_until <= $3 THEN 1 ELSE login_failures.failures + 1 END, \
+             locked_until = NULL, last_at = $3 RETURNING failures",
         )
-        .bind(until * 1000)
         .bind(user_id)
-        .bind(client.to_owned())
-        .execute(&mut *conn)
+        .bind(key.to_owned())
+        .bind(now_ms)
+        .fetch_one(&mut *conn)
         .await?;
-    }
-    let anywhere: i64 = sqlx::query_scalar(
-        "UPDATE users SET failed_logins = CASE WHEN locked_until IS NOT NULL \
-         AND locked_until <= $1 THEN 1 ELSE failed_logins + 1 END, \
-         locked_until = NULL WHERE id = $2 RETURNING failed_logins",
-    )
-    .bind(now_ms)
-    .bind(user_id)
-    .fetch_one(&mut *conn)
-    .await?;
-    let everywhere = policy.lock_everywhere_after(anywhere, now);
-    if let Some(until) = everywhere {
-        sqlx::query("UPDATE users SET locked_until = $1 WHERE id = $2")
-            .bind(until * 1000)
+        if key == client {
+            counted.failures = failures;
+        }
+        if failures >= limit {
+            sqlx::query(
+                "UPDATE login_failures SET locked_until = $1 WHERE user_id = $2 AND client = $3",
+            )
+            .bind((now + policy.lockout_secs) * 1000)
             .bind(user_id)
+            .bind(key.to_owned())
             .execute(&mut *conn)
             .await?;
+            counted.locked = true;
+        }
     }
-    Ok(Counted {
-        failures,
-        locked: here.is_some() || everywhere.is_some(),
-    })
+    Ok(counted)
 }
 
 /// Whether `user_id` is locked out for `client` (or everywhere) at `now_ms`.
 pub(crate) async fn locked_out(
-    conn: &mut AnyConnection,
+    store: &Store,
     user_id: i64,
     client: &str,
     now_ms: i64,
 ) -> Result<bool> {
-    let here: Option<Option<i64>> = sqlx::query_scalar(
-        "SELECT locked_until FROM login_failures WHERE user_id = $1 AND client = $2",
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM login_failures WHERE user_id = $1 AND client IN ($2, $3) \
+         AND locked_until > $4",
     )
     .bind(user_id)
     .bind(client.to_owned())
-    .fetch_optional(&mut *conn)
+    .bind(EVERYWHERE)
+    .bind(now_ms)
+    .fetch_one(store.live())
     .await?;
-    let everywhere: Option<Option<i64>> =
-        sqlx::query_scalar("SELECT locked_until FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    Ok([here, everywhere]
-        .into_iter()
-        .any(|t| t.flatten().is_some_and(|u| u > now_ms)))
+    Ok(n > 0)
 }
 
-/// Forgets the failures of `user_id` from `client` after a right password, and old rows of
-/// anyone's that no longer lock anything.
+/// Forgets the failures of `user_id` from `client` (and its count from everywhere) after a
+/// right password, and old rows of anyone's that no longer lock anything.
 pub(crate) async fn clear_failures(
     conn: &mut AnyConnection,
     user_id: i64,
@@ -127,18 +119,34 @@ pub(crate) async fn clear_failures(
     now_ms: i64,
 ) -> Result<()> {
     sqlx::query(
-        "DELETE FROM login_failures WHERE (user_id = $1 AND client = $2) \
-         OR (last_at < $3 AND (locked_until IS NULL OR locked_until < $4))",
+        "DELETE FROM login_failures WHERE (user_id = $1 AND client IN ($2, $3)) \
+         OR (last_at < $4 AND (locked_until IS NULL OR locked_until < $5))",
     )
     .bind(user_id)
     .bind(client.to_owned())
+    .bind(EVERYWHERE)
     .bind(now_ms - 86_400_000)
     .bind(now_ms)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+    Ok(())
+}
+
+/// Removes every failure and lock of an account (an administrator's unlock, a reset).
+pub(crate) async fn forget_account(store: &Store, user_id: i64) -> Result<()> {
+    sqlx::query("DELETE FROM login_failures WHERE user_id = $1")
         .bind(user_id)
-        .execute(&mut *conn)
+        .execute(store.live())
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of an account, or every one but `keep` (a token hash).
+pub(crate) async fn end_sessions(store: &Store, user_id: i64, keep: Option<&str>) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(user_id)
+        .bind(keep.unwrap_or_default().to_owned())
+        .execute(store.live())
         .await?;
     Ok(())
 }
@@ -154,6 +162,7 @@ impl<'a> Security<'a> {
 
     /// Applies the stored settings to the rules in force (at open, and as the server runs).
     pub async fn load(&self) -> Result<()> {
+        let _guard = self.store.settings_lock().await;
         let mut policy = self.store.policy();
         for row in sqlx::query("SELECT name, value FROM security_settings")
             .fetch_all(self.store.pool())
@@ -179,6 +188,7 @@ impl<'a> Security<'a> {
     /// Changes a setting (province administrators only), audited.
     pub async fn set(&self, scope: &Scope, name: &str, value: i64) -> Result<()> {
         scope.require(scope.role.manages_users() && scope.region.parent.is_none())?;
+        let _guard = self.store.settings_lock().await;
         let mut policy = self.store.policy();
         let before = policy.get(name);
         policy.set(name, value).map_err(StoreError::invalid)?;
@@ -213,12 +223,9 @@ impl<'a> Security<'a> {
     /// Lifts every lock on an account (all addresses), for an administrator over its region.
     pub async fn unlock(&self, scope: &Scope, username: &str) -> Result<()> {
         let target = self.store.users().get(scope, username).await?;
+        forget_account(self.store, target.id).await?;
         let now = self.store.now_ms();
         let mut tx = self.store.begin_write().await?;
-        sqlx::query("DELETE FROM login_failures WHERE user_id = $1")
-            .bind(target.id)
-            .execute(&mut *tx)
-            .await?;
         sqlx::query(
             "UPDATE users SET failed_logins = 0, locked_until = NULL, updated_at = $1 WHERE id = $2",
         )
@@ -242,31 +249,26 @@ impl<'a> Security<'a> {
         Ok(())
     }
 
-    /// The accounts of the administrator's subtree locked now, for some address or everywhere.
+    /// The accounts locked now, for some address or everywhere (an administrator's view).
     pub async fn locked_users(&self, scope: &Scope) -> Result<std::collections::HashSet<i64>> {
         scope.require(scope.role.manages_users())?;
-        let now = self.store.now_ms();
         let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM users WHERE region_code LIKE $1 || '%' AND (locked_until > $2 \
-             OR id IN (SELECT user_id FROM login_failures WHERE locked_until > $2))",
+            "SELECT DISTINCT user_id FROM login_failures WHERE locked_until > $1",
         )
-        .bind(scope.prefix().to_owned())
-        .bind(now)
-        .fetch_all(self.store.pool())
+        .bind(self.store.now_ms())
+        .fetch_all(self.store.live())
         .await?;
         Ok(ids.into_iter().collect())
     }
 
     /// Whether an account is locked for some address or everywhere now.
     pub async fn is_locked(&self, user_id: i64) -> Result<bool> {
-        let now = self.store.now_ms();
         let n: i64 = sqlx::query_scalar(
-            "SELECT (SELECT COUNT(*) FROM login_failures WHERE user_id = $1 AND locked_until > $2) \
-             + (SELECT COUNT(*) FROM users WHERE id = $1 AND locked_until > $2)",
+            "SELECT COUNT(*) FROM login_failures WHERE user_id = $1 AND locked_until > $2",
         )
         .bind(user_id)
-        .bind(now)
-        .fetch_one(self.store.pool())
+        .bind(self.store.now_ms())
+        .fetch_one(self.store.live())
         .await?;
         Ok(n > 0)
     }

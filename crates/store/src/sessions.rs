@@ -14,9 +14,9 @@ use rand::rngs::OsRng;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use crate::audit::{NewEntry, append};
+use crate::audit::NewEntry;
 use crate::security::{clear_failures, count_failure, locked_out};
-use crate::users::{USER_COLUMNS, hash_password, scope_of, user_from_row, verify_password};
+use crate::users::{hash_password, scope_of, verify_password};
 use crate::{Result, Scope, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,27 +187,24 @@ impl<'a> Sessions<'a> {
                 .await?;
             return Ok(Err(LoginError::Disabled));
         }
-        let mut conn = self.store.pool().acquire().await?;
-        if locked_out(&mut conn, row.user.id, client, now_ms).await? {
-            drop(conn);
+        if locked_out(self.store, row.user.id, client, now_ms).await? {
             self.store
                 .audit()
                 .record(failed(region, "账号锁定中"))
                 .await?;
             return Ok(Err(LoginError::Locked));
         }
-        drop(conn);
         if !right {
-            let mut tx = self.store.begin_write().await?;
+            let mut tx = self.store.begin_live().await?;
             // Counted in the database, so parallel guesses cannot slip past the limit.
             let counted = count_failure(&mut tx, &policy, row.user.id, client, now_ms).await?;
+            tx.commit().await?;
             let why = if counted.locked {
                 format!("密码错误（此地址第{}次），账号锁定", counted.failures)
             } else {
                 format!("密码错误（此地址第{}次）", counted.failures)
             };
-            append(self.store, &mut tx, now_ms, failed(region, &why)).await?;
-            tx.commit().await?;
+            self.store.audit().record(failed(region, &why)).await?;
             return Ok(Err(if counted.locked {
                 LoginError::Locked
             } else {
@@ -217,7 +214,9 @@ impl<'a> Sessions<'a> {
         let scope = scope_of(&row.user, client)?;
         let token = random_token();
         let csrf_token = random_token();
-        let mut tx = self.store.begin_write().await?;
+        // Sessions live apart from the main database on SQLite: a login never waits for an
+        // import (see `crate::spool`).
+        let mut tx = self.store.begin_live().await?;
         clear_failures(&mut tx, row.user.id, client, now_ms).await?;
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, kind, csrf_token, created_at, last_seen_at) \
@@ -239,14 +238,11 @@ impl<'a> Sessions<'a> {
         .bind(now - policy.absolute_secs)
         .execute(&mut *tx)
         .await?;
-        append(
-            self.store,
-            &mut tx,
-            now_ms,
-            NewEntry::by(&scope, "login", object, Outcome::Success).detail(kind.as_str()),
-        )
-        .await?;
         tx.commit().await?;
+        self.store
+            .audit()
+            .record(NewEntry::by(&scope, "login", object, Outcome::Success).detail(kind.as_str()))
+            .await?;
         Ok(Ok(LoginOk {
             token,
             csrf_token,
@@ -259,31 +255,27 @@ impl<'a> Sessions<'a> {
     pub async fn authenticate(&self, token: &str, client: &str) -> Result<Option<Authenticated>> {
         let policy = self.store.policy();
         let hash = token_hash(token);
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT s.kind, s.csrf_token, s.created_at AS session_created, \
-             s.last_seen_at AS session_seen, {} \
-             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
-            USER_COLUMNS
-                .split(", ")
-                .map(|c| format!("u.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )))
+        let row = sqlx::query(
+            "SELECT user_id, kind, csrf_token, created_at AS session_created, \
+             last_seen_at AS session_seen FROM sessions WHERE token_hash = $1",
+        )
         .bind(hash.clone())
-        .fetch_optional(self.store.pool())
+        .fetch_optional(self.store.live())
         .await?;
         let Some(row) = row else { return Ok(None) };
         let now = self.store.now_ms() / 1000;
         let created: i64 = row.try_get("session_created")?;
         let last_seen: i64 = row.try_get("session_seen")?;
-        let user = user_from_row(&row)?.user;
+        let Some(user) = self.store.users().by_id(row.try_get("user_id")?).await? else {
+            return Ok(None);
+        };
         let last_seen = last_seen.max(self.store.touches().seen(&hash).unwrap_or(0));
         if user.disabled || !policy.is_alive(created, last_seen, now) {
             self.store.touches().forget(&hash);
             // Swept when the database is free; a dead session is refused either way.
             let _ = sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
                 .bind(hash)
-                .execute(self.store.pool())
+                .execute(self.store.live())
                 .await;
             return Ok(None);
         }
@@ -316,7 +308,7 @@ impl<'a> Sessions<'a> {
             )
             .bind(at)
             .bind(hash.clone())
-            .execute(self.store.pool())
+            .execute(self.store.live())
             .await;
             match done {
                 Ok(_) => {
@@ -334,28 +326,23 @@ impl<'a> Sessions<'a> {
 
     /// Ends the session on the server.
     pub async fn logout(&self, scope: &Scope, token: &str) -> Result<()> {
-        let mut tx = self.store.begin_write().await?;
         let gone = sqlx::query("DELETE FROM sessions WHERE token_hash = $1 AND user_id = $2")
             .bind(token_hash(token))
             .bind(scope.user_id)
-            .execute(&mut *tx)
+            .execute(self.store.live())
             .await?
             .rows_affected();
         if gone > 0 {
-            append(
-                self.store,
-                &mut tx,
-                self.store.now_ms(),
-                NewEntry::by(
+            self.store
+                .audit()
+                .record(NewEntry::by(
                     scope,
                     "logout",
                     format!("user:{}", scope.username),
                     Outcome::Success,
-                ),
-            )
-            .await?;
+                ))
+                .await?;
         }
-        tx.commit().await?;
         Ok(())
     }
 
@@ -363,19 +350,21 @@ impl<'a> Sessions<'a> {
     pub async fn discard(&self, token: &str) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash(token))
-            .execute(self.store.pool())
+            .execute(self.store.live())
             .await?;
         Ok(())
     }
 
     /// How many live-or-not sessions the account has (for tests and the user page).
     pub async fn count_for(&self, username: &str) -> Result<i64> {
-        Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE u.username = $1",
+        let Some(user) = self.store.users().find(username).await? else {
+            return Ok(0);
+        };
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1")
+                .bind(user.user.id)
+                .fetch_one(self.store.live())
+                .await?,
         )
-        .bind(username.to_owned())
-        .fetch_one(self.store.pool())
-        .await?)
     }
 }

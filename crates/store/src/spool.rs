@@ -8,6 +8,10 @@
 //! view is answered, and drained into the chain in order, in one transaction with a marker
 //! in `audit_head` (`spooled_upto`), so that a crash between the two never appends an entry
 //! twice. PostgreSQL locks rows, not the database: there, records go straight to the chain.
+//!
+//! The same file holds what logins write on SQLite (sessions and failed passwords), so that
+//! a person can log in while an import runs: [`Store::live`] is that file's pool on SQLite
+//! and the main pool on PostgreSQL, where the same tables live in the main schema.
 
 use std::time::Duration;
 
@@ -55,7 +59,14 @@ impl Spool {
              CREATE TABLE IF NOT EXISTS spool (id INTEGER PRIMARY KEY AUTOINCREMENT, \
              at_ms BIGINT NOT NULL, actor TEXT, actor_region TEXT, action TEXT NOT NULL, \
              object TEXT NOT NULL, outcome TEXT NOT NULL, client TEXT NOT NULL, \
-             detail TEXT NOT NULL);",
+             detail TEXT NOT NULL); \
+             CREATE TABLE IF NOT EXISTS sessions (token_hash TEXT PRIMARY KEY, \
+             user_id BIGINT NOT NULL, kind TEXT NOT NULL, csrf_token TEXT NOT NULL, \
+             created_at BIGINT NOT NULL, last_seen_at BIGINT NOT NULL); \
+             CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id); \
+             CREATE TABLE IF NOT EXISTS login_failures (user_id BIGINT NOT NULL, \
+             client TEXT NOT NULL, failures BIGINT NOT NULL DEFAULT 0, locked_until BIGINT, \
+             last_at BIGINT NOT NULL, PRIMARY KEY (user_id, client));",
         )
         .execute(&pool)
         .await?;
@@ -104,6 +115,10 @@ impl Spool {
 
     pub(crate) async fn close(&self) {
         self.pool.close().await;
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
     }
 }
 

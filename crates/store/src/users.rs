@@ -274,7 +274,10 @@ impl<'a> Users<'a> {
         )
         .await?;
         tx.commit().await?;
-        let user = self.by_id(id).await?;
+        let user = self
+            .by_id(id)
+            .await?
+            .ok_or_else(|| StoreError::Internal("新建的用户不见了".into()))?;
         Ok((user, generated))
     }
 
@@ -320,12 +323,6 @@ impl<'a> Users<'a> {
             .bind(target.id)
             .execute(&mut *tx)
             .await?;
-        if disabled {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                .bind(target.id)
-                .execute(&mut *tx)
-                .await?;
-        }
         let action = if disabled {
             "user.disable"
         } else {
@@ -339,6 +336,10 @@ impl<'a> Users<'a> {
         )
         .await?;
         tx.commit().await?;
+        if disabled {
+            // A disabled account's sessions are refused anyway; these are swept now.
+            crate::security::end_sessions(self.store, target.id, None).await?;
+        }
         Ok(())
     }
 
@@ -359,14 +360,6 @@ impl<'a> Users<'a> {
         .bind(target.id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM login_failures WHERE user_id = $1")
-            .bind(target.id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(target.id)
-            .execute(&mut *tx)
-            .await?;
         append(
             self.store,
             &mut tx,
@@ -380,6 +373,8 @@ impl<'a> Users<'a> {
         )
         .await?;
         tx.commit().await?;
+        crate::security::forget_account(self.store, target.id).await?;
+        crate::security::end_sessions(self.store, target.id, None).await?;
         Ok(plain)
     }
 
@@ -399,17 +394,15 @@ impl<'a> Users<'a> {
         let object = format!("user:{}", scope.username);
         let right = verify_password(current.to_owned(), row.password_hash.clone()).await;
         let now = self.store.now_ms();
-        let mut conn = self.store.pool().acquire().await?;
         let locked =
-            crate::security::locked_out(&mut conn, row.user.id, &scope.client, now).await?;
-        drop(conn);
+            crate::security::locked_out(self.store, row.user.id, &scope.client, now).await?;
         if locked || !right {
             // A wrong current password counts as a failed login from this address.
-            let mut tx = self.store.begin_write().await?;
             let why = if locked {
                 "账号锁定中".to_owned()
             } else {
                 let policy = self.store.policy();
+                let mut tx = self.store.begin_live().await?;
                 let c = crate::security::count_failure(
                     &mut tx,
                     &policy,
@@ -418,16 +411,16 @@ impl<'a> Users<'a> {
                     now,
                 )
                 .await?;
+                tx.commit().await?;
                 format!("当前密码不正确（此地址第{}次）", c.failures)
             };
-            append(
-                self.store,
-                &mut tx,
-                now,
-                NewEntry::by(scope, "user.change_password", object, Outcome::Failure).detail(why),
-            )
-            .await?;
-            tx.commit().await?;
+            self.store
+                .audit()
+                .record(
+                    NewEntry::by(scope, "user.change_password", object, Outcome::Failure)
+                        .detail(why),
+                )
+                .await?;
             return Err(if locked {
                 StoreError::Locked
             } else {
@@ -449,14 +442,6 @@ impl<'a> Users<'a> {
         .bind(row.user.id)
         .execute(&mut *tx)
         .await?;
-        let keep = keep_session
-            .map(crate::sessions::token_hash)
-            .unwrap_or_default();
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
-            .bind(row.user.id)
-            .bind(keep)
-            .execute(&mut *tx)
-            .await?;
         append(
             self.store,
             &mut tx,
@@ -465,6 +450,8 @@ impl<'a> Users<'a> {
         )
         .await?;
         tx.commit().await?;
+        let keep = keep_session.map(crate::sessions::token_hash);
+        crate::security::end_sessions(self.store, row.user.id, keep.as_deref()).await?;
         Ok(())
     }
 
@@ -491,14 +478,14 @@ impl<'a> Users<'a> {
         row.as_ref().map(user_from_row).transpose()
     }
 
-    async fn by_id(&self, id: i64) -> Result<User> {
+    pub(crate) async fn by_id(&self, id: i64) -> Result<Option<User>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {USER_COLUMNS} FROM users WHERE id = $1"
         )))
         .bind(id)
-        .fetch_one(self.store.pool())
+        .fetch_optional(self.store.pool())
         .await?;
-        Ok(user_from_row(&row)?.user)
+        Ok(row.as_ref().map(user_from_row).transpose()?.map(|u| u.user))
     }
 }
 

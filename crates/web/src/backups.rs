@@ -73,25 +73,28 @@ mod tests {
         super::daily(&store, &dir, 2).await;
         super::daily(&store, &dir, 2).await;
         assert_eq!(super::list(&dir).len(), 1, "not again the same day");
-        // Older backups (made to look a day old) give way to new ones, two kept.
+        // The one taken made to look two days old, beside two older: a new one is due, and
+        // the two newest are kept.
+        let taken = super::list(&dir).pop().unwrap();
+        let aged = dir.join("anju-backup-20200103-000000.zip");
+        std::fs::rename(&taken, &aged).unwrap();
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 86_400);
+        std::fs::File::options()
+            .write(true)
+            .open(&aged)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
         for name in [
             "anju-backup-20200101-000000.zip",
             "anju-backup-20200102-000000.zip",
         ] {
-            std::fs::copy(&super::list(&dir)[0], dir.join(name)).unwrap();
+            std::fs::copy(&aged, dir.join(name)).unwrap();
         }
-        let now = super::list(&dir).pop().unwrap();
-        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 86_400);
-        std::fs::File::options()
-            .write(true)
-            .open(&now)
-            .unwrap()
-            .set_modified(old)
-            .unwrap();
         super::daily(&store, &dir, 2).await;
         let kept = super::list(&dir);
-        assert_eq!(kept.len(), 2);
-        assert!(kept[0].to_string_lossy().contains("20200102"), "{kept:?}");
+        assert_eq!(kept.len(), 2, "{kept:?}");
+        assert_eq!(kept[0], aged);
         let age = std::fs::metadata(&kept[1])
             .unwrap()
             .modified()

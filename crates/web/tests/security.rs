@@ -361,6 +361,12 @@ async fn a_long_write_stops_nobody_from_reading() {
         let page = browser.get(app.url("/persons")).send().await.unwrap();
         assert_eq!(page.status(), 200);
     }
+    // Logging in and out go on too: sessions live beside the main database.
+    let fresh = app.token("xw", PW).await;
+    let me: serde_json::Value = app.get_json(&fresh, "/api/me").await;
+    assert_eq!(me["username"], "xw");
+    let (other, _) = app.browser("admin", ADMIN_PW).await;
+    assert_eq!(other.get(app.url("/")).send().await.unwrap().status(), 200);
     let write = TestApp::client()
         .post(app.url("/api/persons"))
         .bearer_auth(&token)
