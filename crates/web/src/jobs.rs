@@ -1,6 +1,7 @@
 //! Imports started from a page run in the background; the page that follows shows their
 //! progress (refreshing itself, no script needed) and then their report. A job is visible only
-//! to the account that started it.
+//! to the account that started it. Imports run one at a time per server (one database): the
+//! others wait in line, each page showing its place.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -11,6 +12,8 @@ use anju_jobs::{ImportReport, Progress};
 
 #[derive(Debug, Clone)]
 pub enum JobState {
+    /// Waiting for the imports before it.
+    Queued,
     Running(Progress),
     Done(ImportReport),
     Failed(String),
@@ -26,10 +29,52 @@ pub struct Job {
     pub back: String,
 }
 
-#[derive(Clone, Default)]
-pub struct Jobs(Arc<Mutex<HashMap<String, Job>>>);
+#[derive(Clone)]
+pub struct Jobs(
+    Arc<Mutex<HashMap<String, Job>>>,
+    /// One import at a time.
+    Arc<tokio::sync::Semaphore>,
+    /// The jobs waiting for their turn, first first.
+    Arc<Mutex<std::collections::VecDeque<String>>>,
+);
+
+impl Default for Jobs {
+    fn default() -> Self {
+        Self(
+            Arc::default(),
+            Arc::new(tokio::sync::Semaphore::new(1)),
+            Arc::default(),
+        )
+    }
+}
 
 impl Jobs {
+    /// Runs `work` for job `id` when the imports before it have finished; until then the
+    /// job is queued.
+    pub async fn in_turn<F: std::future::Future>(&self, id: &str, work: F) -> F::Output {
+        if let Ok(mut w) = self.2.lock() {
+            w.push_back(id.to_owned());
+        }
+        self.update(id, |j| j.state = JobState::Queued);
+        let permit = self.1.acquire().await;
+        if let Ok(mut w) = self.2.lock() {
+            w.retain(|x| x != id);
+        }
+        self.update(id, |j| j.state = JobState::Running(Progress::default()));
+        let out = work.await;
+        drop(permit);
+        out
+    }
+
+    /// A queued job's place in line, from 1.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.2
+            .lock()
+            .ok()
+            .and_then(|w| w.iter().position(|x| x == id))
+            .map(|i| i + 1)
+    }
+
     pub fn insert(&self, id: String, job: Job) {
         if let Ok(mut m) = self.0.lock() {
             m.insert(id, job);
@@ -89,6 +134,58 @@ pub fn sweep_work_dir(dir: &Path, max_age: Duration) -> usize {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    fn job() -> Job {
+        Job {
+            owner: 1,
+            file_name: "a.csv".into(),
+            state: JobState::Running(Progress::default()),
+            errors_file: None,
+            back: "/".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn imports_run_one_at_a_time_in_the_order_they_came() {
+        let jobs = Jobs::default();
+        for id in ["a", "b", "c"] {
+            jobs.insert(id.into(), job());
+        }
+        let (release_a, hold_a) = tokio::sync::oneshot::channel::<()>();
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let run = |id: &'static str, hold: Option<tokio::sync::oneshot::Receiver<()>>| {
+            let jobs = jobs.clone();
+            let order = order.clone();
+            tokio::spawn(async move {
+                jobs.clone()
+                    .in_turn(id, async move {
+                        order.lock().unwrap().push(id);
+                        if let Some(h) = hold {
+                            let _ = h.await;
+                        }
+                    })
+                    .await;
+            })
+        };
+        let a = run("a", Some(hold_a));
+        while order.lock().unwrap().is_empty() {
+            tokio::task::yield_now().await;
+        }
+        let b = run("b", None);
+        let c = run("c", None);
+        while jobs.position("c").is_none() || jobs.position("b").is_none() {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!((jobs.position("b"), jobs.position("c")), (Some(1), Some(2)));
+        assert!(matches!(jobs.get("c", 1).unwrap().state, JobState::Queued));
+        assert_eq!(jobs.running(), 1);
+        release_a.send(()).unwrap();
+        for t in [a, b, c] {
+            t.await.unwrap();
+        }
+        assert_eq!(*order.lock().unwrap(), vec!["a", "b", "c"]);
+        assert_eq!(jobs.position("c"), None);
+    }
 
     #[test]
     fn old_work_files_are_swept_and_new_ones_kept() {

@@ -278,8 +278,13 @@ pub async fn import_upload(
     let scope = s.scope().clone();
     let id = u.id.clone();
     tokio::spawn(async move {
-        let result =
-            anju_jobs::import_table(&app.store, &scope, t, &u.path, &opts, u.replace).await;
+        let result = app
+            .jobs
+            .in_turn(
+                &u.id,
+                anju_jobs::import_table(&app.store, &scope, t, &u.path, &opts, u.replace),
+            )
+            .await;
         finish(&app, &u.id, &u.path, result).await;
     });
     Ok(Redirect::to(&format!("/imports/{id}")).into_response())
@@ -575,8 +580,13 @@ pub async fn reconcile_upload(
     let scope = s.scope().clone();
     let id = u.id.clone();
     tokio::spawn(async move {
-        let result =
-            anju_jobs::reconcile_file(&app.store, &scope, m, Some(&region), &u.path, &opts).await;
+        let result = app
+            .jobs
+            .in_turn(
+                &u.id,
+                anju_jobs::reconcile_file(&app.store, &scope, m, Some(&region), &u.path, &opts),
+            )
+            .await;
         finish(&app, &u.id, &u.path, result).await;
     });
     Ok(Redirect::to(&format!("/imports/{id}")).into_response())

@@ -198,10 +198,14 @@ pub async fn upload(
     let job_id = u.id.clone();
     tokio::spawn(async move {
         let jobs = app.jobs.clone();
-        let result = anju_jobs::import_persons(&app.store, &scope, &u.path, &opts, |p| {
-            jobs.update(&job_id, |j| j.state = JobState::Running(p));
-        })
-        .await;
+        let result = jobs
+            .in_turn(
+                &job_id,
+                anju_jobs::import_persons(&app.store, &scope, &u.path, &opts, |p| {
+                    jobs.update(&job_id, |j| j.state = JobState::Running(p));
+                }),
+            )
+            .await;
         finish(&app, &job_id, &u.path, result).await;
     });
     Ok(Redirect::to(&format!("/imports/{}", u.id)).into_response())
@@ -215,6 +219,8 @@ pub struct JobPage {
     back: String,
     file_name: String,
     running: Option<Progress>,
+    /// Place in line while waiting for other imports.
+    queued: Option<usize>,
     report: Option<ImportReport>,
     shown_errors: Vec<RowError>,
     failed: Option<String>,
@@ -230,7 +236,12 @@ pub async fn job(
         .jobs
         .get(&id, s.scope().user_id())
         .ok_or(AppError::NotFound)?;
+    let queued = match job.state {
+        JobState::Queued => Some(app.jobs.position(&id).unwrap_or(1)),
+        _ => None,
+    };
     let (running, report, failed) = match job.state {
+        JobState::Queued => (None, None, None),
         JobState::Running(p) => (Some(p), None, None),
         JobState::Done(r) => (None, Some(r), None),
         JobState::Failed(e) => (None, None, Some(e)),
@@ -245,6 +256,7 @@ pub async fn job(
         back: job.back.clone(),
         file_name: job.file_name,
         running,
+        queued,
         shown_errors,
         report,
         failed,
@@ -263,6 +275,7 @@ pub async fn job_json(
         .get(&id, s.scope().user_id())
         .ok_or(AppError::NotFound)?;
     Ok(Json(match job.state {
+        JobState::Queued => json!({"state": "queued", "position": app.jobs.position(&id)}),
         JobState::Running(p) => json!({"state": "running", "rows": p.rows, "total": p.total}),
         JobState::Done(r) => json!({"state": "done", "rows": r.rows}),
         JobState::Failed(_) => json!({"state": "failed"}),
