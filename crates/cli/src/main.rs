@@ -6,6 +6,7 @@
 //! there is no account. Failures print one line naming the cause and exit non-zero.
 
 mod bench;
+mod bench_load;
 mod commands;
 mod registry;
 mod subsidy;
@@ -204,6 +205,17 @@ pub enum BenchCommand {
     Search {
         #[arg(long, default_value_t = 1000)]
         samples: i64,
+    },
+    /// Load while a long job runs: a page import of N generated rows, and C concurrent
+    /// clients of mixed reads and logins until it ends (latency by kind, errors, audit)
+    Load {
+        #[arg(long, default_value_t = 300_000)]
+        rows: u64,
+        /// People filed before the import starts (what the clients read)
+        #[arg(long, default_value_t = 20_000)]
+        base: u64,
+        #[arg(long, default_value_t = 50)]
+        clients: usize,
     },
     /// Roll generation: builds N generated grants (N/2 people with both subsidies, with
     /// 低保 and other assistance statuses) into the database, then times the month's roll
@@ -479,6 +491,11 @@ fn main() -> ExitCode {
             Command::Bench(BenchCommand::Search { samples }) => {
                 bench::search(&cli.global, samples).await
             }
+            Command::Bench(BenchCommand::Load {
+                rows,
+                base,
+                clients,
+            }) => bench_load::load(&cli.global, rows, base, clients).await,
             Command::Bench(BenchCommand::Roll { grants, month }) => {
                 bench::roll(&cli.global, grants, &month).await
             }

@@ -63,6 +63,7 @@ pub async fn import(g: &Global, cmd: ImportCommand) -> CmdResult {
         strict,
         errors_out: Some(errors_out.unwrap_or_else(|| default_errors_path(&file))),
         label: None,
+        pace: None,
     };
     let bar = if std::io::stderr().is_terminal() {
         let b = ProgressBar::new_spinner();

@@ -25,6 +25,7 @@ fn options(a: &SheetArgs) -> ImportOptions {
                 .unwrap_or_else(|| default_errors_path(&a.file)),
         ),
         label: None,
+        pace: None,
     }
 }
 

@@ -28,6 +28,10 @@ pub struct ImportOptions {
     pub errors_out: Option<PathBuf>,
     /// The file's name for the audit log, when the path is not it (an upload).
     pub label: Option<String>,
+    /// The server's count of requests in flight: while it is above zero, the import gives
+    /// way after each batch for as long as the batch took, so that people working in the
+    /// pages keep half the machine (a page import; the command line runs at full speed).
+    pub pace: Option<std::sync::Arc<std::sync::atomic::AtomicUsize>>,
 }
 
 /// One fault of one row, as the report and the JSON summary show it.
@@ -294,6 +298,7 @@ pub async fn import_persons(
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Vec<Checked>, ReadError>>(2);
     let checker = std::thread::spawn(move || check_rows(reader, &map, regions, &tx));
     while let Some(next) = rx.recv().await {
+        let batch_started = std::time::Instant::now();
         let checked = match next {
             Ok(c) => c,
             Err(e) => {
@@ -325,6 +330,14 @@ pub async fn import_persons(
             rows: run.report.rows,
             total,
         });
+        if opts
+            .pace
+            .as_ref()
+            .is_some_and(|p| p.load(std::sync::atomic::Ordering::Relaxed) > 0)
+        {
+            let took = batch_started.elapsed();
+            tokio::time::sleep(took.min(std::time::Duration::from_millis(500))).await;
+        }
     }
     let _ = checker.join();
     run.report.errors.sort_by_key(|e| e.row);

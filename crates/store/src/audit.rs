@@ -255,6 +255,22 @@ impl<'a> Audit<'a> {
         Ok(Ok(n))
     }
 
+    /// How many entries of these actions were recorded at or after `since_ms` (benchmarks).
+    pub async fn count_since(&self, actions: &[&str], since_ms: i64) -> Result<usize> {
+        let mut n = 0;
+        for a in actions {
+            let c: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM audit_log WHERE action = $1 AND at_ms >= $2",
+            )
+            .bind((*a).to_owned())
+            .bind(since_ms)
+            .fetch_one(self.store.pool())
+            .await?;
+            n += usize::try_from(c).unwrap_or(0);
+        }
+        Ok(n)
+    }
+
     /// The head of the chain: (sequence, hash) of the last entry.
     pub async fn head(&self) -> Result<(i64, String)> {
         let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
@@ -293,10 +309,7 @@ impl<'a> Audit<'a> {
     pub async fn list(&self, scope: &Scope, f: &AuditFilter) -> Result<AuditPage> {
         scope.require(scope.role.reads_audit())?;
         // What waits in the spool is shown too, if the database lets it in now.
-        let _ = self
-            .store
-            .drain_audit_spool(crate::spool::DRAIN_WAIT_MS)
-            .await;
+        let _ = self.store.drain_audit_spool(200).await;
         let per_page = f.per_page.clamp(1, 500);
         let mut conds = vec![String::from("(actor_region LIKE $1 || '%'")];
         if scope.region.parent.is_none() {

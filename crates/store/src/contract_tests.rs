@@ -954,3 +954,86 @@ contract!(
         assert!(ghost.entries.iter().any(|e| e.object == "user:ghost"));
     }
 );
+
+/// The schema lives in the migrations, one set per engine: they must describe the same
+/// tables, columns and indexes (issue 12).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_engines_have_the_same_tables_columns_and_indexes() {
+    use std::collections::BTreeSet;
+    let Some(pg) = TestDb::new(Backend::Postgres).await else {
+        eprintln!("PostgreSQL suite not requested: nothing to compare SQLite with");
+        return;
+    };
+    let lite = TestDb::new(Backend::Sqlite).await.unwrap();
+    async fn shape(db: &TestDb) -> BTreeSet<String> {
+        let store = db.open().await;
+        let mut out = BTreeSet::new();
+        let tables: Vec<String> = match db.backend {
+            Backend::Sqlite => sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'table' \
+                 AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'",
+            )
+            .fetch_all(store.pool())
+            .await
+            .unwrap(),
+            Backend::Postgres => sqlx::query_scalar(
+                "SELECT table_name::text FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations'",
+            )
+            .fetch_all(store.pool())
+            .await
+            .unwrap(),
+        };
+        for t in tables {
+            out.insert(format!("table {t}"));
+            let columns: Vec<String> = match db.backend {
+                Backend::Sqlite => sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT name FROM pragma_table_info('{t}')"
+                )))
+                .fetch_all(store.pool())
+                .await
+                .unwrap(),
+                Backend::Postgres => sqlx::query_scalar(
+                    "SELECT column_name::text FROM information_schema.columns \
+                     WHERE table_schema = current_schema() AND table_name = $1",
+                )
+                .bind(t.clone())
+                .fetch_all(store.pool())
+                .await
+                .unwrap(),
+            };
+            for c in columns {
+                out.insert(format!("column {t}.{c}"));
+            }
+        }
+        let indexes: Vec<(String, String)> = match db.backend {
+            Backend::Sqlite => sqlx::query_as(
+                "SELECT tbl_name, name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL",
+            )
+            .fetch_all(store.pool())
+            .await
+            .unwrap(),
+            Backend::Postgres => sqlx::query_as(
+                "SELECT i.tablename::text, i.indexname::text FROM pg_indexes i \
+                 WHERE i.schemaname = current_schema() AND i.tablename <> '_sqlx_migrations' \
+                 AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
+            )
+            .fetch_all(store.pool())
+            .await
+            .unwrap(),
+        };
+        for (t, i) in indexes {
+            out.insert(format!("index {t}.{i}"));
+        }
+        store.close().await;
+        out
+    }
+    let (a, b) = (shape(&lite).await, shape(&pg).await);
+    let only_sqlite: Vec<&String> = a.difference(&b).collect();
+    let only_pg: Vec<&String> = b.difference(&a).collect();
+    assert!(
+        only_sqlite.is_empty() && only_pg.is_empty(),
+        "SQLite only: {only_sqlite:?}\nPostgreSQL only: {only_pg:?}"
+    );
+    assert!(a.contains("index persons.persons_cert_due"));
+}

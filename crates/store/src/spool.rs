@@ -22,13 +22,16 @@ use sqlx::{AnyPool, Row};
 use crate::audit::{NewEntry, append};
 use crate::{Result, Store, StoreError};
 
-/// How long a drain waits for the main database before leaving the spool for later.
-pub(crate) const DRAIN_WAIT_MS: u64 = 200;
+/// How long a drain after a record waits for the main database before leaving the spool for
+/// the server's drain every two seconds: not at all, so a view never waits for a long job.
+pub(crate) const DRAIN_WAIT_MS: u64 = 0;
 /// The main database's wait for a write lock, restored after a drain's shorter one.
 pub(crate) const BUSY_TIMEOUT_MS: u64 = 5_000;
 
 pub(crate) struct Spool {
     pool: AnyPool,
+    /// One drain at a time.
+    draining: tokio::sync::Mutex<()>,
 }
 
 /// The spool's file for a main SQLite URL (`sqlite://path?…`), or none for a database in
@@ -49,7 +52,7 @@ impl Spool {
             return Ok(None);
         };
         let pool = AnyPoolOptions::new()
-            .max_connections(2)
+            .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
             .connect(&url)
             .await
@@ -83,7 +86,10 @@ impl Spool {
                 .execute(&pool)
                 .await?;
         }
-        Ok(Some(Spool { pool }))
+        Ok(Some(Spool {
+            pool,
+            draining: tokio::sync::Mutex::new(()),
+        }))
     }
 
     /// Commits an entry to the spool (long numbers masked already: the spool is on disk).
@@ -125,16 +131,30 @@ impl Spool {
 impl Store {
     /// Moves spooled entries into the chain, waiting at most `wait_ms` for the main database.
     /// Returns how many moved (0 when the database stayed busy: they wait for the next try).
+    /// One drain runs at a time: a call that may not wait (`wait_ms` 0) returns at once while
+    /// another runs; one that may, waits for it and drains what is left.
     pub async fn drain_audit_spool(&self, wait_ms: u64) -> Result<usize> {
         let Some(spool) = self.spool() else {
             return Ok(0);
         };
+        let _turn = if wait_ms == 0 {
+            match spool.draining.try_lock() {
+                Ok(g) => g,
+                Err(_) => return Ok(0),
+            }
+        } else {
+            spool.draining.lock().await
+        };
         let mut moved = 0;
         loop {
-            let n = self.drain_once(spool, wait_ms).await?;
-            moved += n;
-            if n < 1000 {
-                return Ok(moved);
+            match self.drain_once(spool, wait_ms).await {
+                Ok(n) => {
+                    moved += n;
+                    if n < 1000 {
+                        return Ok(moved);
+                    }
+                }
+                Err(e) => return Err(e),
             }
         }
     }

@@ -57,7 +57,6 @@ impl Store {
         let horizon = today + Days::new(u64::from(rules.expiring_days));
         let backend = self.backend();
         let prefix = scope.prefix().to_owned();
-        let mut conn = self.pool().acquire().await?;
         // Certificates: expiring, expired (still active), frozen; with the nearest date.
         let cert = |cond: &str, args: Vec<Arg>| {
             let mut w = Where::default();
@@ -105,7 +104,7 @@ impl Store {
             for a in &w.args {
                 q = a.bind(q);
             }
-            let row = q.fetch_one(&mut *conn).await?;
+            let row = q.fetch_one(self.pool()).await?;
             let n: i64 = row.try_get("n")?;
             if n == 0 {
                 continue;
@@ -145,7 +144,7 @@ impl Store {
                 q = a.bind(q);
             }
             let this_month = Month::of(today);
-            for r in q.fetch_all(&mut *conn).await? {
+            for r in q.fetch_all(self.pool()).await? {
                 let month: String = r.try_get("month")?;
                 let region: String = r.try_get("region_code")?;
                 let by: String = r.try_get("generated_by")?;
@@ -245,7 +244,7 @@ impl Store {
         for a in &w.args {
             q = a.bind(q);
         }
-        let row = q.fetch_one(&mut *conn).await?;
+        let row = q.fetch_one(self.pool()).await?;
         let n: i64 = row.try_get("n")?;
         if n > 0 {
             let fen: i64 = row.try_get::<Option<i64>, _>("fen")?.unwrap_or(0);
@@ -286,7 +285,7 @@ impl Store {
                 q = a.bind(q);
             }
             let mut towns: std::collections::BTreeMap<String, TownLoad> = Default::default();
-            for r in q.fetch_all(&mut *conn).await? {
+            for r in q.fetch_all(self.pool()).await? {
                 let town: String = r.try_get("town")?;
                 let e = towns.entry(town.clone()).or_default();
                 e.expiring = r.try_get::<Option<i64>, _>("expiring")?.unwrap_or(0);
@@ -305,7 +304,7 @@ impl Store {
             for a in &w.args {
                 q = a.bind(q);
             }
-            for r in q.fetch_all(&mut *conn).await? {
+            for r in q.fetch_all(self.pool()).await? {
                 let town: String = r.try_get("town")?;
                 towns.entry(town).or_default().recoveries = r.try_get("n")?;
             }

@@ -50,8 +50,13 @@ impl Default for Jobs {
 
 impl Jobs {
     /// Runs `work` for job `id` when the imports before it have finished; until then the
-    /// job is queued.
-    pub async fn in_turn<F: std::future::Future>(&self, id: &str, work: F) -> F::Output {
+    /// job is queued. The work runs on a thread of its own, not on the threads that answer
+    /// requests: an import's parsing and checking must not starve the pages.
+    pub async fn in_turn<F>(&self, id: &str, work: F) -> F::Output
+    where
+        F: std::future::Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
         if let Ok(mut w) = self.2.lock() {
             w.push_back(id.to_owned());
         }
@@ -61,7 +66,11 @@ impl Jobs {
             w.retain(|x| x != id);
         }
         self.update(id, |j| j.state = JobState::Running(Progress::default()));
-        let out = work.await;
+        let handle = tokio::runtime::Handle::current();
+        let out = match tokio::task::spawn_blocking(move || handle.block_on(work)).await {
+            Ok(out) => out,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        };
         drop(permit);
         out
     }

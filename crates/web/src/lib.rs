@@ -43,6 +43,8 @@ pub struct App {
     /// Where a backup is taken every day, and how many are kept.
     pub backups: Option<(PathBuf, usize)>,
     pub metrics: std::sync::Arc<ops::Metrics>,
+    /// Requests being answered now (a page import gives way while there are any).
+    pub in_flight: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     /// Who may read `/metrics`.
     pub metrics_allow: ops::AllowList,
 }
@@ -73,6 +75,7 @@ impl App {
             audit_anchor_dir: None,
             backups: None,
             metrics: std::sync::Arc::default(),
+            in_flight: std::sync::Arc::default(),
             metrics_allow: ops::AllowList::default(),
         }
     }

@@ -181,7 +181,9 @@ pub async fn access(State(app): State<App>, mut req: Request, next: Next) -> Res
     let method = req.method().as_str().to_owned();
     let path = mask::long_numbers(req.uri().path()).into_owned();
     let span = tracing::info_span!("request", id = %id);
+    let counted = InFlight::enter(&app.in_flight);
     let mut res = next.run(req).instrument(span).await;
+    drop(counted);
     let secs = started.elapsed().as_secs_f64();
     let status = res.status().as_u16();
     if let Ok(v) = HeaderValue::from_str(&id) {
@@ -198,6 +200,22 @@ pub async fn access(State(app): State<App>, mut req: Request, next: Next) -> Res
         user = %ctx.user.get().map_or("-", String::as_str),
     );
     res
+}
+
+/// One request counted in flight until dropped (even by a panic or a dropped future).
+struct InFlight(Arc<std::sync::atomic::AtomicUsize>);
+
+impl InFlight {
+    fn enter(n: &Arc<std::sync::atomic::AtomicUsize>) -> Self {
+        n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Self(n.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 fn hex_id(bytes: &[u8]) -> String {

@@ -34,48 +34,30 @@ pub struct ImportCounts {
     pub unchanged: u64,
 }
 
-/// The indexes of `persons` (as in migrations 0002 and 0003): dropped while a bulk load fills an empty
-/// table and built again, by sorting, before it commits: (name, unique, column, pattern ops
-/// on PostgreSQL for prefix search, further columns).
-const INDEXES: [(&str, bool, &str, bool, &str); 5] = [
-    ("persons_id_number", true, "id_number", true, ""),
-    ("persons_household", false, "household_code", true, ""),
-    // Search indexes carry the household code, so a scoped search stays inside the index.
-    ("persons_name", false, "name", true, ", household_code"),
-    (
-        "persons_initials",
-        false,
-        "name_initials",
-        true,
-        ", household_code",
-    ),
-    (
-        "persons_pinyin",
-        false,
-        "name_pinyin",
-        true,
-        ", household_code",
-    ),
-];
-
-fn create_index_sql(
+/// The indexes of `persons` as the database itself describes them: (name, statement that
+/// makes it). A bulk load into an empty table drops them and makes them again, by sorting,
+/// before it commits: whatever the migrations have made, nothing more and nothing less.
+/// (PostgreSQL's primary key is a constraint and stays.)
+async fn persons_indexes(
+    conn: &mut sqlx::AnyConnection,
     backend: Backend,
-    (name, unique, col, pattern, more): (&str, bool, &str, bool, &str),
-) -> String {
-    let ops = if pattern && backend == Backend::Postgres {
-        " text_pattern_ops"
-    } else {
-        ""
+) -> Result<Vec<(String, String)>> {
+    let sql = match backend {
+        Backend::Sqlite => {
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'persons' \
+             AND sql IS NOT NULL ORDER BY name"
+        }
+        Backend::Postgres => {
+            "SELECT i.indexname::text, i.indexdef::text FROM pg_indexes i \
+             WHERE i.tablename = 'persons' AND i.schemaname = current_schema() \
+             AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) \
+             ORDER BY i.indexname"
+        }
     };
-    let unique = if unique { "UNIQUE " } else { "" };
-    // PostgreSQL's search indexes also carry the row id, so that a page of a search is chosen
-    // from the index alone (SQLite's indexes hold the rowid anyway); see migration 0009.
-    let id = if !more.is_empty() && backend == Backend::Postgres {
-        ", id"
-    } else {
-        ""
-    };
-    format!("CREATE {unique}INDEX {name} ON persons ({col}{ops}{more}{id})")
+    let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?)))
+        .collect()
 }
 
 /// Rows per INSERT statement on SQLite: 28 parameters a row stays under its 32,766.
@@ -293,6 +275,8 @@ pub struct ImportBatch<'a> {
     /// The table was empty when the import began: its indexes are off until commit, and no
     /// row can match an existing file.
     bulk: bool,
+    /// The indexes dropped for a bulk load, made again at commit.
+    indexes: Vec<(String, String)>,
 }
 
 impl<'a> Persons<'a> {
@@ -311,9 +295,11 @@ impl<'a> Persons<'a> {
             .fetch_optional(&mut *tx)
             .await?;
         let bulk = any.is_none();
+        let mut indexes = Vec::new();
         if bulk {
-            for (name, ..) in INDEXES {
-                sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX {name}")))
+            indexes = persons_indexes(&mut tx, self.store.backend()).await?;
+            for (name, _) in &indexes {
+                sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX \"{name}\"")))
                     .execute(&mut *tx)
                     .await?;
             }
@@ -326,6 +312,7 @@ impl<'a> Persons<'a> {
             counts: ImportCounts::default(),
             label: label.to_owned(),
             bulk,
+            indexes,
         })
     }
 }
@@ -460,13 +447,10 @@ impl ImportBatch<'_> {
     /// Commits everything, with one audit entry for the file.
     pub async fn commit(mut self, rows: u64, rejected: u64) -> Result<ImportCounts> {
         let started = std::time::Instant::now();
-        if self.bulk {
-            let backend = self.store.backend();
-            for ix in INDEXES {
-                sqlx::query(sqlx::AssertSqlSafe(create_index_sql(backend, ix)))
-                    .execute(&mut *self.tx)
-                    .await?;
-            }
+        for (_, make) in std::mem::take(&mut self.indexes) {
+            sqlx::query(sqlx::AssertSqlSafe(make))
+                .execute(&mut *self.tx)
+                .await?;
         }
         let c = self.counts;
         let detail = format!(

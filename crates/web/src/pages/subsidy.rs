@@ -278,13 +278,11 @@ pub async fn import_upload(
     let scope = s.scope().clone();
     let id = u.id.clone();
     tokio::spawn(async move {
-        let result = app
-            .jobs
-            .in_turn(
-                &u.id,
-                anju_jobs::import_table(&app.store, &scope, t, &u.path, &opts, u.replace),
-            )
-            .await;
+        let work = {
+            let (store, path, replace) = (app.store.clone(), u.path.clone(), u.replace);
+            async move { anju_jobs::import_table(&store, &scope, t, &path, &opts, replace).await }
+        };
+        let result = app.jobs.in_turn(&u.id, work).await;
         finish(&app, &u.id, &u.path, result).await;
     });
     Ok(Redirect::to(&format!("/imports/{id}")).into_response())
@@ -580,13 +578,13 @@ pub async fn reconcile_upload(
     let scope = s.scope().clone();
     let id = u.id.clone();
     tokio::spawn(async move {
-        let result = app
-            .jobs
-            .in_turn(
-                &u.id,
-                anju_jobs::reconcile_file(&app.store, &scope, m, Some(&region), &u.path, &opts),
-            )
-            .await;
+        let work = {
+            let (store, path) = (app.store.clone(), u.path.clone());
+            async move {
+                anju_jobs::reconcile_file(&store, &scope, m, Some(&region), &path, &opts).await
+            }
+        };
+        let result = app.jobs.in_turn(&u.id, work).await;
         finish(&app, &u.id, &u.path, result).await;
     });
     Ok(Redirect::to(&format!("/imports/{id}")).into_response())

@@ -162,6 +162,7 @@ pub fn register(app: &App, s: &Session, u: &Upload, back: &str) -> (ImportOption
         strict: u.strict,
         errors_out: Some(errors_file.clone()),
         label: Some(u.file_name.clone()),
+        pace: Some(app.in_flight.clone()),
     };
     (opts, errors_file)
 }
@@ -197,15 +198,21 @@ pub async fn upload(
     let scope = s.scope().clone();
     let job_id = u.id.clone();
     tokio::spawn(async move {
-        let jobs = app.jobs.clone();
-        let result = jobs
-            .in_turn(
-                &job_id,
-                anju_jobs::import_persons(&app.store, &scope, &u.path, &opts, |p| {
-                    jobs.update(&job_id, |j| j.state = JobState::Running(p));
-                }),
-            )
-            .await;
+        let work = {
+            let (store, jobs, id, path) = (
+                app.store.clone(),
+                app.jobs.clone(),
+                job_id.clone(),
+                u.path.clone(),
+            );
+            async move {
+                anju_jobs::import_persons(&store, &scope, &path, &opts, |p| {
+                    jobs.update(&id, |j| j.state = JobState::Running(p));
+                })
+                .await
+            }
+        };
+        let result = app.jobs.in_turn(&job_id, work).await;
         finish(&app, &job_id, &u.path, result).await;
     });
     Ok(Redirect::to(&format!("/imports/{}", u.id)).into_response())
