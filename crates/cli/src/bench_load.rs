@@ -321,7 +321,22 @@ async fn run(
             .map_err(|e| e.to_string())?;
         match v["state"].as_str() {
             Some("done") => break,
-            Some("failed") => return Err("导入失败".into()),
+            Some("failed") => {
+                let page = clerk
+                    .get(format!("{base}{job}"))
+                    .send()
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .text()
+                    .await
+                    .unwrap_or_default();
+                let why = page
+                    .split("导入失败")
+                    .nth(1)
+                    .and_then(|t| t.split('<').next())
+                    .unwrap_or("");
+                return Err(format!("导入失败{why}"));
+            }
             _ => {}
         }
     }

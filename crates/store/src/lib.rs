@@ -145,6 +145,7 @@ struct Inner {
     touches: sessions::Touches,
     /// Serialises reading and changing the security settings.
     settings: tokio::sync::Mutex<()>,
+    worklists: worklist::WorklistCache,
 }
 
 /// The handle every layer above holds. Cheap to clone.
@@ -236,7 +237,7 @@ impl Store {
                         .await?;
                 spool::Spool::open(url, upto).await?
             }
-            Backend::Postgres => None,
+            Backend::Postgres => Some(spool::Spool::postgres(pool.clone())),
         };
         let store = Self {
             inner: Arc::new(Inner {
@@ -249,6 +250,7 @@ impl Store {
                 spool,
                 touches: sessions::Touches::default(),
                 settings: tokio::sync::Mutex::new(()),
+                worklists: worklist::WorklistCache::default(),
             }),
         };
         store.audit().start_keyed().await?;
@@ -287,6 +289,10 @@ impl Store {
 
     pub(crate) async fn settings_lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
         self.inner.settings.lock().await
+    }
+
+    pub(crate) fn worklist_cache(&self) -> &worklist::WorklistCache {
+        &self.inner.worklists
     }
 
     pub(crate) fn touches(&self) -> &sessions::Touches {
@@ -355,9 +361,9 @@ impl Store {
 
     /// A write transaction on [`Self::live`].
     pub(crate) async fn begin_live(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
-        Ok(match self.spool() {
-            Some(s) => s.pool().begin_with("BEGIN IMMEDIATE").await?,
-            None => self.begin_write().await?,
+        Ok(match (self.backend(), self.spool()) {
+            (Backend::Sqlite, Some(s)) => s.pool().begin_with("BEGIN IMMEDIATE").await?,
+            _ => self.begin_write().await?,
         })
     }
 

@@ -1,13 +1,14 @@
-//! The audit spool, on SQLite: records of views, searches, exports and refused logins go
-//! first to a small database file of their own beside the main one, and from there into the
-//! hash chain as soon as the main database takes a write.
+//! The audit spool: records of views, searches, exports and logins go first to a spool, and
+//! from there into the hash chain, in order, as soon as the chain takes a write.
 //!
 //! SQLite has one writer at a time. While a long job (an import, a roll) holds the main
 //! database, a page view must still answer at once, and its audit record must still not be
 //! lost: it is committed to the spool (its own file, its own lock, synchronous) before the
 //! view is answered, and drained into the chain in order, in one transaction with a marker
 //! in `audit_head` (`spooled_upto`), so that a crash between the two never appends an entry
-//! twice. PostgreSQL locks rows, not the database: there, records go straight to the chain.
+//! twice. PostgreSQL locks rows, not the database, but every append locks the chain's head:
+//! there the spool is a table (`audit_spool`) that fifty views write at once, and a drain
+//! takes hundreds of them into the chain under one lock of the head.
 //!
 //! The same file holds what logins write on SQLite (sessions and failed passwords), so that
 //! a person can log in while an import runs: [`Store::live`] is that file's pool on SQLite
@@ -30,6 +31,8 @@ pub(crate) const BUSY_TIMEOUT_MS: u64 = 5_000;
 
 pub(crate) struct Spool {
     pool: AnyPool,
+    /// The spool is the main PostgreSQL database's table (or a SQLite file of its own).
+    postgres: bool,
     /// One drain at a time.
     draining: tokio::sync::Mutex<()>,
 }
@@ -45,6 +48,15 @@ fn spool_url(main: &str) -> Option<String> {
 }
 
 impl Spool {
+    /// The spool of a PostgreSQL database: its own table.
+    pub(crate) fn postgres(pool: AnyPool) -> Spool {
+        Spool {
+            pool,
+            postgres: true,
+            draining: tokio::sync::Mutex::new(()),
+        }
+    }
+
     /// Opens (or creates) the spool beside the main database; its numbering continues after
     /// whatever the chain has already taken from a spool, even if the file was lost.
     pub(crate) async fn open(main_url: &str, spooled_upto: i64) -> Result<Option<Spool>> {
@@ -59,7 +71,7 @@ impl Spool {
             .map_err(|e| StoreError::Connect(format!("审计暂存库：{e}")))?;
         sqlx::raw_sql(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-             CREATE TABLE IF NOT EXISTS spool (id INTEGER PRIMARY KEY AUTOINCREMENT, \
+             CREATE TABLE IF NOT EXISTS audit_spool (id INTEGER PRIMARY KEY AUTOINCREMENT, \
              at_ms BIGINT NOT NULL, actor TEXT, actor_region TEXT, action TEXT NOT NULL, \
              object TEXT NOT NULL, outcome TEXT NOT NULL, client TEXT NOT NULL, \
              detail TEXT NOT NULL); \
@@ -74,20 +86,21 @@ impl Spool {
         .execute(&pool)
         .await?;
         let last: Option<i64> =
-            sqlx::query_scalar("SELECT seq FROM sqlite_sequence WHERE name = 'spool'")
+            sqlx::query_scalar("SELECT seq FROM sqlite_sequence WHERE name = 'audit_spool'")
                 .fetch_optional(&pool)
                 .await?;
         if last.unwrap_or(0) < spooled_upto {
-            sqlx::query("DELETE FROM sqlite_sequence WHERE name = 'spool'")
+            sqlx::query("DELETE FROM sqlite_sequence WHERE name = 'audit_spool'")
                 .execute(&pool)
                 .await?;
-            sqlx::query("INSERT INTO sqlite_sequence (name, seq) VALUES ('spool', $1)")
+            sqlx::query("INSERT INTO sqlite_sequence (name, seq) VALUES ('audit_spool', $1)")
                 .bind(spooled_upto)
                 .execute(&pool)
                 .await?;
         }
         Ok(Some(Spool {
             pool,
+            postgres: false,
             draining: tokio::sync::Mutex::new(()),
         }))
     }
@@ -97,7 +110,7 @@ impl Spool {
         let object = anju_domain::mask::long_numbers(&e.object).into_owned();
         let detail = anju_domain::mask::long_numbers(&e.detail).into_owned();
         sqlx::query(
-            "INSERT INTO spool (at_ms, actor, actor_region, action, object, outcome, client, \
+            "INSERT INTO audit_spool (at_ms, actor, actor_region, action, object, outcome, client, \
              detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(at_ms)
@@ -114,7 +127,7 @@ impl Spool {
     }
 
     pub(crate) async fn pending(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM spool")
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM audit_spool")
             .fetch_one(&self.pool)
             .await?)
     }
@@ -161,13 +174,20 @@ impl Store {
 
     async fn drain_once(&self, spool: &Spool, wait_ms: u64) -> Result<usize> {
         let mut conn = self.pool().acquire().await?;
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "PRAGMA busy_timeout = {wait_ms}"
-        )))
-        .execute(&mut *conn)
-        .await?;
+        if !spool.postgres {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "PRAGMA busy_timeout = {wait_ms}"
+            )))
+            .execute(&mut *conn)
+            .await?;
+        }
         let result = async {
-            let mut tx = match sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await {
+            let begin = if spool.postgres {
+                "BEGIN"
+            } else {
+                "BEGIN IMMEDIATE"
+            };
+            let mut tx = match sqlx::Connection::begin_with(&mut *conn, begin).await {
                 Ok(tx) => tx,
                 Err(e) => {
                     return match StoreError::from(e) {
@@ -176,12 +196,29 @@ impl Store {
                     };
                 }
             };
-            let upto: i64 = sqlx::query_scalar("SELECT spooled_upto FROM audit_head WHERE id = 1")
-                .fetch_one(&mut *tx)
-                .await?;
+            // The chain's head, locked (PostgreSQL; SQLite's lock is the whole database).
+            let lock = match (spool.postgres, wait_ms) {
+                (false, _) => "",
+                (true, 0) => " FOR UPDATE NOWAIT",
+                (true, _) => " FOR UPDATE",
+            };
+            let upto = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+                "SELECT spooled_upto FROM audit_head WHERE id = 1{lock}"
+            )))
+            .fetch_one(&mut *tx)
+            .await;
+            let upto = match upto {
+                Ok(u) => u,
+                Err(e) => {
+                    return match StoreError::from(e) {
+                        StoreError::Busy => Ok(0),
+                        e => Err(e),
+                    };
+                }
+            };
             let rows = sqlx::query(
                 "SELECT id, at_ms, actor, actor_region, action, object, outcome, client, detail \
-                 FROM spool WHERE id > $1 ORDER BY id LIMIT 1000",
+                 FROM audit_spool WHERE id > $1 ORDER BY id LIMIT 1000",
             )
             .bind(upto)
             .fetch_all(&spool.pool)
@@ -208,18 +245,20 @@ impl Store {
                 .await?;
             tx.commit().await?;
             // Taken into the chain: the spool's copies may go (again, after a crash).
-            sqlx::query("DELETE FROM spool WHERE id <= $1")
+            sqlx::query("DELETE FROM audit_spool WHERE id <= $1")
                 .bind(last)
                 .execute(&spool.pool)
                 .await?;
             Ok(rows.len())
         }
         .await;
-        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}"
-        )))
-        .execute(&mut *conn)
-        .await;
+        if !spool.postgres {
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}"
+            )))
+            .execute(&mut *conn)
+            .await;
+        }
         result
     }
 

@@ -41,13 +41,62 @@ pub struct Worklist {
     pub towns: Vec<TownLoad>,
 }
 
+/// A worklist that took longer than this to count is kept for [`KEPT`].
+const SLOW_WORKLIST: std::time::Duration = std::time::Duration::from_millis(300);
+const KEPT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Worklists that were slow to count, by role, region and day.
+#[derive(Default)]
+pub(crate) struct WorklistCache(
+    std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Worklist)>>,
+);
+
+impl WorklistCache {
+    fn get(&self, key: &str) -> Option<Worklist> {
+        let mut m = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        m.retain(|_, (at, _)| at.elapsed() < KEPT);
+        m.get(key).map(|(_, w)| w.clone())
+    }
+
+    fn put(&self, key: String, w: Worklist) {
+        let mut m = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        m.insert(key, (std::time::Instant::now(), w));
+    }
+}
+
 fn date(s: Option<String>) -> Option<NaiveDate> {
     s.and_then(|d| d.parse().ok())
 }
 
 impl Store {
-    /// The worklist of `scope`'s user on the store's today.
+    /// The worklist of `scope`'s user on the store's today. A list that took long to count
+    /// (a province or a large city: counts over a whole registry) is kept a minute for the
+    /// same role and region, so that a busy home page does not count again for every visit.
     pub async fn worklist(&self, scope: &Scope) -> Result<Worklist> {
+        let key = format!(
+            "{}:{}:{}",
+            scope.role.as_str(),
+            scope.region.code,
+            self.today()
+        );
+        if let Some(w) = self.worklist_cache().get(&key) {
+            return Ok(w);
+        }
+        let started = std::time::Instant::now();
+        let w = self.count_worklist(scope).await?;
+        if started.elapsed() > SLOW_WORKLIST {
+            self.worklist_cache().put(key, w.clone());
+        }
+        Ok(w)
+    }
+
+    async fn count_worklist(&self, scope: &Scope) -> Result<Worklist> {
         let mut out = Worklist::default();
         if !scope.role.reads_persons() {
             return Ok(out);
