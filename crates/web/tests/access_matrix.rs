@@ -377,6 +377,13 @@ fn routes() -> Vec<Route> {
             Some(""),
             admin_in_subtree,
         ),
+        r(
+            Method::POST,
+            "/users/{user}/unlock",
+            false,
+            Some(""),
+            admin_in_subtree,
+        ),
         r(Method::GET, "/audit", false, None, auditor_only),
         r(Method::GET, "/api/me", true, None, any_role),
         r(Method::GET, "/api/regions/{code}", true, None, in_subtree),
