@@ -110,6 +110,12 @@ contract!(
             .unwrap();
         assert!(file.contains("1101**********002X") && file.contains("138****5678"));
         assert!(!file.contains("13812345678") && !file.contains(">11010519491231002X<"));
+        // Masked, the file shows the age and not the birth date (which with the household
+        // would give the masked digits back).
+        assert!(
+            file.contains("<dt>年龄</dt>") && !file.contains("1949-12-31"),
+            "age only"
+        );
         for section in [
             "基本信息",
             "残疾人证",
@@ -131,6 +137,10 @@ contract!(
             .await
             .unwrap();
         assert!(revealed.contains("13812345678"));
+        assert!(
+            revealed.contains("1949-12-31"),
+            "the reveal shows the birth date"
+        );
         let res = c
             .post(app.url(&format!("/persons/{key}")))
             .form(&form(
