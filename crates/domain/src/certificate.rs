@@ -340,19 +340,37 @@ pub enum CertStatus {
     Expired,
     Frozen,
     Cancelled,
+    /// The file holds no certificate (not yet assessed, or filed from another list).
+    None,
 }
 
 /// Days before the end of validity from which a certificate counts as expiring.
 pub const EXPIRING_DAYS: u64 = 90;
 
 impl CertStatus {
-    pub const ALL: [CertStatus; 5] = [
+    pub const ALL: [CertStatus; 6] = [
         CertStatus::Valid,
         CertStatus::Expiring,
         CertStatus::Expired,
         CertStatus::Frozen,
         CertStatus::Cancelled,
+        CertStatus::None,
     ];
+
+    /// The status of a file's certificate: [`CertStatus::None`] when it holds none.
+    pub fn of_file(
+        has_certificate: bool,
+        state: CertState,
+        valid_to: Option<NaiveDate>,
+        today: NaiveDate,
+        expiring_days: u32,
+    ) -> CertStatus {
+        if has_certificate {
+            Self::within(state, valid_to, today, expiring_days)
+        } else {
+            CertStatus::None
+        }
+    }
 
     /// The status on `today` of a certificate in `state` valid to `valid_to` (inclusive), with
     /// the default window of [`EXPIRING_DAYS`].
@@ -385,6 +403,7 @@ impl CertStatus {
             CertStatus::Expired => "expired",
             CertStatus::Frozen => "frozen",
             CertStatus::Cancelled => "cancelled",
+            CertStatus::None => "none",
         }
     }
 
@@ -399,6 +418,7 @@ impl CertStatus {
             CertStatus::Expired => "已过期",
             CertStatus::Frozen => "已冻结",
             CertStatus::Cancelled => "已注销",
+            CertStatus::None => "未办证",
         }
     }
 }

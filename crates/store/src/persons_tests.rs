@@ -339,6 +339,24 @@ contract!(lists_filter_search_sort_and_page, |db: TestDb| async move {
     f.today = NaiveDate::from_ymd_opt(2030, 1, 2).unwrap();
     f.cert_status = Some(CertStatus::Expired);
     assert_eq!(list(f).await.len(), 4);
+    // A file without a certificate is "未办证", never "有效" (issue 12).
+    let mut none = person(31, "吴无证", MEIYUAN_1, "智力", "三级", (2019, 3, 3));
+    none.cert_valid_to = None;
+    none.cert_issued = None;
+    none.cert_number = None;
+    let rec = store
+        .persons()
+        .create(&county, none, Source::Web)
+        .await
+        .unwrap();
+    assert_eq!(rec.cert_status(today(), 90), CertStatus::None);
+    assert_eq!(CertStatus::None.label(), "未办证");
+    let mut f = base.clone();
+    f.cert_status = Some(CertStatus::None);
+    assert_eq!(list(f.clone()).await, vec!["吴无证"]);
+    f.cert_status = Some(CertStatus::Valid);
+    assert!(!list(f).await.contains(&"吴无证".to_owned()));
+    let _ = store.audit().verify().await.unwrap();
     let mut seen = 0;
     let n = store
         .persons()
@@ -348,7 +366,11 @@ contract!(lists_filter_search_sort_and_page, |db: TestDb| async move {
         })
         .await
         .unwrap();
-    assert_eq!((n, seen), (4, 4));
+    assert_eq!(
+        (n, seen),
+        (5, 5),
+        "the four, and the file without a certificate"
+    );
 });
 
 contract!(

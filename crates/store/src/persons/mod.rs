@@ -80,7 +80,9 @@ pub struct PersonRecord {
 impl PersonRecord {
     /// The certificate's status on `today`, "expiring" within `expiring_days` (the rules').
     pub fn cert_status(&self, today: NaiveDate, expiring_days: u32) -> CertStatus {
-        CertStatus::within(
+        let p = &self.person;
+        CertStatus::of_file(
+            p.cert_number.is_some() || p.cert_issued.is_some() || p.cert_valid_to.is_some(),
             self.person.cert_state,
             self.person.cert_valid_to,
             today,

@@ -106,6 +106,11 @@ pub struct PersonPage {
     pub per_page: i64,
 }
 
+/// A file holds a certificate when it carries its number, its issue date or its end date
+/// (sheets often carry the dates without the number).
+const HAS_CERTIFICATE: &str =
+    "(cert_number IS NOT NULL OR cert_issued IS NOT NULL OR cert_valid_to IS NOT NULL)";
+
 /// A search by a whole or nearly whole ID number (14 characters or more): it can confirm a
 /// guessed number, so it is audited and its misses counted.
 fn is_id_search(q: &str) -> bool {
@@ -205,16 +210,20 @@ impl Persons<'_> {
             match s {
                 CertStatus::Frozen => w.push_plain("cert_state = 'frozen'"),
                 CertStatus::Cancelled => w.push_plain("cert_state = 'cancelled'"),
+                CertStatus::None => w.push_plain(format!("NOT {HAS_CERTIFICATE}")),
                 CertStatus::Expired => {
+                    w.push_plain(HAS_CERTIFICATE);
                     w.push_plain("cert_state = 'active'");
                     w.push("cert_valid_to < ?", Arg::Text(today));
                 }
                 CertStatus::Expiring => {
+                    w.push_plain(HAS_CERTIFICATE);
                     w.push_plain("cert_state = 'active'");
                     w.push("cert_valid_to >= ?", Arg::Text(today));
                     w.push("cert_valid_to <= ?", Arg::Text(soon));
                 }
                 CertStatus::Valid => {
+                    w.push_plain(HAS_CERTIFICATE);
                     w.push_plain("cert_state = 'active'");
                     w.push(
                         "(cert_valid_to IS NULL OR cert_valid_to > ?)",
