@@ -112,6 +112,11 @@ impl CertRules {
         if state == CertState::Cancelled {
             return None;
         }
+        // Only what had happened by `date` counts: a sweep over a past day must not act on a
+        // death or a move recorded since with a later date.
+        if life_date.is_some_and(|d| d > date) {
+            return None;
+        }
         match life {
             LifeStatus::Living => None,
             LifeStatus::Deceased => Some(StateChange {
@@ -146,6 +151,42 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn a_sweep_over_a_past_day_ignores_what_happened_after_it() {
+        let r = CertRules::default();
+        let a = CertState::Active;
+        // A death dated after the day swept: nothing yet; on or after it: cancelled.
+        assert_eq!(
+            r.sweep(
+                a,
+                LifeStatus::Deceased,
+                Some(d("2026-03-10")),
+                d("2026-03-09")
+            ),
+            None
+        );
+        assert_eq!(
+            r.sweep(
+                a,
+                LifeStatus::Deceased,
+                Some(d("2026-03-10")),
+                d("2026-03-10")
+            )
+            .map(|c| c.rule),
+            Some("death")
+        );
+        // A move dated after the day swept freezes nothing, however long the rules' wait.
+        assert_eq!(
+            r.sweep(
+                a,
+                LifeStatus::MovedOut,
+                Some(d("2026-05-01")),
+                d("2026-04-30")
+            ),
+            None
+        );
     }
 
     #[test]

@@ -389,9 +389,15 @@ impl Certificates<'_> {
                 });
                 continue;
             }
-            let (Some(v), CertState::Active, LifeStatus::Living) = (valid_to, state, life) else {
+            // Expiry is noted for everyone whose certificate is still active that day: a holder
+            // who has moved out but is not yet frozen, or whose death is dated later, too.
+            let _ = life;
+            let (Some(v), CertState::Active) = (valid_to, state) else {
                 continue;
             };
+            if v > horizon {
+                continue;
+            }
             let kind = if v < date { "expired" } else { "expiring" };
             if record(
                 &mut tx,

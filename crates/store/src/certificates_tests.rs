@@ -41,7 +41,15 @@ contract!(the_sweep_applies_the_rules_once, |db: TestDb| async move {
     let (c, pc) = make(3, "2025-08-31");
     let (_, pd) = make(4, "2025-05-31");
     let (_, pe) = make(5, "2031-01-01");
-    for p in [pa, pb, pc, pd, pe] {
+    // F: moved out 2025-05-20 (not yet frozen), certificate ending 2025-07-31: still noted
+    // as expiring. G: died 2025-06-20, after the day swept: not cancelled yet.
+    let (_, mut pf) = make(6, "2025-07-31");
+    pf.life_status = LifeStatus::MovedOut;
+    pf.life_date = Some(d("2025-05-20"));
+    let (g, mut pg) = make(7, "2030-01-01");
+    pg.life_status = LifeStatus::Deceased;
+    pg.life_date = Some(d("2025-06-20"));
+    for p in [pa, pb, pc, pd, pe, pf, pg] {
         store
             .persons()
             .create(&admin, p, Source::Web)
@@ -52,7 +60,7 @@ contract!(the_sweep_applies_the_rules_once, |db: TestDb| async move {
     let r = certs.sweep(&admin, d("2025-06-15")).await.unwrap();
     assert_eq!(
         (r.cancelled, r.frozen, r.expiring, r.expired),
-        (1, 0, 1, 1),
+        (1, 0, 2, 1),
         "{r:?}"
     );
     let state = |id: IdNumber| {
@@ -69,6 +77,11 @@ contract!(the_sweep_applies_the_rules_once, |db: TestDb| async move {
         }
     };
     assert_eq!(state(a.clone()).await, CertState::Cancelled);
+    assert_eq!(
+        state(g.clone()).await,
+        CertState::Active,
+        "a death dated after the day swept does not count yet"
+    );
     assert_eq!(
         state(b.clone()).await,
         CertState::Active,

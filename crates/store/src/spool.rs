@@ -216,13 +216,26 @@ impl Store {
                     };
                 }
             };
-            let rows = sqlx::query(
-                "SELECT id, at_ms, actor, actor_region, action, object, outcome, client, detail \
-                 FROM audit_spool WHERE id > $1 ORDER BY id LIMIT 1000",
-            )
-            .bind(upto)
-            .fetch_all(&spool.pool)
-            .await?;
+            const COLUMNS: &str =
+                "id, at_ms, actor, actor_region, action, object, outcome, client, detail";
+            let mut rows = if spool.postgres {
+                // In the same database: taken out of the spool in the chain's own transaction.
+                // (Concurrent inserts may commit out of id order there, so no high-water mark.)
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DELETE FROM audit_spool WHERE id IN \
+                     (SELECT id FROM audit_spool ORDER BY id LIMIT 1000) RETURNING {COLUMNS}"
+                )))
+                .fetch_all(&mut *tx)
+                .await?
+            } else {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {COLUMNS} FROM audit_spool WHERE id > $1 ORDER BY id LIMIT 1000"
+                )))
+                .bind(upto)
+                .fetch_all(&spool.pool)
+                .await?
+            };
+            rows.sort_by_key(|r| r.try_get::<i64, _>("id").unwrap_or_default());
             let Some(last) = rows.last().map(|r| r.try_get::<i64, _>("id")).transpose()? else {
                 return Ok(0);
             };
@@ -244,11 +257,13 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
-            // Taken into the chain: the spool's copies may go (again, after a crash).
-            sqlx::query("DELETE FROM audit_spool WHERE id <= $1")
-                .bind(last)
-                .execute(&spool.pool)
-                .await?;
+            if !spool.postgres {
+                // Taken into the chain: the spool's copies may go (again, after a crash).
+                sqlx::query("DELETE FROM audit_spool WHERE id <= $1")
+                    .bind(last)
+                    .execute(&spool.pool)
+                    .await?;
+            }
             Ok(rows.len())
         }
         .await;
