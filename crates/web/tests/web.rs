@@ -70,6 +70,10 @@ contract!(logging_in_through_the_form, |db: Db| async move {
         "{cookie}"
     );
     let page = login.text().await.unwrap();
+    assert!(
+        page.contains("autocomplete=\"username\" required autofocus"),
+        "the login page puts the cursor in the user name"
+    );
     let csrf = hidden(&page, "csrf");
     // A forged form (wrong CSRF token) does not log in, even with the right password.
     let res = c
