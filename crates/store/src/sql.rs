@@ -145,6 +145,16 @@ impl Where {
         }
     }
 
+    /// A suffix condition alone (its argument added); no index serves it.
+    pub fn suffix(&mut self, backend: Backend, col: &str, suffix: &str) -> String {
+        match backend {
+            Backend::Sqlite => format!("{col} GLOB {}", self.arg(Arg::Text(format!("*{suffix}")))),
+            Backend::Postgres => {
+                format!("{col} LIKE {}", self.arg(Arg::Text(format!("%{suffix}"))))
+            }
+        }
+    }
+
     pub fn sql(&self) -> String {
         if self.conds.is_empty() {
             "TRUE".into()

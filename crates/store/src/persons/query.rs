@@ -141,7 +141,14 @@ impl Persons<'_> {
             None => scope.prefix().to_owned(),
         };
         let q = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-        if q.is_some() {
+        // Four digits are what a masked list shows of an ID number (its last four): searched
+        // as an end as well as a beginning, inside the region, which then leads.
+        let last_four = q.is_some_and(|q| {
+            q.len() == 4
+                && q.bytes()
+                    .all(|b| b.is_ascii_digit() || b == b'X' || b == b'x')
+        });
+        if q.is_some() && !last_four {
             // A search term's index narrows far more than a region's: let it lead.
             w.push_prefix_filter_only(backend, "household_code", &region_prefix);
         } else {
@@ -149,7 +156,11 @@ impl Persons<'_> {
         }
         if let Some(q) = q {
             let upper = q.to_ascii_uppercase();
-            if let Ok(id) = IdNumber::parse(&upper) {
+            if last_four {
+                let begins = w.prefix(backend, "id_number", &upper);
+                let ends = w.suffix(backend, "id_number", &upper);
+                w.push_plain(format!("({begins} OR {ends})"));
+            } else if let Ok(id) = IdNumber::parse(&upper) {
                 w.push("id_number = ?", Arg::Text(id.to_string()));
             } else if upper.len() >= 20 && upper.is_ascii() && IdNumber::parse(&upper[..18]).is_ok()
             {
