@@ -336,6 +336,12 @@ async fn pages_work_and_are_accessible_in_chromium() {
     b.check("persons").await;
     b.fill("q", "z").await;
     b.submit("form.filters button[type=submit]").await;
+    let focused = b.client.active_element().await.unwrap();
+    assert_eq!(
+        focused.attr("id").await.unwrap().as_deref(),
+        Some("results"),
+        "after a search, focus lands on the results"
+    );
     b.check("persons-search").await;
     b.client.goto(&app.url("/persons")).await.unwrap();
     let first = b.client.find(Locator::Css("tbody td a")).await.unwrap();
