@@ -48,21 +48,25 @@ fn hidden(html: &str, name: &str) -> Option<String> {
     Some(html[start..end].to_owned())
 }
 
+/// The text of the page at `url`.
+async fn page(c: &reqwest::Client, url: String) -> Result<String, String> {
+    c.get(url)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .text()
+        .await
+        .map_err(|e| e.to_string())
+}
+
 async fn browser_login(base: &str) -> Result<(reqwest::Client, String), String> {
     let c = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| e.to_string())?;
-    let page = c
-        .get(format!("{base}/login"))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .text()
-        .await
-        .map_err(|e| e.to_string())?;
-    let csrf = hidden(&page, "csrf").ok_or("登录页没有 csrf")?;
+    let login = page(&c, format!("{base}/login")).await?;
+    let csrf = hidden(&login, "csrf").ok_or("登录页没有 csrf")?;
     let res = c
         .post(format!("{base}/login"))
         .form(&[
@@ -77,15 +81,8 @@ async fn browser_login(base: &str) -> Result<(reqwest::Client, String), String> 
     if res.status() != 303 {
         return Err(format!("网页登录失败：{}", res.status()));
     }
-    let page = c
-        .get(format!("{base}/persons/import"))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .text()
-        .await
-        .map_err(|e| e.to_string())?;
-    let csrf = hidden(&page, "csrf").ok_or("导入页没有 csrf")?;
+    let import = page(&c, format!("{base}/persons/import")).await?;
+    let csrf = hidden(&import, "csrf").ok_or("导入页没有 csrf")?;
     Ok((c, csrf))
 }
 
@@ -322,15 +319,8 @@ async fn run(
         match v["state"].as_str() {
             Some("done") => break,
             Some("failed") => {
-                let page = clerk
-                    .get(format!("{base}{job}"))
-                    .send()
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .text()
-                    .await
-                    .unwrap_or_default();
-                let why = page
+                let report = page(&clerk, format!("{base}{job}")).await?;
+                let why = report
                     .split("导入失败")
                     .nth(1)
                     .and_then(|t| t.split('<').next())

@@ -11,6 +11,18 @@ use common::{ADMIN_PW, Db, TestApp, contract, hidden};
 
 const PW: &str = "Harbour-Lights-2026";
 
+/// Files 张三 (11010519491231002X) in a village of 玄武区.
+async fn file_zhang_san(app: &TestApp) {
+    app.add_person(&[
+        (Field::IdNumber, "11010519491231002X"),
+        (Field::Name, "张三"),
+        (Field::Category, "肢体"),
+        (Field::Grade, "二级"),
+        (Field::HouseholdCode, "320102002001"),
+    ])
+    .await;
+}
+
 contract!(
     a_login_only_ever_leads_to_a_path_on_this_site,
     |db: Db| async move {
@@ -199,14 +211,7 @@ contract!(
     id_searches_are_audited_masked_and_misses_flagged,
     |db: Db| async move {
         let app = TestApp::spawn(db).await;
-        app.add_person(&[
-            (Field::IdNumber, "11010519491231002X"),
-            (Field::Name, "张三"),
-            (Field::Category, "肢体"),
-            (Field::Grade, "二级"),
-            (Field::HouseholdCode, "320102002001"),
-        ])
-        .await;
+        file_zhang_san(&app).await;
         app.add_user("cun", Role::Village, "320102002001", Some(PW))
             .await;
         app.add_user("shenji", Role::Auditor, "320000000000", Some(PW))
@@ -334,14 +339,7 @@ async fn a_long_write_stops_nobody_from_reading() {
     let db = Db::new(anju_store::Backend::Sqlite).await.unwrap();
     let url = db.url.clone();
     let app = TestApp::spawn(db).await;
-    app.add_person(&[
-        (Field::IdNumber, "11010519491231002X"),
-        (Field::Name, "张三"),
-        (Field::Category, "肢体"),
-        (Field::Grade, "二级"),
-        (Field::HouseholdCode, "320102002001"),
-    ])
-    .await;
+    file_zhang_san(&app).await;
     app.add_user("xw", Role::County, "320102000000", Some(PW))
         .await;
     let token = app.token("xw", PW).await;

@@ -318,6 +318,12 @@ impl Person {
         }
     }
 
+    /// Whether the file holds a certificate: its number, its issue date or its end date
+    /// (sheets often carry the dates without the number).
+    pub fn holds_certificate(&self) -> bool {
+        self.cert_number.is_some() || self.cert_issued.is_some() || self.cert_valid_to.is_some()
+    }
+
     pub fn is_severe(&self) -> bool {
         self.grade.is_severe()
     }

@@ -82,7 +82,7 @@ impl PersonRecord {
     pub fn cert_status(&self, today: NaiveDate, expiring_days: u32) -> CertStatus {
         let p = &self.person;
         CertStatus::of_file(
-            p.cert_number.is_some() || p.cert_issued.is_some() || p.cert_valid_to.is_some(),
+            p.holds_certificate(),
             self.person.cert_state,
             self.person.cert_valid_to,
             today,

@@ -106,8 +106,8 @@ pub struct PersonPage {
     pub per_page: i64,
 }
 
-/// A file holds a certificate when it carries its number, its issue date or its end date
-/// (sheets often carry the dates without the number).
+/// `Person::holds_certificate` in SQL (the list's certificate filters; the persons contract
+/// test lists by both and compares).
 const HAS_CERTIFICATE: &str =
     "(cert_number IS NOT NULL OR cert_issued IS NOT NULL OR cert_valid_to IS NOT NULL)";
 
