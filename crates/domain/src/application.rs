@@ -13,7 +13,7 @@ use crate::calendar::WorkCalendar;
 use crate::certificate::{Category, Components, Grade};
 
 /// What is applied for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AppKind {
     /// 新办
@@ -76,7 +76,7 @@ impl AppKind {
 }
 
 /// Where an application stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AppState {
     /// Waiting for the assessment (or, for kinds without one, the review).

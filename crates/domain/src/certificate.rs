@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::id_number::IdNumber;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct Category(u8);
 
@@ -70,7 +70,7 @@ impl fmt::Display for Category {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct Grade(u8);
 
@@ -118,7 +118,7 @@ impl fmt::Display for Grade {
 }
 
 /// The components of a multiple disability, as (category, grade) pairs.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, utoipa::ToSchema)]
 pub struct Components(pub Vec<(Category, Grade)>);
 
 impl Components {
@@ -216,7 +216,7 @@ impl CertificateError {
 }
 
 /// A certificate number checked against its own shape (not yet against a holder).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct CertificateNumber(String);
 
@@ -305,7 +305,7 @@ pub fn check_components(
 }
 
 /// The recorded state of a certificate; the shown status also depends on the dates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum CertState {
     Active,
@@ -332,7 +332,7 @@ impl CertState {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum CertStatus {
     Valid,

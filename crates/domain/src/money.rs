@@ -81,6 +81,20 @@ impl serde::Serialize for Fen {
     }
 }
 
+impl utoipa::PartialSchema for Fen {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Integer)
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                utoipa::openapi::KnownFormat::Int64,
+            )))
+            .description(Some("金额，单位为分"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Fen {}
+
 impl Add for Fen {
     type Output = Fen;
     fn add(self, o: Fen) -> Fen {

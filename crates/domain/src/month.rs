@@ -128,6 +128,18 @@ impl serde::Serialize for Month {
     }
 }
 
+impl utoipa::PartialSchema for Month {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^[0-9]{4}-[0-9]{2}$"))
+            .description(Some("年月，如 2026-01"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Month {}
+
 impl std::str::FromStr for Month {
     type Err = MonthError;
     fn from_str(s: &str) -> Result<Month, MonthError> {

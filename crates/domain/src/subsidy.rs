@@ -18,7 +18,7 @@ use crate::month::{Month, in_range};
 use crate::person::LifeStatus;
 
 /// Which subsidy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SubsidyKind {
     /// 困难残疾人生活补贴
@@ -61,7 +61,7 @@ impl SubsidyKind {
 }
 
 /// A social-assistance status from the civil-affairs lists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AssistanceKind {
     Dibao,
@@ -132,7 +132,7 @@ impl AssistanceKind {
 }
 
 /// 城乡: whether the grant is paid on the urban or the rural standard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Locality {
     Urban,
@@ -256,7 +256,7 @@ pub struct DibaoStandard {
 }
 
 /// What an assistance status does to a subsidy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Effect {
     /// The subsidy is not paid while the status is in force.
@@ -320,7 +320,7 @@ impl Exclusion {
 }
 
 /// Why a grant pays nothing in a month: the codes of the roll's `stopped` list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Stop {
     NotStarted,

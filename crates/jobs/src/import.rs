@@ -35,7 +35,7 @@ pub struct ImportOptions {
 }
 
 /// One fault of one row, as the report and the JSON summary show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RowError {
     pub row: usize,
     pub column: String,
@@ -43,7 +43,7 @@ pub struct RowError {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
     pub rows: u64,
     pub inserted: u64,
@@ -54,6 +54,7 @@ pub struct ImportReport {
     /// Whether anything was written (false when `strict` refused the file).
     pub committed: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     pub errors_file: Option<PathBuf>,
 }
 
@@ -84,7 +85,7 @@ pub enum ImportError {
 }
 
 /// How far an import has come, for progress bars and pages.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[derive(Debug, Clone, Copy, Default, Serialize, utoipa::ToSchema)]
 pub struct Progress {
     pub rows: u64,
     /// Data rows the sheet declares, when known (XLSX, XLS).

@@ -18,7 +18,7 @@ use crate::sql::Where;
 use crate::{Result, Scope, Store, StoreError};
 
 /// An application as lists and pages show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ApplicationRecord {
     pub id: i64,
     pub person_id: i64,
@@ -37,7 +37,7 @@ pub struct ApplicationRecord {
 }
 
 /// One recorded step.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StepRecord {
     pub action: String,
     pub on_date: String,

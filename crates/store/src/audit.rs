@@ -62,7 +62,7 @@ pub struct AuditFilter {
     pub per_page: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditPage {
     pub entries: Vec<Entry>,
     pub total: i64,

@@ -34,7 +34,7 @@ const SQLITE_PAYLOAD: &str = "anju.db";
 const POSTGRES_PAYLOAD: &str = "anju.pgdump";
 
 /// What a backup holds, written beside the database in the archive.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Manifest {
     pub format: u32,
     pub engine: String,

@@ -28,7 +28,7 @@ impl Store {
 }
 
 /// One change or notice of a sweep.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SweepChange {
     pub id_number: String,
     pub from: String,
@@ -37,7 +37,7 @@ pub struct SweepChange {
 }
 
 /// What a sweep did on a date.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct SweepReport {
     pub date: String,
     pub frozen: u64,

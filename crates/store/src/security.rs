@@ -21,7 +21,7 @@ pub const ID_SEARCH: &str = "person.id_search";
 
 /// A user whose searches by whole ID number missed more often than the setting allows within
 /// sixty minutes.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct IdSearchFlag {
     pub actor: String,
     pub actor_region: Option<String>,

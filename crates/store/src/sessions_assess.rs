@@ -15,7 +15,7 @@ use crate::sql::Where;
 use crate::subsidy::Rejection;
 use crate::{ApplicationRecord, Result, Scope, Store, StoreError};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AssessmentSession {
     pub id: i64,
     pub held_on: NaiveDate,

@@ -23,7 +23,7 @@ use crate::{Result, Scope, Store, StoreError};
 /// The account created when a database has none.
 pub const FIRST_ADMIN: &str = "admin";
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct User {
     pub id: i64,
     pub username: String,

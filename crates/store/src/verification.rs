@@ -27,7 +27,7 @@ pub fn result_label(code: &str) -> &'static str {
         .map_or("未核查", |(_, l)| l)
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Campaign {
     pub id: i64,
     pub year: i64,
@@ -39,7 +39,7 @@ pub struct Campaign {
     pub done: i64,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct TownProgress {
     pub town_code: String,
     pub town_name: String,
@@ -47,7 +47,7 @@ pub struct TownProgress {
     pub done: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct VerificationItem {
     pub id: i64,
     pub person_id: i64,

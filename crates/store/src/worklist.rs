@@ -13,7 +13,7 @@ use crate::sql::{Arg, Where};
 use crate::{Result, Scope, Store};
 
 /// One line of the worklist, linking to where the action is taken.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct WorkItem {
     pub kind: &'static str,
     pub label: String,
@@ -25,7 +25,7 @@ pub struct WorkItem {
 }
 
 /// A town's open work.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct TownLoad {
     pub town_code: String,
     pub town_name: String,
@@ -35,7 +35,7 @@ pub struct TownLoad {
     pub recoveries: i64,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct Worklist {
     pub items: Vec<WorkItem>,
     pub towns: Vec<TownLoad>,

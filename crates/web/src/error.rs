@@ -172,6 +172,33 @@ pub async fn render_html(State(app): State<App>, req: Request, next: Next) -> Re
     }
 }
 
+/// An API error's body.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ApiError {
+    /// A stable code: unauthenticated, password_change_required, forbidden, refused,
+    /// not_found, bad_request, invalid, too_many_requests, busy, internal.
+    pub error: &'static str,
+    /// What went wrong, in Chinese, for the user.
+    pub message: String,
+    /// For an internal error: the request's id, which finds its cause in the server's log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// For `invalid`: every field at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldFault>>,
+}
+
+/// One field at fault in a refused record.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct FieldFault {
+    /// The field's key, as the API names it (`id_number`).
+    pub field: &'static str,
+    /// The sheet's column header (身份证号).
+    pub column: &'static str,
+    pub code: &'static str,
+    pub message: String,
+}
+
 /// Renders errors of API routes as JSON.
 pub async fn render_json(req: Request, next: Next) -> Response {
     let request_id = req
@@ -183,17 +210,26 @@ pub async fn render_json(req: Request, next: Next) -> Response {
         return res;
     };
     let e = info.error;
-    let mut body = serde_json::json!({"error": e.code(), "message": e.message()});
-    if let (AppError::Internal(_), Some(id)) = (&e, request_id) {
+    let body = ApiError {
+        error: e.code(),
+        message: e.message(),
         // The id finds the logged cause; the cause itself stays in the log.
-        body["request_id"] = serde_json::Value::String(id);
-    }
-    if let AppError::Invalid(errors) = &e {
-        body["errors"] = errors
-            .iter()
-            .map(|f| serde_json::json!({"field": f.field.key(), "column": f.field.header(), "code": f.code, "message": f.message}))
-            .collect();
-    }
+        request_id: request_id.filter(|_| matches!(e, AppError::Internal(_))),
+        errors: match &e {
+            AppError::Invalid(errors) => Some(
+                errors
+                    .iter()
+                    .map(|f| FieldFault {
+                        field: f.field.key(),
+                        column: f.field.header(),
+                        code: f.code,
+                        message: f.message.clone(),
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        },
+    };
     let mut out = with_retry_after((e.status(), axum::Json(body)).into_response(), &e);
     if e == AppError::Unauthenticated {
         out.headers_mut().insert(

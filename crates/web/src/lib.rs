@@ -87,13 +87,13 @@ pub fn router(app: App) -> Router {
         app.clone(),
         error::render_html,
     ));
-    let api = api::routes().layer(middleware::from_fn(error::render_json));
+    let (api, _) = api::routes();
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(ops::metrics))
         .route("/static/anju.css", get(stylesheet))
         .route("/static/anju.js", get(script))
-        .nest("/api", api)
+        .merge(api)
         .merge(pages)
         .layer(middleware::from_fn_with_state(
             app.clone(),

@@ -11,7 +11,7 @@ use anju_store::PersonRecord;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PersonView {
     pub id_number: String,
     /// The file's row id, the pages' key: links carry it, never the ID number.

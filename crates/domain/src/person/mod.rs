@@ -20,7 +20,7 @@ pub use values::{
 };
 
 /// The fields of a person's file, in the order of the canonical sheet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
     IdNumber,
@@ -169,7 +169,7 @@ impl Field {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LifeStatus {
     Living,
@@ -211,7 +211,7 @@ impl LifeStatus {
 }
 
 /// One fault in an input, with its field, a stable code and a Chinese message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: Field,
     pub code: &'static str,
@@ -250,7 +250,7 @@ impl PersonInput {
 }
 
 /// A validated person's file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Person {
     pub id_number: IdNumber,
     /// The 15-digit number the record arrived with, if any.

@@ -27,7 +27,7 @@ pub enum RowOutcome {
     Rejected(FieldError),
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ImportCounts {
     pub inserted: u64,
     pub updated: u64,

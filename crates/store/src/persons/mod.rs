@@ -67,7 +67,7 @@ pub(crate) const WRITE_COLUMNS: [&str; 26] = [
 ];
 
 /// A stored file.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PersonRecord {
     pub id: i64,
     #[serde(flatten)]
@@ -101,7 +101,7 @@ impl PersonRecord {
 }
 
 /// One recorded change of one field.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct HistoryEntry {
     pub at_ms: i64,
     pub actor: String,

@@ -98,7 +98,7 @@ impl PersonFilter {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PersonPage {
     pub rows: Vec<PersonRecord>,
     pub total: i64,

@@ -16,7 +16,7 @@ use crate::audit::NewEntry;
 use crate::{Result, Scope, StoreError};
 
 /// One line of the bank's payment file.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct BankLine {
     pub town_code: String,
     pub town_name: String,
@@ -31,7 +31,7 @@ pub struct BankLine {
 }
 
 /// A line the bank returned as failed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FailedLine {
     pub town_name: String,
     pub name: String,

@@ -11,7 +11,7 @@ use super::{RecoveryRecord, Subsidies};
 use crate::{PersonRecord, Result, Scope, StoreError};
 
 /// A grant as the file shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct GrantView {
     pub kind: SubsidyKind,
     pub locality: &'static str,
@@ -23,7 +23,7 @@ pub struct GrantView {
 }
 
 /// A line paid by an approved roll (the bank's result when reconciled).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PaidLine {
     pub kind: SubsidyKind,
     pub month: String,
@@ -34,7 +34,7 @@ pub struct PaidLine {
     pub bank_reason: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct PersonSubsidies {
     pub grants: Vec<GrantView>,
     #[serde(skip)]

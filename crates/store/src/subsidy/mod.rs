@@ -35,7 +35,7 @@ use crate::{Result, Scope, Store};
 
 /// A row refused: its number in the sheet (header = 1), the column at fault, a stable code and
 /// a Chinese reason.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Rejection {
     pub row: usize,
     pub column: String,
@@ -55,7 +55,7 @@ impl Rejection {
 }
 
 /// What a file did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TableResult {
     pub inserted: u64,
     pub updated: u64,

@@ -14,7 +14,7 @@ use crate::sql::{Arg, Where};
 use crate::{Result, Scope, StoreError};
 
 /// A recovery record (应退则退).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RecoveryRecord {
     pub id: i64,
     pub person_id: i64,

@@ -24,7 +24,7 @@ use crate::audit::{NewEntry, append};
 use crate::sql::{Arg, Where, placeholder};
 use crate::{Backend, Result, Scope, StoreError};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RollSummary {
     pub id: i64,
     pub month: String,
@@ -45,12 +45,13 @@ impl RollSummary {
 }
 
 /// One line of a roll: a grant paid for a month.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RollLine {
     pub id_number: String,
     pub kind: SubsidyKind,
     pub month: Month,
     pub amount: Fen,
+    #[schema(value_type = String)]
     pub rule: Arc<str>,
     /// 补发: a month before the roll's, missed by the roll that paid that month.
     pub arrears: bool,
@@ -64,7 +65,7 @@ pub struct RollLine {
 }
 
 /// A grant that paid last month and does not pay this month, and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StoppedLine {
     pub id_number: String,
     pub kind: SubsidyKind,
@@ -72,7 +73,7 @@ pub struct StoppedLine {
 }
 
 /// A generated roll with its lines and the grants it stopped.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RollOutcome {
     pub roll: RollSummary,
     pub lines: Vec<RollLine>,
@@ -80,7 +81,7 @@ pub struct RollOutcome {
 }
 
 /// A town's share of a roll.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct TownTotal {
     pub town_code: String,
     pub town_name: String,
@@ -92,7 +93,7 @@ pub struct TownTotal {
 
 /// A roll as the page shows it: its summary, totals by town, and what changed since the last
 /// approved roll of the region.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Roll {
     pub summary: RollSummary,
     pub towns: Vec<TownTotal>,
@@ -100,7 +101,7 @@ pub struct Roll {
 }
 
 /// Differences from the last approved roll before this one.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct RollDiff {
     pub against_month: String,
     pub new: Vec<(String, String, SubsidyKind, i64)>,

@@ -6,14 +6,17 @@ use anju_domain::person::parse_date;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::body;
+use super::doc::Failure;
 use crate::auth::ApiUser;
 use crate::pages::persons::show::parse_id;
 use crate::{App, AppError};
-use anju_store::ApplicationRecord;
+use anju_store::{
+    ApplicationRecord, AssessmentSession, Campaign, StepRecord, Rejection, TownProgress,
+};
 
 fn date(s: &str, what: &str) -> Result<chrono::NaiveDate, AppError> {
     parse_date(s).ok_or_else(|| AppError::BadRequest(format!("{what}“{s}”不是有效的日期")))
@@ -50,29 +53,47 @@ async fn viewed(
     Ok(())
 }
 
-pub async fn list(State(app): State<App>, ApiUser(s): ApiUser) -> Result<Json<Value>, AppError> {
-    let scope = s.scope();
-    let list = masked(scope, app.store.applications().list(scope, None).await?);
-    viewed(&app, scope, "applications".into(), list.len()).await?;
-    Ok(Json(json!({ "applications": list })))
+#[derive(Serialize, ToSchema)]
+pub struct Applications {
+    applications: Vec<ApplicationRecord>,
 }
 
-#[derive(Deserialize)]
+/// The certificate applications of the caller's subtree.
+#[utoipa::path(get, path = "/applications", tag = "办证", security(("bearer" = [])),
+    responses((status = 200, body = Applications), Failure))]
+pub async fn list(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+) -> Result<Json<Applications>, AppError> {
+    let scope = s.scope();
+    let applications = masked(scope, app.store.applications().list(scope, None).await?);
+    viewed(&app, scope, "applications".into(), applications.len()).await?;
+    Ok(Json(Applications { applications }))
+}
+
+#[derive(Deserialize, ToSchema)]
 pub struct ApplyBody {
     id_number: String,
+    /// new, renewal, change, transfer or reissue.
     kind: String,
+    /// The application's date, YYYY-MM-DD.
     date: String,
+    /// For a transfer: the new household region's 12-digit code.
     #[serde(default)]
     target_household: Option<String>,
     #[serde(default)]
     note: String,
 }
 
+/// Takes an application for a person on file.
+#[utoipa::path(post, path = "/applications", tag = "办证", security(("bearer" = [])),
+    request_body = ApplyBody,
+    responses((status = 200, body = ApplicationRecord), Failure))]
 pub async fn apply(
     State(app): State<App>,
     ApiUser(s): ApiUser,
     b: Result<Json<ApplyBody>, JsonRejection>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<ApplicationRecord>, AppError> {
     let b = body(b)?;
     let kind = AppKind::parse(&b.kind)
         .ok_or_else(|| AppError::BadRequest(format!("申请类型“{}”无效", b.kind)))?;
@@ -88,27 +109,46 @@ pub async fn apply(
             &b.note,
         )
         .await?;
-    Ok(Json(json!(masked(s.scope(), vec![r]).pop())))
+    Ok(Json(one(s.scope(), r)))
 }
 
+/// One record, masked for the scope.
+fn one(scope: &anju_store::Scope, r: ApplicationRecord) -> ApplicationRecord {
+    let mut list = masked(scope, vec![r]);
+    list.remove(0)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApplicationWithSteps {
+    application: ApplicationRecord,
+    steps: Vec<StepRecord>,
+}
+
+/// An application with every step recorded on it.
+#[utoipa::path(get, path = "/applications/{id}", tag = "办证", security(("bearer" = [])),
+    params(("id" = String, Path, description = "申请编号")),
+    responses((status = 200, body = ApplicationWithSteps), Failure))]
 pub async fn show(
     State(app): State<App>,
     ApiUser(s): ApiUser,
     Path(id): Path<String>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<ApplicationWithSteps>, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let scope = s.scope();
     let (r, steps) = app.store.applications().get(scope, id).await?;
     viewed(&app, scope, format!("application:{id}"), 1).await?;
-    Ok(Json(
-        json!({ "application": masked(scope, vec![r]).pop(), "steps": steps }),
-    ))
+    Ok(Json(ApplicationWithSteps {
+        application: one(scope, r),
+        steps,
+    }))
 }
 
 /// A step's data, from JSON or a form.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct StepData {
+    /// assess, notice, review, appeal or decide_appeal.
     pub action: String,
+    /// YYYY-MM-DD.
     pub date: String,
     #[serde(default)]
     pub hospital: String,
@@ -166,81 +206,126 @@ impl StepData {
     }
 }
 
+/// Takes the application's next step.
+#[utoipa::path(post, path = "/applications/{id}/steps", tag = "办证", security(("bearer" = [])),
+    params(("id" = String, Path, description = "申请编号")),
+    request_body = StepData,
+    responses((status = 200, body = ApplicationRecord), Failure))]
 pub async fn step(
     State(app): State<App>,
     ApiUser(s): ApiUser,
     Path(id): Path<String>,
     b: Result<Json<StepData>, JsonRejection>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<ApplicationRecord>, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let action = body(b)?.action()?;
     let r = app.store.applications().step(s.scope(), id, action).await?;
-    Ok(Json(json!(masked(s.scope(), vec![r]).pop())))
+    Ok(Json(one(s.scope(), r)))
 }
 
 /// Verification campaigns the caller takes part in, with the caller's progress.
+#[derive(Serialize, ToSchema)]
+pub struct Campaigns {
+    campaigns: Vec<Campaign>,
+}
+
+#[utoipa::path(get, path = "/verification", tag = "办证", security(("bearer" = [])),
+    responses((status = 200, body = Campaigns), Failure))]
 pub async fn campaigns(
     State(app): State<App>,
     ApiUser(s): ApiUser,
-) -> Result<Json<Value>, AppError> {
-    let list = app.store.verification().campaigns(s.scope()).await?;
-    Ok(Json(json!({ "campaigns": list })))
+) -> Result<Json<Campaigns>, AppError> {
+    let campaigns = app.store.verification().campaigns(s.scope()).await?;
+    Ok(Json(Campaigns { campaigns }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct OpenBody {
     year: i32,
 }
 
+/// Opens the year's verification of certificate holders in the caller's subtree.
+#[utoipa::path(post, path = "/verification", tag = "办证", security(("bearer" = [])),
+    request_body = OpenBody,
+    responses((status = 200, body = Campaign), Failure))]
 pub async fn open_campaign(
     State(app): State<App>,
     ApiUser(s): ApiUser,
     b: Result<Json<OpenBody>, JsonRejection>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Campaign>, AppError> {
     let c = app
         .store
         .verification()
         .open(s.scope(), body(b)?.year)
         .await?;
-    Ok(Json(json!(c)))
+    Ok(Json(c))
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct CampaignProgress {
+    campaign: Campaign,
+    towns: Vec<TownProgress>,
+}
+
+/// A verification campaign with each town's progress.
+#[utoipa::path(get, path = "/verification/{id}", tag = "办证", security(("bearer" = [])),
+    params(("id" = String, Path, description = "核查编号")),
+    responses((status = 200, body = CampaignProgress), Failure))]
 pub async fn campaign(
     State(app): State<App>,
     ApiUser(s): ApiUser,
     Path(id): Path<String>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<CampaignProgress>, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let (c, towns) = app.store.verification().campaign(s.scope(), id).await?;
-    Ok(Json(json!({ "campaign": c, "towns": towns })))
+    let (campaign, towns) = app.store.verification().campaign(s.scope(), id).await?;
+    Ok(Json(CampaignProgress { campaign, towns }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct RecordBody {
+    /// The verification's result code.
     result: String,
     #[serde(default)]
     note: String,
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct Done {
+    ok: bool,
+}
+
+/// Records the result of verifying one holder.
+#[utoipa::path(post, path = "/verification/items/{item}", tag = "办证", security(("bearer" = [])),
+    params(("item" = String, Path, description = "核查条目编号")),
+    request_body = RecordBody,
+    responses((status = 200, body = Done), Failure))]
 pub async fn record(
     State(app): State<App>,
     ApiUser(s): ApiUser,
     Path(item): Path<String>,
     b: Result<Json<RecordBody>, JsonRejection>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Done>, AppError> {
     let item: i64 = item.parse().map_err(|_| AppError::NotFound)?;
     let b = body(b)?;
     app.store
         .verification()
         .record(s.scope(), item, &b.result, &b.note)
         .await?;
-    Ok(Json(json!({ "ok": true })))
+    Ok(Json(Done { ok: true }))
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct Sessions {
+    sessions: Vec<AssessmentSession>,
+}
+
+/// Assessment sessions (集中评定) of the caller's subtree with their applicants.
+#[utoipa::path(get, path = "/sessions", tag = "办证", security(("bearer" = [])),
+    responses((status = 200, body = Sessions), Failure))]
 pub async fn sessions(
     State(app): State<App>,
     ApiUser(s): ApiUser,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Sessions>, AppError> {
     let scope = s.scope();
     let mut list = app.store.assessment_sessions().list(scope).await?;
     for x in &mut list {
@@ -248,21 +333,26 @@ pub async fn sessions(
     }
     let n = list.iter().map(|x| x.applicants.len()).sum();
     viewed(&app, scope, "sessions".into(), n).await?;
-    Ok(Json(json!({ "sessions": list })))
+    Ok(Json(Sessions { sessions: list }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ScheduleBody {
+    /// YYYY-MM-DD.
     held_on: String,
     hospital: String,
     doctors: String,
 }
 
+/// Schedules an assessment session.
+#[utoipa::path(post, path = "/sessions", tag = "办证", security(("bearer" = [])),
+    request_body = ScheduleBody,
+    responses((status = 200, body = AssessmentSession), Failure))]
 pub async fn schedule(
     State(app): State<App>,
     ApiUser(s): ApiUser,
     b: Result<Json<ScheduleBody>, JsonRejection>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<AssessmentSession>, AppError> {
     let b = body(b)?;
     let x = app
         .store
@@ -274,33 +364,41 @@ pub async fn schedule(
             &b.doctors,
         )
         .await?;
-    Ok(Json(json!(x)))
+    Ok(Json(x))
 }
 
+#[utoipa::path(get, path = "/sessions/{id}", tag = "办证", security(("bearer" = [])),
+    params(("id" = String, Path, description = "评定场次编号")),
+    responses((status = 200, body = AssessmentSession), Failure))]
 pub async fn session(
     State(app): State<App>,
     ApiUser(s): ApiUser,
     Path(id): Path<String>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<AssessmentSession>, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let scope = s.scope();
     let mut x = app.store.assessment_sessions().get(scope, id).await?;
     x.applicants = masked(scope, std::mem::take(&mut x.applicants));
     viewed(&app, scope, format!("session:{id}"), x.applicants.len()).await?;
-    Ok(Json(json!(x)))
+    Ok(Json(x))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct AddBody {
     application_id: i64,
 }
 
+/// Adds an application waiting for assessment to a session.
+#[utoipa::path(post, path = "/sessions/{id}/applicants", tag = "办证", security(("bearer" = [])),
+    params(("id" = String, Path, description = "评定场次编号")),
+    request_body = AddBody,
+    responses((status = 200, body = AssessmentSession), Failure))]
 pub async fn add_applicant(
     State(app): State<App>,
     ApiUser(s): ApiUser,
     Path(id): Path<String>,
     b: Result<Json<AddBody>, JsonRejection>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<AssessmentSession>, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let x = app
         .store
@@ -309,10 +407,10 @@ pub async fn add_applicant(
         .await?;
     let mut x = x;
     x.applicants = masked(s.scope(), std::mem::take(&mut x.applicants));
-    Ok(Json(json!(x)))
+    Ok(Json(x))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct OutcomeRow {
     application_id: i64,
     category: String,
@@ -321,18 +419,27 @@ pub struct OutcomeRow {
     components: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct OutcomesBody {
     outcomes: Vec<OutcomeRow>,
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct Refused {
+    refused: Vec<Rejection>,
+}
+
 /// Outcomes in bulk; answers the refused ones by their place in the list (from 1).
+#[utoipa::path(post, path = "/sessions/{id}/outcomes", tag = "办证", security(("bearer" = [])),
+    params(("id" = String, Path, description = "评定场次编号")),
+    request_body = OutcomesBody,
+    responses((status = 200, body = Refused), Failure))]
 pub async fn record_outcomes(
     State(app): State<App>,
     ApiUser(s): ApiUser,
     Path(id): Path<String>,
     b: Result<Json<OutcomesBody>, JsonRejection>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Refused>, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let mut outcomes = Vec::new();
     for (i, o) in body(b)?.outcomes.into_iter().enumerate() {
@@ -353,5 +460,5 @@ pub async fn record_outcomes(
         .assessment_sessions()
         .record(s.scope(), id, outcomes)
         .await?;
-    Ok(Json(json!({ "refused": refused })))
+    Ok(Json(Refused { refused }))
 }

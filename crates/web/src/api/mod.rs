@@ -3,78 +3,79 @@
 
 use anju_domain::{Region, RegionTable, Role};
 use anju_store::{LoginError, NewUser, SessionKind, User};
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::http::header;
+use axum::routing::get;
+use axum::{Json, Router, middleware};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub(crate) mod applications;
+mod doc;
 mod persons;
 mod subsidy;
+
+use doc::Failure;
 
 use crate::auth::{ApiUser, ClientAddr, PendingApiUser};
 use crate::pages::audit::{AuditQuery, read};
 use crate::{App, AppError};
 
-pub fn routes() -> Router<App> {
-    Router::new()
-        .route("/login", post(login))
-        .route("/logout", post(logout))
-        .route("/me", get(me))
-        .route("/worklist", get(worklist))
+/// The API's routes with their OpenAPI description, mounted under `/api`: the description
+/// is served at `/api/openapi.json`.
+pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
+    let api = OpenApiRouter::with_openapi(doc::ApiDoc::openapi())
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+        .routes(routes!(change_password))
+        .routes(routes!(worklist))
+        .routes(routes!(applications::list, applications::apply))
+        .routes(routes!(applications::show))
+        .routes(routes!(applications::step))
+        .routes(routes!(applications::campaigns, applications::open_campaign))
+        .routes(routes!(applications::campaign))
+        .routes(routes!(applications::record))
+        .routes(routes!(applications::sessions, applications::schedule))
+        .routes(routes!(applications::session))
+        .routes(routes!(applications::add_applicant))
+        .routes(routes!(applications::record_outcomes))
+        .routes(routes!(region))
+        .routes(routes!(children))
+        .routes(routes!(users, create_user))
+        .routes(routes!(audit))
+        .routes(routes!(persons::list, persons::create))
+        .routes(routes!(persons::show, persons::update))
+        .routes(routes!(subsidy::of_person))
+        .routes(routes!(subsidy::rolls, subsidy::generate))
+        .routes(routes!(subsidy::roll))
+        .routes(routes!(subsidy::approve))
+        .routes(routes!(subsidy::recoveries))
+        .routes(routes!(subsidy::policy))
+        .routes(routes!(subsidy::import))
+        .fallback(not_found);
+    let (api, doc) = OpenApiRouter::default().nest("/api", api).split_for_parts();
+    let json: std::sync::Arc<str> = doc.to_json().unwrap_or_default().into();
+    let api = api
         .route(
-            "/applications",
-            get(applications::list).post(applications::apply),
+            "/api/openapi.json",
+            get(move || {
+                let json = json.clone();
+                async move { ([(header::CONTENT_TYPE, "application/json")], json.to_string()) }
+            }),
         )
-        .route("/applications/{id}", get(applications::show))
-        .route("/applications/{id}/steps", post(applications::step))
-        .route(
-            "/verification",
-            get(applications::campaigns).post(applications::open_campaign),
-        )
-        .route("/verification/{id}", get(applications::campaign))
-        .route("/verification/items/{item}", post(applications::record))
-        .route(
-            "/sessions",
-            get(applications::sessions).post(applications::schedule),
-        )
-        .route("/sessions/{id}", get(applications::session))
-        .route(
-            "/sessions/{id}/applicants",
-            post(applications::add_applicant),
-        )
-        .route(
-            "/sessions/{id}/outcomes",
-            post(applications::record_outcomes),
-        )
-        .route("/password", post(change_password))
-        .route("/regions/{code}", get(region))
-        .route("/regions/{code}/children", get(children))
-        .route("/users", get(users).post(create_user))
-        .route("/audit", get(audit))
-        .route("/persons", get(persons::list).post(persons::create))
-        .route("/persons/{id}", get(persons::show).put(persons::update))
-        .route("/persons/{id}/subsidies", get(subsidy::of_person))
-        .route(
-            "/subsidies/rolls",
-            get(subsidy::rolls).post(subsidy::generate),
-        )
-        .route("/subsidies/rolls/{month}/{region}", get(subsidy::roll))
-        .route(
-            "/subsidies/rolls/{month}/{region}/approve",
-            post(subsidy::approve),
-        )
-        .route("/subsidies/recoveries", get(subsidy::recoveries))
-        .route("/subsidies/policy", get(subsidy::policy))
-        .route("/subsidies/import/{table}", post(subsidy::import))
-        .fallback(not_found)
+        .layer(middleware::from_fn(crate::error::render_json));
+    (api, doc)
 }
 
 /// What is due in the caller's subtree, nearest deadline first (the home page's worklist).
+#[utoipa::path(get, path = "/worklist", tag = "管理", security(("bearer" = [])),
+    responses((status = 200, body = anju_store::Worklist), Failure))]
 async fn worklist(
     State(app): State<App>,
     ApiUser(s): ApiUser,
@@ -86,22 +87,40 @@ async fn not_found() -> AppError {
     AppError::NotFound
 }
 
+/// A query string the handler could not read, as the API's 400.
+pub(crate) fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, AppError> {
+    q.map(|Query(t)| t)
+        .map_err(|e| AppError::BadRequest(format!("查询参数无效：{}", e.body_text())))
+}
+
 pub(crate) fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
     b.map(|Json(t)| t)
         .map_err(|e| AppError::BadRequest(format!("请求体不是有效的 JSON：{}", e.body_text())))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct LoginBody {
     username: String,
     password: String,
 }
 
+#[derive(Serialize, ToSchema)]
+struct LoginAnswer {
+    /// Presented afterwards as `Authorization: Bearer …`.
+    token: String,
+    /// A new or reset account must change its password (`POST /api/password`) first.
+    must_change_password: bool,
+}
+
+/// Logs in; every refusal (wrong name or password, a locked or disabled account) is the same
+/// 401, and too many attempts from one address are answered 429.
+#[utoipa::path(post, path = "/login", tag = "会话", request_body = LoginBody,
+    responses((status = 200, body = LoginAnswer), Failure))]
 async fn login(
     State(app): State<App>,
     ClientAddr(client): ClientAddr,
     b: Result<Json<LoginBody>, JsonRejection>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<LoginAnswer>, AppError> {
     let b = body(b)?;
     app.login_attempt(&client)?;
     match app
@@ -110,10 +129,10 @@ async fn login(
         .login(&b.username, &b.password, &client, SessionKind::Api)
         .await?
     {
-        Ok(ok) => Ok(Json(json!({
-            "token": ok.token,
-            "must_change_password": ok.must_change_password,
-        }))),
+        Ok(ok) => Ok(Json(LoginAnswer {
+            token: ok.token,
+            must_change_password: ok.must_change_password,
+        })),
         // One answer for every refusal (see `LoginError`).
         Err(LoginError::BadCredentials | LoginError::Disabled | LoginError::Locked) => {
             Err(AppError::Unauthenticated)
@@ -121,6 +140,9 @@ async fn login(
     }
 }
 
+/// Ends the token's session.
+#[utoipa::path(post, path = "/logout", tag = "会话", security(("bearer" = [])),
+    responses((status = 204, description = "已退出"), Failure))]
 async fn logout(
     State(app): State<App>,
     PendingApiUser(s): PendingApiUser,
@@ -129,23 +151,39 @@ async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn me(PendingApiUser(s): PendingApiUser) -> Json<Value> {
-    let scope = s.scope();
-    Json(json!({
-        "username": scope.username(),
-        "role": scope.role(),
-        "region_code": scope.region().code,
-        "region_name": scope.region().name,
-        "must_change_password": s.auth.must_change_password,
-    }))
+#[derive(Serialize, ToSchema)]
+struct Me {
+    username: String,
+    role: Role,
+    region_code: String,
+    region_name: String,
+    must_change_password: bool,
 }
 
-#[derive(Deserialize)]
+/// The caller: account, role and the region it sees.
+#[utoipa::path(get, path = "/me", tag = "会话", security(("bearer" = [])),
+    responses((status = 200, body = Me), Failure))]
+async fn me(PendingApiUser(s): PendingApiUser) -> Json<Me> {
+    let scope = s.scope();
+    Json(Me {
+        username: scope.username().to_owned(),
+        role: scope.role(),
+        region_code: scope.region().code.to_string(),
+        region_name: scope.region().name.clone(),
+        must_change_password: s.auth.must_change_password,
+    })
+}
+
+#[derive(Deserialize, ToSchema)]
 struct PasswordBody {
     current: String,
     new: String,
 }
 
+/// Changes the caller's password (the current one is checked; the new one must be strong).
+#[utoipa::path(post, path = "/password", tag = "会话", security(("bearer" = [])),
+    request_body = PasswordBody,
+    responses((status = 204, description = "已修改"), Failure))]
 async fn change_password(
     State(app): State<App>,
     PendingApiUser(s): PendingApiUser,
@@ -159,10 +197,11 @@ async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct RegionJson<'a> {
     code: &'a str,
     name: &'a str,
+    /// province, city, county, town or village.
     level: &'a str,
     parent_code: Option<&'a str>,
     child_count: usize,
@@ -191,12 +230,20 @@ fn region_in_scope<'t>(
     }
 }
 
+/// A region of the caller's subtree.
+#[utoipa::path(get, path = "/regions/{code}", tag = "管理", security(("bearer" = [])),
+    params(("code" = String, Path, description = "12 位区划代码")),
+    responses((status = 200, body = RegionJson), Failure))]
 async fn region(s: ApiUser, Path(code): Path<String>) -> Result<Response, AppError> {
     let table = RegionTable::jiangsu();
     let r = region_in_scope(&s, table, &code)?;
     Ok(Json(region_json(table, r)).into_response())
 }
 
+/// The regions directly under one of the caller's subtree.
+#[utoipa::path(get, path = "/regions/{code}/children", tag = "管理", security(("bearer" = [])),
+    params(("code" = String, Path, description = "12 位区划代码")),
+    responses((status = 200, body = Vec<RegionJson>), Failure))]
 async fn children(s: ApiUser, Path(code): Path<String>) -> Result<Response, AppError> {
     let table = RegionTable::jiangsu();
     let r = region_in_scope(&s, table, &code)?;
@@ -207,32 +254,61 @@ async fn children(s: ApiUser, Path(code): Path<String>) -> Result<Response, AppE
     Ok(Json(kids).into_response())
 }
 
-fn user_json(u: &User) -> Value {
-    json!({
-        "username": u.username,
-        "role": u.role,
-        "region_code": u.region_code,
-        "region_name": u.region_name,
-        "disabled": u.disabled,
-        "must_change_password": u.must_change_password,
-        "locked_until_ms": u.locked_until_ms,
-        "created_at_ms": u.created_at_ms,
-    })
+/// An account as the API shows it.
+#[derive(Serialize, ToSchema)]
+struct UserJson {
+    username: String,
+    role: Role,
+    region_code: String,
+    region_name: String,
+    disabled: bool,
+    must_change_password: bool,
+    /// Locked after failed passwords until this time (ms since the epoch, UTC).
+    locked_until_ms: Option<i64>,
+    created_at_ms: i64,
+    /// Only when the account was created without a password: the one made for it, shown once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    generated_password: Option<String>,
 }
 
-async fn users(State(app): State<App>, ApiUser(s): ApiUser) -> Result<Json<Value>, AppError> {
+fn user_json(u: &User) -> UserJson {
+    UserJson {
+        username: u.username.clone(),
+        role: u.role,
+        region_code: u.region_code.to_string(),
+        region_name: u.region_name.clone(),
+        disabled: u.disabled,
+        must_change_password: u.must_change_password,
+        locked_until_ms: u.locked_until_ms,
+        created_at_ms: u.created_at_ms,
+        generated_password: None,
+    }
+}
+
+/// The accounts of the caller's subtree (administrators).
+#[utoipa::path(get, path = "/users", tag = "管理", security(("bearer" = [])),
+    responses((status = 200, body = Vec<UserJson>), Failure))]
+async fn users(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+) -> Result<Json<Vec<UserJson>>, AppError> {
     let list = app.store.users().list(s.scope()).await?;
-    Ok(Json(Value::Array(list.iter().map(user_json).collect())))
+    Ok(Json(list.iter().map(user_json).collect()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct NewUserBody {
     username: String,
     role: String,
     region: String,
+    /// Left out, a password is made and answered once.
     password: Option<String>,
 }
 
+/// Creates an account in the caller's subtree (administrators).
+#[utoipa::path(post, path = "/users", tag = "管理", security(("bearer" = [])),
+    request_body = NewUserBody,
+    responses((status = 201, body = UserJson), Failure))]
 async fn create_user(
     State(app): State<App>,
     ApiUser(s): ApiUser,
@@ -255,17 +331,20 @@ async fn create_user(
         )
         .await?;
     let mut v = user_json(&user);
-    if let Some(p) = generated {
-        v["generated_password"] = Value::String(p);
-    }
+    v.generated_password = generated;
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
+/// A page of the audit log of the caller's subtree (auditors and administrators); reading it
+/// is itself recorded.
+#[utoipa::path(get, path = "/audit", tag = "管理", security(("bearer" = [])),
+    params(AuditQuery),
+    responses((status = 200, body = anju_store::AuditPage), Failure))]
 async fn audit(
     State(app): State<App>,
     ApiUser(s): ApiUser,
-    Query(q): Query<AuditQuery>,
-) -> Result<Json<Value>, AppError> {
-    let page = read(&app, s.scope(), &q, 100).await?;
-    Ok(Json(json!(page)))
+    q: Result<Query<AuditQuery>, QueryRejection>,
+) -> Result<Json<anju_store::AuditPage>, AppError> {
+    let q = query(q)?;
+    Ok(Json(read(&app, s.scope(), &q, 100).await?))
 }

@@ -6,24 +6,41 @@ use anju_domain::RegionTable;
 use anju_domain::person::{Field, PersonInput, validate};
 use anju_store::{Source, StoreError};
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
 
-use super::body;
+use super::doc::{Failure, PersonFields};
+use super::{body, query};
 use crate::auth::ApiUser;
 use crate::pages::persons::ListQuery;
 use crate::pages::persons::show::parse_id;
 use crate::view::PersonView;
 use crate::{App, AppError};
 
+/// A page of the list of files.
+#[derive(Serialize, ToSchema)]
+pub struct PersonPage {
+    total: i64,
+    page: i64,
+    per_page: i64,
+    rows: Vec<PersonView>,
+}
+
+/// Files of the caller's subtree, filtered, sorted and paged (50 a page), masked.
+#[utoipa::path(get, path = "/persons", tag = "档案", security(("bearer" = [])),
+    params(ListQuery),
+    responses((status = 200, body = PersonPage), Failure))]
 pub async fn list(
     State(app): State<App>,
     ApiUser(s): ApiUser,
-    Query(q): Query<ListQuery>,
-) -> Result<Json<Value>, AppError> {
+    q: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Json<PersonPage>, AppError> {
+    let q = query(q)?;
     let scope = s.scope();
     let today = app.store.today();
     let page = app
@@ -46,17 +63,27 @@ pub async fn list(
         .iter()
         .map(|r| PersonView::new(r, false, today, days))
         .collect();
-    Ok(Json(
-        json!({"total": page.total, "page": page.page, "per_page": page.per_page, "rows": rows}),
-    ))
+    Ok(Json(PersonPage {
+        total: page.total,
+        page: page.page,
+        per_page: page.per_page,
+        rows,
+    }))
 }
 
+/// One file, masked; `?reveal=1` shows it whole to a role that may see identifiers (an
+/// audited reveal).
+#[utoipa::path(get, path = "/persons/{id}", tag = "档案", security(("bearer" = [])),
+    params(("id" = String, Path, description = "身份证号（15 或 18 位）"),
+        ("reveal" = Option<String>, Query, description = "1：显示完整号码（须有权限，留审计）")),
+    responses((status = 200, body = PersonView), Failure))]
 pub async fn show(
     State(app): State<App>,
     ApiUser(s): ApiUser,
     Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+    q: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Json<PersonView>, AppError> {
+    let q = query(q)?;
     let scope = s.scope();
     let reveal = q.get("reveal").is_some_and(|v| v == "1" || v == "true");
     if reveal && !scope.role().sees_identifiers() {
@@ -104,6 +131,10 @@ fn store_refusal(e: StoreError) -> AppError {
     }
 }
 
+/// Files a new person (the same rules as the sheet and the form).
+#[utoipa::path(post, path = "/persons", tag = "档案", security(("bearer" = [])),
+    request_body = PersonFields,
+    responses((status = 201, body = PersonView), Failure))]
 pub async fn create(
     State(app): State<App>,
     ApiUser(s): ApiUser,
@@ -186,12 +217,26 @@ fn merged_input(
     Ok(input)
 }
 
+/// An edited file and the fields the edit changed.
+#[derive(Serialize, ToSchema)]
+pub struct Updated {
+    person: PersonView,
+    /// Keys of the fields that changed.
+    changed: Vec<&'static str>,
+}
+
+/// Edits a file: only the fields sent change; a field sent back as GET showed it is left as
+/// it is; `null` or `""` clears a field.
+#[utoipa::path(put, path = "/persons/{id}", tag = "档案", security(("bearer" = [])),
+    params(("id" = String, Path, description = "身份证号（15 或 18 位）")),
+    request_body = PersonFields,
+    responses((status = 200, body = Updated), Failure))]
 pub async fn update(
     State(app): State<App>,
     ApiUser(s): ApiUser,
     Path(id): Path<String>,
     b: Result<Json<serde_json::Map<String, Value>>, JsonRejection>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Updated>, AppError> {
     if !s.scope().role().writes_persons() {
         return Err(AppError::Forbidden);
     }
@@ -218,8 +263,8 @@ pub async fn update(
         .update(scope, person, Source::Api)
         .await
         .map_err(store_refusal)?;
-    Ok(Json(json!({
-        "person": PersonView::new(&rec, false, today, days),
-        "changed": changed.iter().map(|f| f.key()).collect::<Vec<_>>(),
-    })))
+    Ok(Json(Updated {
+        person: PersonView::new(&rec, false, today, days),
+        changed: changed.iter().map(|f| f.key()).collect(),
+    }))
 }

@@ -67,7 +67,8 @@ pub fn action_label(action: &str) -> String {
 }
 
 /// The query string of the page and the API alike.
-#[derive(Deserialize, Serialize, Default, Clone)]
+#[derive(Deserialize, Serialize, Default, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     #[serde(default)]
     pub actor: String,

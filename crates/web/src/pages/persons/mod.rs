@@ -16,8 +16,9 @@ use serde::{Deserialize, Serialize};
 use crate::AppError;
 
 /// The list's query string, shared by the page, the export and the API. Empty means "any".
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     pub region: String,
     pub q: String,
