@@ -15,7 +15,7 @@ use crate::auth::ApiUser;
 use crate::pages::persons::show::parse_id;
 use crate::{App, AppError};
 use anju_store::{
-    ApplicationRecord, AssessmentSession, Campaign, StepRecord, Rejection, TownProgress,
+    ApplicationRecord, AssessmentSession, Campaign, Rejection, StepRecord, TownProgress,
 };
 
 fn date(s: &str, what: &str) -> Result<chrono::NaiveDate, AppError> {
@@ -73,10 +73,13 @@ pub async fn list(
 
 #[derive(Deserialize, ToSchema)]
 pub struct ApplyBody {
+    #[schema(example = "320102194901010013")]
     id_number: String,
     /// new, renewal, change, transfer or reissue.
+    #[schema(example = "renewal")]
     kind: String,
     /// The application's date, YYYY-MM-DD.
+    #[schema(format = Date, example = "2026-01-15")]
     date: String,
     /// For a transfer: the new household region's 12-digit code.
     #[serde(default)]
@@ -126,7 +129,7 @@ pub struct ApplicationWithSteps {
 
 /// An application with every step recorded on it.
 #[utoipa::path(get, path = "/applications/{id}", tag = "办证", security(("bearer" = [])),
-    params(("id" = String, Path, description = "申请编号")),
+    params(("id" = String, Path, description = "申请编号", example = "1")),
     responses((status = 200, body = ApplicationWithSteps), Failure))]
 pub async fn show(
     State(app): State<App>,
@@ -147,8 +150,10 @@ pub async fn show(
 #[derive(Deserialize, ToSchema)]
 pub struct StepData {
     /// assess, notice, review, appeal or decide_appeal.
+    #[schema(example = "review")]
     pub action: String,
     /// YYYY-MM-DD.
+    #[schema(format = Date, example = "2026-02-01")]
     pub date: String,
     #[serde(default)]
     pub hospital: String,
@@ -208,7 +213,7 @@ impl StepData {
 
 /// Takes the application's next step.
 #[utoipa::path(post, path = "/applications/{id}/steps", tag = "办证", security(("bearer" = [])),
-    params(("id" = String, Path, description = "申请编号")),
+    params(("id" = String, Path, description = "申请编号", example = "1")),
     request_body = StepData,
     responses((status = 200, body = ApplicationRecord), Failure))]
 pub async fn step(
@@ -241,6 +246,7 @@ pub async fn campaigns(
 
 #[derive(Deserialize, ToSchema)]
 pub struct OpenBody {
+    #[schema(example = 2026)]
     year: i32,
 }
 
@@ -269,7 +275,7 @@ pub struct CampaignProgress {
 
 /// A verification campaign with each town's progress.
 #[utoipa::path(get, path = "/verification/{id}", tag = "办证", security(("bearer" = [])),
-    params(("id" = String, Path, description = "核查编号")),
+    params(("id" = String, Path, description = "核查编号", example = "1")),
     responses((status = 200, body = CampaignProgress), Failure))]
 pub async fn campaign(
     State(app): State<App>,
@@ -283,7 +289,8 @@ pub async fn campaign(
 
 #[derive(Deserialize, ToSchema)]
 pub struct RecordBody {
-    /// The verification's result code.
+    /// confirmed, renewal_started, deceased, moved or not_found.
+    #[schema(example = "confirmed")]
     result: String,
     #[serde(default)]
     note: String,
@@ -296,7 +303,7 @@ pub struct Done {
 
 /// Records the result of verifying one holder.
 #[utoipa::path(post, path = "/verification/items/{item}", tag = "办证", security(("bearer" = [])),
-    params(("item" = String, Path, description = "核查条目编号")),
+    params(("item" = String, Path, description = "核查条目编号", example = "1")),
     request_body = RecordBody,
     responses((status = 200, body = Done), Failure))]
 pub async fn record(
@@ -339,7 +346,9 @@ pub async fn sessions(
 #[derive(Deserialize, ToSchema)]
 pub struct ScheduleBody {
     /// YYYY-MM-DD.
+    #[schema(format = Date, example = "2026-03-01")]
     held_on: String,
+    #[schema(example = "南京市鼓楼医院")]
     hospital: String,
     doctors: String,
 }
@@ -368,7 +377,7 @@ pub async fn schedule(
 }
 
 #[utoipa::path(get, path = "/sessions/{id}", tag = "办证", security(("bearer" = [])),
-    params(("id" = String, Path, description = "评定场次编号")),
+    params(("id" = String, Path, description = "评定场次编号", example = "1")),
     responses((status = 200, body = AssessmentSession), Failure))]
 pub async fn session(
     State(app): State<App>,
@@ -385,12 +394,13 @@ pub async fn session(
 
 #[derive(Deserialize, ToSchema)]
 pub struct AddBody {
+    #[schema(example = 1)]
     application_id: i64,
 }
 
 /// Adds an application waiting for assessment to a session.
 #[utoipa::path(post, path = "/sessions/{id}/applicants", tag = "办证", security(("bearer" = [])),
-    params(("id" = String, Path, description = "评定场次编号")),
+    params(("id" = String, Path, description = "评定场次编号", example = "1")),
     request_body = AddBody,
     responses((status = 200, body = AssessmentSession), Failure))]
 pub async fn add_applicant(
@@ -412,9 +422,15 @@ pub async fn add_applicant(
 
 #[derive(Deserialize, ToSchema)]
 pub struct OutcomeRow {
+    #[schema(example = 1)]
     application_id: i64,
+    /// 视力, 听力, 言语, 肢体, 智力, 精神 or 多重 (or its code, 1-7).
+    #[schema(example = "肢体")]
     category: String,
+    /// 一级 to 四级 (or 1-4).
+    #[schema(example = "二级")]
     grade: String,
+    /// For 多重: its components, as 肢体二级、智力三级.
     #[serde(default)]
     components: String,
 }
@@ -431,7 +447,7 @@ pub struct Refused {
 
 /// Outcomes in bulk; answers the refused ones by their place in the list (from 1).
 #[utoipa::path(post, path = "/sessions/{id}/outcomes", tag = "办证", security(("bearer" = [])),
-    params(("id" = String, Path, description = "评定场次编号")),
+    params(("id" = String, Path, description = "评定场次编号", example = "1")),
     request_body = OutcomesBody,
     responses((status = 200, body = Refused), Failure))]
 pub async fn record_outcomes(

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use anju_domain::person::Field;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, RefOr, ResponseBuilder};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, PartialSchema, ToSchema};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldFault};
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
@@ -20,6 +20,7 @@ use crate::error::ApiError;
                        身份证号、电话、银行账号按角色打码，查看个人信息留有审计记录。",
     ),
     modifiers(&BearerAuth),
+    components(schemas(ApiError, FieldFault)),
     tags(
         (name = "会话", description = "登录、退出、当前用户、修改密码"),
         (name = "档案", description = "残疾人档案（一人一档）"),
@@ -62,7 +63,11 @@ impl utoipa::IntoResponses for Failure {
             )
             .content(
                 "application/json",
-                ContentBuilder::new().schema(Some(ApiError::schema())).build(),
+                ContentBuilder::new()
+                    .schema(Some(RefOr::<Schema>::Ref(Ref::from_schema_name(
+                        "ApiError",
+                    ))))
+                    .build(),
             )
             .build();
         BTreeMap::from([("default".to_owned(), RefOr::T(response))])
@@ -84,7 +89,9 @@ impl PartialSchema for PersonFields {
         };
         let mut o = ObjectBuilder::new()
             .schema_type(Type::Object)
-            .description(Some("档案字段：键为字段名，值为文本（数字亦可），null 表示清空"));
+            .description(Some(
+                "档案字段：键为字段名，值为文本（数字亦可），null 表示清空",
+            ));
         for f in Field::ALL {
             o = o.property(f.key(), value().description(Some(f.header())));
         }

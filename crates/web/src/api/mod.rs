@@ -6,8 +6,8 @@ use anju_store::{LoginError, NewUser, SessionKind, User};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router, middleware};
 use serde::{Deserialize, Serialize};
@@ -38,7 +38,10 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(applications::list, applications::apply))
         .routes(routes!(applications::show))
         .routes(routes!(applications::step))
-        .routes(routes!(applications::campaigns, applications::open_campaign))
+        .routes(routes!(
+            applications::campaigns,
+            applications::open_campaign
+        ))
         .routes(routes!(applications::campaign))
         .routes(routes!(applications::record))
         .routes(routes!(applications::sessions, applications::schedule))
@@ -66,7 +69,12 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
             "/api/openapi.json",
             get(move || {
                 let json = json.clone();
-                async move { ([(header::CONTENT_TYPE, "application/json")], json.to_string()) }
+                async move {
+                    (
+                        [(header::CONTENT_TYPE, "application/json")],
+                        json.to_string(),
+                    )
+                }
             }),
         )
         .layer(middleware::from_fn(crate::error::render_json));
@@ -232,7 +240,7 @@ fn region_in_scope<'t>(
 
 /// A region of the caller's subtree.
 #[utoipa::path(get, path = "/regions/{code}", tag = "管理", security(("bearer" = [])),
-    params(("code" = String, Path, description = "12 位区划代码")),
+    params(("code" = String, Path, description = "12 位区划代码", example = "320102000000")),
     responses((status = 200, body = RegionJson), Failure))]
 async fn region(s: ApiUser, Path(code): Path<String>) -> Result<Response, AppError> {
     let table = RegionTable::jiangsu();
@@ -242,7 +250,7 @@ async fn region(s: ApiUser, Path(code): Path<String>) -> Result<Response, AppErr
 
 /// The regions directly under one of the caller's subtree.
 #[utoipa::path(get, path = "/regions/{code}/children", tag = "管理", security(("bearer" = [])),
-    params(("code" = String, Path, description = "12 位区划代码")),
+    params(("code" = String, Path, description = "12 位区划代码", example = "320102000000")),
     responses((status = 200, body = Vec<RegionJson>), Failure))]
 async fn children(s: ApiUser, Path(code): Path<String>) -> Result<Response, AppError> {
     let table = RegionTable::jiangsu();
@@ -298,8 +306,13 @@ async fn users(
 
 #[derive(Deserialize, ToSchema)]
 struct NewUserBody {
+    #[schema(example = "gulou-clerk")]
     username: String,
+    /// admin, city, county, town, village, provider, leader or auditor.
+    #[schema(example = "town")]
     role: String,
+    /// The 12-digit code of the region the account works in.
+    #[schema(example = "320102002000")]
     region: String,
     /// Left out, a password is made and answered once.
     password: Option<String>,

@@ -74,7 +74,7 @@ pub async fn list(
 /// One file, masked; `?reveal=1` shows it whole to a role that may see identifiers (an
 /// audited reveal).
 #[utoipa::path(get, path = "/persons/{id}", tag = "档案", security(("bearer" = [])),
-    params(("id" = String, Path, description = "身份证号（15 或 18 位）"),
+    params(("id" = String, Path, description = "身份证号（15 或 18 位）", example = "320102194901010013"),
         ("reveal" = Option<String>, Query, description = "1：显示完整号码（须有权限，留审计）")),
     responses((status = 200, body = PersonView), Failure))]
 pub async fn show(
@@ -228,7 +228,7 @@ pub struct Updated {
 /// Edits a file: only the fields sent change; a field sent back as GET showed it is left as
 /// it is; `null` or `""` clears a field.
 #[utoipa::path(put, path = "/persons/{id}", tag = "档案", security(("bearer" = [])),
-    params(("id" = String, Path, description = "身份证号（15 或 18 位）")),
+    params(("id" = String, Path, description = "身份证号（15 或 18 位）", example = "320102194901010013")),
     request_body = PersonFields,
     responses((status = 200, body = Updated), Failure))]
 pub async fn update(

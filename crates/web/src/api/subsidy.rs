@@ -3,8 +3,8 @@
 
 use anju_domain::mask;
 use anju_domain::month::Month;
-use axum::Json;
 use anju_store::{GrantView, PaidLine, RecoveryRecord, Roll, RollSummary};
+use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use serde::{Deserialize, Serialize};
@@ -37,9 +37,11 @@ pub async fn rolls(State(app): State<App>, ApiUser(s): ApiUser) -> Result<Json<R
 #[derive(Deserialize, ToSchema)]
 pub struct GenerateBody {
     /// YYYY-MM.
+    #[schema(pattern = "^[0-9]{4}-[0-9]{2}$", example = "2026-01")]
     month: String,
     /// A county's 12-digit code; left out, the caller's own region.
     #[serde(default)]
+    #[schema(example = "320102000000")]
     region: Option<String>,
 }
 
@@ -131,8 +133,8 @@ pub async fn generate(
 
 /// A roll with its totals by town and what changed since the last approved roll.
 #[utoipa::path(get, path = "/subsidies/rolls/{month}/{region}", tag = "补贴", security(("bearer" = [])),
-    params(("month" = String, Path, description = "年月，如 2026-01"),
-        ("region" = String, Path, description = "12 位区划代码")),
+    params(("month" = String, Path, description = "年月，如 2026-01", example = "2026-01"),
+        ("region" = String, Path, description = "12 位区划代码", example = "320102000000")),
     responses((status = 200, body = Roll), Failure))]
 pub async fn roll(
     State(app): State<App>,
@@ -169,8 +171,8 @@ pub async fn roll(
 
 /// Approves a draft roll (by someone other than who generated it).
 #[utoipa::path(post, path = "/subsidies/rolls/{month}/{region}/approve", tag = "补贴", security(("bearer" = [])),
-    params(("month" = String, Path, description = "年月，如 2026-01"),
-        ("region" = String, Path, description = "12 位区划代码")),
+    params(("month" = String, Path, description = "年月，如 2026-01", example = "2026-01"),
+        ("region" = String, Path, description = "12 位区划代码", example = "320102000000")),
     responses((status = 200, body = RollSummary), Failure))]
 pub async fn approve(
     State(app): State<App>,
@@ -240,7 +242,7 @@ pub struct PersonSubsidiesJson {
 /// A person's grants, payments and recoveries; bank accounts and ID numbers masked unless a
 /// role that may see them whole asks for them (`?reveal=1`, audited as a reveal).
 #[utoipa::path(get, path = "/persons/{id}/subsidies", tag = "补贴", security(("bearer" = [])),
-    params(("id" = String, Path, description = "身份证号（15 或 18 位）"),
+    params(("id" = String, Path, description = "身份证号（15 或 18 位）", example = "320102194901010013"),
         ("reveal" = Option<String>, Query, description = "1：显示完整账号（须有权限，留审计）")),
     responses((status = 200, body = PersonSubsidiesJson), Failure))]
 pub async fn of_person(
@@ -308,7 +310,7 @@ pub struct RowsBody {
 /// Rows of an input table as JSON objects keyed by the sheet's Chinese headers (身份证号,
 /// 补贴类型, …); answered as `anju import … --json`, `row` being the record's place (from 1).
 #[utoipa::path(post, path = "/subsidies/import/{table}", tag = "补贴", security(("bearer" = [])),
-    params(("table" = String, Path, description = "events, assistance, grants, standards 或 dibao")),
+    params(("table" = String, Path, description = "events, assistance, grants, standards 或 dibao", example = "events")),
     request_body = RowsBody,
     responses((status = 200, body = anju_jobs::ImportReport), Failure))]
 pub async fn import(
