@@ -315,6 +315,14 @@ pub enum ImportCommand {
         /// Where to write the rejected rows (default: beside the file, named …-错误行.xlsx)
         #[arg(long)]
         errors_out: Option<PathBuf>,
+        /// Take the file's values even where they were changed by hand since they were last
+        /// imported (otherwise those are kept and reported as conflicts)
+        #[arg(long)]
+        overwrite_conflicts: bool,
+        /// Show what the import would do (counts, the fields each update would change, the
+        /// conflicts) and keep nothing
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Deaths and moves (身份证号, 事件 死亡|迁出, 日期)
     Events(SheetArgs),

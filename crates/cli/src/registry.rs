@@ -27,7 +27,8 @@ pub(crate) fn default_errors_path(file: &Path) -> PathBuf {
 
 pub async fn import(g: &Global, cmd: ImportCommand) -> CmdResult {
     use anju_jobs::Table;
-    let (file, sheet, encoding, strict, json, errors_out) = match cmd {
+    let (file, sheet, encoding, strict, json, errors_out, overwrite_conflicts, dry_run) = match cmd
+    {
         ImportCommand::Persons {
             file,
             sheet,
@@ -35,7 +36,18 @@ pub async fn import(g: &Global, cmd: ImportCommand) -> CmdResult {
             strict,
             json,
             errors_out,
-        } => (file, sheet, encoding, strict, json, errors_out),
+            overwrite_conflicts,
+            dry_run,
+        } => (
+            file,
+            sheet,
+            encoding,
+            strict,
+            json,
+            errors_out,
+            overwrite_conflicts,
+            dry_run,
+        ),
         ImportCommand::Events(a) => {
             return crate::subsidy::import(g, Table::Events, a, false).await;
         }
@@ -64,6 +76,8 @@ pub async fn import(g: &Global, cmd: ImportCommand) -> CmdResult {
         errors_out: Some(errors_out.unwrap_or_else(|| default_errors_path(&file))),
         label: None,
         pace: None,
+        overwrite_conflicts,
+        dry_run,
     };
     let bar = if std::io::stderr().is_terminal() {
         let b = ProgressBar::new_spinner();
@@ -105,11 +119,35 @@ pub(crate) fn print_report(report: &anju_jobs::ImportReport, json: bool) -> CmdR
         if report.errors.len() > 20 {
             println!("  ……共{}处错误", report.errors.len());
         }
+        for c in report.conflicts.iter().take(20) {
+            println!(
+                "  第{}行 {}：保留现有值“{}”（{} 于 {} 经{}修改），文件中为“{}”",
+                c.row,
+                c.column,
+                c.stored,
+                c.changed_by,
+                anju_domain::time::beijing(c.changed_at_ms),
+                anju_domain::person::source_label(&c.source),
+                c.file
+            );
+        }
+        if report.conflicts.len() > 20 {
+            println!("  ……共{}处冲突", report.conflicts.len());
+        }
+        if !report.conflicts.is_empty() && !report.dry_run {
+            println!("如确认以文件为准，请加 --overwrite-conflicts 重新导入。");
+        }
+        for c in report.changes.iter().take(50) {
+            println!("  第{}行将更新：{}", c.row, c.columns.join("、"));
+        }
+        if report.changes.len() > 50 {
+            println!("  ……共{}行将更新", report.changes.len());
+        }
         if let Some(p) = &report.errors_file {
             println!("错误行已写入 {}，改正后可再次导入。", p.display());
         }
     }
-    Ok(if report.committed {
+    Ok(if report.committed || report.dry_run {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

@@ -26,6 +26,7 @@ fn options(a: &SheetArgs) -> ImportOptions {
         ),
         label: None,
         pace: None,
+        ..Default::default()
     }
 }
 

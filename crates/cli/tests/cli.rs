@@ -532,6 +532,50 @@ fn import_export_and_generate_from_the_command_line() {
         Some(51),
         "a round trip changes nothing"
     );
+    // A dry run tells what would change and keeps nothing; the exit status says it ran.
+    std::fs::write(
+        d.join("moved.csv"),
+        "身份证号,姓名,残疾类别,残疾等级,户籍地区划代码,居住地址
+11010519491231002X,张三,肢体,二级,320102002001,新街口1号
+",
+    )
+    .unwrap();
+    let dry = run(anju(&d).args(["import", "persons", "moved.csv", "--dry-run", "--json"]));
+    assert_eq!(dry.status.code(), Some(0), "{}", text(&dry.stderr));
+    let v = json_of(&dry);
+    assert_eq!(v["dry_run"], true);
+    assert_eq!(v["committed"], false);
+    assert_eq!(v["updated"].as_u64(), Some(1));
+    assert_eq!(v["changes"][0]["row"].as_u64(), Some(2));
+    assert_eq!(v["changes"][0]["columns"][0], "居住地址");
+    let plain = run(anju(&d).args(["import", "persons", "moved.csv", "--dry-run"]));
+    let out = text(&plain.stdout);
+    assert!(
+        out.contains("试导入") && out.contains("第2行将更新：居住地址"),
+        "{out}"
+    );
+    let real = run(anju(&d).args(["import", "persons", "moved.csv", "--json"]));
+    assert_eq!(
+        json_of(&real)["updated"].as_u64(),
+        Some(1),
+        "the dry run kept nothing"
+    );
+    // --overwrite-conflicts is accepted (no conflict here: the address came from a sheet).
+    let forced = run(anju(&d).args([
+        "import",
+        "persons",
+        "moved.csv",
+        "--overwrite-conflicts",
+        "--json",
+    ]));
+    let v = json_of(&forced);
+    assert_eq!(
+        (
+            v["unchanged"].as_u64(),
+            v["conflicts"].as_array().map(Vec::len)
+        ),
+        (Some(1), Some(0))
+    );
 }
 
 fn json_of(o: &Output) -> serde_json::Value {

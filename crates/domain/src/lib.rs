@@ -19,6 +19,7 @@ pub mod region;
 pub mod role;
 pub mod session;
 pub mod subsidy;
+pub mod time;
 
 pub use region::{Level, Region, RegionCode, RegionError, RegionTable};
 pub use role::Role;

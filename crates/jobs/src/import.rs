@@ -32,6 +32,11 @@ pub struct ImportOptions {
     /// way after each batch for as long as the batch took, so that people working in the
     /// pages keep half the machine (a page import; the command line runs at full speed).
     pub pace: Option<std::sync::Arc<std::sync::atomic::AtomicUsize>>,
+    /// Take the file's values even where they were changed by hand since they were last
+    /// imported (otherwise such fields are kept and reported as conflicts).
+    pub overwrite_conflicts: bool,
+    /// Do everything but keep nothing: the report says what the import would do.
+    pub dry_run: bool,
 }
 
 /// One fault of one row, as the report and the JSON summary show it.
@@ -43,6 +48,13 @@ pub struct RowError {
     pub message: String,
 }
 
+/// A row that would update a file, and the columns it would change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RowChange {
+    pub row: usize,
+    pub columns: Vec<&'static str>,
+}
+
 #[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
     pub rows: u64,
@@ -51,8 +63,17 @@ pub struct ImportReport {
     pub unchanged: u64,
     pub rejected: u64,
     pub errors: Vec<RowError>,
-    /// Whether anything was written (false when `strict` refused the file).
+    /// Whether anything was written (false when `strict` refused the file, or a dry run).
     pub committed: bool,
+    /// A trial run: nothing was kept.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dry_run: bool,
+    /// Fields the file would change that were changed by hand since they were last imported:
+    /// left as stored (unless `overwrite_conflicts`), each with who changed it and when.
+    pub conflicts: Vec<anju_store::Conflict>,
+    /// For a dry run: each row that would be updated, with the columns that would change.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<RowChange>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
     pub errors_file: Option<PathBuf>,
@@ -65,7 +86,15 @@ impl ImportReport {
             "共{}行：新增{}，更新{}，未变{}，拒绝{}。",
             self.rows, self.inserted, self.updated, self.unchanged, self.rejected
         );
-        if !self.committed {
+        if !self.conflicts.is_empty() {
+            s.push_str(&format!(
+                "{}处与手工修改冲突，保留了现有值。",
+                self.conflicts.len()
+            ));
+        }
+        if self.dry_run {
+            s.push_str("这是试导入，未写入任何数据。");
+        } else if !self.committed {
             s.push_str("严格模式下有错误行，未写入任何数据。");
         }
         s
@@ -294,6 +323,14 @@ pub async fn import_persons(
     };
     let total = reader.rows_hint;
     let mut batch_import = store.persons().begin_import(scope, &label).await?;
+    // Fields the sheet has no column for are left as stored; the ID number carries the sex
+    // and the birth date.
+    let mut carried: Vec<Field> = map.columns.iter().flatten().copied().collect();
+    carried.extend([Field::IdNumber, Field::Sex, Field::BirthDate]);
+    batch_import.set_rules(anju_store::ImportRules {
+        overwrite_conflicts: opts.overwrite_conflicts,
+        carried: Some(carried),
+    });
     // Reading and checking run on their own thread, a batch ahead of the database, so that
     // on two cores validation and the writes overlap.
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Vec<Checked>, ReadError>>(2);
@@ -321,11 +358,21 @@ pub async fn import_persons(
         }
         if !batch.is_empty() {
             for (n, o) in batch_import.apply(batch).await? {
-                if let RowOutcome::Rejected(fault) = o {
-                    let cells = raw.remove(&n).unwrap_or_default();
-                    run.reject(n, &cells, &[fault])?;
+                match o {
+                    RowOutcome::Rejected(fault) => {
+                        let cells = raw.remove(&n).unwrap_or_default();
+                        run.reject(n, &cells, &[fault])?;
+                    }
+                    RowOutcome::Updated(fields) if opts.dry_run => {
+                        run.report.changes.push(RowChange {
+                            row: n,
+                            columns: fields.iter().map(|f| f.header()).collect(),
+                        });
+                    }
+                    _ => {}
                 }
             }
+            run.report.conflicts.extend(batch_import.take_conflicts());
         }
         progress(Progress {
             rows: run.report.rows,
@@ -343,7 +390,17 @@ pub async fn import_persons(
     let _ = checker.join();
     run.report.errors.sort_by_key(|e| e.row);
     let counts = batch_import.counts();
-    if opts.strict && run.report.rejected > 0 {
+    run.report.changes.sort_by_key(|c| c.row);
+    run.report.conflicts.sort_by_key(|c| c.row);
+    if opts.dry_run {
+        batch_import
+            .discard_preview(run.report.rows, run.report.rejected)
+            .await?;
+        run.report.inserted = counts.inserted;
+        run.report.updated = counts.updated;
+        run.report.unchanged = counts.unchanged;
+        run.report.dry_run = true;
+    } else if opts.strict && run.report.rejected > 0 {
         batch_import.abandon("严格模式下有错误行，未写入").await?;
         run.report.committed = false;
     } else {

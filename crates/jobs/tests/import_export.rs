@@ -368,3 +368,208 @@ contract!(
         assert!(!r.errors[0].message.contains('/'), "no server path");
     }
 );
+
+fn write(name: &str, text: &str) -> PathBuf {
+    let p = temp(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// The file of `id` as stored, through the scope.
+async fn stored(store: &Store, scope: &Scope, id: &str) -> anju_store::PersonRecord {
+    let id = anju_domain::id_number::IdNumber::parse(id).unwrap();
+    store.persons().lookup(scope, &id).await.unwrap()
+}
+
+/// A clerk's hand edit of one field, as the page makes it.
+async fn edit_by_hand(
+    store: &Store,
+    scope: &Scope,
+    id: &str,
+    field: anju_domain::person::Field,
+    value: &str,
+) {
+    let rec = stored(store, scope, id).await;
+    let mut input = anju_domain::person::PersonInput::default();
+    for f in anju_domain::person::Field::ALL {
+        input.set(f, rec.person.field_text(f));
+    }
+    input.set(field, value);
+    let p = anju_domain::person::validate(&input, anju_domain::RegionTable::jiangsu()).unwrap();
+    store
+        .persons()
+        .update(scope, p, anju_store::Source::Web)
+        .await
+        .unwrap();
+}
+
+contract!(
+    a_reimport_keeps_hand_corrections_unless_told_otherwise,
+    |db: TestDb| async move {
+        use anju_domain::person::Field;
+        let store = db.open().await;
+        let county = scope(&store, "xw", Role::County, "320102000000").await;
+        let (a, b) = ("320102194901010013", "320102195001010012");
+        let sheet = write(
+            "last-month.csv",
+            &format!(
+                "身份证号,姓名,残疾类别,残疾等级,户籍地区划代码,联系电话,住址\n\
+                 {a},张三,肢体,一级,320102002001,13800000001,梅园新村1号\n\
+                 {b},李四,视力,三级,320102002002,13800000002,梅园新村2号\n"
+            ),
+        );
+        let opts = ImportOptions::default();
+        let first = import_persons(&store, &county, &sheet, &opts, |_| {})
+            .await
+            .unwrap();
+        assert_eq!(first.inserted, 2);
+        // The clerk corrects 张三's phone on the page.
+        edit_by_hand(&store, &county, a, Field::Phone, "13900000009").await;
+        // Last month's sheet again: the correction stays, reported as a conflict.
+        let again = import_persons(&store, &county, &sheet, &opts, |_| {})
+            .await
+            .unwrap();
+        assert!(again.committed);
+        assert_eq!((again.updated, again.unchanged), (0, 2));
+        assert_eq!(again.conflicts.len(), 1, "{:?}", again.conflicts);
+        let c = &again.conflicts[0];
+        assert_eq!((c.row, c.field, c.column), (2, Field::Phone, "联系电话"));
+        assert_eq!(
+            (c.stored.as_str(), c.file.as_str()),
+            ("13900000009", "13800000001")
+        );
+        assert_eq!((c.changed_by.as_str(), c.source.as_str()), ("xw", "web"));
+        assert!(c.changed_at_ms > 0);
+        assert!(
+            again.summary().contains("1处与手工修改冲突"),
+            "{}",
+            again.summary()
+        );
+        assert_eq!(
+            stored(&store, &county, a).await.person.phone.as_deref(),
+            Some("13900000009")
+        );
+        // A new value in the file for the same person and another field goes in beside it.
+        let newer = write(
+            "this-month.csv",
+            &format!(
+                "身份证号,姓名,残疾类别,残疾等级,户籍地区划代码,联系电话,住址\n\
+                 {a},张三,肢体,一级,320102002001,13800000001,梅园新村9号\n"
+            ),
+        );
+        // A dry run says what would happen and keeps nothing.
+        let dry = ImportOptions {
+            dry_run: true,
+            ..Default::default()
+        };
+        let preview = import_persons(&store, &county, &newer, &dry, |_| {})
+            .await
+            .unwrap();
+        assert!(preview.dry_run && !preview.committed);
+        assert_eq!(preview.updated, 1);
+        assert_eq!(preview.changes.len(), 1);
+        assert_eq!(
+            (preview.changes[0].row, preview.changes[0].columns.clone()),
+            (2, vec!["居住地址"])
+        );
+        assert_eq!(preview.conflicts.len(), 1);
+        let kept = stored(&store, &county, a).await.person;
+        assert_eq!(
+            kept.address.as_deref(),
+            Some("梅园新村1号"),
+            "a dry run writes nothing"
+        );
+        // Imported for real: the address changes, the phone stays.
+        let real = import_persons(&store, &county, &newer, &opts, |_| {})
+            .await
+            .unwrap();
+        assert_eq!((real.updated, real.conflicts.len()), (1, 1));
+        let p = stored(&store, &county, a).await.person;
+        assert_eq!(p.address.as_deref(), Some("梅园新村9号"));
+        assert_eq!(p.phone.as_deref(), Some("13900000009"));
+        // Asked to, the file's value wins; and after that import, the next one is no conflict.
+        let overwrite = ImportOptions {
+            overwrite_conflicts: true,
+            ..Default::default()
+        };
+        let forced = import_persons(&store, &county, &newer, &overwrite, |_| {})
+            .await
+            .unwrap();
+        assert_eq!((forced.updated, forced.conflicts.len()), (1, 0));
+        assert_eq!(
+            stored(&store, &county, a).await.person.phone.as_deref(),
+            Some("13800000001")
+        );
+        let quiet = import_persons(&store, &county, &sheet, &opts, |_| {})
+            .await
+            .unwrap();
+        assert!(quiet.conflicts.is_empty(), "{:?}", quiet.conflicts);
+        assert_eq!(
+            quiet.updated, 1,
+            "the address goes back: it was imported, not typed"
+        );
+        // A sheet without a column leaves that field alone.
+        let narrow = write(
+            "narrow.csv",
+            &format!(
+                "身份证号,姓名,残疾类别,残疾等级,户籍地区划代码\n{b},李四,视力,三级,320102002002\n"
+            ),
+        );
+        let n = import_persons(&store, &county, &narrow, &opts, |_| {})
+            .await
+            .unwrap();
+        assert_eq!((n.updated, n.unchanged), (0, 1));
+        let p = stored(&store, &county, b).await.person;
+        assert_eq!(p.phone.as_deref(), Some("13800000002"));
+        assert_eq!(p.address.as_deref(), Some("梅园新村2号"));
+        // A file made by hand counts as typed: an import does not overwrite what was entered.
+        let c_id = "320102196001010017";
+        let mut input = anju_domain::person::PersonInput::default();
+        for (f, v) in [
+            (Field::IdNumber, c_id),
+            (Field::Name, "王五"),
+            (Field::Category, "听力"),
+            (Field::Grade, "二级"),
+            (Field::HouseholdCode, "320102002001"),
+            (Field::Phone, "13700000007"),
+        ] {
+            input.set(f, v);
+        }
+        let p = anju_domain::person::validate(&input, anju_domain::RegionTable::jiangsu()).unwrap();
+        store
+            .persons()
+            .create(&county, p, anju_store::Source::Web)
+            .await
+            .unwrap();
+        let old = write(
+            "old.csv",
+            &format!(
+                "身份证号,姓名,残疾类别,残疾等级,户籍地区划代码,联系电话\n{c_id},王五,听力,二级,320102002001,13700000000\n"
+            ),
+        );
+        let r = import_persons(&store, &county, &old, &opts, |_| {})
+            .await
+            .unwrap();
+        assert_eq!(r.conflicts.len(), 1);
+        assert_eq!(r.conflicts[0].source, "web");
+        // Every preview is in the audit log; the chain holds.
+        let log = store
+            .audit()
+            .list(
+                &scope(&store, "shenji", Role::Auditor, "320102000000").await,
+                &anju_store::AuditFilter {
+                    actor: None,
+                    action: Some("person.import_preview".into()),
+                    outcome: None,
+                    from_ms: None,
+                    to_ms: None,
+                    page: 1,
+                    per_page: 10,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(log.total, 1);
+        assert!(store.audit().verify().await.unwrap().is_ok());
+    }
+);

@@ -56,8 +56,8 @@ pub use certificates::{Certificates, SweepChange, SweepReport};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::StoreError;
 pub use persons::{
-    HistoryEntry, ImportBatch, ImportCounts, PersonFilter, PersonPage, PersonRecord, Persons,
-    RowOutcome, Sort, Source,
+    Conflict, HistoryEntry, ImportBatch, ImportCounts, ImportRules, PersonFilter, PersonPage,
+    PersonRecord, Persons, RowOutcome, Sort, Source,
 };
 pub use scope::Scope;
 pub use security::{IdSearchFlag, Security};

@@ -27,6 +27,8 @@ pub struct Job {
     pub errors_file: Option<PathBuf>,
     /// The page to import another file from.
     pub back: String,
+    /// After a preview: the upload, kept until it is imported for real or swept.
+    pub kept: Option<crate::pages::persons::import::Upload>,
 }
 
 #[derive(Clone)]
@@ -151,6 +153,7 @@ mod tests {
             state: JobState::Running(Progress::default()),
             errors_file: None,
             back: "/".into(),
+            kept: None,
         }
     }
 

@@ -586,3 +586,139 @@ contract!(
         assert_eq!(res.status(), 400);
     }
 );
+
+contract!(
+    the_import_page_previews_and_keeps_hand_corrections,
+    |db: Db| async move {
+        let app = TestApp::spawn(db).await;
+        let (c, csrf) = app.browser("admin", common::ADMIN_PW).await;
+        let csv = format!(
+            "身份证号,姓名,残疾类别,残疾等级,户籍地区划代码,联系电话\n{ID},张三,肢体,二级,320102002001,13800000001\n"
+        );
+        let upload = |extra: &'static [&'static str]| {
+            let mut f = reqwest::multipart::Form::new()
+                .text("csrf", csrf.clone())
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(csv.clone().into_bytes()).file_name("名单.csv"),
+                );
+            for name in extra {
+                f = f.text(*name, "1");
+            }
+            c.post(app.url("/persons/import")).multipart(f).send()
+        };
+        let res = upload(&[]).await.unwrap();
+        let job = res.headers()["location"].to_str().unwrap().to_owned();
+        assert!(
+            common::finished_job(&app, &c, &job)
+                .await
+                .contains("导入完成")
+        );
+        // The page offers the preview, on by default.
+        let form_page = c
+            .get(app.url("/persons/import"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(form_page.contains(r#"name="preview" type="checkbox" value="1" checked"#));
+        // A clerk corrects the phone through the API.
+        let token = app.token("admin", common::ADMIN_PW).await;
+        let res = TestApp::client()
+            .put(app.url(&format!("/api/persons/{ID}")))
+            .bearer_auth(&token)
+            .json(&json!({"phone": "13900000009"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        // The old sheet, previewed: the conflict is shown, nothing is written.
+        let res = upload(&["preview"]).await.unwrap();
+        let job = res.headers()["location"].to_str().unwrap().to_owned();
+        let page = common::finished_job(&app, &c, &job).await;
+        assert!(page.contains("预览完成，尚未写入任何数据"), "{page}");
+        assert!(page.contains("与手工修改的冲突") && page.contains("联系电话"));
+        assert!(page.contains("13900000009") && page.contains("13800000001"));
+        assert!(page.contains("接口"), "how the value was changed");
+        assert!(page.contains(&format!("/imports/{}/confirm", &job["/imports/".len()..])));
+        let phone = |v: Value| v["phone"].as_str().unwrap_or_default().to_owned();
+        let url = format!("/api/persons/{ID}?reveal=1");
+        assert_eq!(
+            phone(app.get_json::<Value>(&token, &url).await),
+            "13900000009"
+        );
+        // Confirmed without overwriting: the correction stays.
+        let csrf_now = hidden(&page, "csrf");
+        let res = c
+            .post(app.url(&format!("{job}/confirm")))
+            .form(&[("csrf", csrf_now.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let real = res.headers()["location"].to_str().unwrap().to_owned();
+        assert_ne!(real, job, "the import runs as a job of its own");
+        let done = common::finished_job(&app, &c, &real).await;
+        assert!(
+            done.contains("导入完成") && done.contains("已保留现有值"),
+            "{done}"
+        );
+        assert_eq!(
+            phone(app.get_json::<Value>(&token, &url).await),
+            "13900000009"
+        );
+        // The preview's file went with it: it cannot be confirmed twice.
+        let again = c
+            .post(app.url(&format!("{job}/confirm")))
+            .form(&[("csrf", csrf_now.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 404);
+        // Previewed again and confirmed with 以文件为准: the file's value wins.
+        let res = upload(&["preview"]).await.unwrap();
+        let job = res.headers()["location"].to_str().unwrap().to_owned();
+        let page = common::finished_job(&app, &c, &job).await;
+        let res = c
+            .post(app.url(&format!("{job}/confirm")))
+            .form(&[("csrf", hidden(&page, "csrf").as_str()), ("overwrite", "1")])
+            .send()
+            .await
+            .unwrap();
+        let real = res.headers()["location"].to_str().unwrap().to_owned();
+        assert!(
+            common::finished_job(&app, &c, &real)
+                .await
+                .contains("导入完成")
+        );
+        assert_eq!(
+            phone(app.get_json::<Value>(&token, &url).await),
+            "13800000001"
+        );
+        // The file's history says which changes an import made.
+        let key = app
+            .store
+            .persons()
+            .lookup(
+                &app.store.users().local_scope("admin").await.unwrap(),
+                &anju_domain::id_number::IdNumber::parse(ID).unwrap(),
+            )
+            .await
+            .unwrap()
+            .id;
+        let file = c
+            .get(app.url(&format!("/persons/{key}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            file.contains("<td>导入</td>") && file.contains("<td>接口</td>"),
+            "{file}"
+        );
+    }
+);

@@ -249,6 +249,17 @@ impl PersonInput {
     }
 }
 
+/// How a change to a file was made (the history's `source`), in words.
+pub fn source_label(source: &str) -> &'static str {
+    match source {
+        "import" => "导入",
+        "api" => "接口",
+        "certificate" => "办证业务",
+        "sweep" => "证件到期处理",
+        _ => "页面",
+    }
+}
+
 /// A validated person's file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Person {
@@ -315,6 +326,38 @@ impl Person {
             },
             Field::LifeStatus => self.life_status.label().to_owned(),
             Field::LifeDate => date(&self.life_date),
+        }
+    }
+
+    /// Takes field `f`'s value from `other`, leaving every other field as it is. The
+    /// disability (category, components, grade) goes as one: its parts only make sense
+    /// together. The ID number is the file's key and never moves.
+    pub fn take_field(&mut self, other: &Person, f: Field) {
+        match f {
+            Field::IdNumber => {}
+            Field::Name => self.name.clone_from(&other.name),
+            Field::Sex => self.sex = other.sex,
+            Field::BirthDate => self.birth_date = other.birth_date,
+            Field::Ethnicity => self.ethnicity.clone_from(&other.ethnicity),
+            Field::HouseholdCode => self.household_code.clone_from(&other.household_code),
+            Field::Address => self.address.clone_from(&other.address),
+            Field::Phone => self.phone.clone_from(&other.phone),
+            Field::GuardianName => self.guardian_name.clone_from(&other.guardian_name),
+            Field::GuardianRelation => self.guardian_relation.clone_from(&other.guardian_relation),
+            Field::GuardianPhone => self.guardian_phone.clone_from(&other.guardian_phone),
+            Field::BankAccount => self.bank_account.clone_from(&other.bank_account),
+            Field::BankName => self.bank_name.clone_from(&other.bank_name),
+            Field::CertNumber => self.cert_number.clone_from(&other.cert_number),
+            Field::Category | Field::Components | Field::Grade => {
+                self.category = other.category;
+                self.components.clone_from(&other.components);
+                self.grade = other.grade;
+            }
+            Field::CertIssued => self.cert_issued = other.cert_issued,
+            Field::CertValidTo => self.cert_valid_to = other.cert_valid_to,
+            Field::CertState => self.cert_state = other.cert_state,
+            Field::LifeStatus => self.life_status = other.life_status,
+            Field::LifeDate => self.life_date = other.life_date,
         }
     }
 

@@ -27,6 +27,44 @@ pub enum RowOutcome {
     Rejected(FieldError),
 }
 
+/// A value the file would change that was last changed by hand (a page, the API, a
+/// certificate's issue or an expiry sweep), not by an import: left as it is stored unless the
+/// import was asked to overwrite conflicts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Conflict {
+    /// The row's number in the sheet (the header is row 1).
+    pub row: usize,
+    pub field: Field,
+    /// The field's column in the sheet.
+    pub column: &'static str,
+    /// The stored value (masked unless the importer's role sees identifiers).
+    pub stored: String,
+    /// The file's value (masked likewise).
+    pub file: String,
+    /// Who changed the stored value, when (ms since the epoch, UTC) and how (web, api,
+    /// certificate, sweep).
+    pub changed_by: String,
+    pub changed_at_ms: i64,
+    pub source: String,
+}
+
+/// How an import treats what is stored.
+#[derive(Debug, Clone, Default)]
+pub struct ImportRules {
+    /// Take the file's value even where it was changed by hand since it was last imported.
+    pub overwrite_conflicts: bool,
+    /// The fields the file has columns for (`None`: all). A field without a column is left as
+    /// it is stored: a sheet without 联系电话 does not clear anyone's phone.
+    pub carried: Option<Vec<Field>>,
+}
+
+/// The last change of each (file, field): who, when, how.
+struct LastChange {
+    actor: String,
+    at_ms: i64,
+    source: String,
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ImportCounts {
     pub inserted: u64,
@@ -277,6 +315,8 @@ pub struct ImportBatch<'a> {
     bulk: bool,
     /// The indexes dropped for a bulk load, made again at commit.
     indexes: Vec<(String, String)>,
+    rules: ImportRules,
+    conflicts: Vec<Conflict>,
 }
 
 impl<'a> Persons<'a> {
@@ -313,6 +353,8 @@ impl<'a> Persons<'a> {
             label: label.to_owned(),
             bulk,
             indexes,
+            rules: ImportRules::default(),
+            conflicts: Vec::new(),
         })
     }
 }
@@ -320,6 +362,98 @@ impl<'a> Persons<'a> {
 impl ImportBatch<'_> {
     pub fn counts(&self) -> ImportCounts {
         self.counts
+    }
+
+    /// Sets how the import treats what is stored (before the first `apply`).
+    pub fn set_rules(&mut self, rules: ImportRules) {
+        self.rules = rules;
+    }
+
+    /// The conflicts found since the last call, in row order within each batch.
+    pub fn take_conflicts(&mut self) -> Vec<Conflict> {
+        std::mem::take(&mut self.conflicts)
+    }
+
+    /// The last change of each field of these files that a hand made: a history row not
+    /// written by an import, or, for a field never changed since, the file's creation by hand.
+    async fn last_changes(&mut self, ids: &[i64]) -> Result<HashMap<(i64, String), LastChange>> {
+        let backend = self.store.backend();
+        let mut out: HashMap<(i64, String), LastChange> = HashMap::new();
+        for chunk in ids.chunks(500) {
+            let placeholders: Vec<String> =
+                (1..=chunk.len()).map(|i| placeholder(backend, i)).collect();
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT person_id, field, actor, at_ms, source FROM person_history \
+                 WHERE person_id IN ({}) ORDER BY at_ms, id",
+                placeholders.join(",")
+            )));
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for row in q.fetch_all(&mut *self.tx).await? {
+                let key = (row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?);
+                out.insert(
+                    key,
+                    LastChange {
+                        actor: row.try_get(2)?,
+                        at_ms: row.try_get(3)?,
+                        source: row.try_get(4)?,
+                    },
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// What the file's row becomes: fields without a column keep their stored values, and
+    /// so do fields last changed by hand (reported as conflicts) unless asked otherwise.
+    fn merge(
+        &mut self,
+        row: usize,
+        stored: &super::PersonRecord,
+        mut p: Person,
+        last: &HashMap<(i64, String), LastChange>,
+    ) -> Person {
+        if let Some(carried) = &self.rules.carried {
+            for f in Field::ALL {
+                if !carried.contains(&f) {
+                    p.take_field(&stored.person, f);
+                }
+            }
+        }
+        if self.rules.overwrite_conflicts {
+            return p;
+        }
+        let whole = self.scope.role.sees_identifiers();
+        for (f, before, after) in changes(&stored.person, &p) {
+            let by_hand = last
+                .get(&(stored.id, f.key().to_owned()))
+                .or_else(|| last.get(&(stored.id, "created".to_owned())))
+                .filter(|c| c.source != "import");
+            if let Some(c) = by_hand {
+                let shown = |v: &str| if whole { v.to_owned() } else { f.masked(v) };
+                self.conflicts.push(Conflict {
+                    row,
+                    field: f,
+                    column: f.header(),
+                    stored: shown(&before),
+                    file: shown(&after),
+                    changed_by: c.actor.clone(),
+                    changed_at_ms: c.at_ms,
+                    source: c.source.clone(),
+                });
+            }
+        }
+        let kept: Vec<Field> = self
+            .conflicts
+            .iter()
+            .filter(|c| c.row == row)
+            .map(|c| c.field)
+            .collect();
+        for f in kept {
+            p.take_field(&stored.person, f);
+        }
+        p
     }
 
     /// Applies validated rows (row number, person). Rows are distinct by ID number.
@@ -369,6 +503,21 @@ impl ImportBatch<'_> {
         let mut new_people = Vec::new();
         let mut new_rows = Vec::new();
         let mut history = Vec::new();
+        // Who last changed the fields this file would change, for the files it changes.
+        let touched: Vec<i64> = candidates
+            .iter()
+            .filter_map(|(_, p)| {
+                existing
+                    .get(p.id_number.as_str())
+                    .filter(|r| r.person != *p)
+                    .map(|r| r.id)
+            })
+            .collect();
+        let last = if touched.is_empty() {
+            HashMap::new()
+        } else {
+            self.last_changes(&touched).await?
+        };
         for (n, p) in candidates {
             match existing.get(p.id_number.as_str()) {
                 None => {
@@ -389,6 +538,7 @@ impl ImportBatch<'_> {
                     out.push((n, RowOutcome::Unchanged));
                 }
                 Some(r) => {
+                    let p = self.merge(n, r, p, &last);
                     let diff = changes(&r.person, &p);
                     if diff.is_empty() {
                         self.counts.unchanged += 1;
@@ -485,6 +635,36 @@ impl ImportBatch<'_> {
             "persons import committed"
         );
         Ok(c)
+    }
+
+    /// Undoes everything written after a trial run (`--dry-run`), recording that the file
+    /// was previewed with what it would have done.
+    pub async fn discard_preview(self, rows: u64, rejected: u64) -> Result<()> {
+        let c = self.counts;
+        let Self {
+            store,
+            scope,
+            tx,
+            label,
+            conflicts,
+            ..
+        } = self;
+        tx.rollback().await?;
+        store
+            .audit()
+            .record(
+                NewEntry::by(&scope, "person.import_preview", "persons", Outcome::Success).detail(
+                    format!(
+                        "{label}：共{rows}行，将新增{}，更新{}，未变{}，拒绝{rejected}，冲突{}",
+                        c.inserted,
+                        c.updated,
+                        c.unchanged,
+                        conflicts.len()
+                    ),
+                ),
+            )
+            .await?;
+        Ok(())
     }
 
     /// Undoes everything written, and records the refused import.

@@ -25,7 +25,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 pub(crate) use import::update_one;
-pub use import::{ImportBatch, ImportCounts, RowOutcome};
+pub use import::{Conflict, ImportBatch, ImportCounts, ImportRules, RowOutcome};
 pub use query::{PersonFilter, PersonPage, Sort};
 
 use crate::audit::{NewEntry, append};
@@ -450,16 +450,18 @@ impl<'a> Persons<'a> {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        // The creation is the row's own record, not a history row (one per file would double
-        // what a million-row import writes).
-        out.push(HistoryEntry {
-            at_ms: record.created_at_ms,
-            actor: record.created_by.clone(),
-            source: "record".into(),
-            field: "created".into(),
-            before: None,
-            after: Some(record.person.name.clone()),
-        });
+        // A file made by an import has no creation row (one per file would double what a
+        // million-row import writes): the row itself says when and by whom.
+        if !out.iter().any(|h| h.field == "created") {
+            out.push(HistoryEntry {
+                at_ms: record.created_at_ms,
+                actor: record.created_by.clone(),
+                source: "import".into(),
+                field: "created".into(),
+                before: None,
+                after: Some(record.person.name.clone()),
+            });
+        }
         Ok(out)
     }
 
@@ -490,7 +492,14 @@ impl<'a> Persons<'a> {
             .first()
             .copied()
             .ok_or_else(|| StoreError::Internal("插入失败".into()))?;
-        let mut history = Vec::new();
+        // A file made by hand says so: a later import does not silently undo what was typed
+        // (imports do not write this row; their files' creation is the row itself).
+        let mut history = vec![HistoryRow {
+            person_id: id,
+            field: "created".into(),
+            before: None,
+            after: Some(person.name.clone()),
+        }];
         if let Some(legacy) = &person.legacy_id {
             history.push(HistoryRow {
                 person_id: id,

@@ -17,7 +17,6 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::routing::{get, post};
-use chrono::DateTime;
 
 use crate::App;
 use crate::auth::Session;
@@ -59,6 +58,7 @@ pub fn routes() -> Router<App> {
         .route("/imports/{job}", get(persons::import::job))
         .route("/imports/{job}/status", get(persons::import::job_json))
         .route("/imports/{job}/errors", get(persons::import::errors_file))
+        .route("/imports/{job}/confirm", post(persons::import::confirm))
         .route(
             "/persons/{id}",
             get(persons::show::show).post(persons::form::update),
@@ -278,10 +278,7 @@ pub fn region_crumbs(scope: &Scope, code: &RegionCode, last_current: bool) -> Ve
 
 /// A time in Beijing time, to the second.
 pub fn beijing(ms: i64) -> String {
-    // China has kept UTC+8 all year since 1991.
-    DateTime::from_timestamp_millis(ms.saturating_add(8 * 3_600_000))
-        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_default()
+    anju_domain::time::beijing(ms)
 }
 
 /// The label of a role for templates.

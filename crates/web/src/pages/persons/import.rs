@@ -55,6 +55,7 @@ fn bad_upload(s: &Session, msg: &str) -> Response {
 }
 
 /// A sheet received from the upload form, saved in the work directory.
+#[derive(Debug, Clone)]
 pub struct Upload {
     pub id: String,
     pub path: PathBuf,
@@ -62,6 +63,10 @@ pub struct Upload {
     pub strict: bool,
     pub replace: bool,
     pub read: ReadOptions,
+    /// Preview first: show what the import would do, write nothing.
+    pub dry_run: bool,
+    /// Take the file's values over ones changed by hand since they were last imported.
+    pub overwrite_conflicts: bool,
 }
 
 /// Receives the upload form (file, sheet, encoding, strict, replace) with its CSRF check.
@@ -78,6 +83,8 @@ pub async fn receive(
     let mut file_name = None;
     let mut strict = false;
     let mut replace = false;
+    let mut dry_run = false;
+    let mut overwrite_conflicts = false;
     let mut sheet = None;
     let mut encoding = EncodingChoice::Auto;
     while let Some(mut field) = multipart
@@ -89,6 +96,8 @@ pub async fn receive(
             "csrf" => csrf = field.text().await.unwrap_or_default(),
             "strict" => strict = true,
             "replace" => replace = true,
+            "preview" => dry_run = true,
+            "overwrite" => overwrite_conflicts = true,
             "sheet" => {
                 sheet =
                     Some(field.text().await.unwrap_or_default()).filter(|s| !s.trim().is_empty())
@@ -141,6 +150,8 @@ pub async fn receive(
             encoding,
             ..Default::default()
         },
+        dry_run,
+        overwrite_conflicts,
     }))
 }
 
@@ -155,6 +166,7 @@ pub fn register(app: &App, s: &Session, u: &Upload, back: &str) -> (ImportOption
             state: JobState::Running(Progress::default()),
             errors_file: None,
             back: back.to_owned(),
+            kept: None,
         },
     );
     let opts = ImportOptions {
@@ -163,22 +175,40 @@ pub fn register(app: &App, s: &Session, u: &Upload, back: &str) -> (ImportOption
         errors_out: Some(errors_file.clone()),
         label: Some(u.file_name.clone()),
         pace: Some(app.in_flight.clone()),
+        overwrite_conflicts: u.overwrite_conflicts,
+        dry_run: u.dry_run,
     };
     (opts, errors_file)
 }
 
-/// Records a finished job and removes its upload.
+/// Records a finished job and removes its upload (kept after a preview, to be imported).
 pub async fn finish(
     app: &App,
     id: &str,
     path: &std::path::Path,
     result: Result<ImportReport, anju_jobs::ImportError>,
 ) {
-    let _ = tokio::fs::remove_file(path).await;
+    finish_upload(app, id, path, None, result).await;
+}
+
+async fn finish_upload(
+    app: &App,
+    id: &str,
+    path: &std::path::Path,
+    upload: Option<Upload>,
+    result: Result<ImportReport, anju_jobs::ImportError>,
+) {
+    let keep = matches!(&result, Ok(r) if r.dry_run) && upload.is_some();
+    if !keep {
+        let _ = tokio::fs::remove_file(path).await;
+    }
     app.jobs.update(id, |j| match result {
         Ok(report) => {
             j.errors_file.clone_from(&report.errors_file);
             j.state = JobState::Done(report);
+            if keep {
+                j.kept = upload;
+            }
         }
         Err(e) => j.state = JobState::Failed(e.to_string()),
     });
@@ -194,9 +224,15 @@ pub async fn upload(
         Ok(u) => u,
         Err(msg) => return Ok(bad_upload(&s, msg)),
     };
-    let (opts, _) = register(&app, &s, &u, "/persons/import");
+    Ok(start(app, &s, u))
+}
+
+/// Runs an upload's import in turn and answers with its progress page.
+fn start(app: App, s: &Session, u: Upload) -> Response {
+    let (opts, _) = register(&app, s, &u, "/persons/import");
     let scope = s.scope().clone();
     let job_id = u.id.clone();
+    let page = job_id.clone();
     tokio::spawn(async move {
         let work = {
             let (store, jobs, id, path) = (
@@ -213,9 +249,46 @@ pub async fn upload(
             }
         };
         let result = app.jobs.in_turn(&job_id, work).await;
-        finish(&app, &job_id, &u.path, result).await;
+        let path = u.path.clone();
+        finish_upload(&app, &job_id, &path, Some(u), result).await;
     });
-    Ok(Redirect::to(&format!("/imports/{}", u.id)).into_response())
+    Redirect::to(&format!("/imports/{page}")).into_response()
+}
+
+/// The form confirming a previewed import.
+#[derive(serde::Deserialize)]
+pub struct Confirm {
+    csrf: String,
+    #[serde(default)]
+    overwrite: Option<String>,
+}
+
+/// Imports a previewed file for real (with conflicts overwritten when asked).
+pub async fn confirm(
+    State(app): State<App>,
+    PageUser(s): PageUser,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<Confirm>,
+) -> Result<Response, AppError> {
+    may_import(&s)?;
+    s.check_csrf(&f.csrf)?;
+    let job = app
+        .jobs
+        .get(&id, s.scope().user_id())
+        .ok_or(AppError::NotFound)?;
+    let mut u = job.kept.ok_or(AppError::NotFound)?;
+    app.jobs.update(&id, |j| j.kept = None);
+    // The kept file moves to the new job's name, so that each job owns its upload.
+    let new_id = anju_store::random_token();
+    let path = app.work_dir.join(format!("upload-{new_id}"));
+    tokio::fs::rename(&u.path, &path)
+        .await
+        .map_err(|_| AppError::BadRequest("预览的文件已过期，请重新选择文件导入".into()))?;
+    u.id = new_id;
+    u.path = path;
+    u.dry_run = false;
+    u.overwrite_conflicts = f.overwrite.is_some();
+    Ok(start(app, &s, u))
 }
 
 #[derive(Template, WebTemplate)]
@@ -230,6 +303,11 @@ pub struct JobPage {
     queued: Option<usize>,
     report: Option<ImportReport>,
     shown_errors: Vec<RowError>,
+    /// The conflicts shown (stored values changed by hand), each with its time in words.
+    shown_conflicts: Vec<(anju_store::Conflict, String, &'static str)>,
+    shown_changes: Vec<anju_jobs::RowChange>,
+    /// A preview whose file can be imported now.
+    can_confirm: bool,
     failed: Option<String>,
     has_errors_file: bool,
 }
@@ -257,6 +335,26 @@ pub async fn job(
         .as_ref()
         .map(|r| r.errors.iter().take(200).cloned().collect())
         .unwrap_or_default();
+    let shown_conflicts = report
+        .as_ref()
+        .map(|r| {
+            r.conflicts
+                .iter()
+                .take(200)
+                .map(|c| {
+                    (
+                        c.clone(),
+                        anju_domain::time::beijing(c.changed_at_ms),
+                        anju_domain::person::source_label(&c.source),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let shown_changes = report
+        .as_ref()
+        .map(|r| r.changes.iter().take(200).cloned().collect())
+        .unwrap_or_default();
     Ok(JobPage {
         layout: Layout::for_session(&s, "导入结果", ""),
         id,
@@ -265,6 +363,9 @@ pub async fn job(
         running,
         queued,
         shown_errors,
+        shown_conflicts,
+        shown_changes,
+        can_confirm: job.kept.is_some(),
         report,
         failed,
         has_errors_file: job.errors_file.is_some(),

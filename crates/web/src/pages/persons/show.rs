@@ -69,11 +69,7 @@ pub fn history_rows(h: &[HistoryEntry], whole: bool) -> Vec<HistoryRow> {
         .map(|e| HistoryRow {
             at: beijing(e.at_ms),
             actor: e.actor.clone(),
-            source: match e.source.as_str() {
-                "import" => "表格导入",
-                "api" => "接口",
-                _ => "页面",
-            },
+            source: anju_domain::person::source_label(&e.source),
             field: field_label(&e.field),
             before: masked_value(&e.field, e.before.as_deref().unwrap_or(""), whole),
             after: masked_value(&e.field, e.after.as_deref().unwrap_or(""), whole),
