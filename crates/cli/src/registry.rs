@@ -119,6 +119,12 @@ pub(crate) fn print_report(report: &anju_jobs::ImportReport, json: bool) -> CmdR
         if report.errors.len() > 20 {
             println!("  ……共{}处错误", report.errors.len());
         }
+        for e in report.warnings.iter().take(20) {
+            println!("  第{}行 {}（已导入）：{}", e.row, e.column, e.message);
+        }
+        if report.warnings.len() > 20 {
+            println!("  ……共{}行需补录", report.warned);
+        }
         for c in report.conflicts.iter().take(20) {
             println!(
                 "  第{}行 {}：保留现有值“{}”（{} 于 {} 经{}修改），文件中为“{}”",

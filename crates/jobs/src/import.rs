@@ -63,6 +63,11 @@ pub struct ImportReport {
     pub unchanged: u64,
     pub rejected: u64,
     pub errors: Vec<RowError>,
+    /// Rows accepted with warnings: imported, but something should be completed (a 多重
+    /// disability without its components). Listed like errors, and copied into the error
+    /// sheet with the reason.
+    pub warned: u64,
+    pub warnings: Vec<RowError>,
     /// Whether anything was written (false when `strict` refused the file, or a dry run).
     pub committed: bool,
     /// A trial run: nothing was kept.
@@ -86,6 +91,9 @@ impl ImportReport {
             "共{}行：新增{}，更新{}，未变{}，拒绝{}。",
             self.rows, self.inserted, self.updated, self.unchanged, self.rejected
         );
+        if self.warned > 0 {
+            s.push_str(&format!("{}行已导入但需补录信息。", self.warned));
+        }
         if !self.conflicts.is_empty() {
             s.push_str(&format!(
                 "{}处与手工修改冲突，保留了现有值。",
@@ -192,6 +200,33 @@ impl Run {
             let reasons = faults
                 .iter()
                 .map(|f| format!("{}：{}", f.field.header(), f.message))
+                .collect::<Vec<_>>()
+                .join("；");
+            sheet.write(cells, &reasons)?;
+        }
+        Ok(())
+    }
+
+    /// A row accepted with warnings.
+    fn warn(
+        &mut self,
+        row: usize,
+        cells: &[String],
+        warnings: &[FieldError],
+    ) -> Result<(), ImportError> {
+        self.report.warned += 1;
+        for f in warnings {
+            self.report.warnings.push(RowError {
+                row,
+                column: f.field.header().to_owned(),
+                code: f.code.to_owned(),
+                message: f.message.clone(),
+            });
+        }
+        if let Some(sheet) = &mut self.errors {
+            let reasons = warnings
+                .iter()
+                .map(|f| format!("（已导入）{}：{}", f.field.header(), f.message))
                 .collect::<Vec<_>>()
                 .join("；");
             sheet.write(cells, &reasons)?;
@@ -346,11 +381,16 @@ pub async fn import_persons(
         };
         let mut batch = Vec::with_capacity(checked.len());
         let mut raw: HashMap<usize, Vec<String>> = HashMap::new();
+        let mut warned: HashMap<usize, Vec<FieldError>> = HashMap::new();
         for c in checked {
             run.report.rows += 1;
             match c.result {
                 Err(faults) => run.reject(c.number, &c.cells, faults.as_slice())?,
                 Ok(person) => {
+                    let w = person.warnings();
+                    if !w.is_empty() {
+                        warned.insert(c.number, w);
+                    }
                     raw.insert(c.number, c.cells);
                     batch.push((c.number, person));
                 }
@@ -358,6 +398,11 @@ pub async fn import_persons(
         }
         if !batch.is_empty() {
             for (n, o) in batch_import.apply(batch).await? {
+                if !matches!(o, RowOutcome::Rejected(_))
+                    && let Some(w) = warned.remove(&n)
+                {
+                    run.warn(n, raw.get(&n).map_or(&[][..], Vec::as_slice), &w)?;
+                }
                 match o {
                     RowOutcome::Rejected(fault) => {
                         let cells = raw.remove(&n).unwrap_or_default();
@@ -389,6 +434,7 @@ pub async fn import_persons(
     }
     let _ = checker.join();
     run.report.errors.sort_by_key(|e| e.row);
+    run.report.warnings.sort_by_key(|e| e.row);
     let counts = batch_import.counts();
     run.report.changes.sort_by_key(|c| c.row);
     run.report.conflicts.sort_by_key(|c| c.row);

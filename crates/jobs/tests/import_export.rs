@@ -573,3 +573,69 @@ contract!(
         assert!(store.audit().verify().await.unwrap().is_ok());
     }
 );
+
+contract!(
+    multiple_without_components_is_imported_with_a_warning,
+    |db: TestDb| async move {
+        let store = db.open().await;
+        let town = scope(&store, "mx", Role::Town, "320102002000").await;
+        let sheet = write(
+            "multi.csv",
+            "身份证号,姓名,残疾类别,残疾等级,户籍地区划代码,多重残疾组成\n\
+             320102194901010013,张三,多重,一级,320102002001,\n\
+             320102195001010012,李四,多重,一级,320102002001,肢体二级、智力三级\n\
+             320102196001010017,王五,肢体,二级,320102002001,\n",
+        );
+        let errors = temp("multi-错误行.xlsx");
+        let opts = ImportOptions {
+            errors_out: Some(errors.clone()),
+            ..Default::default()
+        };
+        let r = import_persons(&store, &town, &sheet, &opts, |_| {})
+            .await
+            .unwrap();
+        assert_eq!((r.inserted, r.rejected, r.warned), (2, 1, 1), "{r:?}");
+        assert_eq!(r.warnings.len(), 1);
+        assert_eq!(
+            (
+                r.warnings[0].row,
+                r.warnings[0].column.as_str(),
+                r.warnings[0].code.as_str()
+            ),
+            (2, "多重残疾组成", "components_missing")
+        );
+        assert_eq!(
+            r.errors[0].row, 3,
+            "components that contradict the grade are refused"
+        );
+        assert_eq!(r.errors[0].code, "cert_component_grade");
+        assert!(r.summary().contains("1行已导入但需补录"), "{}", r.summary());
+        // The error sheet holds the refused row and the accepted one with its reason.
+        let mut reader = anju_io::open(&errors, &ReadOptions::default()).unwrap();
+        let mut reasons = Vec::new();
+        while let Some(row) = reader.next_row().unwrap() {
+            reasons.push(row.cells.last().cloned().unwrap_or_default());
+        }
+        assert_eq!(reasons.len(), 2, "{reasons:?}");
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.starts_with("（已导入）多重残疾组成")),
+            "{reasons:?}"
+        );
+        // The town's worklist asks for the components; the list finds the file.
+        let w = store.worklist(&town).await.unwrap();
+        let item = w.items.iter().find(|i| i.kind == "incomplete").unwrap();
+        assert_eq!(item.count, 1);
+        assert_eq!(item.href, "/persons?quality=components_missing");
+        let mut f = PersonFilter::new(today());
+        f.incomplete = true;
+        let page = store.persons().list(&town, &f).await.unwrap();
+        assert_eq!(page.total, 1);
+        assert_eq!(page.rows[0].person.name, "张三");
+        // Another town's worklist does not count it.
+        let other = scope(&store, "other", Role::Town, "320102003000").await;
+        let w = store.worklist(&other).await.unwrap();
+        assert!(w.items.iter().all(|i| i.kind != "incomplete"));
+    }
+);

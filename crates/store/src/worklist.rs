@@ -179,6 +179,28 @@ impl Store {
                 href: href.into(),
             });
         }
+        // Files to complete: 多重 without its components (accepted by an import with a warning).
+        {
+            let mut w = Where::default();
+            w.push_prefix(backend, "household_code", &prefix);
+            w.push_plain(crate::persons::INCOMPLETE);
+            let sql = format!("SELECT COUNT(*) AS n FROM persons WHERE {}", w.sql());
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for a in &w.args {
+                q = a.bind(q);
+            }
+            let n: i64 = q.fetch_one(self.pool()).await?.try_get("n")?;
+            if n > 0 {
+                out.items.push(WorkItem {
+                    kind: "incomplete",
+                    label: format!("{n} 份档案残疾类别为多重但未填写组成，请补录各类残疾及等级"),
+                    count: n,
+                    due: None,
+                    overdue: false,
+                    href: "/persons?quality=components_missing".into(),
+                });
+            }
+        }
         // Rolls awaiting approval, for the staff who approve them.
         if scope.role.runs_rolls() {
             let mut w = Where::default();

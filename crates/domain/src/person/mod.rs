@@ -260,6 +260,9 @@ pub fn source_label(source: &str) -> &'static str {
     }
 }
 
+/// The warning code of a 多重 file without its components.
+pub const COMPONENTS_MISSING: &str = "components_missing";
+
 /// A validated person's file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Person {
@@ -359,6 +362,21 @@ impl Person {
             Field::LifeStatus => self.life_status = other.life_status,
             Field::LifeDate => self.life_date = other.life_date,
         }
+    }
+
+    /// What is accepted but should be completed: each a field with a stable code and a
+    /// Chinese reason (an import reports them as warnings; the worklist counts them).
+    pub fn warnings(&self) -> Vec<FieldError> {
+        let mut out = Vec::new();
+        if self.category == Category::MULTIPLE && self.components.is_empty() {
+            out.push(FieldError::new(
+                Field::Components,
+                COMPONENTS_MISSING,
+                "残疾类别为多重，但未填写多重残疾组成（各类残疾及等级，如“肢体二级、智力三级”）：\
+                 已接收，请补录",
+            ));
+        }
+        out
     }
 
     /// Whether the file holds a certificate: its number, its issue date or its end date
@@ -599,7 +617,12 @@ pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Ve
             Components::default()
         }
     };
+    // 多重 recorded without its components is accepted (many sheets have no such column):
+    // the file carries a warning instead (see `Person::warnings`). Components that are given
+    // must agree with the category and the grade.
+    let unlisted = category == Some(Category::MULTIPLE) && components.is_empty();
     if let (Some(c), Some(g)) = (category, grade)
+        && !unlisted
         && let Err(e) = check_components(c, g, &components)
     {
         errors.push(FieldError::new(Field::Components, e.code(), e.to_string()));
@@ -770,6 +793,42 @@ mod tests {
             .into_iter()
             .map(|e| (e.field, e.code))
             .collect()
+    }
+
+    #[test]
+    fn multiple_without_components_is_accepted_with_a_warning() {
+        let t = RegionTable::jiangsu();
+        let mut i = good();
+        i.set(Field::Category, "多重");
+        i.set(Field::Grade, "一级");
+        i.set(Field::CertNumber, "");
+        let p = validate(&i, t).unwrap();
+        let w = p.warnings();
+        assert_eq!(w.len(), 1);
+        assert_eq!(
+            (w[0].field, w[0].code),
+            (Field::Components, COMPONENTS_MISSING)
+        );
+        // Components that are given still have to agree with the category and the grade.
+        i.set(Field::Components, "肢体二级、智力三级");
+        assert_eq!(
+            codes(validate(&i, t)),
+            vec![(Field::Components, "cert_component_grade")]
+        );
+        i.set(Field::Components, "肢体一级");
+        assert_eq!(
+            codes(validate(&i, t)),
+            vec![(Field::Components, "cert_components_missing")]
+        );
+        i.set(Field::Components, "肢体一级、智力三级");
+        assert!(validate(&i, t).unwrap().warnings().is_empty());
+        let mut single = good();
+        single.set(Field::Components, "肢体二级、智力三级");
+        assert_eq!(
+            codes(validate(&single, t)),
+            vec![(Field::Components, "cert_components_not_multiple")]
+        );
+        assert!(validate(&good(), t).unwrap().warnings().is_empty());
     }
 
     #[test]

@@ -26,6 +26,7 @@ use sqlx::any::AnyRow;
 
 pub(crate) use import::update_one;
 pub use import::{Conflict, ImportBatch, ImportCounts, ImportRules, RowOutcome};
+pub(crate) use query::INCOMPLETE;
 pub use query::{PersonFilter, PersonPage, Sort};
 
 use crate::audit::{NewEntry, append};

@@ -52,6 +52,10 @@ impl Sort {
     }
 }
 
+/// A file to complete: 多重 (category 7) without its components (`Person::warnings`' SQL
+/// twin; the index `persons_incomplete` holds just these).
+pub(crate) const INCOMPLETE: &str = "category = 7 AND components = ''";
+
 #[derive(Debug, Clone)]
 pub struct PersonFilter {
     /// A region inside the scope; `None`: the whole scope.
@@ -65,6 +69,8 @@ pub struct PersonFilter {
     pub sex: Option<Sex>,
     pub cert_status: Option<CertStatus>,
     pub life_status: Option<LifeStatus>,
+    /// Files to complete: 多重 recorded without its components.
+    pub incomplete: bool,
     pub sort: Sort,
     pub desc: bool,
     pub page: i64,
@@ -89,6 +95,7 @@ impl PersonFilter {
             sex: None,
             cert_status: None,
             life_status: None,
+            incomplete: false,
             sort: Sort::default(),
             desc: false,
             page: 1,
@@ -211,6 +218,9 @@ impl Persons<'_> {
         }
         if let Some(s) = f.sex {
             w.push("sex = ?", Arg::Text(s.code().into()));
+        }
+        if f.incomplete {
+            w.push_plain(INCOMPLETE);
         }
         if let Some(l) = f.life_status {
             w.push("life_status = ?", Arg::Text(l.as_str().into()));

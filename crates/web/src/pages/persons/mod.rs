@@ -30,6 +30,8 @@ pub struct ListQuery {
     pub sex: String,
     pub cert_status: String,
     pub life_status: String,
+    /// "components_missing": 多重 files without their components.
+    pub quality: String,
     pub sort: String,
     pub desc: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -98,6 +100,11 @@ impl ListQuery {
                     .ok_or_else(|| bad("生存状态", &self.life_status))?,
             );
         }
+        f.incomplete = match self.quality.as_str() {
+            "" => false,
+            "components_missing" => true,
+            v => return Err(bad("数据质量", v)),
+        };
         f.sort = Sort::parse(&self.sort).ok_or_else(|| bad("排序", &self.sort))?;
         f.desc = self.desc == "1";
         f.page = self.page.unwrap_or(1).max(1);
