@@ -193,8 +193,8 @@ pub async fn certificates(g: &Global, cmd: CertificatesCommand) -> CmdResult {
         println!("{}", serde_json::to_string(&r).map_err(|e| e.to_string())?);
     } else {
         println!(
-            "{}：冻结{}，注销{}，即将到期{}，已过期{}。",
-            r.date, r.frozen, r.cancelled, r.expiring, r.expired
+            "{}：冻结{}，注销{}，即将到期{}，已过期{}，按规则推算有效期{}。",
+            r.date, r.frozen, r.cancelled, r.expiring, r.expired, r.derived
         );
     }
     Ok(ExitCode::SUCCESS)

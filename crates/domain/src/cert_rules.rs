@@ -99,6 +99,19 @@ impl CertRules {
             .unwrap_or(issued)
     }
 
+    /// A certificate with an issue date and no end date gets the end date the validity rules
+    /// give (by its category and the holder's age at issue); whether it did. A certificate
+    /// without an issue date, or with its end date, is left as it is.
+    pub fn derive_valid_to(&self, p: &mut crate::person::Person) -> bool {
+        match (p.cert_issued, p.cert_valid_to) {
+            (Some(issued), None) => {
+                p.cert_valid_to = Some(self.valid_to(p.category, p.birth_date, issued));
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// What the sweep does on `date` to a certificate in `state` whose holder has `life`
     /// (since `life_date`): a death cancels; a move freezes after `freeze_after_months` and
     /// cancels after `cancel_after_months`. `None`: nothing to change.
@@ -151,6 +164,46 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn an_issue_date_without_an_end_gets_the_rules_end() {
+        let mut rules = CertRules::default();
+        // Children's certificates run five years here (an example of a local rule).
+        rules.validity.insert(
+            0,
+            ValidityRule {
+                category: None,
+                age_from: None,
+                age_to: Some(15),
+                years: 5,
+            },
+        );
+        let mut input = crate::person::PersonInput::default();
+        for (f, v) in [
+            (crate::person::Field::IdNumber, "11010519491231002X"),
+            (crate::person::Field::Name, "张三"),
+            (crate::person::Field::Category, "肢体"),
+            (crate::person::Field::Grade, "二级"),
+            (crate::person::Field::HouseholdCode, "320102002001"),
+            (crate::person::Field::CertIssued, "2016-04-01"),
+        ] {
+            input.set(f, v);
+        }
+        let mut p = crate::person::validate(&input, crate::RegionTable::jiangsu()).unwrap();
+        assert!(rules.derive_valid_to(&mut p));
+        assert_eq!(p.cert_valid_to, Some(d("2026-03-31")));
+        assert!(!rules.derive_valid_to(&mut p), "an end date is kept");
+        // Issued at 10: the children's rule.
+        p.cert_valid_to = None;
+        p.birth_date = d("2006-01-01");
+        assert!(rules.derive_valid_to(&mut p));
+        assert_eq!(p.cert_valid_to, Some(d("2021-03-31")));
+        // No issue date: nothing to derive from.
+        p.cert_issued = None;
+        p.cert_valid_to = None;
+        assert!(!rules.derive_valid_to(&mut p));
+        assert_eq!(p.cert_valid_to, None);
     }
 
     #[test]

@@ -639,3 +639,40 @@ contract!(
         assert!(w.items.iter().all(|i| i.kind != "incomplete"));
     }
 );
+
+contract!(
+    an_imported_issue_date_gets_the_rules_end_date_once,
+    |db: TestDb| async move {
+        let store = db.open().await;
+        let county = scope(&store, "xw", Role::County, "320102000000").await;
+        let sheet = write(
+            "issued.csv",
+            "身份证号,姓名,残疾类别,残疾等级,户籍地区划代码,发证日期,有效期至\n\
+             320102194901010013,张三,肢体,一级,320102002001,2016-04-01,\n",
+        );
+        let opts = ImportOptions::default();
+        let r = import_persons(&store, &county, &sheet, &opts, |_| {})
+            .await
+            .unwrap();
+        assert_eq!(r.inserted, 1);
+        let rec = stored(&store, &county, "320102194901010013").await;
+        assert_eq!(
+            rec.person.cert_valid_to,
+            NaiveDate::from_ymd_opt(2026, 3, 31)
+        );
+        let h = store.persons().history(&county, &rec).await.unwrap();
+        assert!(
+            h.iter()
+                .any(|e| e.field == "cert_valid_to" && e.source == "rule")
+        );
+        // The same sheet again: nothing to change, and the derived date is no conflict.
+        let again = import_persons(&store, &county, &sheet, &opts, |_| {})
+            .await
+            .unwrap();
+        assert_eq!(
+            (again.unchanged, again.conflicts.len()),
+            (1, 0),
+            "{again:?}"
+        );
+    }
+);

@@ -44,6 +44,8 @@ pub struct SweepReport {
     pub cancelled: u64,
     pub expiring: u64,
     pub expired: u64,
+    /// Certificates that had an issue date and no end date: given the rules' end date.
+    pub derived: u64,
     pub changes: Vec<SweepChange>,
 }
 
@@ -326,6 +328,51 @@ impl Certificates<'_> {
         let backend = self.store.backend();
         let mut tx = self.store.begin_write().await?;
         let horizon = date + Days::new(u64::from(rules.expiring_days));
+        let mut report = SweepReport {
+            date: date.to_string(),
+            ..SweepReport::default()
+        };
+        // An issue date without an end date never expired: the rules give the end date first
+        // (recorded as derived), and the sweep then applies to it like any other.
+        let open = sqlx::query(
+            "SELECT id, category, birth_date, cert_issued FROM persons \
+             WHERE cert_issued IS NOT NULL AND cert_valid_to IS NULL",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut derived = Vec::new();
+        for r in &open {
+            let id: i64 = r.try_get("id")?;
+            let category = u8::try_from(r.try_get::<i64, _>("category")?)
+                .ok()
+                .and_then(Category::new);
+            let birth = r
+                .try_get::<String, _>("birth_date")?
+                .parse::<NaiveDate>()
+                .ok();
+            let issued = r
+                .try_get::<String, _>("cert_issued")?
+                .parse::<NaiveDate>()
+                .ok();
+            let (Some(category), Some(birth), Some(issued)) = (category, birth, issued) else {
+                continue;
+            };
+            let valid_to = rules.valid_to(category, birth, issued).to_string();
+            sqlx::query("UPDATE persons SET cert_valid_to = $1, updated_at = $2 WHERE id = $3")
+                .bind(valid_to.clone())
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            derived.push(HistoryRow {
+                person_id: id,
+                field: Field::CertValidTo.key().into(),
+                before: None,
+                after: Some(valid_to),
+            });
+        }
+        report.derived = derived.len() as u64;
+        write_history(&mut tx, backend, scope, "rule", now, &derived).await?;
         let rows = sqlx::query(
             "SELECT id, id_number, cert_state, cert_valid_to, life_status, life_date FROM persons \
              WHERE cert_state <> 'cancelled' AND (life_status <> 'living' OR \
@@ -334,10 +381,6 @@ impl Certificates<'_> {
         .bind(horizon.to_string())
         .fetch_all(&mut *tx)
         .await?;
-        let mut report = SweepReport {
-            date: date.to_string(),
-            ..SweepReport::default()
-        };
         let mut history = Vec::new();
         for r in &rows {
             let id: i64 = r.try_get("id")?;
@@ -432,8 +475,12 @@ impl Certificates<'_> {
             now,
             NewEntry::by(scope, "certificate.sweep", "certificates", Outcome::Success).detail(
                 format!(
-                    "{date}：冻结{}，注销{}，即将到期{}，已过期{}",
-                    report.frozen, report.cancelled, report.expiring, report.expired
+                    "{date}：冻结{}，注销{}，即将到期{}，已过期{}，推算有效期{}",
+                    report.frozen,
+                    report.cancelled,
+                    report.expiring,
+                    report.expired,
+                    report.derived
                 ),
             ),
         )

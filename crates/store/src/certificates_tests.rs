@@ -365,3 +365,67 @@ contract!(a_verification_campaign_by_town, |db: TestDb| async move {
             .any(|i| i.kind == "verification" && i.count == 2)
     );
 });
+
+contract!(
+    an_issue_date_without_an_end_gets_the_rules_end_and_expires,
+    |db: TestDb| async move {
+        let store = db.open().await;
+        let admin = store.users().local_scope("admin").await.unwrap();
+        let make = |seq: u16| {
+            let id = IdNumber::compose("320102", d("1970-01-01"), seq).unwrap();
+            let mut i = PersonInput::default();
+            i.set(Field::IdNumber, id.as_str());
+            i.set(Field::Name, "张三");
+            i.set(Field::HouseholdCode, "320102002001");
+            i.set(Field::Category, "肢体");
+            i.set(Field::Grade, "一级");
+            i.set(Field::CertIssued, "2015-04-01");
+            (id, validate(&i, RegionTable::jiangsu()).unwrap())
+        };
+        // Filed now: the end date is derived at once, and the history says so.
+        let (a, pa) = make(1);
+        let rec = store
+            .persons()
+            .create(&admin, pa, Source::Web)
+            .await
+            .unwrap();
+        assert_eq!(rec.person.cert_valid_to, Some(d("2025-03-31")));
+        let h = store.persons().history(&admin, &rec).await.unwrap();
+        let derived = h.iter().find(|e| e.field == "cert_valid_to").unwrap();
+        assert_eq!(derived.source, "rule");
+        assert_eq!(derived.after.as_deref(), Some("2025-03-31"));
+        // A file stored before the rule (no end date): the sweep derives it, then notes it.
+        let (b, pb) = make(2);
+        let rb = store
+            .persons()
+            .create(&admin, pb, Source::Web)
+            .await
+            .unwrap();
+        db.execute_raw(&format!(
+            "UPDATE persons SET cert_valid_to = NULL WHERE id = {}",
+            rb.id
+        ))
+        .await;
+        let r = store
+            .certificates()
+            .sweep(&admin, d("2025-06-15"))
+            .await
+            .unwrap();
+        assert_eq!(r.derived, 1);
+        assert_eq!(r.expired, 2, "both certificates ended on 2025-03-31");
+        let rb = store.persons().lookup(&admin, &b).await.unwrap();
+        assert_eq!(rb.person.cert_valid_to, Some(d("2025-03-31")));
+        let h = store.persons().history(&admin, &rb).await.unwrap();
+        assert!(
+            h.iter()
+                .any(|e| e.field == "cert_valid_to" && e.source == "rule")
+        );
+        let again = store
+            .certificates()
+            .sweep(&admin, d("2025-06-15"))
+            .await
+            .unwrap();
+        assert_eq!((again.derived, again.expired), (0, 0), "once");
+        let _ = a;
+    }
+);

@@ -190,6 +190,7 @@ pub async fn serve(listener: TcpListener, app: App) -> std::io::Result<()> {
                         cancelled = r.cancelled,
                         expiring = r.expiring,
                         expired = r.expired,
+                        derived = r.derived,
                         "certificate rules applied"
                     );
                 }

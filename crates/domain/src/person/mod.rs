@@ -256,6 +256,7 @@ pub fn source_label(source: &str) -> &'static str {
         "api" => "接口",
         "certificate" => "办证业务",
         "sweep" => "证件到期处理",
+        "rule" => "按有效期规则推算",
         _ => "页面",
     }
 }

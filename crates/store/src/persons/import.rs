@@ -103,10 +103,14 @@ const INSERT_CHUNK: usize = 400;
 /// Rows per INSERT statement on PostgreSQL, where each column travels as one array.
 const ARRAY_CHUNK: usize = 2000;
 
+/// Inserts the files; their row ids, or 0 where not needed: ids are fetched for a single
+/// creation, for files with a legacy number and where `want_id` (aligned with `people`, or
+/// empty) says so, for the history rows they get.
 pub(crate) async fn insert_many(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
     people: &[Person],
+    want_id: &[bool],
     now: i64,
     actor: &str,
 ) -> Result<Vec<i64>> {
@@ -115,9 +119,13 @@ pub(crate) async fn insert_many(
         Backend::Sqlite => INSERT_CHUNK,
         Backend::Postgres => ARRAY_CHUNK,
     };
-    for chunk in people.chunks(rows_per_statement) {
-        // Row ids are needed only for history rows (legacy ID numbers) and single creations.
-        let want_ids = people.len() == 1 || chunk.iter().any(|p| p.legacy_id.is_some());
+    for (i, chunk) in people.chunks(rows_per_statement).enumerate() {
+        // Row ids are needed only for history rows and single creations.
+        let start = i * rows_per_statement;
+        let wanted = want_id
+            .get(start..(start + chunk.len()).min(want_id.len()))
+            .is_some_and(|w| w.iter().any(|&b| b));
+        let want_ids = people.len() == 1 || wanted || chunk.iter().any(|p| p.legacy_id.is_some());
         let returning = if want_ids {
             " RETURNING id, id_number"
         } else {
@@ -317,12 +325,15 @@ pub struct ImportBatch<'a> {
     indexes: Vec<(String, String)>,
     rules: ImportRules,
     conflicts: Vec<Conflict>,
+    /// The certificate rules: an issue date without an end date gets the rules' end date.
+    cert_rules: anju_domain::cert_rules::CertRules,
 }
 
 impl<'a> Persons<'a> {
     /// Starts an import of the file named `label` (for the audit log).
     pub async fn begin_import(&self, scope: &Scope, label: &str) -> Result<ImportBatch<'a>> {
         scope.require(scope.role.imports_persons())?;
+        let cert_rules = self.store.certificates().rules().await?;
         let mut tx = self.store.begin_write().await?;
         if self.store.backend() == Backend::Sqlite {
             // A large import touches many index pages: 64 MiB of page cache for this
@@ -355,6 +366,7 @@ impl<'a> Persons<'a> {
             indexes,
             rules: ImportRules::default(),
             conflicts: Vec::new(),
+            cert_rules,
         })
     }
 }
@@ -429,7 +441,7 @@ impl ImportBatch<'_> {
             let by_hand = last
                 .get(&(stored.id, f.key().to_owned()))
                 .or_else(|| last.get(&(stored.id, "created".to_owned())))
-                .filter(|c| c.source != "import");
+                .filter(|c| !matches!(c.source.as_str(), "import" | "rule"));
             if let Some(c) = by_hand {
                 let shown = |v: &str| if whole { v.to_owned() } else { f.masked(v) };
                 self.conflicts.push(Conflict {
@@ -503,6 +515,9 @@ impl ImportBatch<'_> {
         let mut new_people = Vec::new();
         let mut new_rows = Vec::new();
         let mut history = Vec::new();
+        // End dates the rules gave (written with the source "rule").
+        let mut derived_history = Vec::new();
+        let mut new_derived = Vec::new();
         // Who last changed the fields this file would change, for the files it changes.
         let touched: Vec<i64> = candidates
             .iter()
@@ -521,6 +536,8 @@ impl ImportBatch<'_> {
         for (n, p) in candidates {
             match existing.get(p.id_number.as_str()) {
                 None => {
+                    let mut p = p;
+                    new_derived.push(self.cert_rules.derive_valid_to(&mut p));
                     new_rows.push(n);
                     new_people.push(p);
                 }
@@ -538,19 +555,27 @@ impl ImportBatch<'_> {
                     out.push((n, RowOutcome::Unchanged));
                 }
                 Some(r) => {
-                    let p = self.merge(n, r, p, &last);
+                    let mut p = self.merge(n, r, p, &last);
+                    let derived = self.cert_rules.derive_valid_to(&mut p);
                     let diff = changes(&r.person, &p);
                     if diff.is_empty() {
                         self.counts.unchanged += 1;
                         out.push((n, RowOutcome::Unchanged));
                     } else {
                         update_one(&mut self.tx, r.id, &p, self.now).await?;
-                        history.extend(diff.iter().map(|(f, b, a)| HistoryRow {
-                            person_id: r.id,
-                            field: f.key().into(),
-                            before: Some(b.clone()),
-                            after: Some(a.clone()),
-                        }));
+                        for (f, b, a) in &diff {
+                            let row = HistoryRow {
+                                person_id: r.id,
+                                field: f.key().into(),
+                                before: Some(b.clone()),
+                                after: Some(a.clone()),
+                            };
+                            if derived && *f == Field::CertValidTo {
+                                derived_history.push(row);
+                            } else {
+                                history.push(row);
+                            }
+                        }
                         self.counts.updated += 1;
                         out.push((
                             n,
@@ -565,11 +590,22 @@ impl ImportBatch<'_> {
                 &mut self.tx,
                 backend,
                 &new_people,
+                &new_derived,
                 self.now,
                 &self.scope.username,
             )
             .await?;
-            for ((id, p), n) in ids.iter().zip(&new_people).zip(new_rows) {
+            for (((id, p), n), derived) in
+                ids.iter().zip(&new_people).zip(new_rows).zip(&new_derived)
+            {
+                if *derived {
+                    derived_history.push(HistoryRow {
+                        person_id: *id,
+                        field: Field::CertValidTo.key().into(),
+                        before: None,
+                        after: Some(p.field_text(Field::CertValidTo)),
+                    });
+                }
                 if let Some(legacy) = &p.legacy_id {
                     history.push(HistoryRow {
                         person_id: *id,
@@ -589,6 +625,15 @@ impl ImportBatch<'_> {
             "import",
             self.now,
             &history,
+        )
+        .await?;
+        write_history(
+            &mut self.tx,
+            backend,
+            &self.scope,
+            "rule",
+            self.now,
+            &derived_history,
         )
         .await?;
         Ok(out)

@@ -470,10 +470,16 @@ impl<'a> Persons<'a> {
     pub async fn create(
         &self,
         scope: &Scope,
-        person: Person,
+        mut person: Person,
         source: Source,
     ) -> Result<PersonRecord> {
         Self::may_write(scope, &person.household_code)?;
+        let derived = self
+            .store
+            .certificates()
+            .rules()
+            .await?
+            .derive_valid_to(&mut person);
         let now = self.store.now_ms();
         let mut tx = self.store.begin_write().await?;
         if let Some(existing) = self.find(&mut tx, &person.id_number).await? {
@@ -485,6 +491,7 @@ impl<'a> Persons<'a> {
             &mut tx,
             backend,
             std::slice::from_ref(&person),
+            &[],
             now,
             &scope.username,
         )
@@ -510,6 +517,15 @@ impl<'a> Persons<'a> {
             });
         }
         write_history(&mut tx, backend, scope, source.as_str(), now, &history).await?;
+        if derived {
+            let row = HistoryRow {
+                person_id: id,
+                field: Field::CertValidTo.key().into(),
+                before: None,
+                after: Some(person.field_text(Field::CertValidTo)),
+            };
+            write_history(&mut tx, backend, scope, "rule", now, &[row]).await?;
+        }
         let object = format!("person:{id}:{}", mask::id_number(person.id_number.as_str()));
         append(
             self.store,
@@ -559,10 +575,16 @@ impl<'a> Persons<'a> {
     pub async fn update(
         &self,
         scope: &Scope,
-        person: Person,
+        mut person: Person,
         source: Source,
     ) -> Result<(PersonRecord, Vec<Field>)> {
         scope.require(scope.role.writes_persons())?;
+        let derived = self
+            .store
+            .certificates()
+            .rules()
+            .await?
+            .derive_valid_to(&mut person);
         let now = self.store.now_ms();
         let mut tx = self.store.begin_write().await?;
         // A file outside the scope does not exist for this user; moving one out is forbidden.
@@ -576,7 +598,7 @@ impl<'a> Persons<'a> {
             return Ok((existing, Vec::new()));
         }
         import::update_one(&mut tx, existing.id, &person, now).await?;
-        let history: Vec<HistoryRow> = diff
+        let (by_rule, history): (Vec<HistoryRow>, Vec<HistoryRow>) = diff
             .iter()
             .map(|(f, b, a)| HistoryRow {
                 person_id: existing.id,
@@ -584,16 +606,10 @@ impl<'a> Persons<'a> {
                 before: Some(b.clone()),
                 after: Some(a.clone()),
             })
-            .collect();
-        write_history(
-            &mut tx,
-            self.store.backend(),
-            scope,
-            source.as_str(),
-            now,
-            &history,
-        )
-        .await?;
+            .partition(|h| derived && h.field == Field::CertValidTo.key());
+        let backend = self.store.backend();
+        write_history(&mut tx, backend, scope, source.as_str(), now, &history).await?;
+        write_history(&mut tx, backend, scope, "rule", now, &by_rule).await?;
         let fields: Vec<Field> = diff.iter().map(|d| d.0).collect();
         if fields
             .iter()
