@@ -113,6 +113,14 @@ pub(crate) fn print_report(report: &anju_jobs::ImportReport, json: bool) -> CmdR
         );
     } else {
         println!("{}", report.summary());
+        let reasons = report.reasons();
+        if !reasons.is_empty() {
+            println!("拒绝原因：");
+            for r in &reasons {
+                println!("  {}：{}（{}行）", r.column, r.example, r.rows);
+            }
+            println!("明细：");
+        }
         for e in report.errors.iter().take(20) {
             println!("  第{}行 {}：{}", e.row, e.column, e.message);
         }

@@ -89,11 +89,16 @@ pub struct ReadOptions {
 pub enum ReadError {
     #[error("无法读取文件：{0}")]
     Io(String),
-    #[error("文件不是可读的{format}文件：{detail}")]
+    /// A file of the format that cannot be read (the library's own words stay in `detail`,
+    /// for the log: a clerk is told what to do, in Chinese).
+    #[error("{}", unreadable_message(format))]
     Unreadable {
         format: &'static str,
         detail: String,
     },
+    /// Not a sheet at all: a picture, a PDF or another binary file.
+    #[error("所选文件不是表格（看起来{0}），请选择 Excel（.xlsx、.xls）或 CSV 文件")]
+    NotASheet(&'static str),
     #[error("找不到工作表“{name}”（文件中有：{available}）")]
     SheetNotFound { name: String, available: String },
     #[error("文件过大或异常压缩（解压后超过安全上限），已拒绝读取：{0}")]
@@ -102,6 +107,36 @@ pub enum ReadError {
     Empty,
     #[error("读取在文件结束前中断，没有写入任何数据，请重新导入")]
     Interrupted,
+}
+
+fn unreadable_message(format: &str) -> String {
+    match format {
+        "CSV" => {
+            "CSV 文件无法读取：引号或分隔符不完整，请用 Excel 打开后另存为 .xlsx 再导入".into()
+        }
+        f => format!(
+            "文件不是完整的 {f} 表格（可能已损坏、只下载了一部分或扩展名被改过），\
+             请用 Excel 打开确认后另存再导入"
+        ),
+    }
+}
+
+/// What a file that is not a sheet looks like, from its first bytes; `None`: it may be one.
+fn not_a_sheet(head: &[u8]) -> Option<&'static str> {
+    const PICTURES: [&[u8]; 5] = [b"\x89PNG", b"\xFF\xD8\xFF", b"GIF8", b"BM", b"RIFF"];
+    if PICTURES.iter().any(|m| head.starts_with(m)) {
+        return Some("是图片");
+    }
+    if head.starts_with(b"%PDF") {
+        return Some("是 PDF 文档");
+    }
+    if head.starts_with(b"Rar!") || head.starts_with(b"7z\xBC\xAF") || head.starts_with(b"\x1F\x8B")
+    {
+        return Some("是压缩包");
+    }
+    // Text has no NUL bytes, unless it is UTF-16 (which starts with its byte order mark).
+    let utf16 = head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF");
+    (!utf16 && head.contains(&0)).then_some("是二进制文件而不是文字")
 }
 
 /// One row as the clerk sees it: `number` counts from 1 with the header as row 1.
@@ -188,12 +223,21 @@ fn io_err(e: impl std::fmt::Display) -> ReadError {
 fn sniff(path: &Path) -> Result<(Format, u64), ReadError> {
     let mut f = File::open(path).map_err(io_err)?;
     let len = f.metadata().map_err(io_err)?.len();
-    let mut magic = [0u8; 8];
-    let n = f.read(&mut magic).map_err(io_err)?;
-    let format = if n >= 4 && magic[..4] == *b"PK\x03\x04" {
+    let mut head = vec![0u8; 4096];
+    let mut n = 0;
+    while n < head.len() {
+        match f.read(&mut head[n..]).map_err(io_err)? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    let head = &head[..n];
+    let format = if head.starts_with(b"PK\x03\x04") {
         Format::Xlsx
-    } else if n >= 8 && magic == [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1] {
+    } else if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
         Format::Xls
+    } else if let Some(kind) = not_a_sheet(head) {
+        return Err(ReadError::NotASheet(kind));
     } else {
         Format::Csv
     };
@@ -718,10 +762,37 @@ mod tests {
         );
         let broken = temp("broken.xlsx");
         std::fs::write(&broken, b"PK\x03\x04garbage").unwrap();
+        let e = open(&broken, &ReadOptions::default()).err().unwrap();
+        assert!(matches!(e, ReadError::Unreadable { .. }));
+        assert!(e.to_string().contains("不是完整的 XLSX 表格"), "{e}");
+        assert!(!e.to_string().is_ascii() && !e.to_string().contains("Zip"));
+        // A picture or a PDF renamed to .csv or .xlsx says so.
+        let picture = temp("photo.csv");
+        std::fs::write(&picture, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+        let e = open(&picture, &ReadOptions::default()).err().unwrap();
+        assert_eq!(e, ReadError::NotASheet("是图片"));
+        assert!(e.to_string().contains("不是表格"), "{e}");
+        let pdf = temp("scan.xlsx");
+        std::fs::write(&pdf, b"%PDF-1.7\n").unwrap();
+        assert_eq!(
+            open(&pdf, &ReadOptions::default()).err(),
+            Some(ReadError::NotASheet("是 PDF 文档"))
+        );
+        let binary = temp("data.csv");
+        std::fs::write(&binary, b"abc\0\0\x01def").unwrap();
         assert!(matches!(
-            open(&broken, &ReadOptions::default()),
-            Err(ReadError::Unreadable { .. })
+            open(&binary, &ReadOptions::default()).err(),
+            Some(ReadError::NotASheet(_))
         ));
+        // A truncated workbook: the start of a real one.
+        let whole = std::fs::read(&x).unwrap();
+        let cut = temp("cut.xlsx");
+        std::fs::write(&cut, &whole[..whole.len() / 2]).unwrap();
+        let e = open(&cut, &ReadOptions::default()).err().unwrap();
+        assert!(e.to_string().contains("不是完整的 XLSX 表格"), "{e}");
+        for f in [picture, pdf, binary, cut] {
+            let _ = std::fs::remove_file(f);
+        }
         assert!(matches!(
             open(&temp("missing.csv"), &ReadOptions::default()),
             Err(ReadError::Io(_))

@@ -270,3 +270,59 @@ mod tests {
         let _ = std::fs::remove_file(&p);
     }
 }
+
+/// One column of an import template: its header, whether it must be filled, what may be
+/// written in it, and an example value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateColumn {
+    pub header: &'static str,
+    pub required: bool,
+    pub allowed: &'static str,
+    pub example: &'static str,
+}
+
+/// An import template as XLSX bytes: a sheet 填写 with the headers (required ones marked in
+/// the second sheet) and one example row, every cell text, and a sheet 填写说明 listing each
+/// column, whether it is required, and the values it takes.
+pub fn template_xlsx(columns: &[TemplateColumn]) -> Result<Vec<u8>, WriteError> {
+    let err = |e: rust_xlsxwriter::XlsxError| WriteError::Io {
+        path: "模板.xlsx".into(),
+        detail: e.to_string(),
+    };
+    let mut book = Workbook::new();
+    let text = Format::new().set_num_format("@");
+    let bold = Format::new().set_bold().set_num_format("@");
+    let sheet = book.add_worksheet();
+    sheet.set_name("填写").map_err(err)?;
+    for (i, c) in columns.iter().enumerate() {
+        let col = u16::try_from(i).unwrap_or(u16::MAX);
+        sheet
+            .write_string_with_format(0, col, c.header, &bold)
+            .map_err(err)?;
+        sheet
+            .write_string_with_format(1, col, c.example, &text)
+            .map_err(err)?;
+        sheet.set_column_format(col, &text).map_err(err)?;
+        sheet
+            .set_column_width(col, (c.header.chars().count() * 2 + 4).max(14) as f64)
+            .map_err(err)?;
+    }
+    let notes = book.add_worksheet();
+    notes.set_name("填写说明").map_err(err)?;
+    for (col, h) in ["列名", "是否必填", "可填写的值"].iter().enumerate() {
+        notes
+            .write_string_with_format(0, col as u16, *h, &bold)
+            .map_err(err)?;
+    }
+    for (i, c) in columns.iter().enumerate() {
+        let row = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        notes.write_string(row, 0, c.header).map_err(err)?;
+        notes
+            .write_string(row, 1, if c.required { "必填" } else { "可不填" })
+            .map_err(err)?;
+        notes.write_string(row, 2, c.allowed).map_err(err)?;
+    }
+    notes.set_column_width(0, 16).map_err(err)?;
+    notes.set_column_width(2, 70).map_err(err)?;
+    book.save_to_buffer().map_err(err)
+}

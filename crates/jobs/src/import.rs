@@ -84,7 +84,66 @@ pub struct ImportReport {
     pub errors_file: Option<PathBuf>,
 }
 
+/// Rejected rows counted by reason: the column, the stable code, how many rows, and one
+/// row's message as an example.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReasonCount {
+    pub column: String,
+    pub code: String,
+    pub rows: usize,
+    pub example: String,
+}
+
+/// How an import ended, for the banner that tells them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every row went in.
+    Complete,
+    /// Some rows went in, some were refused.
+    Partial,
+    /// No row went in: all were refused (or strict mode refused the file).
+    Refused,
+    /// A dry run: nothing was kept.
+    Preview,
+}
+
 impl ImportReport {
+    /// Which of complete, partial, refused or preview this import was.
+    pub fn outcome(&self) -> Outcome {
+        if self.dry_run {
+            Outcome::Preview
+        } else if !self.committed || (self.rejected > 0 && self.rejected >= self.rows) {
+            Outcome::Refused
+        } else if self.rejected > 0 {
+            Outcome::Partial
+        } else {
+            Outcome::Complete
+        }
+    }
+
+    /// The rejected rows counted by reason, most frequent first.
+    pub fn reasons(&self) -> Vec<ReasonCount> {
+        let mut by: Vec<ReasonCount> = Vec::new();
+        let mut seen: std::collections::HashSet<(usize, &str, &str)> = Default::default();
+        for e in &self.errors {
+            let first = seen.insert((e.row, e.column.as_str(), e.code.as_str()));
+            match by
+                .iter_mut()
+                .find(|r| r.column == e.column && r.code == e.code)
+            {
+                Some(r) => r.rows += usize::from(first),
+                None => by.push(ReasonCount {
+                    column: e.column.clone(),
+                    code: e.code.clone(),
+                    rows: 1,
+                    example: e.message.clone(),
+                }),
+            }
+        }
+        by.sort_by(|a, b| b.rows.cmp(&a.rows));
+        by
+    }
+
     /// The Chinese summary the CLI prints without `--json`.
     pub fn summary(&self) -> String {
         let mut s = format!(

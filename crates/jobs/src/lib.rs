@@ -9,6 +9,7 @@ pub mod subsidy;
 pub use export::{ExportError, export_headers, export_persons, export_row};
 pub use generate::generate_persons;
 pub use import::{
-    ImportError, ImportOptions, ImportReport, Progress, RowChange, RowError, import_persons,
+    ImportError, ImportOptions, ImportReport, Outcome, Progress, ReasonCount, RowChange, RowError,
+    import_persons,
 };
 pub use subsidy::{BANK_HEADERS, Table, export_roll, import_records, import_table, reconcile_file};

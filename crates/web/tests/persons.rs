@@ -722,3 +722,145 @@ contract!(
         );
     }
 );
+
+contract!(imports_say_what_happened, |db: Db| async move {
+    let app = TestApp::spawn(db).await;
+    let (c, csrf) = app.browser("admin", common::ADMIN_PW).await;
+    let send = |name: &'static str, bytes: Vec<u8>| {
+        let f = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name),
+            );
+        c.post(app.url("/persons/import")).multipart(f).send()
+    };
+    let head = "身份证号,姓名,残疾类别,残疾等级,户籍地区划代码\n";
+    // Partly refused: the banner says so, the reasons are counted, each shows its bad value.
+    let partial = format!(
+        "{head}{ID},张三,肢体,二级,320102002001\n320102194901010013,李四,肢体,五级,320102002001\n320102195001010012,王五,视力,五级,320102002001\n"
+    );
+    let res = send("名单.csv", partial.into_bytes()).await.unwrap();
+    let job = res.headers()["location"].to_str().unwrap().to_owned();
+    let page = common::finished_job(&app, &c, &job).await;
+    assert!(
+        page.contains("部分导入完成：1 行已处理，2 行被拒绝"),
+        "{page}"
+    );
+    assert!(page.contains("被拒绝的行按原因统计"));
+    assert!(page.contains("残疾等级“五级”不是一级至四级"), "{page}");
+    assert!(page.contains("<td>2</td>"), "two rows for that reason");
+    // Every row refused: a banner of its own.
+    let none = format!("{head}320102194901010013,李四,肢体,五级,320102002001\n");
+    let res = send("全错.csv", none.into_bytes()).await.unwrap();
+    let job = res.headers()["location"].to_str().unwrap().to_owned();
+    let page = common::finished_job(&app, &c, &job).await;
+    assert!(page.contains("全部 1 行都被拒绝，未写入任何数据"), "{page}");
+    // All well: complete.
+    let good = format!("{head}320102194901010013,李四,肢体,一级,320102002001\n");
+    let res = send("好.csv", good.into_bytes()).await.unwrap();
+    let job = res.headers()["location"].to_str().unwrap().to_owned();
+    let page = common::finished_job(&app, &c, &job).await;
+    assert!(page.contains("导入完成：全部 1 行均已处理"), "{page}");
+    // A picture or a broken workbook is told apart from a sheet, in Chinese.
+    for (name, bytes, says) in [
+        (
+            "照片.xlsx",
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(),
+            "不是表格（看起来是图片）",
+        ),
+        (
+            "残缺.xlsx",
+            b"PK\x03\x04\x14\0\0\0garbage".to_vec(),
+            "不是完整的 XLSX 表格",
+        ),
+    ] {
+        let res = send(name, bytes).await.unwrap();
+        let job = res.headers()["location"].to_str().unwrap().to_owned();
+        let mut page = String::new();
+        for _ in 0..200 {
+            page = c
+                .get(app.url(&job))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            if page.contains("导入失败") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        assert!(page.contains(says), "{name}: {page}");
+        assert!(!page.contains("Zip") && !page.contains("invalid"), "{page}");
+    }
+    // Each import page offers its template: headers, an example, what each column takes.
+    for (page, template, first) in [
+        (
+            "/persons/import",
+            "/persons/import/template.xlsx",
+            "身份证号",
+        ),
+        (
+            "/subsidies/import/grants",
+            "/subsidies/import/grants/template.xlsx",
+            "身份证号",
+        ),
+        (
+            "/subsidies/import/dibao",
+            "/subsidies/import/dibao/template.xlsx",
+            "区划代码",
+        ),
+    ] {
+        let html = c
+            .get(app.url(page))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains(&format!("href=\"{template}\"")), "{page}");
+        let res = c.get(app.url(template)).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(
+            res.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains("filename*=UTF-8''")
+        );
+        let bytes = res.bytes().await.unwrap();
+        let path = std::env::temp_dir().join(format!(
+            "anju-template-{}-{}.xlsx",
+            std::process::id(),
+            template.len()
+        ));
+        std::fs::write(&path, &bytes).unwrap();
+        let mut r = anju_io::open(&path, &anju_io::ReadOptions::default()).unwrap();
+        assert_eq!(r.headers[0], first);
+        let example = r.next_row().unwrap().unwrap();
+        assert!(!example.cells[0].is_empty(), "an example row");
+        let notes = anju_io::open(
+            &path,
+            &anju_io::ReadOptions {
+                sheet: Some("填写说明".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(notes.headers, ["列名", "是否必填", "可填写的值"]);
+        let _ = std::fs::remove_file(&path);
+    }
+    // The person template's example imports as it is.
+    let res = c
+        .get(app.url("/persons/import/template.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    let bytes = res.bytes().await.unwrap().to_vec();
+    let res = send("模板.xlsx", bytes).await.unwrap();
+    let job = res.headers()["location"].to_str().unwrap().to_owned();
+    let page = common::finished_job(&app, &c, &job).await;
+    assert!(page.contains("导入完成"), "{page}");
+});

@@ -82,6 +82,63 @@ impl Field {
         Field::HouseholdCode,
     ];
 
+    /// What the column takes, in words (the import template's 填写说明).
+    pub fn allowed(self) -> &'static str {
+        match self {
+            Field::IdNumber => "18位公民身份号码（15位旧号码自动转为18位）",
+            Field::Name => "姓名，只含文字和间隔号“·”，不超过50个字",
+            Field::Sex => "男、女；可不填（由身份证号得出，填写时须一致）",
+            Field::BirthDate => "日期，如1960-05-01；可不填（由身份证号得出，填写时须一致）",
+            Field::Ethnicity => "56个民族的名称，如汉族、回族",
+            Field::HouseholdCode => "户籍所在村（社区）或镇（街道）的12位区划代码",
+            Field::Address => "文字，不超过200个字",
+            Field::Phone | Field::GuardianPhone => "11位手机号，或带区号的固定电话",
+            Field::GuardianName => "姓名",
+            Field::GuardianRelation => "如父亲、母亲、配偶、子女",
+            Field::BankAccount => "12至30位数字",
+            Field::BankName => "银行名称，如中国工商银行",
+            Field::CertNumber => "20位残疾人证号：身份证号加类别代码和等级代码",
+            Field::Category => "视力、听力、言语、肢体、智力、精神、多重（或代码1-7）",
+            Field::Components => {
+                "多重残疾时填写各类残疾及等级，如“肢体二级、智力三级”；其他类别不填"
+            }
+            Field::Grade => "一级、二级、三级、四级（或代码1-4）",
+            Field::CertIssued => "日期，如2023-04-01",
+            Field::CertValidTo => "日期，如2033-03-31；不填时按有效期规则由发证日期推算",
+            Field::CertState => "空（正常）、冻结、注销",
+            Field::LifeStatus => "在世、死亡、迁出；不填为在世",
+            Field::LifeDate => "死亡或迁出的日期，如2024-01-15",
+        }
+    }
+
+    /// An example value for the import template (a fictitious person).
+    pub fn example(self) -> &'static str {
+        match self {
+            Field::IdNumber => "320102194901010013",
+            Field::Name => "张三",
+            Field::Sex => "男",
+            Field::BirthDate => "1949-01-01",
+            Field::Ethnicity => "汉族",
+            Field::HouseholdCode => "320102002001",
+            Field::Address => "梅园新村街道某小区1幢101室",
+            Field::Phone => "13800000000",
+            Field::GuardianName => "张小三",
+            Field::GuardianRelation => "子女",
+            Field::GuardianPhone => "13900000000",
+            Field::BankAccount => "6222020200112233445",
+            Field::BankName => "中国工商银行",
+            Field::CertNumber => "32010219490101001341",
+            Field::Category => "肢体",
+            Field::Components => "",
+            Field::Grade => "一级",
+            Field::CertIssued => "2023-04-01",
+            Field::CertValidTo => "2033-03-31",
+            Field::CertState => "",
+            Field::LifeStatus => "在世",
+            Field::LifeDate => "",
+        }
+    }
+
     /// The canonical Chinese column header (the export writes it, the import reads it).
     pub fn header(self) -> &'static str {
         match self {
@@ -391,6 +448,15 @@ impl Person {
     }
 }
 
+/// A value as a message quotes it: at most 30 characters.
+fn shown(v: &str) -> String {
+    let mut out: String = v.chars().take(30).collect();
+    if v.chars().count() > 30 {
+        out.push('…');
+    }
+    out
+}
+
 fn opt_text(
     input: &PersonInput,
     f: Field,
@@ -405,7 +471,11 @@ fn opt_text(
         errors.push(FieldError::new(
             f,
             "too_long",
-            format!("{}不能超过{max}个字", f.header()),
+            format!(
+                "{}不能超过{max}个字（此处{}个字）",
+                f.header(),
+                v.chars().count()
+            ),
         ));
         return None;
     }
@@ -446,7 +516,10 @@ pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Ve
             errors.push(FieldError::new(
                 Field::Name,
                 "name_invalid",
-                "姓名只能包含文字、间隔号“·”，不超过50个字",
+                format!(
+                    "姓名“{}”无效：只能包含文字、间隔号“·”，不超过50个字",
+                    shown(input.get(Field::Name))
+                ),
             ));
         }
         n
@@ -466,7 +539,7 @@ pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Ve
                 None => errors.push(FieldError::new(
                     Field::Sex,
                     "sex_invalid",
-                    "性别应为“男”或“女”",
+                    format!("性别“{}”无效，应为“男”或“女”", shown(input.get(Field::Sex))),
                 )),
             }
         }
@@ -484,7 +557,10 @@ pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Ve
                 None => errors.push(FieldError::new(
                     Field::BirthDate,
                     "date_invalid",
-                    "出生日期格式无效",
+                    format!(
+                        "出生日期“{}”不是有效的日期，应如1960-05-01",
+                        shown(input.get(Field::BirthDate))
+                    ),
                 )),
             }
         }
@@ -542,7 +618,11 @@ pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Ve
                 errors.push(FieldError::new(
                     f,
                     "phone_invalid",
-                    format!("{}应为11位手机号或带区号的固定电话", f.header()),
+                    format!(
+                        "{}“{}”无效，应为11位手机号或带区号的固定电话",
+                        f.header(),
+                        shown(s)
+                    ),
                 ));
             }
             p
@@ -573,7 +653,10 @@ pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Ve
                 errors.push(FieldError::new(
                     Field::BankAccount,
                     "bank_invalid",
-                    "银行账号应为12到30位数字",
+                    format!(
+                        "银行账号“{}”无效，应为12到30位数字",
+                        shown(input.get(Field::BankAccount))
+                    ),
                 ));
             }
             b
@@ -587,7 +670,10 @@ pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Ve
             errors.push(FieldError::new(
                 Field::Category,
                 "category_invalid",
-                "残疾类别应为视力、听力、言语、肢体、智力、精神、多重或代码1-7",
+                format!(
+                    "残疾类别“{}”无效，应为视力、听力、言语、肢体、智力、精神、多重或代码1-7",
+                    shown(input.get(Field::Category))
+                ),
             ));
         }
         c
@@ -600,7 +686,10 @@ pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Ve
             errors.push(FieldError::new(
                 Field::Grade,
                 "grade_invalid",
-                "残疾等级应为一级至四级或代码1-4",
+                format!(
+                    "残疾等级“{}”不是一级至四级（或代码1-4）",
+                    shown(input.get(Field::Grade))
+                ),
             ));
         }
         g
@@ -613,7 +702,10 @@ pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Ve
             errors.push(FieldError::new(
                 Field::Components,
                 "components_invalid",
-                "多重残疾组成应写作“肢体二级、智力三级”",
+                format!(
+                    "多重残疾组成“{}”无法识别，应写作“肢体二级、智力三级”",
+                    shown(input.get(Field::Components))
+                ),
             ));
             Components::default()
         }
@@ -654,7 +746,11 @@ pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Ve
                 errors.push(FieldError::new(
                     f,
                     "date_invalid",
-                    format!("{}格式无效，应如2023-04-01", f.header()),
+                    format!(
+                        "{}“{}”不是有效的日期，应如2023-04-01",
+                        f.header(),
+                        shown(input.get(f))
+                    ),
                 ));
             }
             d
@@ -690,7 +786,10 @@ pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Ve
             errors.push(FieldError::new(
                 Field::LifeStatus,
                 "life_status_invalid",
-                "生存状态应为在世、死亡或迁出",
+                format!(
+                    "生存状态“{}”无效，应为在世、死亡或迁出",
+                    shown(input.get(Field::LifeStatus))
+                ),
             ));
             LifeStatus::Living
         }
@@ -794,6 +893,17 @@ mod tests {
             .into_iter()
             .map(|e| (e.field, e.code))
             .collect()
+    }
+
+    #[test]
+    fn the_template_example_is_a_valid_row() {
+        let mut i = PersonInput::default();
+        for f in Field::ALL {
+            i.set(f, f.example());
+            assert!(!f.allowed().is_empty());
+        }
+        let p = validate(&i, RegionTable::jiangsu()).unwrap();
+        assert!(p.warnings().is_empty());
     }
 
     #[test]

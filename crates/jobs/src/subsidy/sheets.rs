@@ -173,6 +173,63 @@ impl Table {
     pub fn headers(self) -> Vec<&'static str> {
         self.columns().iter().map(|c| c.header).collect()
     }
+
+    /// The import template's columns: header, required, the values it takes, an example.
+    pub fn template(self) -> Vec<anju_io::TemplateColumn> {
+        self.columns()
+            .iter()
+            .map(|c| {
+                let (allowed, example) = describe(self, c.header);
+                anju_io::TemplateColumn {
+                    header: c.header,
+                    required: c.required,
+                    allowed,
+                    example,
+                }
+            })
+            .collect()
+    }
+}
+
+/// What a column of `table` takes, and an example value.
+fn describe(table: Table, header: &str) -> (&'static str, &'static str) {
+    match (table, header) {
+        (_, "身份证号") => ("18位公民身份号码（须已建档）", "320102194901010013"),
+        (Table::Events, "事件") => ("死亡、迁出", "死亡"),
+        (Table::Events, "日期") => ("死亡或迁出的日期，如2024-01-15", "2024-01-15"),
+        (Table::Calendar, "日期") => ("日期，如2026-10-01", "2026-10-01"),
+        (Table::Calendar, "类型") => ("放假、上班（调休上班日）、删除", "放假"),
+        (Table::Calendar, "名称") => ("节日名称，如国庆节", "国庆节"),
+        (_, "救助类型") => (
+            "低保、低保边缘、特困供养、孤儿基本生活保障、工伤保险生活护理费、老年人护理补贴、\
+             其他；补贴标准中可填“任意”",
+            "低保",
+        ),
+        (_, "起始月份") => ("年月，如2025-01", "2025-01"),
+        (_, "终止月份") => ("年月，如2025-12；不填表示至今", ""),
+        (Table::Assistance, "金额") => ("每月金额（元），带金额的救助类型填写", ""),
+        (_, "补贴类型") => (
+            "困难残疾人生活补贴、重度残疾人护理补贴",
+            "困难残疾人生活补贴",
+        ),
+        (_, "城乡") => ("城镇、农村；补贴标准中可填“任意”", "城镇"),
+        (_, "银行账号") => ("12至30位数字", "6222020200112233445"),
+        (_, "开户银行") => ("银行名称", "中国工商银行"),
+        (_, "长期照护需求") => ("是、否；不填为否", "否"),
+        (_, "区划代码") => ("12位区划代码（市、县或镇）", "320100000000"),
+        (_, "残疾等级") => ("一级至四级，可用顿号分隔多个，或“任意”", "一级、二级"),
+        (_, "残疾类别") => ("视力、听力、言语、肢体、智力、精神、多重，或“任意”", "任意"),
+        (_, "计算方式") => ("定额、低保标准比例", "低保标准比例"),
+        (_, "数值") => ("定额填元（如130），比例填百分数（如30%）", "30%"),
+        (_, "生效月份") => ("年月，如2024-01", "2024-01"),
+        (_, "失效月份") => ("年月；不填表示长期有效", ""),
+        (_, "月标准") => ("每月低保标准（元）", "1000"),
+        (_, "账号") => ("12至30位数字", "6222020200112233445"),
+        (_, "金额") => ("金额（元）", "130.00"),
+        (_, "状态") => ("成功、失败", "成功"),
+        (_, "失败原因") => ("失败时填写", ""),
+        _ => ("", ""),
+    }
 }
 
 /// One row's cells by column header.
@@ -456,7 +513,7 @@ impl Parsed {
                         c.fault(
                             "银行账号",
                             "bank_account_invalid",
-                            "银行账号应为12至30位数字",
+                            format!("银行账号“{a}”无效，应为12至30位数字"),
                         );
                     }
                     p
@@ -609,7 +666,11 @@ impl Parsed {
                 let account = c.required("账号").and_then(|a| {
                     let p = parse_bank_account(&a);
                     if p.is_none() {
-                        c.fault("账号", "bank_account_invalid", "账号应为12至30位数字");
+                        c.fault(
+                            "账号",
+                            "bank_account_invalid",
+                            format!("账号“{a}”无效，应为12至30位数字"),
+                        );
                     }
                     p
                 });
@@ -671,6 +732,31 @@ impl Parsed {
                         },
                     ));
                 }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod template_tests {
+    use super::*;
+
+    #[test]
+    fn every_template_column_says_what_it_takes() {
+        for t in [
+            Table::Events,
+            Table::Assistance,
+            Table::Grants,
+            Table::Standards,
+            Table::Dibao,
+            Table::BankReturn,
+            Table::Calendar,
+        ] {
+            let cols = t.template();
+            assert_eq!(cols.len(), t.headers().len());
+            for c in cols {
+                assert!(!c.allowed.is_empty(), "{:?} {}", t, c.header);
+                assert!(!c.required || !c.example.is_empty(), "{:?} {}", t, c.header);
             }
         }
     }

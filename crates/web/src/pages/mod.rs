@@ -60,6 +60,10 @@ pub fn routes() -> Router<App> {
         .route("/imports/{job}/errors", get(persons::import::errors_file))
         .route("/imports/{job}/confirm", post(persons::import::confirm))
         .route(
+            "/persons/import/template.xlsx",
+            get(persons::import::template),
+        )
+        .route(
             "/persons/{id}",
             get(persons::show::show).post(persons::form::update),
         )
@@ -107,6 +111,10 @@ pub fn routes() -> Router<App> {
             post(certificates::record_item),
         )
         .route("/subsidies", get(subsidy::overview))
+        .route(
+            "/subsidies/import/{table}/template.xlsx",
+            get(subsidy::import_template),
+        )
         .route(
             "/subsidies/import/{table}",
             get(subsidy::import_form)
@@ -274,6 +282,28 @@ pub fn region_crumbs(scope: &Scope, code: &RegionCode, last_current: bool) -> Ve
                 .then(|| format!("/regions/{}", r.code)),
         })
         .collect()
+}
+
+/// An XLSX file to download: `ascii` is the name for old browsers, `name` the Chinese one.
+pub fn xlsx_download(ascii: &str, name: &str, bytes: Vec<u8>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+                    persons::list::utf8_percent(name)
+                ),
+            ),
+        ],
+        axum::body::Body::from(bytes),
+    )
+        .into_response()
 }
 
 /// A time in Beijing time, to the second.

@@ -11,15 +11,12 @@ use anju_store::{RollSummary, TownTotal};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::body::Body;
 use axum::extract::{Multipart, Path, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::auth::{PageUser, Session};
 use crate::pages::persons::import::{finish, receive, register};
-use crate::pages::persons::list::utf8_percent;
 use crate::pages::persons::show::recovery_reason;
 use crate::pages::session::CsrfForm;
 use crate::pages::{Layout, beijing};
@@ -245,6 +242,22 @@ fn import_page(s: &Session, name: &str, t: Table, error: Option<String>) -> Impo
         can_replace: matches!(t, Table::Standards | Table::Dibao),
         error,
     }
+}
+
+/// The table's import template: headers, an example row, and what each column takes.
+pub async fn import_template(
+    PageUser(s): PageUser,
+    Path(name): Path<String>,
+) -> Result<Response, AppError> {
+    let t = table_of(&name)?;
+    may_import(&s, t)?;
+    let bytes =
+        anju_io::template_xlsx(&t.template()).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(crate::pages::xlsx_download(
+        "template.xlsx",
+        &format!("{}导入模板.xlsx", t.label()),
+        bytes,
+    ))
 }
 
 pub async fn import_form(
@@ -610,23 +623,7 @@ pub async fn export_roll(
     }
     let bytes = bytes.map_err(|e| AppError::Internal(e.to_string()))?;
     let name = format!("银行发放文件-{region}-{month}.xlsx");
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"bank.xlsx\"; filename*=UTF-8''{}",
-                    utf8_percent(&name)
-                ),
-            ),
-        ],
-        Body::from(bytes),
-    )
-        .into_response())
+    Ok(crate::pages::xlsx_download("bank.xlsx", &name, bytes))
 }
 
 pub struct RecoveryRow {

@@ -263,21 +263,9 @@ pub async fn export_campaign(
             format!("{}条", items.len()),
         )
         .await?;
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"verification.xlsx\"; filename*=UTF-8''{}",
-                    crate::pages::persons::list::utf8_percent("审验核查名单.xlsx")
-                ),
-            ),
-        ],
-        axum::body::Body::from(bytes),
-    )
-        .into_response())
+    Ok(crate::pages::xlsx_download(
+        "verification.xlsx",
+        "审验核查名单.xlsx",
+        bytes,
+    ))
 }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anju_io::{EncodingChoice, ReadOptions};
-use anju_jobs::{ImportOptions, ImportReport, Progress, RowError};
+use anju_jobs::{ImportOptions, ImportReport, Outcome, Progress, RowError};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Json;
@@ -33,6 +33,27 @@ fn may_import(s: &Session) -> Result<(), AppError> {
     } else {
         Err(AppError::Forbidden)
     }
+}
+
+/// The import template: every column of a person's file, an example row, and what each
+/// column takes.
+pub async fn template(PageUser(s): PageUser) -> Result<Response, AppError> {
+    may_import(&s)?;
+    let columns: Vec<anju_io::TemplateColumn> = anju_domain::person::Field::ALL
+        .into_iter()
+        .map(|f| anju_io::TemplateColumn {
+            header: f.header(),
+            required: anju_domain::person::Field::REQUIRED.contains(&f),
+            allowed: f.allowed(),
+            example: f.example(),
+        })
+        .collect();
+    let bytes = anju_io::template_xlsx(&columns).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(crate::pages::xlsx_download(
+        "template.xlsx",
+        "残疾人档案导入模板.xlsx",
+        bytes,
+    ))
 }
 
 pub async fn form(PageUser(s): PageUser) -> Result<UploadPage, AppError> {
@@ -303,6 +324,8 @@ pub struct JobPage {
     queued: Option<usize>,
     report: Option<ImportReport>,
     shown_errors: Vec<RowError>,
+    /// The rejected rows counted by reason, shown before the list.
+    reasons: Vec<anju_jobs::ReasonCount>,
     /// The conflicts shown (stored values changed by hand), each with its time in words.
     shown_conflicts: Vec<(anju_store::Conflict, String, &'static str)>,
     shown_changes: Vec<anju_jobs::RowChange>,
@@ -362,6 +385,10 @@ pub async fn job(
         file_name: job.file_name,
         running,
         queued,
+        reasons: report
+            .as_ref()
+            .map(ImportReport::reasons)
+            .unwrap_or_default(),
         shown_errors,
         shown_conflicts,
         shown_changes,
