@@ -140,7 +140,7 @@ impl ImportReport {
                 }),
             }
         }
-        by.sort_by(|a, b| b.rows.cmp(&a.rows));
+        by.sort_by_key(|r| std::cmp::Reverse(r.rows));
         by
     }
 
