@@ -121,6 +121,27 @@ fn routes() -> Vec<Route> {
             None,
             policy_setter,
         ),
+        r(
+            Method::GET,
+            "/subsidies/import/grants/template.xlsx",
+            false,
+            None,
+            importer,
+        ),
+        r(
+            Method::GET,
+            "/subsidies/import/dibao/template.xlsx",
+            false,
+            None,
+            policy_setter,
+        ),
+        r(
+            Method::GET,
+            "/subsidies/import/calendar",
+            false,
+            None,
+            admin_only,
+        ),
         r(Method::GET, "/subsidies/recoveries", false, None, reader),
         r(
             Method::POST,
@@ -408,6 +429,13 @@ fn routes() -> Vec<Route> {
         r(Method::GET, "/persons", false, None, reader),
         r(Method::GET, "/persons/new", false, None, writer),
         r(Method::GET, "/persons/import", false, None, importer),
+        r(
+            Method::GET,
+            "/persons/import/template.xlsx",
+            false,
+            None,
+            importer,
+        ),
         r(Method::GET, "/persons/export", false, None, reader),
         r(
             Method::GET,

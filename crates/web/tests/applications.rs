@@ -225,6 +225,10 @@ contract!(an_application_through_the_api, |db: Db| async move {
         .unwrap();
     assert!(cal.contains("国庆节调休上班"));
     assert!(
+        !cal.contains("anju "),
+        "no page tells a user to run a command"
+    );
+    assert!(
         !cal.contains("恢复为普通日"),
         "only administrators edit the calendar"
     );

@@ -97,13 +97,59 @@ async fn not_found() -> AppError {
 
 /// A query string the handler could not read, as the API's 400.
 pub(crate) fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, AppError> {
-    q.map(|Query(t)| t)
-        .map_err(|e| AppError::BadRequest(format!("查询参数无效：{}", e.body_text())))
+    q.map(|Query(t)| t).map_err(|e| {
+        let detail = e.body_text();
+        let field = detail
+            .split(": ")
+            .nth(1)
+            .filter(|f| f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            .map(|f| format!("（{f}）"))
+            .unwrap_or_default();
+        AppError::BadRequest(format!("查询参数无效{field}"))
+    })
 }
 
 pub(crate) fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
     b.map(|Json(t)| t)
-        .map_err(|e| AppError::BadRequest(format!("请求体不是有效的 JSON：{}", e.body_text())))
+        .map_err(|e| AppError::BadRequest(json_refusal(&e)))
+}
+
+/// Why a JSON body was refused, in Chinese (serde's English stays out of the message).
+fn json_refusal(e: &JsonRejection) -> String {
+    let detail = e.body_text();
+    let quoted = || {
+        detail
+            .split('`')
+            .nth(1)
+            .map(str::to_owned)
+            .unwrap_or_default()
+    };
+    match e {
+        JsonRejection::MissingJsonContentType(_) => {
+            "请求须带 Content-Type: application/json".into()
+        }
+        JsonRejection::JsonDataError(_) if detail.contains("missing field") => {
+            format!("请求体缺少字段 {}", quoted())
+        }
+        JsonRejection::JsonDataError(_) if detail.contains("unknown field") => {
+            format!("请求体含有未知字段 {}", quoted())
+        }
+        JsonRejection::JsonDataError(_) => {
+            let at = detail
+                .split(": ")
+                .nth(1)
+                .and_then(|d| d.split(':').next())
+                .filter(|f| {
+                    f.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c))
+                })
+                .map(|f| format!("（字段 {f}）"))
+                .unwrap_or_default();
+            format!("请求体的字段类型或取值不符合要求{at}")
+        }
+        JsonRejection::JsonSyntaxError(_) => "请求体不是有效的 JSON".into(),
+        _ => "无法读取请求体".into(),
+    }
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -31,6 +31,7 @@ fn table_of(name: &str) -> Result<Table, AppError> {
         "grants" => Table::Grants,
         "standards" => Table::Standards,
         "dibao" => Table::Dibao,
+        "calendar" => Table::Calendar,
         _ => return Err(AppError::NotFound),
     })
 }
@@ -39,6 +40,7 @@ fn may_import(s: &Session, t: Table) -> Result<(), AppError> {
     let role = s.scope().role();
     let ok = match t {
         Table::Standards | Table::Dibao => role.sets_policy(),
+        Table::Calendar => role.manages_users(),
         _ => role.imports_persons(),
     };
     if ok { Ok(()) } else { Err(AppError::Forbidden) }
@@ -223,6 +225,8 @@ pub async fn overview(
 pub struct ImportPage {
     layout: Layout,
     table: &'static str,
+    /// Where the page leads back to, and the link's words.
+    back: (&'static str, &'static str),
     headers: Vec<&'static str>,
     can_replace: bool,
     error: Option<String>,
@@ -236,7 +240,13 @@ fn import_page(s: &Session, name: &str, t: Table, error: Option<String>) -> Impo
             "assistance" => "assistance",
             "grants" => "grants",
             "standards" => "standards",
+            "calendar" => "calendar",
             _ => "dibao",
+        },
+        back: if t == Table::Calendar {
+            ("/certificates/calendar", "返回工作日历")
+        } else {
+            ("/subsidies", "返回两项补贴")
         },
         headers: t.headers(),
         can_replace: matches!(t, Table::Standards | Table::Dibao),
