@@ -380,8 +380,9 @@ impl Applications<'_> {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
+                // The doctor as entered ("王医生" or "王某"): no title added to it.
                 format!(
-                    "{}，{}医生：{}{}",
+                    "{}（评定医生：{}）：{}{}",
                     x.hospital.trim(),
                     x.doctor.trim(),
                     x.category.name(),

@@ -206,6 +206,14 @@ contract!(an_application_through_the_api, |db: Db| async move {
         page.contains("已评定") && page.contains("办理下一步"),
         "now the village posts the notice"
     );
+    assert!(
+        page.contains("评定医生：王医生") && !page.contains("医生医生"),
+        "the doctor as entered, no title added"
+    );
+    // The home page leads to the certificate work; nothing "建设中" beside working links.
+    let home = b.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("href=\"/certificates/applications\""), "{home}");
+    assert!(!home.contains("建设中"));
     let list = b
         .get(app.url("/certificates/applications"))
         .send()
