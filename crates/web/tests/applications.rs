@@ -211,8 +211,18 @@ contract!(an_application_through_the_api, |db: Db| async move {
         "the doctor as entered, no title added"
     );
     // The home page leads to the certificate work; nothing "建设中" beside working links.
-    let home = b.get(app.url("/")).send().await.unwrap().text().await.unwrap();
-    assert!(home.contains("href=\"/certificates/applications\""), "{home}");
+    let home = b
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        home.contains("href=\"/certificates/applications\""),
+        "{home}"
+    );
     assert!(!home.contains("建设中"));
     let list = b
         .get(app.url("/certificates/applications"))

@@ -356,7 +356,14 @@ async fn pages_work_and_are_accessible_in_chromium() {
     b.check("person-edit").await;
     b.fill("f-phone", "12345").await;
     b.submit("main form button[type=submit]").await;
-    assert!(b.text().await.contains("联系电话应为"));
+    assert!(b.text().await.contains("联系电话“12345”无效"));
+    let focused = b.client.active_element().await.unwrap();
+    assert_eq!(
+        focused.attr("class").await.unwrap().as_deref(),
+        Some("notice error error-summary"),
+        "the summary of the faults takes focus"
+    );
+    assert!(focused.text().await.unwrap().contains("联系电话"));
     b.check("person-edit-error").await;
     b.client.goto(&app.url("/persons/new")).await.unwrap();
     b.check("person-new").await;

@@ -61,6 +61,9 @@ contract!(
             body.contains("id=\"e-id_number\"") && body.contains("校验位"),
             "{body}"
         );
+        // Above the form, a summary lists each field at fault, links to it, and takes focus.
+        assert!(body.contains("error-summary") && body.contains("autofocus"));
+        assert!(body.contains("以下1项需要改正") && body.contains("href=\"#f-id_number\""));
         let res = c
             .post(app.url("/persons"))
             .form(&form(

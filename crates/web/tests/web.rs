@@ -200,6 +200,16 @@ contract!(
         assert!(res.text().await.unwrap().contains("两次输入的新密码不一致"));
         let res = post(&initial, "qwerty123", "qwerty123").await.unwrap();
         assert!(res.text().await.unwrap().contains("过于常见"));
+        // Every fault at once, summarised above the form.
+        let res = post("", "123", "456").await.unwrap();
+        assert_eq!(res.status(), 400);
+        let body = res.text().await.unwrap();
+        assert!(body.contains("error-summary") && body.contains("autofocus"));
+        for fault in ["请输入当前密码", "密码至少需要", "两次输入的新密码不一致"]
+        {
+            assert!(body.contains(fault), "{fault}: {body}");
+        }
+        assert!(body.contains("href=\"#new\""));
         let res = post("wrong-current", "Green-Hills-2026", "Green-Hills-2026")
             .await
             .unwrap();

@@ -51,15 +51,9 @@ pub fn subtree_counts(table: &RegionTable, region: &Region) -> Vec<(Level, usize
 fn tasks(role: Role) -> Vec<Task> {
     let t = |label, href| Task { label, href };
     let mut v = match role {
-        Role::Admin => vec![
-            t("用户管理", "/users"),
-            t("行政区划", "/regions"),
-        ],
+        Role::Admin => vec![t("用户管理", "/users"), t("行政区划", "/regions")],
         Role::Auditor => vec![t("审计日志", "/audit")],
-        Role::Leader => vec![
-            t("残疾人档案", "/persons"),
-            t("两项补贴", "/subsidies"),
-        ],
+        Role::Leader => vec![t("残疾人档案", "/persons"), t("两项补贴", "/subsidies")],
         // What is not built yet is not listed: no "建设中" beside working links.
         Role::Provider => vec![],
         Role::Village => vec![t("残疾人档案", "/persons")],

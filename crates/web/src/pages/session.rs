@@ -212,8 +212,20 @@ pub async fn change_password(
 ) -> Result<Response, AppError> {
     s.check_csrf(&f.csrf)?;
     let mut page = PasswordPage::new(&s);
+    // Every fault the form can see is reported at once; the current password is checked by
+    // the store only when the rest is right.
+    if f.current.is_empty() {
+        page.current_error = Some("请输入当前密码".into());
+    }
+    if let Err(e) = anju_domain::password::check(s.scope().username(), &f.new) {
+        page.new_error = Some(e.to_string());
+    } else if !f.current.is_empty() && f.new == f.current {
+        page.new_error = Some("新密码不能与当前密码相同".into());
+    }
     if f.new != f.confirm {
         page.confirm_error = Some("两次输入的新密码不一致".into());
+    }
+    if page.current_error.is_some() || page.new_error.is_some() || page.confirm_error.is_some() {
         return Ok((StatusCode::BAD_REQUEST, page).into_response());
     }
     match app

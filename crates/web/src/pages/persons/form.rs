@@ -42,6 +42,16 @@ pub struct FormPage {
     error: Option<String>,
 }
 
+impl FormPage {
+    /// The fields at fault, for the summary above the form.
+    fn faults(&self) -> Vec<(&'static str, &'static str, &str)> {
+        self.fields
+            .iter()
+            .filter_map(|f| f.error.as_deref().map(|e| (f.key, f.label, e)))
+            .collect()
+    }
+}
+
 /// The fields a form asks for: all but sex and birth date, which the ID number gives.
 fn form_fields() -> impl Iterator<Item = Field> {
     Field::ALL
