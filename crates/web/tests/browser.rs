@@ -343,6 +343,24 @@ async fn pages_work_and_are_accessible_in_chromium() {
         "after a search, focus lands on the results"
     );
     b.check("persons-search").await;
+    // At phone width the list is one card per person: no column is cut off.
+    b.client.set_window_size(375, 800).await.unwrap();
+    let row = b
+        .client
+        .find(Locator::Css("table.cards tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(
+        row.css_value("display").await.unwrap(),
+        "block",
+        "a card per person below 600 px"
+    );
+    let filters = b.client.find(Locator::Css("details.fold")).await.unwrap();
+    assert!(
+        filters.attr("open").await.unwrap().is_none(),
+        "the filters fold away"
+    );
+    b.client.set_window_size(1280, 900).await.unwrap();
     b.client.goto(&app.url("/persons")).await.unwrap();
     let first = b.client.find(Locator::Css("tbody td a")).await.unwrap();
     let name = first.text().await.unwrap();
@@ -382,6 +400,16 @@ async fn pages_work_and_are_accessible_in_chromium() {
         .await
         .unwrap();
     b.submit("main button[type=submit]").await;
+    // The page previews first (on by default): what would be done, then 确认导入.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !b.text().await.contains("预览完成") {
+        assert!(Instant::now() < deadline, "the preview did not finish");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let here = b.client.current_url().await.unwrap().to_string();
+        b.client.goto(&here).await.unwrap();
+    }
+    b.check("import-preview").await;
+    b.submit("main form button[type=submit]").await;
     let deadline = Instant::now() + Duration::from_secs(20);
     while !b.text().await.contains("导入完成") {
         assert!(Instant::now() < deadline, "the import did not finish");

@@ -50,6 +50,28 @@ pub struct ListPage {
     can_import: bool,
 }
 
+impl ListPage {
+    /// Whether a filter beyond the search box is set (the order is not a filter): the folded
+    /// filters then show open.
+    fn filtered(&self) -> bool {
+        let q = &self.q;
+        [
+            &q.region,
+            &q.category,
+            &q.grade,
+            &q.severe,
+            &q.age_min,
+            &q.age_max,
+            &q.sex,
+            &q.cert_status,
+            &q.life_status,
+            &q.quality,
+        ]
+        .iter()
+        .any(|v| !v.is_empty())
+    }
+}
+
 pub async fn list(
     State(app): State<App>,
     PageUser(s): PageUser,
