@@ -262,6 +262,47 @@ impl Application {
         cal.add_working_days(posted, NOTICE_DAYS - 1)
     }
 
+    /// The steps the application goes through, in order, and which of them is now due
+    /// (`None` once it is closed).
+    pub fn steps(&self) -> (Vec<&'static str>, Option<usize>) {
+        let mut steps = vec!["受理"];
+        if self.kind.needs_assessment() {
+            steps.extend(["评定", "公示（5个工作日）"]);
+        }
+        steps.extend(["县残联审核", "办结"]);
+        let review = steps.len() - 2;
+        let now = match self.state {
+            AppState::Applied if self.kind.needs_assessment() => Some(1),
+            AppState::Applied | AppState::Noticed => Some(review),
+            AppState::Assessed => Some(2),
+            AppState::Refused | AppState::Appealed => Some(review),
+            AppState::Issued | AppState::Closed => None,
+        };
+        (steps, now)
+    }
+
+    /// Who acts next, in words ("等待县残联审核").
+    pub fn waiting_for(&self) -> &'static str {
+        match self.state {
+            AppState::Applied if self.kind.needs_assessment() => "等待县残联组织评定",
+            AppState::Applied => "等待县残联审核",
+            AppState::Assessed => "等待村（社区）或镇（街道）张贴公示",
+            AppState::Noticed => "公示中，期满后等待县残联审核",
+            AppState::Refused => "不予办理：申请人可在期限内向市残联申诉",
+            AppState::Appealed => "等待市残联处理申诉",
+            AppState::Issued | AppState::Closed => "已办结",
+        }
+    }
+
+    /// What the deadline of the step now due is, in words.
+    pub fn deadline_label(&self) -> &'static str {
+        match self.state {
+            AppState::Noticed => "县残联审核截止",
+            AppState::Refused => "申诉截止",
+            _ => "期限",
+        }
+    }
+
     /// The deadline of the step now due, and whether it has passed on `today`.
     pub fn deadline(&self, cal: &WorkCalendar) -> Option<NaiveDate> {
         match self.state {

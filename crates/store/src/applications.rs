@@ -151,7 +151,7 @@ impl Applications<'_> {
         if open.is_some() {
             return Err(StoreError::invalid("此人已有办理中的申请，请先办结"));
         }
-        let holds = p.cert_number.is_some() && p.cert_state != CertState::Cancelled;
+        let holds = p.holds_certificate() && p.cert_state != CertState::Cancelled;
         match kind {
             AppKind::New => {
                 if holds && p.cert_valid_to.is_none_or(|v| v >= date) {

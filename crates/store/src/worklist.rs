@@ -70,6 +70,10 @@ impl WorklistCache {
     }
 }
 
+/// The file has a renewal under way (an application neither issued nor closed).
+const RENEWING: &str = "EXISTS (SELECT 1 FROM certificate_applications a WHERE a.person_id = persons.id \
+     AND a.kind = 'renewal' AND a.state NOT IN ('issued', 'closed'))";
+
 fn date(s: Option<String>) -> Option<NaiveDate> {
     s.and_then(|d| d.parse().ok())
 }
@@ -113,19 +117,21 @@ impl Store {
             w.push_plain("life_status = 'living'");
             let mut args = args.into_iter();
             for part in cond.split(" AND ") {
+                let part = part.replace("RENEWING", RENEWING);
                 if part.contains('?') {
-                    w.push(part, args.next().unwrap_or(Arg::Int(0)));
+                    w.push(&part, args.next().unwrap_or(Arg::Int(0)));
                 } else {
                     w.push_plain(part.to_owned());
                 }
             }
             w
         };
+        // A certificate whose renewal is under way is not "尚未换领": it is counted apart.
         let queries = [
             (
                 "expiring",
                 cert(
-                    "cert_state = 'active' AND cert_valid_to >= ? AND cert_valid_to <= ?",
+                    "cert_state = 'active' AND cert_valid_to >= ? AND cert_valid_to <= ? AND NOT RENEWING",
                     vec![Arg::Text(today.to_string()), Arg::Text(horizon.to_string())],
                 ),
                 "/persons?cert_status=expiring",
@@ -133,10 +139,18 @@ impl Store {
             (
                 "expired",
                 cert(
-                    "cert_state = 'active' AND cert_valid_to < ?",
+                    "cert_state = 'active' AND cert_valid_to < ? AND NOT RENEWING",
                     vec![Arg::Text(today.to_string())],
                 ),
                 "/persons?cert_status=expired",
+            ),
+            (
+                "renewing",
+                cert(
+                    "cert_state = 'active' AND cert_valid_to <= ? AND RENEWING",
+                    vec![Arg::Text(horizon.to_string())],
+                ),
+                "/certificates/applications",
             ),
             (
                 "frozen",
@@ -168,6 +182,10 @@ impl Store {
                     due,
                 ),
                 "expired" => (format!("{n} 本残疾人证已过有效期，尚未换领"), due),
+                "renewing" => (
+                    format!("{n} 本到期或即将到期的残疾人证正在换领，请跟进办理"),
+                    None,
+                ),
                 _ => (format!("{n} 本残疾人证已冻结（户籍迁出未办理迁移）"), None),
             };
             out.items.push(WorkItem {

@@ -437,3 +437,89 @@ contract!(
         assert!(steps[1].detail.contains("南京市第一医院"));
     }
 );
+
+contract!(
+    a_renewal_starts_from_the_file_and_the_worklist_follows_it,
+    |db: Db| async move {
+        let app = TestApp::spawn(db).await;
+        app.add_user("xw", Role::County, "320102000000", Some(PW))
+            .await;
+        let expired = (app.store.today() - chrono::Days::new(30)).to_string();
+        let rec = app
+            .add_person(&[
+                (Field::IdNumber, "320102198005060010"),
+                (Field::Name, "张三"),
+                (Field::HouseholdCode, "320102002001"),
+                (Field::Category, "肢体"),
+                (Field::Grade, "三级"),
+                (Field::CertValidTo, expired.as_str()),
+            ])
+            .await;
+        let xw = app.store.users().local_scope("xw").await.unwrap();
+        let kinds = |w: &anju_store::Worklist| -> Vec<&'static str> {
+            w.items.iter().map(|i| i.kind).collect()
+        };
+        assert!(kinds(&app.store.worklist(&xw).await.unwrap()).contains(&"expired"));
+        let (b, _) = app.browser("xw", PW).await;
+        let file = b
+            .get(app.url(&format!("/persons/{}", rec.id)))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(file.contains("发起换领"), "{file}");
+        let csrf = common::hidden(&file, "csrf");
+        let res = b
+            .post(app.url("/certificates/applications"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("person", &rec.id.to_string()),
+                ("kind", "renewal"),
+                ("date", &app.store.today().to_string()),
+                ("note", ""),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let page_url = res.headers()["location"].to_str().unwrap().to_owned();
+        // The application names every step and who acts next; the assessment form starts from
+        // the holder's category and grade.
+        let page = b
+            .get(app.url(&page_url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("张三的换领申请"), "{page}");
+        for step in ["受理", "评定", "公示（5个工作日）", "县残联审核", "办结"] {
+            assert!(page.contains(step), "{step}");
+        }
+        assert!(page.contains("aria-current=\"step\">评定"));
+        assert!(page.contains("下一步：等待县残联组织评定"));
+        assert!(page.contains("<option value=\"肢体\" selected>"));
+        assert!(page.contains("<option value=\"三级\" selected>"));
+        // The file says the renewal is under way and offers no second one.
+        let file = b
+            .get(app.url(&format!("/persons/{}", rec.id)))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            file.contains("换领办理中") && !file.contains(">发起换领<"),
+            "{file}"
+        );
+        // The worklist no longer calls it "尚未换领": it is counted as under way.
+        let w = app.store.worklist(&xw).await.unwrap();
+        assert!(!kinds(&w).contains(&"expired"), "{:?}", kinds(&w));
+        let line = w.items.iter().find(|i| i.kind == "renewing").unwrap();
+        assert_eq!(line.count, 1);
+    }
+);

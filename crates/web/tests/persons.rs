@@ -171,7 +171,9 @@ contract!(
             .await
             .unwrap();
         assert!(
-            file.contains("<td>残疾等级</td><td>二级</td><td>一级</td>"),
+            file.contains(
+                "<td data-label=\"项目\">残疾等级</td><td data-label=\"原值\">二级</td><td data-label=\"新值\">一级</td>"
+            ),
             "history shows before and after"
         );
         // A village worker sees the file masked and cannot reveal it.
@@ -720,7 +722,8 @@ contract!(
             .await
             .unwrap();
         assert!(
-            file.contains("<td>导入</td>") && file.contains("<td>接口</td>"),
+            file.contains("<td data-label=\"来源\">导入</td>")
+                && file.contains("<td data-label=\"来源\">接口</td>"),
             "{file}"
         );
     }

@@ -24,6 +24,8 @@ pub struct AppRow {
     pub state: &'static str,
     pub applied_on: String,
     pub deadline: String,
+    /// Who acts next.
+    pub waiting: &'static str,
     pub overdue: bool,
 }
 
@@ -60,14 +62,26 @@ async fn list_page(app: &App, s: &Session, error: Option<String>) -> Result<List
         .list(scope, None)
         .await?
         .into_iter()
-        .map(|a| AppRow {
-            href: format!("/certificates/applications/{}", a.id),
-            name: a.name,
-            kind: a.kind.label(),
-            state: a.state.label(),
-            applied_on: a.applied_on.to_string(),
-            overdue: a.deadline.is_some_and(|d| d < today),
-            deadline: a.deadline.map(|d| d.to_string()).unwrap_or_default(),
+        .map(|a| {
+            let rules = anju_domain::application::Application {
+                kind: a.kind,
+                state: a.state,
+                since: a.since,
+                current: None,
+            };
+            AppRow {
+                href: format!("/certificates/applications/{}", a.id),
+                name: a.name,
+                kind: a.kind.label(),
+                state: a.state.label(),
+                waiting: rules.waiting_for(),
+                applied_on: a.applied_on.to_string(),
+                overdue: a.deadline.is_some_and(|d| d < today),
+                deadline: a
+                    .deadline
+                    .map(|d| format!("{}：{d}", rules.deadline_label()))
+                    .unwrap_or_default(),
+            }
         })
         .collect();
     Ok(ListPage {
@@ -90,6 +104,10 @@ pub struct ApplyForm {
     csrf: String,
     #[serde(default)]
     id_number: String,
+    /// The file's row id, when the form comes from the person's file (the ID number need
+    /// not be shown whole there).
+    #[serde(default)]
+    person: String,
     #[serde(default)]
     kind: String,
     #[serde(default)]
@@ -124,9 +142,18 @@ pub async fn apply(
     let Some(date) = parse_date(&f.date) else {
         return refuse(format!("申请日期“{}”无效", f.date)).await;
     };
-    let id = match parse_id(f.id_number.trim()) {
-        Ok(id) => id,
-        Err(_) => return refuse("身份证号无效".into()).await,
+    let id = if let Ok(key) = f.person.trim().parse::<i64>() {
+        app.store
+            .persons()
+            .get_by_key(s.scope(), key)
+            .await?
+            .person
+            .id_number
+    } else {
+        match parse_id(f.id_number.trim()) {
+            Ok(id) => id,
+            Err(_) => return refuse("身份证号无效".into()).await,
+        }
     };
     match app
         .store
@@ -173,6 +200,15 @@ pub struct DetailPage {
     steps: Vec<StepRow>,
     /// The form for the step now due: assess, notice, review, appeal, decide_appeal, or none.
     form: &'static str,
+    /// Every step of the application with where it stands: done, current or to come.
+    path: Vec<(&'static str, &'static str)>,
+    /// Who acts next, in words.
+    waiting: &'static str,
+    /// What the deadline is (县残联审核截止, 申诉截止).
+    deadline_label: &'static str,
+    /// The assessment starts from the holder's current (or applied) category and grade.
+    current_category: String,
+    current_grade: String,
     categories: Vec<Choice>,
     grades: Vec<Choice>,
     today: String,
@@ -199,6 +235,38 @@ async fn detail_page(
 ) -> Result<DetailPage, AppError> {
     let (a, steps) = app.store.applications().get(s.scope(), id).await?;
     let role = s.scope().role();
+    let rules = anju_domain::application::Application {
+        kind: a.kind,
+        state: a.state,
+        since: a.since,
+        current: None,
+    };
+    let (names, now) = rules.steps();
+    let path = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let at = match now {
+                Some(k) if i < k => "done",
+                Some(k) if i == k => "current",
+                Some(_) => "todo",
+                None => "done",
+            };
+            (*n, at)
+        })
+        .collect();
+    let holder = match anju_domain::id_number::IdNumber::parse(&a.id_number) {
+        Ok(id) => app.store.persons().lookup(s.scope(), &id).await.ok(),
+        Err(_) => None,
+    };
+    let (current_category, current_grade) = holder
+        .map(|h| {
+            (
+                h.person.category.name().to_owned(),
+                h.person.grade.name().to_owned(),
+            )
+        })
+        .unwrap_or_default();
     let form = match a.state {
         AppState::Applied if a.kind.needs_assessment() => "assess",
         AppState::Applied | AppState::Noticed => "review",
@@ -234,6 +302,11 @@ async fn detail_page(
             })
             .collect(),
         form: if allowed { form } else { "" },
+        path,
+        waiting: rules.waiting_for(),
+        deadline_label: rules.deadline_label(),
+        current_category,
+        current_grade,
         categories: category_choices(),
         grades: grade_choices(),
         today: app.store.today().to_string(),

@@ -43,6 +43,11 @@ pub struct FilePage {
     can_reveal: bool,
     can_write: bool,
     saved: bool,
+    /// A renewal under way: its page and where it stands.
+    renewal: Option<(String, &'static str)>,
+    /// The certificate is expiring or expired and no renewal is under way: 发起换领 here.
+    can_renew: bool,
+    today: String,
 }
 
 fn field_label(key: &str) -> String {
@@ -105,11 +110,31 @@ pub async fn file_page(
     let scope = s.scope();
     let history = app.store.persons().history(scope, rec).await?;
     let subs = app.store.subsidies().of_person(scope, rec).await?;
-    let applications = app
-        .store
-        .applications()
-        .list(scope, Some(rec.id))
-        .await?
+    let records = app.store.applications().list(scope, Some(rec.id)).await?;
+    let renewal = records
+        .iter()
+        .find(|a| {
+            a.kind == anju_domain::application::AppKind::Renewal
+                && !matches!(
+                    a.state,
+                    anju_domain::application::AppState::Issued
+                        | anju_domain::application::AppState::Closed
+                )
+        })
+        .map(|a| {
+            (
+                format!("/certificates/applications/{}", a.id),
+                a.state.label(),
+            )
+        });
+    let today = app.store.today();
+    let due = matches!(
+        rec.cert_status(today, app.expiring_days().await?),
+        anju_domain::certificate::CertStatus::Expiring
+            | anju_domain::certificate::CertStatus::Expired
+    );
+    let can_renew = due && renewal.is_none() && scope.role().writes_persons();
+    let applications = records
         .iter()
         .map(|a| SubsidyRow {
             cells: vec![
@@ -218,6 +243,9 @@ pub async fn file_page(
         history: history_rows(&history, whole),
         can_reveal: scope.role().sees_identifiers() && !whole,
         can_write: scope.role().writes_persons(),
+        renewal,
+        can_renew,
+        today: today.to_string(),
         saved,
     })
 }
