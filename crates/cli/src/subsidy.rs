@@ -91,6 +91,7 @@ pub async fn roll(g: &Global, cmd: RollCommand) -> CmdResult {
                         "lines": lines,
                         "total_fen": r.roll.total_fen,
                         "stopped": stopped,
+                        "held": r.held,
                     })
                 );
             } else {
@@ -110,6 +111,22 @@ pub async fn roll(g: &Global, cmd: RollCommand) -> CmdResult {
                         x.kind.label(),
                         x.reason.label()
                     );
+                }
+                if !r.held.is_empty() {
+                    println!(
+                        "{}笔补贴缺少低保标准、暂缓计发，名册在补齐前不能审批：",
+                        r.held.len()
+                    );
+                    for h in r.held.iter().take(20) {
+                        println!(
+                            "  户籍地 {}（{}）{}：{} {}",
+                            h.household_code,
+                            h.locality.label(),
+                            h.month,
+                            anju_domain::mask::id_number(&h.id_number),
+                            h.kind.label()
+                        );
+                    }
                 }
             }
             ExitCode::SUCCESS

@@ -64,7 +64,7 @@ pub use security::{IdSearchFlag, Security};
 pub use sessions::{Authenticated, LoginError, LoginOk, SessionKind, Sessions, random_token};
 pub use sessions_assess::{AssessmentSession, AssessmentSessions, SessionOutcome};
 pub use subsidy::{
-    Apply, AssistanceRow, BankLine, EventRow, FailedLine, GrantRow, GrantView, PaidLine,
+    Apply, AssistanceRow, BankLine, EventRow, FailedLine, GrantRow, GrantView, HeldLine, PaidLine,
     PersonSubsidies, RecoveryRecord, Rejection, ReturnRow, Roll, RollDiff, RollLine, RollOutcome,
     RollSummary, StoppedLine, Subsidies, TableResult, TownTotal,
 };

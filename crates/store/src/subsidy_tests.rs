@@ -620,7 +620,7 @@ contract!(
 );
 
 contract!(
-    a_missing_dibao_standard_stops_the_roll_and_writes_nothing,
+    a_roll_whose_every_grant_lacks_a_dibao_standard_holds_them_all,
     |db: TestDb| async move {
         let store = db.open().await;
         let xw = user(&store, "xw", Role::County, "320102000000").await;
@@ -651,13 +651,17 @@ contract!(
         )
         .await
         .unwrap();
-        let err = s.generate_roll(&xw, m("2025-03"), None).await.unwrap_err();
-        let msg = err.to_string();
-        assert!(
-            msg.contains(MEIYUAN_1) && msg.contains("城镇") && msg.contains("2025-03"),
-            "{msg}"
+        let roll = s.generate_roll(&xw, m("2025-03"), None).await.unwrap();
+        assert!(roll.lines.is_empty());
+        assert_eq!(roll.held.len(), 1);
+        assert_eq!(
+            (
+                roll.held[0].household_code.as_str(),
+                roll.held[0].locality,
+                roll.held[0].month
+            ),
+            (MEIYUAN_1, Locality::Urban, m("2025-03"))
         );
-        assert!(s.rolls(&xw).await.unwrap().is_empty());
         let _ = Percent::parse("30").unwrap();
     }
 );
@@ -683,5 +687,71 @@ contract!(
             (r[0].month.as_str(), r[0].amount.fen(), r[0].reason.as_str()),
             ("2025-04", 25000, "moved_out")
         );
+    }
+);
+
+contract!(
+    a_missing_dibao_standard_holds_only_the_grants_that_need_it,
+    |db: TestDb| async move {
+        let store = db.open().await;
+        let (xw, xw2, a, _b) = xuanwu(&store).await;
+        let city = store.users().local_scope("nj").await.unwrap();
+        let s = store.subsidies();
+        // C: 低保, living subsidy on the rural standard, which Nanjing has not set.
+        let c = person(&store, &xw, 3, MEIYUAN_1, "二级").await;
+        s.import_assistance(
+            &xw,
+            "a2",
+            vec![AssistanceRow {
+                row: 2,
+                id_number: c.clone(),
+                assistance: Assistance {
+                    kind: AssistanceKind::Dibao,
+                    from: m("2024-01"),
+                    to: None,
+                    amount: None,
+                },
+            }],
+            true,
+        )
+        .await
+        .unwrap();
+        let mut rural = grant(2, &c, SubsidyKind::Living, "2025-01", None);
+        rural.grant.locality = Locality::Rural;
+        s.import_grants(&xw, "g2", vec![rural], true).await.unwrap();
+        let roll = s.generate_roll(&xw, m("2025-03"), None).await.unwrap();
+        // The others are paid; C is held, with what is missing.
+        assert_eq!(roll.lines.len(), 3, "A's two subsidies and B's");
+        assert!(roll.lines.iter().any(|l| l.id_number == a.as_str()));
+        assert_eq!(roll.held.len(), 1);
+        let h = &roll.held[0];
+        assert_eq!(
+            (h.id_number.as_str(), h.locality, h.month),
+            (c.as_str(), Locality::Rural, m("2025-03"))
+        );
+        assert_eq!(h.household_code, MEIYUAN_1);
+        let view = s.roll(&xw, m("2025-03"), "320102000000").await.unwrap();
+        assert_eq!(view.held, roll.held, "kept with the draft");
+        // No approval while a grant is held.
+        let refused = s.approve_roll(&xw2, m("2025-03"), None).await;
+        assert!(
+            matches!(&refused, Err(StoreError::Invalid(msg)) if msg.contains("缺少低保标准")),
+            "{refused:?}"
+        );
+        // The city imports the rural standard; generated again, nothing is held.
+        let mut standard = dibao("320100000000", 800, "2024-01");
+        standard.locality = Locality::Rural;
+        s.import_dibao(&city, "d2", vec![(2, standard)], false, true)
+            .await
+            .unwrap();
+        let again = s.generate_roll(&xw, m("2025-03"), None).await.unwrap();
+        assert!(again.held.is_empty());
+        assert_eq!(again.lines.len(), 4);
+        let view = s.roll(&xw, m("2025-03"), "320102000000").await.unwrap();
+        assert!(
+            view.held.is_empty(),
+            "the earlier draft's held grants went with it"
+        );
+        s.approve_roll(&xw2, m("2025-03"), None).await.unwrap();
     }
 );

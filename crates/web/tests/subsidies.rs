@@ -407,3 +407,98 @@ contract!(
         );
     }
 );
+
+contract!(
+    a_roll_page_says_what_is_held_and_why_a_draft_is_empty,
+    |db: Db| async move {
+        let app = TestApp::spawn(db).await;
+        app.add_user("xw", Role::County, "320102000000", Some(PW))
+            .await;
+        app.add_user("xw2", Role::County, "320102000000", Some(PW))
+            .await;
+        let token = app.token("xw", PW).await;
+        let c = TestApp::client();
+        let post =
+            |path: &str, body: Value| c.post(app.url(path)).bearer_auth(&token).json(&body).send();
+        // Nothing to pay yet: the draft says why.
+        let res = post(
+            "/api/subsidies/rolls",
+            serde_json::json!({"month": "2025-03"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), 200);
+        let (b2, _) = app.browser("xw2", PW).await;
+        let page = b2
+            .get(app.url("/subsidies/rolls/2025-03/320102000000"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("本名册没有发放行"), "{page}");
+        // A 低保 grant with no 低保 standard for its place: held, listed, not approvable.
+        let a = "320102194901010013";
+        app.add_person(&[
+            (anju_domain::person::Field::IdNumber, a),
+            (anju_domain::person::Field::Name, "张三"),
+            (anju_domain::person::Field::Category, "肢体"),
+            (anju_domain::person::Field::Grade, "一级"),
+            (anju_domain::person::Field::HouseholdCode, "320102002001"),
+            (anju_domain::person::Field::CertValidTo, "2030-01-01"),
+        ])
+        .await;
+        for (table, rows) in [
+            (
+                "assistance",
+                serde_json::json!([{"身份证号": a, "救助类型": "低保", "起始月份": "2024-01"}]),
+            ),
+            (
+                "grants",
+                serde_json::json!([{"身份证号": a, "补贴类型": "困难残疾人生活补贴", "城乡": "农村",
+                "起始月份": "2025-01", "银行账号": "6222020200112233445", "开户银行": "工商银行"}]),
+            ),
+        ] {
+            let r: Value = post(
+                &format!("/api/subsidies/import/{table}"),
+                serde_json::json!({"rows": rows}),
+            )
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+            assert_eq!(r["rejected"].as_u64(), Some(0), "{r}");
+        }
+        let draft: Value = post(
+            "/api/subsidies/rolls",
+            serde_json::json!({"month": "2025-03"}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(draft["held"].as_array().map(Vec::len), Some(1), "{draft}");
+        assert_eq!(draft["held"][0]["locality"], "rural");
+        let page = b2
+            .get(app.url("/subsidies/rolls/2025-03/320102000000"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("缺少低保标准、暂缓计发（1笔）"), "{page}");
+        assert!(page.contains("320102002001") && page.contains("农村") && page.contains("2025-03"));
+        assert!(
+            page.contains("href=\"/subsidies/import/dibao\""),
+            "who may import, with a link"
+        );
+        assert!(
+            !page.contains("审批名册"),
+            "no approval while a grant is held"
+        );
+    }
+);

@@ -29,7 +29,9 @@ pub use inputs::{AssistanceRow, EventRow, GrantRow};
 
 pub use bank::{BankLine, FailedLine, ReturnRow};
 pub use recoveries::RecoveryRecord;
-pub use roll::{Roll, RollDiff, RollLine, RollOutcome, RollSummary, StoppedLine, TownTotal};
+pub use roll::{
+    HeldLine, Roll, RollDiff, RollLine, RollOutcome, RollSummary, StoppedLine, TownTotal,
+};
 
 use crate::{Result, Scope, Store};
 

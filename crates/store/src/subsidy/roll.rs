@@ -72,12 +72,25 @@ pub struct StoppedLine {
     pub reason: Stop,
 }
 
-/// A generated roll with its lines and the grants it stopped.
+/// A grant the roll could not compute: no 低保 standard applies to its household's region
+/// and locality in the month. Held until the standard is imported and the roll generated
+/// again; a roll with held grants cannot be approved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct HeldLine {
+    pub id_number: String,
+    pub kind: SubsidyKind,
+    pub month: Month,
+    pub household_code: String,
+    pub locality: Locality,
+}
+
+/// A generated roll with its lines, the grants it stopped and the grants it held.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RollOutcome {
     pub roll: RollSummary,
     pub lines: Vec<RollLine>,
     pub stopped: Vec<StoppedLine>,
+    pub held: Vec<HeldLine>,
 }
 
 /// A town's share of a roll.
@@ -98,6 +111,8 @@ pub struct Roll {
     pub summary: RollSummary,
     pub towns: Vec<TownTotal>,
     pub diff: Option<RollDiff>,
+    /// Grants held for want of a 低保 standard (the roll cannot be approved while any is).
+    pub held: Vec<HeldLine>,
 }
 
 /// Differences from the last approved roll before this one.
@@ -533,6 +548,17 @@ impl Subsidies<'_> {
         let empty: Vec<Assistance> = Vec::new();
         let mut lines = Vec::new();
         let mut stopped = Vec::new();
+        let mut held = Vec::new();
+        // A missing 低保 standard holds the grants that need it, not the whole roll.
+        let hold = |c: &GrantCase, m: Month, e: anju_domain::subsidy::PolicyError| match e {
+            anju_domain::subsidy::PolicyError::NoDibao { .. } => HeldLine {
+                id_number: c.id_number.clone(),
+                kind: c.grant.kind,
+                month: m,
+                household_code: c.household_code.clone(),
+                locality: c.grant.locality,
+            },
+        };
         // Arrears candidates: months paid by an approved roll covering the person, after which
         // the grant or the file changed, or whose payment the bank returned.
         let mut candidates: Vec<(GrantCase, Month)> = Vec::new();
@@ -543,13 +569,14 @@ impl Subsidies<'_> {
                 grants += 1;
                 let a = assistance.get(&c.person_id).unwrap_or(&empty);
                 let facts = c.facts(a);
-                match policy.decide(&c.grant, &facts, month)? {
-                    Decision::Pay(pay) => {
+                match policy.decide(&c.grant, &facts, month) {
+                    Err(e) => held.push(hold(&c, month, e)),
+                    Ok(Decision::Pay(pay)) => {
                         if !paid_now.contains(&(c.person_id, c.grant.kind, month)) {
                             lines.push(line(&c, month, pay, false));
                         }
                     }
-                    Decision::Stop(reason) => {
+                    Ok(Decision::Stop(reason)) => {
                         let before = policy.decide(&c.grant, &facts, month.prev());
                         if matches!(before, Ok(Decision::Pay(_))) {
                             stopped.push(StoppedLine {
@@ -580,8 +607,10 @@ impl Subsidies<'_> {
                 continue;
             }
             let a = assistance.get(&c.person_id).unwrap_or(&empty);
-            if let Decision::Pay(pay) = policy.decide(&c.grant, &c.facts(a), m)? {
-                lines.push(line(&c, m, pay, true));
+            match policy.decide(&c.grant, &c.facts(a), m) {
+                Ok(Decision::Pay(pay)) => lines.push(line(&c, m, pay, true)),
+                Ok(Decision::Stop(_)) => {}
+                Err(e) => held.push(hold(&c, m, e)),
             }
         }
         lines.sort_by(|a, b| {
@@ -595,14 +624,16 @@ impl Subsidies<'_> {
         let total: Fen = lines.iter().map(|l| l.amount).sum();
         let computed = started.elapsed();
         // The earlier draft goes, lines first (they carry no foreign key to cascade from).
-        sqlx::query(
-            "DELETE FROM roll_lines WHERE roll_id IN (SELECT id FROM rolls WHERE month = $1 \
-             AND region_code = $2 AND status = 'draft')",
-        )
-        .bind(month.to_string())
-        .bind(region.code.to_string())
-        .execute(&mut *tx)
-        .await?;
+        for table in ["roll_lines", "roll_held"] {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE roll_id IN (SELECT id FROM rolls WHERE month = $1 \
+                 AND region_code = $2 AND status = 'draft')"
+            )))
+            .bind(month.to_string())
+            .bind(region.code.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
         sqlx::query("DELETE FROM rolls WHERE month = $1 AND region_code = $2 AND status = 'draft'")
             .bind(month.to_string())
             .bind(region.code.to_string())
@@ -622,6 +653,20 @@ impl Subsidies<'_> {
         .await?;
         let deleted = started.elapsed();
         write_lines(&mut tx, backend, roll_id, &lines).await?;
+        for h in &held {
+            sqlx::query(
+                "INSERT INTO roll_held (roll_id, id_number, kind, pay_month, household_code, \
+                 locality) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(roll_id)
+            .bind(h.id_number.clone())
+            .bind(h.kind.as_str())
+            .bind(h.month.to_string())
+            .bind(h.household_code.clone())
+            .bind(h.locality.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
         append(
             self.store,
             &mut tx,
@@ -633,12 +678,13 @@ impl Subsidies<'_> {
                 Outcome::Success,
             )
             .detail(format!(
-                "{} {}：{}行，合计{}元，停发{}",
+                "{} {}：{}行，合计{}元，停发{}，缺少低保标准暂缓{}",
                 region.name,
                 month,
                 lines.len(),
                 total.yuan(),
-                stopped.len()
+                stopped.len(),
+                held.len()
             )),
         )
         .await?;
@@ -668,6 +714,7 @@ impl Subsidies<'_> {
             roll,
             lines,
             stopped,
+            held,
         })
     }
 
@@ -692,6 +739,15 @@ impl Subsidies<'_> {
             return Err(StoreError::invalid(
                 "名册须由生成者以外的另一名工作人员审批（双人复核）",
             ));
+        }
+        let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM roll_held WHERE roll_id = $1")
+            .bind(roll.id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if held > 0 {
+            return Err(StoreError::invalid(format!(
+                "有{held}笔补贴因缺少低保标准暂缓计发：请先导入低保标准，重新生成名册后再审批"
+            )));
         }
         let done = sqlx::query(
             "UPDATE rolls SET status = 'approved', approved_by = $1, approved_at = $2 \
@@ -823,10 +879,29 @@ impl Subsidies<'_> {
             Some(p) => Some(diff_rolls(&mut conn, &p, &summary).await?),
             None => None,
         };
+        let held = sqlx::query(
+            "SELECT id_number, kind, pay_month, household_code, locality FROM roll_held \
+             WHERE roll_id = $1 ORDER BY household_code, id_number",
+        )
+        .bind(summary.id)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .filter_map(|r| {
+            Some(HeldLine {
+                id_number: r.try_get("id_number").ok()?,
+                kind: SubsidyKind::parse(&r.try_get::<String, _>("kind").ok()?)?,
+                month: Month::parse(&r.try_get::<String, _>("pay_month").ok()?).ok()?,
+                household_code: r.try_get("household_code").ok()?,
+                locality: Locality::parse(&r.try_get::<String, _>("locality").ok()?)?,
+            })
+        })
+        .collect();
         Ok(Roll {
             summary,
             towns,
             diff,
+            held,
         })
     }
 }

@@ -75,6 +75,9 @@ pub struct Draft {
     lines: Vec<DraftLine>,
     total_fen: i64,
     stopped: Vec<DraftStop>,
+    /// Grants held for want of a 低保 standard: the roll cannot be approved until they are
+    /// computed (import the standard, generate again).
+    held: Vec<anju_store::HeldLine>,
 }
 
 /// Generates the month's draft roll; the answer has the CLI's `--json` shape.
@@ -122,12 +125,21 @@ pub async fn generate(
             reason: x.reason.as_str(),
         })
         .collect();
+    let held = r
+        .held
+        .into_iter()
+        .map(|mut h| {
+            h.id_number = id(&h.id_number);
+            h
+        })
+        .collect();
     Ok(Json(Draft {
         month: r.roll.month,
         region: r.roll.region_code,
         lines,
         total_fen: r.roll.total_fen,
         stopped,
+        held,
     }))
 }
 
@@ -155,6 +167,11 @@ pub async fn roll(
         }
         for x in &mut d.changed {
             x.0 = mask::id_number(&x.0);
+        }
+    }
+    if !scope.role().sees_identifiers() {
+        for h in &mut r.held {
+            h.id_number = mask::id_number(&h.id_number);
         }
     }
     app.store

@@ -387,6 +387,13 @@ pub struct RollPage {
     base: String,
     notice: Option<String>,
     failed: Vec<FailedRow>,
+    /// Grants held for want of a 低保 standard: (household, 城乡, month, how many).
+    held: Vec<(String, &'static str, String, usize)>,
+    held_total: usize,
+    /// Whether the viewer may import the 低保 standard (else the page says who may).
+    can_import_dibao: bool,
+    /// Why a draft has no line, when it has none.
+    empty_reason: Option<String>,
 }
 
 pub struct FailedRow {
@@ -488,7 +495,37 @@ async fn roll_page(
             reason: f.reason,
         })
         .collect();
+    let mut held: Vec<(String, &'static str, String, usize)> = Vec::new();
+    for h in &roll.held {
+        let key = (
+            format!(
+                "{}（{}）",
+                region_label(&h.household_code),
+                h.household_code
+            ),
+            h.locality.label(),
+            h.month.to_string(),
+        );
+        match held
+            .iter_mut()
+            .find(|g| (&g.0, g.1, &g.2) == (&key.0, key.1, &key.2))
+        {
+            Some(g) => g.3 += 1,
+            None => held.push((key.0, key.1, key.2, 1)),
+        }
+    }
+    let empty_reason = (roll.summary.line_count == 0 && roll.held.is_empty()).then(|| {
+        format!(
+            "本名册没有发放行：辖区内没有在 {} 应发的补贴。请确认已导入两项补贴享受名单（补贴起止月份包含本月），\
+             以及享受人员的残疾人证、生存状态和救助状态。",
+            roll.summary.month
+        )
+    });
     Ok(RollPage {
+        held_total: roll.held.len(),
+        held,
+        can_import_dibao: scope.role().sets_policy(),
+        empty_reason,
         failed,
         layout: Layout::for_session(
             s,
@@ -502,7 +539,8 @@ async fn roll_page(
         approved: roll.summary.is_approved(),
         can_approve: runs
             && !roll.summary.is_approved()
-            && roll.summary.generated_by != scope.username(),
+            && roll.summary.generated_by != scope.username()
+            && roll.held.is_empty(),
         can_export: runs && roll.summary.is_approved(),
         base: format!(
             "/subsidies/rolls/{}/{}",
