@@ -64,9 +64,9 @@ pub use security::{IdSearchFlag, Security};
 pub use sessions::{Authenticated, LoginError, LoginOk, SessionKind, Sessions, random_token};
 pub use sessions_assess::{AssessmentSession, AssessmentSessions, SessionOutcome};
 pub use subsidy::{
-    Apply, AssistanceRow, BankLine, EventRow, FailedLine, GrantRow, GrantView, HeldLine, PaidLine,
-    PersonSubsidies, RecoveryRecord, Rejection, ReturnRow, Roll, RollDiff, RollLine, RollOutcome,
-    RollSummary, StoppedLine, Subsidies, TableResult, TownTotal,
+    Apply, AssistanceRow, BankLine, EventRow, FailedLine, GrantRow, GrantView, HeldLine,
+    LineFilter, LineView, PaidLine, PersonSubsidies, RecoveryRecord, Rejection, ReturnRow, Roll,
+    RollDiff, RollLine, RollOutcome, RollSummary, StoppedLine, Subsidies, TableResult, TownTotal,
 };
 pub use users::{Bootstrap, NewUser, User, Users};
 pub use verification::{

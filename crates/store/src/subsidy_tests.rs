@@ -755,3 +755,66 @@ contract!(
         s.approve_roll(&xw2, m("2025-03"), None).await.unwrap();
     }
 );
+
+contract!(
+    a_rolls_lines_show_their_rule_and_flag_shared_accounts,
+    |db: TestDb| async move {
+        let store = db.open().await;
+        let (xw, _, a, b) = xuanwu(&store).await;
+        let s = store.subsidies();
+        s.generate_roll(&xw, m("2025-03"), None).await.unwrap();
+        let all = s
+            .roll_lines(
+                &xw,
+                m("2025-03"),
+                "320102000000",
+                &crate::LineFilter::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 3);
+        assert!(all.iter().all(|l| !l.rule.is_empty()), "{all:?}");
+        // A and B are paid into one account (the helper's): every line is flagged.
+        assert!(all.iter().all(|l| l.shared_account));
+        assert!(all.iter().any(|l| l.id_number == a.as_str()));
+        assert!(all.iter().any(|l| l.id_number == b.as_str()));
+        let care = s
+            .roll_lines(
+                &xw,
+                m("2025-03"),
+                "320102000000",
+                &crate::LineFilter {
+                    kind: Some(SubsidyKind::Care),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(care.len(), 1);
+        let elsewhere = s
+            .roll_lines(
+                &xw,
+                m("2025-03"),
+                "320102000000",
+                &crate::LineFilter {
+                    prefix: Some("320102003".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(elsewhere.is_empty(), "another town's lines only");
+        // Outside the scope the roll does not exist.
+        let other = user(&store, "gl", Role::County, "320106000000").await;
+        assert!(
+            s.roll_lines(
+                &other,
+                m("2025-03"),
+                "320102000000",
+                &crate::LineFilter::default()
+            )
+            .await
+            .is_err()
+        );
+    }
+);

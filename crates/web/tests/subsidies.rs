@@ -127,6 +127,20 @@ contract!(
             .await
             .unwrap();
         assert_eq!(res.status(), 303);
+        let roll_page = res.headers()["location"].to_str().unwrap().to_owned();
+        let page = xw
+            .get(app.url(&roll_page))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("共3行（号码已按权限脱敏）"), "{page}");
+        assert!(
+            !page.contains("与他人共用</strong>"),
+            "no account is shared here"
+        );
         let roll = res.headers()["location"]
             .to_str()
             .unwrap()
@@ -499,6 +513,20 @@ contract!(
         assert!(
             !page.contains("审批名册"),
             "no approval while a grant is held"
+        );
+        // The lines section and its export.
+        assert!(page.contains("名册明细（每人每项补贴一行）"));
+        let res = b2
+            .get(app.url("/subsidies/rolls/2025-03/320102000000/lines.xlsx?shared=1"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(
+            res.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains("filename*=UTF-8''")
         );
     }
 );

@@ -30,7 +30,8 @@ pub use inputs::{AssistanceRow, EventRow, GrantRow};
 pub use bank::{BankLine, FailedLine, ReturnRow};
 pub use recoveries::RecoveryRecord;
 pub use roll::{
-    HeldLine, Roll, RollDiff, RollLine, RollOutcome, RollSummary, StoppedLine, TownTotal,
+    HeldLine, LineFilter, LineView, Roll, RollDiff, RollLine, RollOutcome, RollSummary,
+    StoppedLine, TownTotal,
 };
 
 use crate::{Result, Scope, Store};

@@ -906,6 +906,104 @@ impl Subsidies<'_> {
     }
 }
 
+/// A line of a stored roll as its page shows it: who, what, how much, by which rule, to
+/// which account, and whether that account also receives another person's money.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct LineView {
+    pub id_number: String,
+    pub name: String,
+    pub household_code: String,
+    pub kind: SubsidyKind,
+    pub month: String,
+    pub amount_fen: i64,
+    pub rule: String,
+    pub arrears: bool,
+    pub bank_account: String,
+    /// The account also receives another person's lines in this roll.
+    pub shared_account: bool,
+}
+
+/// Which lines of a roll to show.
+#[derive(Debug, Clone, Default)]
+pub struct LineFilter {
+    /// A town's 9-digit prefix or any prefix of the household code.
+    pub prefix: Option<String>,
+    pub kind: Option<SubsidyKind>,
+    /// Only lines whose account another person shares.
+    pub shared_only: bool,
+}
+
+impl Subsidies<'_> {
+    /// Every line of the roll of `month` for `region` that `filter` keeps, in household and
+    /// ID order. The caller masks and audits.
+    pub async fn roll_lines(
+        &self,
+        scope: &Scope,
+        month: Month,
+        region: &str,
+        filter: &LineFilter,
+    ) -> Result<Vec<LineView>> {
+        scope.require(scope.role.reads_persons())?;
+        let region = self.store.regions().current(region)?.clone();
+        if !scope.covers(&region.code) {
+            return Err(StoreError::NotFound("名册".into()));
+        }
+        let mut conn = self.store.pool().acquire().await?;
+        let summary = Self::find_roll(&mut conn, month, &region)
+            .await?
+            .ok_or_else(|| StoreError::NotFound("名册".into()))?;
+        let shared: std::collections::HashSet<String> = sqlx::query_scalar(
+            "SELECT bank_account FROM roll_lines WHERE roll_id = $1 GROUP BY bank_account \
+             HAVING COUNT(DISTINCT id_number) > 1",
+        )
+        .bind(summary.id)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .collect();
+        let rows = sqlx::query(
+            "SELECT l.id_number, l.name, l.household_code, l.kind, l.pay_month, l.amount_fen, \
+             l.arrears, l.bank_account, r.text AS rule FROM roll_lines l \
+             LEFT JOIN roll_rules r ON r.id = l.rule_id WHERE l.roll_id = $1 \
+             ORDER BY l.household_code, l.id_number, l.kind, l.pay_month",
+        )
+        .bind(summary.id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let household_code: String = r.try_get("household_code")?;
+            let bank_account: String = r.try_get("bank_account")?;
+            let Some(kind) = SubsidyKind::parse(&r.try_get::<String, _>("kind")?) else {
+                continue;
+            };
+            let shared_account = shared.contains(&bank_account);
+            if filter
+                .prefix
+                .as_deref()
+                .is_some_and(|p| !household_code.starts_with(p))
+                || filter.kind.is_some_and(|k| k != kind)
+                || (filter.shared_only && !shared_account)
+            {
+                continue;
+            }
+            out.push(LineView {
+                id_number: r.try_get("id_number")?,
+                name: r.try_get("name")?,
+                household_code,
+                kind,
+                month: r.try_get("pay_month")?,
+                amount_fen: r.try_get("amount_fen")?,
+                rule: r.try_get::<Option<String>, _>("rule")?.unwrap_or_default(),
+                arrears: r.try_get::<i64, _>("arrears")? != 0,
+                bank_account,
+                shared_account,
+            });
+        }
+        Ok(out)
+    }
+}
+
 /// What changed between two rolls' current-month lines (arrears aside), by person and subsidy.
 async fn diff_rolls(
     conn: &mut sqlx::AnyConnection,

@@ -132,6 +132,10 @@ pub fn routes() -> Router<App> {
             get(subsidy::export_roll),
         )
         .route(
+            "/subsidies/rolls/{month}/{region}/lines.xlsx",
+            get(subsidy::export_lines),
+        )
+        .route(
             "/subsidies/rolls/{month}/{region}/reconcile",
             post(subsidy::reconcile_upload).layer(axum::extract::DefaultBodyLimit::max(64 << 20)),
         )

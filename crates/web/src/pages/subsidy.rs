@@ -394,6 +394,87 @@ pub struct RollPage {
     can_import_dibao: bool,
     /// Why a draft has no line, when it has none.
     empty_reason: Option<String>,
+    /// The page of the roll's lines the filters keep, and how many there are.
+    lines: Vec<LineRow>,
+    lines_total: usize,
+    shared_total: usize,
+    filter: LineQuery,
+    town_choices: Vec<(String, String)>,
+    lines_prev: Option<String>,
+    lines_next: Option<String>,
+}
+
+/// A roll line as the page shows it.
+pub struct LineRow {
+    pub name: String,
+    pub id_number: String,
+    pub household: String,
+    pub kind: &'static str,
+    pub month: String,
+    pub amount: String,
+    pub rule: String,
+    pub account: String,
+    pub shared: bool,
+}
+
+/// The roll page's line filters: a town, a subsidy, only shared accounts, the page.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct LineQuery {
+    pub town: String,
+    pub kind: String,
+    pub shared: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<usize>,
+}
+
+impl LineQuery {
+    fn filter(&self) -> Result<anju_store::LineFilter, AppError> {
+        Ok(anju_store::LineFilter {
+            prefix: Some(self.town.trim().to_owned()).filter(|t| !t.is_empty()),
+            kind: match self.kind.as_str() {
+                "" => None,
+                k => Some(
+                    anju_domain::subsidy::SubsidyKind::parse(k)
+                        .ok_or_else(|| AppError::BadRequest(format!("补贴类型“{k}”无效")))?,
+                ),
+            },
+            shared_only: self.shared == "1",
+        })
+    }
+
+    fn href(&self, base: &str, page: usize) -> String {
+        let mut q = self.clone();
+        q.page = Some(page);
+        format!(
+            "{base}?{}#lines",
+            serde_urlencoded::to_string(&q).unwrap_or_default()
+        )
+    }
+}
+
+const LINES_PER_PAGE: usize = 100;
+
+fn line_row(l: &anju_store::LineView, whole: bool) -> LineRow {
+    LineRow {
+        name: l.name.clone(),
+        id_number: masked(&l.id_number, whole),
+        household: region_label(&l.household_code),
+        kind: l.kind.label(),
+        month: if l.arrears {
+            format!("{}（补发）", l.month)
+        } else {
+            l.month.clone()
+        },
+        amount: Fen(l.amount_fen).yuan(),
+        rule: l.rule.clone(),
+        account: if whole {
+            l.bank_account.clone()
+        } else {
+            anju_domain::mask::bank_account(&l.bank_account)
+        },
+        shared: l.shared_account,
+    }
 }
 
 pub struct FailedRow {
@@ -421,12 +502,36 @@ async fn roll_page(
     month: &str,
     region: &str,
     notice: Option<String>,
+    filter: LineQuery,
 ) -> Result<RollPage, AppError> {
     may_read(s)?;
     let month = Month::parse(month).map_err(|_| AppError::NotFound)?;
     let scope = s.scope();
     let roll = app.store.subsidies().roll(scope, month, region).await?;
     let whole = scope.role().sees_identifiers();
+    let all_lines = app
+        .store
+        .subsidies()
+        .roll_lines(scope, month, region, &filter.filter()?)
+        .await?;
+    let shared_total = all_lines.iter().filter(|l| l.shared_account).count();
+    let page = filter.page.unwrap_or(1).max(1);
+    let pages = all_lines.len().div_ceil(LINES_PER_PAGE).max(1);
+    let page = page.min(pages);
+    let lines: Vec<LineRow> = all_lines
+        .iter()
+        .skip((page - 1) * LINES_PER_PAGE)
+        .take(LINES_PER_PAGE)
+        .map(|l| line_row(l, whole))
+        .collect();
+    let base_path = format!("/subsidies/rolls/{month}/{}", roll.summary.region_code);
+    let lines_prev = (page > 1).then(|| filter.href(&base_path, page - 1));
+    let lines_next = (page < pages).then(|| filter.href(&base_path, page + 1));
+    let town_choices = roll
+        .towns
+        .iter()
+        .map(|t| (t.town_code[..9].to_owned(), t.town_name.clone()))
+        .collect();
     let sum = |f: fn(&TownTotal) -> i64| Fen(roll.towns.iter().map(f).sum()).yuan();
     let diff_row = |id: &str,
                     name: &str,
@@ -522,6 +627,13 @@ async fn roll_page(
         )
     });
     Ok(RollPage {
+        lines_total: all_lines.len(),
+        lines,
+        shared_total,
+        filter,
+        town_choices,
+        lines_prev,
+        lines_next,
         held_total: roll.held.len(),
         held,
         can_import_dibao: scope.role().sets_policy(),
@@ -580,13 +692,89 @@ pub async fn show_roll(
     Path((month, region)): Path<(String, String)>,
     axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Result<RollPage, AppError> {
+    let filter = LineQuery {
+        town: q.get("town").cloned().unwrap_or_default(),
+        kind: q.get("kind").cloned().unwrap_or_default(),
+        shared: q.get("shared").cloned().unwrap_or_default(),
+        page: q.get("page").and_then(|p| p.parse().ok()),
+    };
     let notice = if q.contains_key("approved") {
         Some("名册已审批，已冻结，可以导出银行发放文件。".to_owned())
     } else {
         q.get("generated")
             .map(|n| format!("名册草稿已生成（本月停发 {n} 项，详见下方与上月的差异）。"))
     };
-    roll_page(&app, &s, &month, &region, notice).await
+    roll_page(&app, &s, &month, &region, notice, filter).await
+}
+
+/// The roll's lines the filters keep, as XLSX (masked unless the role sees numbers whole;
+/// audited as an export).
+pub async fn export_lines(
+    State(app): State<App>,
+    PageUser(s): PageUser,
+    Path((month, region)): Path<(String, String)>,
+    axum::extract::Query(q): axum::extract::Query<LineQuery>,
+) -> Result<Response, AppError> {
+    may_read(&s)?;
+    let m = Month::parse(&month).map_err(|_| AppError::NotFound)?;
+    let scope = s.scope();
+    let lines = app
+        .store
+        .subsidies()
+        .roll_lines(scope, m, &region, &q.filter()?)
+        .await?;
+    let whole = scope.role().sees_identifiers();
+    let dir = &app.work_dir;
+    anju_io::private::create_dir(dir).map_err(|e| AppError::Internal(e.to_string()))?;
+    let path = dir.join(format!("lines-{}.xlsx", anju_store::random_token()));
+    let headers = [
+        "户籍地",
+        "姓名",
+        "身份证号",
+        "补贴",
+        "月份",
+        "金额（元）",
+        "计发规则",
+        "发放账号",
+        "共用账号",
+    ];
+    let write = || -> Result<(), anju_io::WriteError> {
+        let mut w = anju_io::SheetWriter::create(&path, &headers)?;
+        for l in &lines {
+            let r = line_row(l, whole);
+            w.write_row(&[
+                r.household.as_str(),
+                &r.name,
+                &r.id_number,
+                r.kind,
+                &r.month,
+                &r.amount,
+                &r.rule,
+                &r.account,
+                if r.shared { "是" } else { "" },
+            ])?;
+        }
+        w.finish()
+    };
+    write().map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let _ = tokio::fs::remove_file(&path).await;
+    app.store
+        .persons()
+        .record_view(
+            scope,
+            "person.export",
+            format!("roll_lines:{month}:{region}"),
+            format!("{}行", lines.len()),
+        )
+        .await?;
+    Ok(crate::pages::xlsx_download(
+        "roll-lines.xlsx",
+        &format!("名册明细-{region}-{month}.xlsx"),
+        bytes,
+    ))
 }
 
 pub async fn approve_roll(
