@@ -288,6 +288,50 @@ pub fn region_crumbs(scope: &Scope, code: &RegionCode, last_current: bool) -> Ve
         .collect()
 }
 
+/// The regions under `root` (itself included when its level is wanted) at the `levels`
+/// asked for, level by level, as (code, "town › village") for a `<datalist>`: a region is
+/// picked by its name, not typed as 12 digits. Stops going deeper once `max` would be passed
+/// (a province's 22,000 villages stay out of a page; their code can still be typed).
+pub fn region_choices(
+    root: &anju_domain::RegionCode,
+    levels: &[anju_domain::Level],
+    max: usize,
+) -> Vec<(String, String)> {
+    let t = anju_domain::RegionTable::jiangsu();
+    let Ok(top) = t.current(root.as_str()) else {
+        return Vec::new();
+    };
+    let label = |r: &anju_domain::Region| -> String {
+        t.path(&r.code)
+            .iter()
+            .skip_while(|p| p.code != top.code)
+            .skip(1)
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(" › ")
+    };
+    let mut out = Vec::new();
+    if levels.contains(&top.level) {
+        out.push((top.code.to_string(), top.name.clone()));
+    }
+    let mut frontier: Vec<&anju_domain::Region> = vec![top];
+    loop {
+        let next: Vec<&anju_domain::Region> =
+            frontier.iter().flat_map(|r| t.children(&r.code)).collect();
+        if next.is_empty() {
+            break;
+        }
+        let wanted: Vec<&&anju_domain::Region> =
+            next.iter().filter(|r| levels.contains(&r.level)).collect();
+        if out.len() + wanted.len() > max {
+            break;
+        }
+        out.extend(wanted.iter().map(|r| (r.code.to_string(), label(r))));
+        frontier = next;
+    }
+    out
+}
+
 /// An XLSX file to download: `ascii` is the name for old browsers, `name` the Chinese one.
 pub fn xlsx_download(ascii: &str, name: &str, bytes: Vec<u8>) -> axum::response::Response {
     use axum::response::IntoResponse;
@@ -353,5 +397,48 @@ mod tests {
     fn times_are_shown_in_beijing_time() {
         assert_eq!(beijing(0), "1970-01-01 08:00:00");
         assert_eq!(beijing(1_700_000_000_000), "2023-11-15 06:13:20");
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod region_choice_tests {
+    use anju_domain::{Level, RegionCode};
+
+    use super::region_choices;
+
+    #[test]
+    fn regions_are_offered_by_name_down_to_what_a_page_can_hold() {
+        let county = RegionCode::parse("320102000000").unwrap();
+        let picks = region_choices(&county, &[Level::Town, Level::Village], 3000);
+        assert!(picks.contains(&(
+            "320102002001".to_owned(),
+            "梅园新村街道 › 梅园新村社区居委会".to_owned()
+        )));
+        assert!(
+            picks.iter().all(|(c, _)| c != "320102000000"),
+            "the county is not a household"
+        );
+        // A province offers its cities, counties and towns, not its 22,000 villages.
+        let province = RegionCode::parse("320000000000").unwrap();
+        let all = [
+            Level::Province,
+            Level::City,
+            Level::County,
+            Level::Town,
+            Level::Village,
+        ];
+        let picks = region_choices(&province, &all, 3000);
+        assert!(
+            picks.len() > 1_500 && picks.len() <= 3000,
+            "{}",
+            picks.len()
+        );
+        assert!(
+            picks
+                .iter()
+                .any(|(c, n)| c == "320102002000" && n.ends_with("梅园新村街道"))
+        );
+        assert!(picks.iter().all(|(c, _)| c != "320102002001"));
     }
 }

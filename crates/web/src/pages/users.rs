@@ -100,6 +100,8 @@ pub struct NewUserPage {
     roles: Vec<(&'static str, &'static str)>,
     scope_name: String,
     scope_prefix: String,
+    /// The regions an account may be bound to, picked by name.
+    regions: Vec<(String, String)>,
 }
 
 fn new_user_page(s: &Session, error: Option<String>, f: Option<&NewUserForm>) -> NewUserPage {
@@ -113,6 +115,17 @@ fn new_user_page(s: &Session, error: Option<String>, f: Option<&NewUserForm>) ->
         roles: Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
         scope_name: region.name.clone(),
         scope_prefix: region.prefix().to_owned(),
+        regions: crate::pages::region_choices(
+            &region.code,
+            &[
+                anju_domain::Level::Province,
+                anju_domain::Level::City,
+                anju_domain::Level::County,
+                anju_domain::Level::Town,
+                anju_domain::Level::Village,
+            ],
+            3000,
+        ),
     }
 }
 

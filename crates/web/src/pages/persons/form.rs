@@ -31,6 +31,8 @@ pub struct FormField {
     required: bool,
     readonly: bool,
     hint: &'static str,
+    /// The `<datalist>` the field picks from ("" for none).
+    list: &'static str,
 }
 
 #[derive(Template, WebTemplate)]
@@ -40,6 +42,8 @@ pub struct FormPage {
     action: String,
     fields: Vec<FormField>,
     error: Option<String>,
+    /// The towns and villages of the scope, for the household field.
+    households: Vec<(String, String)>,
 }
 
 impl FormPage {
@@ -110,9 +114,14 @@ fn form_page(
             options: options(f),
             required: Field::REQUIRED.contains(&f),
             readonly: editing && f == Field::IdNumber,
+            list: if f == Field::HouseholdCode {
+                "household-list"
+            } else {
+                ""
+            },
             hint: match f {
                 Field::IdNumber => "18位，末位可为X；性别与出生日期由此得出",
-                Field::HouseholdCode => "12位村（社区）或镇（街道）区划代码",
+                Field::HouseholdCode => "输入村（社区）或镇（街道）名称选择，或填写12位代码",
                 Field::CertNumber => "身份证号加类别、等级两位数字",
                 Field::Components => "仅多重残疾填写，如：肢体二级、智力三级",
                 Field::LifeDate => "死亡或迁出时填写",
@@ -125,6 +134,11 @@ fn form_page(
         action,
         fields,
         error,
+        households: crate::pages::region_choices(
+            &s.scope().region().code,
+            &[anju_domain::Level::Town, anju_domain::Level::Village],
+            3000,
+        ),
     }
 }
 

@@ -48,6 +48,8 @@ pub struct ListPage {
     error: Option<String>,
     can_write: bool,
     can_import: bool,
+    /// The regions of the scope, picked by name for the region filter.
+    regions: Vec<(String, String)>,
 }
 
 impl ListPage {
@@ -141,6 +143,16 @@ pub async fn list(
         error,
         can_write: scope.role().writes_persons(),
         can_import: scope.role().imports_persons(),
+        regions: crate::pages::region_choices(
+            &scope.region().code,
+            &[
+                anju_domain::Level::City,
+                anju_domain::Level::County,
+                anju_domain::Level::Town,
+                anju_domain::Level::Village,
+            ],
+            3000,
+        ),
         q,
     })
 }
