@@ -34,6 +34,19 @@ pub struct User {
     pub disabled: bool,
     pub locked_until_ms: Option<i64>,
     pub created_at_ms: i64,
+    /// The person's name (王芳), shown instead of the account name; empty when not given.
+    pub display_name: String,
+}
+
+impl User {
+    /// How the account is shown to people: its person's name, else the account name.
+    pub fn shown_name(&self) -> &str {
+        if self.display_name.is_empty() {
+            &self.username
+        } else {
+            &self.display_name
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -57,7 +70,7 @@ pub enum Bootstrap {
 }
 
 pub(crate) const USER_COLUMNS: &str = "id, username, role, region_code, password_hash, \
-     must_change_password, disabled, locked_until, created_at";
+     must_change_password, disabled, locked_until, created_at, display_name";
 
 pub(crate) struct UserRow {
     pub user: User,
@@ -83,6 +96,7 @@ pub(crate) fn user_from_row(row: &AnyRow) -> Result<UserRow> {
             disabled: row.try_get::<i64, _>("disabled")? != 0,
             locked_until_ms: row.try_get("locked_until")?,
             created_at_ms: row.try_get("created_at")?,
+            display_name: row.try_get("display_name")?,
         },
         password_hash: row.try_get("password_hash")?,
     })
@@ -341,6 +355,48 @@ impl<'a> Users<'a> {
             crate::security::end_sessions(self.store, target.id, None).await?;
         }
         Ok(())
+    }
+
+    /// Sets the name an account is shown by (administrators, inside their subtree).
+    pub async fn set_display_name(&self, scope: &Scope, username: &str, name: &str) -> Result<()> {
+        let target = self.get(scope, username).await?;
+        let name = name.trim();
+        if name.chars().count() > 30 || name.chars().any(char::is_control) {
+            return Err(StoreError::invalid("姓名不能超过30个字，也不能含控制字符"));
+        }
+        let now = self.store.now_ms();
+        let mut tx = self.store.begin_write().await?;
+        sqlx::query("UPDATE users SET display_name = $1, updated_at = $2 WHERE id = $3")
+            .bind(name.to_owned())
+            .bind(now)
+            .bind(target.id)
+            .execute(&mut *tx)
+            .await?;
+        append(
+            self.store,
+            &mut tx,
+            now,
+            NewEntry::by(
+                scope,
+                "user.rename",
+                format!("user:{username}"),
+                Outcome::Success,
+            )
+            .detail(name.to_owned()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// How each account is shown: username → its person's name (accounts without one are
+    /// left out, and shown by their account name).
+    pub async fn display_names(&self) -> Result<std::collections::HashMap<String, String>> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT username, display_name FROM users WHERE display_name <> ''")
+                .fetch_all(self.store.pool())
+                .await?;
+        Ok(rows.into_iter().collect())
     }
 
     /// Sets a new generated password that must be changed at next login, unlocks the account

@@ -478,3 +478,75 @@ contract!(auditors_read_and_filter_the_log, |db: Db| async move {
         403
     );
 });
+
+contract!(staff_are_shown_by_their_names, |db: Db| async move {
+    let app = TestApp::spawn(db).await;
+    let (admin, csrf) = app.browser("admin", ADMIN_PW).await;
+    let res = admin
+        .post(app.url("/users"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", "xw-clerk"),
+            ("display_name", "王芳"),
+            ("role", "county"),
+            ("region", "320102000000"),
+            ("password", "Staff-Names-Pass-2026"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let users = admin
+        .get(app.url("/users"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(users.contains("<td>王芳</td>"), "{users}");
+    // What the clerk does is shown under her name.
+    let token = app.token("xw-clerk", "Staff-Names-Pass-2026").await;
+    let res = TestApp::client()
+        .post(app.url("/api/persons"))
+        .bearer_auth(&token)
+        .json(
+            &serde_json::json!({"id_number": "320102194901010013", "name": "张三",
+            "category": "肢体", "grade": "一级", "household_code": "320102002001"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let res = TestApp::client()
+        .put(app.url("/api/persons/320102194901010013"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"grade": "二级"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let key = app
+        .store
+        .persons()
+        .lookup(
+            &app.store.users().local_scope("admin").await.unwrap(),
+            &anju_domain::id_number::IdNumber::parse("320102194901010013").unwrap(),
+        )
+        .await
+        .unwrap()
+        .id;
+    let file = admin
+        .get(app.url(&format!("/persons/{key}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        file.contains("<td data-label=\"操作人\">王芳</td>"),
+        "{file}"
+    );
+    assert!(!file.contains("<td data-label=\"操作人\">xw-clerk</td>"));
+});

@@ -19,6 +19,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("user.bootstrap", "创建首个管理员"),
     ("user.create", "创建用户"),
     ("user.disable", "停用用户"),
+    ("user.rename", "修改用户姓名"),
     ("user.enable", "启用用户"),
     ("user.unlock", "解除登录锁定"),
     ("user.reset_password", "重置密码"),

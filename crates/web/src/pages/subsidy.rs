@@ -658,7 +658,16 @@ async fn roll_page(
             "/subsidies/rolls/{}/{}",
             roll.summary.month, roll.summary.region_code
         ),
-        roll: roll_row(&roll.summary),
+        roll: {
+            let names = app.store.users().display_names().await?;
+            let mut r = roll_row(&roll.summary);
+            for who in [&mut r.generated_by, &mut r.approved_by] {
+                if let Some(n) = names.get(who.as_str()) {
+                    *who = n.clone();
+                }
+            }
+            r
+        },
         living_total: sum(|t| t.living_fen),
         care_total: sum(|t| t.care_fen),
         towns: roll

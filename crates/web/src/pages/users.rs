@@ -17,6 +17,7 @@ use crate::{App, AppError};
 
 pub struct UserRow {
     username: String,
+    display_name: String,
     role: &'static str,
     region: String,
     region_code: String,
@@ -68,6 +69,7 @@ pub async fn list(
         .iter()
         .map(|u| UserRow {
             username: u.username.clone(),
+            display_name: u.display_name.clone(),
             role: u.role.label(),
             region: u.region_name.clone(),
             region_code: u.region_code.to_string(),
@@ -95,6 +97,7 @@ pub struct NewUserPage {
     layout: Layout,
     error: Option<String>,
     username: String,
+    display_name: String,
     role: String,
     region: String,
     roles: Vec<(&'static str, &'static str)>,
@@ -110,6 +113,7 @@ fn new_user_page(s: &Session, error: Option<String>, f: Option<&NewUserForm>) ->
         layout: Layout::for_session(s, "新建用户", "/users"),
         error,
         username: f.map(|f| f.username.clone()).unwrap_or_default(),
+        display_name: f.map(|f| f.display_name.clone()).unwrap_or_default(),
         role: f.map_or_else(|| "county".to_owned(), |f| f.role.clone()),
         region: f.map_or_else(|| region.code.to_string(), |f| f.region.clone()),
         roles: Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
@@ -140,6 +144,9 @@ pub async fn new_form(PageUser(s): PageUser) -> Result<NewUserPage, AppError> {
 pub struct NewUserForm {
     csrf: String,
     username: String,
+    /// The person's name the account is shown by.
+    #[serde(default)]
+    display_name: String,
     role: String,
     region: String,
     #[serde(default)]
@@ -171,7 +178,16 @@ pub async fn create(
         region: f.region.clone(),
         password: (!f.password.is_empty()).then(|| f.password.clone()),
     };
-    match app.store.users().create(s.scope(), new).await {
+    let created = app.store.users().create(s.scope(), new).await;
+    if let Ok((user, _)) = &created
+        && !f.display_name.trim().is_empty()
+    {
+        app.store
+            .users()
+            .set_display_name(s.scope(), &user.username, &f.display_name)
+            .await?;
+    }
+    match created {
         Ok((user, Some(password))) => Ok(SecretPage {
             layout: Layout::for_session(&s, "用户已创建", "/users"),
             what: format!("已创建用户 {}", user.username),

@@ -234,6 +234,7 @@ async fn detail_page(
     error: Option<String>,
 ) -> Result<DetailPage, AppError> {
     let (a, steps) = app.store.applications().get(s.scope(), id).await?;
+    let staff = app.store.users().display_names().await?;
     let role = s.scope().role();
     let rules = anju_domain::application::Application {
         kind: a.kind,
@@ -297,7 +298,10 @@ async fn detail_page(
                 on_date: st.on_date.clone(),
                 action: action_label(&st.action),
                 detail: st.detail.clone(),
-                actor: st.actor.clone(),
+                actor: staff
+                    .get(&st.actor)
+                    .cloned()
+                    .unwrap_or_else(|| st.actor.clone()),
                 at: beijing(st.at_ms),
             })
             .collect(),

@@ -69,11 +69,19 @@ fn masked_value(key: &str, v: &str, whole: bool) -> String {
     }
 }
 
-pub fn history_rows(h: &[HistoryEntry], whole: bool) -> Vec<HistoryRow> {
+/// The history as the page shows it, staff by their names (`names`: account → name).
+pub fn history_rows(
+    h: &[HistoryEntry],
+    whole: bool,
+    names: &std::collections::HashMap<String, String>,
+) -> Vec<HistoryRow> {
     h.iter()
         .map(|e| HistoryRow {
             at: beijing(e.at_ms),
-            actor: e.actor.clone(),
+            actor: names
+                .get(&e.actor)
+                .cloned()
+                .unwrap_or_else(|| e.actor.clone()),
             source: anju_domain::person::source_label(&e.source),
             field: field_label(&e.field),
             before: masked_value(&e.field, e.before.as_deref().unwrap_or(""), whole),
@@ -240,7 +248,7 @@ pub async fn file_page(
         statuses,
         paid,
         recoveries,
-        history: history_rows(&history, whole),
+        history: history_rows(&history, whole, &app.store.users().display_names().await?),
         can_reveal: scope.role().sees_identifiers() && !whole,
         can_write: scope.role().writes_persons(),
         renewal,
