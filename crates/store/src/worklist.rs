@@ -361,8 +361,10 @@ impl Store {
             let h = w.arg(Arg::Text(horizon.to_string()));
             let sql = format!(
                 "SELECT substr(household_code, 1, 9) AS town, \
-                 SUM(CASE WHEN cert_state = 'active' AND cert_valid_to >= {t} AND cert_valid_to <= {h} THEN 1 ELSE 0 END) AS expiring, \
-                 SUM(CASE WHEN cert_state = 'active' AND cert_valid_to < {t} THEN 1 ELSE 0 END) AS expired, \
+                 SUM(CASE WHEN cert_state = 'active' AND cert_valid_to >= {t} AND cert_valid_to <= {h} \
+                 AND NOT {RENEWING} THEN 1 ELSE 0 END) AS expiring, \
+                 SUM(CASE WHEN cert_state = 'active' AND cert_valid_to < {t} AND NOT {RENEWING} \
+                 THEN 1 ELSE 0 END) AS expired, \
                  SUM(CASE WHEN cert_state = 'frozen' THEN 1 ELSE 0 END) AS frozen \
                  FROM persons WHERE life_status = 'living' AND {} \
                  AND (cert_state = 'frozen' OR (cert_state = 'active' AND cert_valid_to <= {h})) \

@@ -521,5 +521,7 @@ contract!(
         assert!(!kinds(&w).contains(&"expired"), "{:?}", kinds(&w));
         let line = w.items.iter().find(|i| i.kind == "renewing").unwrap();
         assert_eq!(line.count, 1);
+        // The county's per-town counts agree.
+        assert!(w.towns.iter().all(|t| t.expired == 0), "{:?}", w.towns);
     }
 );
