@@ -837,11 +837,10 @@ contract!(imports_say_what_happened, |db: Db| async move {
                 .contains("filename*=UTF-8''")
         );
         let bytes = res.bytes().await.unwrap();
-        let path = std::env::temp_dir().join(format!(
-            "anju-template-{}-{}.xlsx",
-            std::process::id(),
-            template.len()
-        ));
+        // Unique per test run: the SQLite and PostgreSQL runs share a process under
+        // `cargo test`.
+        let path =
+            std::env::temp_dir().join(format!("anju-template-{}.xlsx", anju_store::random_token()));
         std::fs::write(&path, &bytes).unwrap();
         let mut r = anju_io::open(&path, &anju_io::ReadOptions::default()).unwrap();
         assert_eq!(r.headers[0], first);
