@@ -611,6 +611,8 @@ contract!(
         );
         // The difference from May: B's living subsidy is gone, nothing else changed.
         let view = s.roll(&xw, m("2025-06"), "320102000000").await.unwrap();
+        // The stops are kept with the draft, reasons and all, for the roll page.
+        assert_eq!(view.stopped, june.stopped);
         let diff = view.diff.unwrap();
         assert_eq!(diff.against_month, "2025-05");
         assert!(diff.new.is_empty() && diff.changed.is_empty(), "{diff:?}");

@@ -65,7 +65,7 @@ pub struct RollLine {
 }
 
 /// A grant that paid last month and does not pay this month, and why.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct StoppedLine {
     pub id_number: String,
     pub kind: SubsidyKind,
@@ -113,6 +113,8 @@ pub struct Roll {
     pub diff: Option<RollDiff>,
     /// Grants held for want of a 低保 standard (the roll cannot be approved while any is).
     pub held: Vec<HeldLine>,
+    /// Grants paid last month that this roll stops, with the reason (kept with the roll).
+    pub stopped: Vec<StoppedLine>,
 }
 
 /// Differences from the last approved roll before this one.
@@ -624,7 +626,7 @@ impl Subsidies<'_> {
         let total: Fen = lines.iter().map(|l| l.amount).sum();
         let computed = started.elapsed();
         // The earlier draft goes, lines first (they carry no foreign key to cascade from).
-        for table in ["roll_lines", "roll_held"] {
+        for table in ["roll_lines", "roll_held", "roll_stops"] {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "DELETE FROM {table} WHERE roll_id IN (SELECT id FROM rolls WHERE month = $1 \
                  AND region_code = $2 AND status = 'draft')"
@@ -653,6 +655,17 @@ impl Subsidies<'_> {
         .await?;
         let deleted = started.elapsed();
         write_lines(&mut tx, backend, roll_id, &lines).await?;
+        for x in &stopped {
+            sqlx::query(
+                "INSERT INTO roll_stops (roll_id, id_number, kind, reason) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(roll_id)
+            .bind(x.id_number.clone())
+            .bind(x.kind.as_str())
+            .bind(x.reason.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
         for h in &held {
             sqlx::query(
                 "INSERT INTO roll_held (roll_id, id_number, kind, pay_month, household_code, \
@@ -897,11 +910,28 @@ impl Subsidies<'_> {
             })
         })
         .collect();
+        let stopped = sqlx::query(
+            "SELECT id_number, kind, reason FROM roll_stops WHERE roll_id = $1 \
+             ORDER BY id_number, kind",
+        )
+        .bind(summary.id)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .filter_map(|r| {
+            Some(StoppedLine {
+                id_number: r.try_get("id_number").ok()?,
+                kind: SubsidyKind::parse(&r.try_get::<String, _>("kind").ok()?)?,
+                reason: Stop::parse(&r.try_get::<String, _>("reason").ok()?)?,
+            })
+        })
+        .collect();
         Ok(Roll {
             summary,
             towns,
             diff,
             held,
+            stopped,
         })
     }
 }

@@ -173,6 +173,9 @@ pub async fn roll(
         for h in &mut r.held {
             h.id_number = mask::id_number(&h.id_number);
         }
+        for x in &mut r.stopped {
+            x.id_number = mask::id_number(&x.id_number);
+        }
     }
     app.store
         .persons()

@@ -390,6 +390,8 @@ pub struct RollPage {
     /// Grants held for want of a 低保 standard: (household, 城乡, month, how many).
     held: Vec<(String, &'static str, String, usize)>,
     held_total: usize,
+    /// Grants this roll stops, with the reason: (ID, subsidy, reason).
+    stops: Vec<(String, &'static str, &'static str)>,
     /// Whether the viewer may import the 低保 standard (else the page says who may).
     can_import_dibao: bool,
     /// Why a draft has no line, when it has none.
@@ -627,6 +629,17 @@ async fn roll_page(
         )
     });
     Ok(RollPage {
+        stops: roll
+            .stopped
+            .iter()
+            .map(|x| {
+                (
+                    masked(&x.id_number, whole),
+                    x.kind.label(),
+                    x.reason.label(),
+                )
+            })
+            .collect(),
         lines_total: all_lines.len(),
         lines,
         shared_total,
