@@ -502,7 +502,12 @@ pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Ve
         match IdNumber::parse_with_legacy(input.get(Field::IdNumber)) {
             Ok(v) => Some(v),
             Err(e) => {
-                errors.push(FieldError::new(Field::IdNumber, e.code(), e.to_string()));
+                // The reason quotes the number as it came, so the clerk finds the cell.
+                errors.push(FieldError::new(
+                    Field::IdNumber,
+                    e.code(),
+                    format!("{e}（“{}”）", shown(input.get(Field::IdNumber))),
+                ));
                 None
             }
         }
@@ -893,6 +898,24 @@ mod tests {
             .into_iter()
             .map(|e| (e.field, e.code))
             .collect()
+    }
+
+    #[test]
+    fn every_reason_quotes_the_bad_value() {
+        let t = RegionTable::jiangsu();
+        let mut i = good();
+        i.set(Field::IdNumber, "110105194912310021");
+        i.set(Field::Grade, "五级");
+        i.set(Field::Phone, "12345");
+        let errors = validate(&i, t).unwrap_err();
+        for (field, value) in [
+            (Field::IdNumber, "110105194912310021"),
+            (Field::Grade, "五级"),
+            (Field::Phone, "12345"),
+        ] {
+            let e = errors.iter().find(|e| e.field == field).unwrap();
+            assert!(e.message.contains(value), "{}", e.message);
+        }
     }
 
     #[test]
