@@ -94,6 +94,28 @@ pub enum AppState {
 }
 
 impl AppState {
+    /// The states of an application still under way: one such application per person at a
+    /// time. (A refused one is over unless appealed: a new one may be taken.)
+    pub const OPEN: [AppState; 4] = [
+        AppState::Applied,
+        AppState::Assessed,
+        AppState::Noticed,
+        AppState::Appealed,
+    ];
+
+    pub fn is_open(self) -> bool {
+        Self::OPEN.contains(&self)
+    }
+
+    /// [`Self::OPEN`] as an SQL list: `('applied', 'assessed', …)`.
+    pub fn open_sql() -> String {
+        let states: Vec<String> = Self::OPEN
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        format!("({})", states.join(", "))
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             AppState::Applied => "applied",

@@ -141,10 +141,11 @@ impl Applications<'_> {
             .filter(|r| scope.covers(&r.person.household_code))
             .ok_or_else(|| StoreError::NotFound("档案".into()))?;
         let p = &rec.person;
-        let open: Option<i64> = sqlx::query_scalar(
+        let open: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT id FROM certificate_applications WHERE person_id = $1 \
-             AND state IN ('applied', 'assessed', 'noticed', 'appealed') LIMIT 1",
-        )
+             AND state IN {} LIMIT 1",
+            AppState::open_sql()
+        )))
         .bind(rec.id)
         .fetch_optional(&mut *tx)
         .await?;

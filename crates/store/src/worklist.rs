@@ -70,9 +70,14 @@ impl WorklistCache {
     }
 }
 
-/// The file has a renewal under way (an application neither issued nor closed).
-const RENEWING: &str = "EXISTS (SELECT 1 FROM certificate_applications a WHERE a.person_id = persons.id \
-     AND a.kind = 'renewal' AND a.state NOT IN ('issued', 'closed'))";
+/// The file has a renewal under way (an application in an open state, as the domain says).
+fn renewing() -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM certificate_applications a WHERE a.person_id = persons.id \
+         AND a.kind = 'renewal' AND a.state IN {})",
+        anju_domain::application::AppState::open_sql()
+    )
+}
 
 fn date(s: Option<String>) -> Option<NaiveDate> {
     s.and_then(|d| d.parse().ok())
@@ -117,7 +122,7 @@ impl Store {
             w.push_plain("life_status = 'living'");
             let mut args = args.into_iter();
             for part in cond.split(" AND ") {
-                let part = part.replace("RENEWING", RENEWING);
+                let part = part.replace("RENEWING", &renewing());
                 if part.contains('?') {
                     w.push(&part, args.next().unwrap_or(Arg::Int(0)));
                 } else {
@@ -359,11 +364,12 @@ impl Store {
             w.push_prefix(backend, "household_code", &prefix);
             let t = w.arg(Arg::Text(today.to_string()));
             let h = w.arg(Arg::Text(horizon.to_string()));
+            let renewing = renewing();
             let sql = format!(
                 "SELECT substr(household_code, 1, 9) AS town, \
                  SUM(CASE WHEN cert_state = 'active' AND cert_valid_to >= {t} AND cert_valid_to <= {h} \
-                 AND NOT {RENEWING} THEN 1 ELSE 0 END) AS expiring, \
-                 SUM(CASE WHEN cert_state = 'active' AND cert_valid_to < {t} AND NOT {RENEWING} \
+                 AND NOT {renewing} THEN 1 ELSE 0 END) AS expiring, \
+                 SUM(CASE WHEN cert_state = 'active' AND cert_valid_to < {t} AND NOT {renewing} \
                  THEN 1 ELSE 0 END) AS expired, \
                  SUM(CASE WHEN cert_state = 'frozen' THEN 1 ELSE 0 END) AS frozen \
                  FROM persons WHERE life_status = 'living' AND {} \

@@ -143,6 +143,22 @@ fn routes() -> Vec<Route> {
             admin_only,
         ),
         r(Method::GET, "/subsidies/recoveries", false, None, reader),
+        // The roll's lines, exported: read inside the region, like the roll itself.
+        r(
+            Method::GET,
+            "/subsidies/rolls/2025-03/{code}/lines.xlsx",
+            false,
+            None,
+            reader_inside,
+        ),
+        // Another user's (or no) preview: nobody may confirm it.
+        r(
+            Method::POST,
+            "/imports/not-a-job/confirm",
+            false,
+            Some("overwrite=1"),
+            nobody,
+        ),
         r(
             Method::POST,
             "/subsidies/recoveries/999999/close",

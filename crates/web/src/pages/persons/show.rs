@@ -121,14 +121,7 @@ pub async fn file_page(
     let records = app.store.applications().list(scope, Some(rec.id)).await?;
     let renewal = records
         .iter()
-        .find(|a| {
-            a.kind == anju_domain::application::AppKind::Renewal
-                && !matches!(
-                    a.state,
-                    anju_domain::application::AppState::Issued
-                        | anju_domain::application::AppState::Closed
-                )
-        })
+        .find(|a| a.kind == anju_domain::application::AppKind::Renewal && a.state.is_open())
         .map(|a| {
             (
                 format!("/certificates/applications/{}", a.id),
