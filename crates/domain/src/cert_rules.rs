@@ -103,9 +103,9 @@ impl CertRules {
     /// give (by its category and the holder's age at issue); whether it did. A certificate
     /// without an issue date, or with its end date, is left as it is.
     pub fn derive_valid_to(&self, p: &mut crate::person::Person) -> bool {
-        match (p.cert_issued, p.cert_valid_to) {
-            (Some(issued), None) => {
-                p.cert_valid_to = Some(self.valid_to(p.category, p.birth_date, issued));
+        match (p.cert_issued, p.cert_valid_to, p.category) {
+            (Some(issued), None, Some(category)) => {
+                p.cert_valid_to = Some(self.valid_to(category, p.birth_date, issued));
                 true
             }
             _ => false,

@@ -199,8 +199,9 @@ pub struct Facts<'a> {
     pub life_status: LifeStatus,
     pub life_date: Option<NaiveDate>,
     pub cert_valid_to: Option<NaiveDate>,
-    pub category: Category,
-    pub grade: Grade,
+    /// None until the disability is assessed: such a file holds no valid certificate.
+    pub category: Option<Category>,
+    pub grade: Option<Grade>,
     pub assistance: &'a [Assistance],
 }
 
@@ -543,7 +544,10 @@ impl Policy {
             LifeStatus::MovedOut if gone_before => return Ok(S(Stop::MovedOut)),
             _ => {}
         }
-        if facts.cert_valid_to.is_none_or(|d| d < first) {
+        if facts.cert_valid_to.is_none_or(|d| d < first)
+            || facts.category.is_none()
+            || facts.grade.is_none()
+        {
             return Ok(S(Stop::CertificateInvalid));
         }
         if grant.kind == SubsidyKind::Care && !grant.long_term_care {
@@ -595,8 +599,8 @@ impl Policy {
             }
             return in_force.find(|(_, s)| {
                 s.locality.is_none_or(|l| l == grant.locality)
-                    && s.grades.matches(&facts.grade)
-                    && s.categories.matches(&facts.category)
+                    && facts.grade.is_some_and(|g| s.grades.matches(&g))
+                    && facts.category.is_some_and(|c| s.categories.matches(&c))
                     && match &s.assistance {
                         AnyOf::Any => true,
                         AnyOf::Only(kinds) => facts

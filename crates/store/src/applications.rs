@@ -8,12 +8,14 @@ use anju_domain::application::{Action, AppKind, AppState, Application, StepError
 use anju_domain::audit::Outcome;
 use anju_domain::certificate::{Category, CertState, CertificateNumber, Components, Grade};
 use anju_domain::id_number::IdNumber;
+use anju_domain::mask;
+use anju_domain::person::Person;
 use chrono::{Months, NaiveDate};
 use serde::Serialize;
 use sqlx::Row;
 
 use crate::audit::{NewEntry, append};
-use crate::persons::{HistoryRow, Persons, changes, update_one, write_history};
+use crate::persons::{HistoryRow, Persons, Source, changes, update_one, write_history};
 use crate::sql::Where;
 use crate::{Result, Scope, Store, StoreError};
 
@@ -69,7 +71,8 @@ const COLUMNS: &str = "a.id, a.person_id, p.id_number, p.name, a.kind, a.state, 
 struct Loaded {
     record: ApplicationRecord,
     version: i64,
-    current: (Category, Grade),
+    /// The file's category and grade (none before its first assessment).
+    current: Option<(Category, Grade)>,
 }
 
 fn load_row(r: &sqlx::any::AnyRow) -> Result<Loaded> {
@@ -77,14 +80,24 @@ fn load_row(r: &sqlx::any::AnyRow) -> Result<Loaded> {
     let date = |s: String| s.parse::<NaiveDate>().map_err(|_| bad("日期"));
     let kind: String = r.try_get("kind")?;
     let state: String = r.try_get("state")?;
-    let category = u8::try_from(r.try_get::<i64, _>("p_category")?)
-        .ok()
-        .and_then(Category::new)
-        .ok_or_else(|| bad("类别"))?;
-    let grade = u8::try_from(r.try_get::<i64, _>("p_grade")?)
-        .ok()
-        .and_then(Grade::new)
-        .ok_or_else(|| bad("等级"))?;
+    let category = r
+        .try_get::<Option<i64>, _>("p_category")?
+        .map(|c| {
+            u8::try_from(c)
+                .ok()
+                .and_then(Category::new)
+                .ok_or_else(|| bad("类别"))
+        })
+        .transpose()?;
+    let grade = r
+        .try_get::<Option<i64>, _>("p_grade")?
+        .map(|g| {
+            u8::try_from(g)
+                .ok()
+                .and_then(Grade::new)
+                .ok_or_else(|| bad("等级"))
+        })
+        .transpose()?;
     Ok(Loaded {
         record: ApplicationRecord {
             id: r.try_get("id")?,
@@ -102,7 +115,7 @@ fn load_row(r: &sqlx::any::AnyRow) -> Result<Loaded> {
             deadline: None,
         },
         version: r.try_get("version")?,
-        current: (category, grade),
+        current: category.zip(grade),
     })
 }
 
@@ -140,6 +153,86 @@ impl Applications<'_> {
             .await?
             .filter(|r| scope.covers(&r.person.household_code))
             .ok_or_else(|| StoreError::NotFound("档案".into()))?;
+        let id = self
+            .open_in(&mut tx, scope, &rec, kind, date, target, note, now)
+            .await?;
+        tx.commit().await?;
+        self.get(scope, id).await.map(|(a, _)| a)
+    }
+
+    /// 新办 for someone who may have no file yet: opens the file from `person` (not yet
+    /// assessed: the assessment gives the category and grade) and the application in one
+    /// transaction, so that neither exists without the other. A file already in the scope
+    /// under the same name takes the application as [`Self::apply`] would; under another name
+    /// the clerk is told whose file the number opens; outside the scope it is refused as a
+    /// new file would be.
+    pub async fn apply_new(
+        &self,
+        scope: &Scope,
+        person: Person,
+        date: NaiveDate,
+        note: &str,
+        source: Source,
+    ) -> Result<ApplicationRecord> {
+        scope.require(scope.role.writes_persons())?;
+        if !scope.covers(&person.household_code) {
+            return Err(StoreError::Forbidden);
+        }
+        if date > self.store.today() {
+            return Err(StoreError::invalid("申请日期不能晚于今天"));
+        }
+        let persons = Persons::new(self.store);
+        let now = self.store.now_ms();
+        let mut tx = self.store.begin_write().await?;
+        let rec = match persons.find(&mut tx, &person.id_number).await? {
+            Some(existing) if !scope.covers(&existing.person.household_code) => {
+                drop(tx);
+                return Err(persons.filed_already(scope, &existing).await);
+            }
+            Some(existing) if existing.person.name != person.name => {
+                return Err(StoreError::invalid(format!(
+                    "身份证号 {} 已有档案，姓名为“{}”，与填写的“{}”不一致：请核对身份证号，\
+                     或打开该档案受理",
+                    mask::id_number(person.id_number.as_str()),
+                    existing.person.name,
+                    person.name
+                )));
+            }
+            Some(existing) => existing,
+            None => {
+                let id = persons
+                    .insert_new(&mut tx, scope, &person, source, false, now)
+                    .await?;
+                crate::PersonRecord {
+                    id,
+                    person,
+                    created_at_ms: now,
+                    created_by: scope.username.clone(),
+                    updated_at_ms: now,
+                }
+            }
+        };
+        let id = self
+            .open_in(&mut tx, scope, &rec, AppKind::New, date, None, note, now)
+            .await?;
+        tx.commit().await?;
+        self.get(scope, id).await.map(|(a, _)| a)
+    }
+
+    /// The checks an application must pass against the file and the applications under way,
+    /// then the application itself, its first step and its audit record, inside `tx`.
+    #[allow(clippy::too_many_arguments)]
+    async fn open_in(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        scope: &Scope,
+        rec: &crate::PersonRecord,
+        kind: AppKind,
+        date: NaiveDate,
+        target: Option<String>,
+        note: &str,
+        now: i64,
+    ) -> Result<i64> {
         let p = &rec.person;
         let open: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT id FROM certificate_applications WHERE person_id = $1 \
@@ -206,7 +299,7 @@ impl Applications<'_> {
         .fetch_one(&mut *tx)
         .await?;
         record_step(
-            &mut tx,
+            &mut *tx,
             id,
             "apply",
             date,
@@ -219,7 +312,7 @@ impl Applications<'_> {
         .await?;
         append(
             self.store,
-            &mut tx,
+            &mut *tx,
             now,
             NewEntry::by(
                 scope,
@@ -230,8 +323,7 @@ impl Applications<'_> {
             .detail(format!("申请#{id} {}", kind.label())),
         )
         .await?;
-        tx.commit().await?;
-        self.get(scope, id).await.map(|(a, _)| a)
+        Ok(id)
     }
 
     /// One application and its steps, if it is in the scope.
@@ -350,7 +442,7 @@ impl Applications<'_> {
             kind: a.kind,
             state: a.state,
             since: a.since,
-            current: Some(loaded.current),
+            current: loaded.current,
         };
         let next = app
             .step(&action, scope.role, today, &cal)
@@ -487,8 +579,8 @@ impl Applications<'_> {
                     .and_then(|c| u8::try_from(c).ok())
                     .and_then(Grade::new)
                     .ok_or_else(bad)?;
-                p.category = category;
-                p.grade = grade;
+                p.category = Some(category);
+                p.grade = Some(grade);
                 p.components = row
                     .try_get::<Option<String>, _>("components")?
                     .and_then(|c| Components::parse(&c))

@@ -127,7 +127,7 @@ contract!(
             file.person.cert_number.as_ref().unwrap().as_str(),
             format!("{}42", a.as_str())
         );
-        assert_eq!(file.person.grade, Grade::new(2).unwrap());
+        assert_eq!(file.person.grade, Grade::new(2));
         assert_eq!(file.person.cert_issued, Some(d("2025-10-10")));
         assert_eq!(file.person.cert_valid_to, Some(d("2035-10-09")));
         let history = store.persons().history(&county, &file).await.unwrap();

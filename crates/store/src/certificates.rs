@@ -343,8 +343,9 @@ impl Certificates<'_> {
         let mut derived = Vec::new();
         for r in &open {
             let id: i64 = r.try_get("id")?;
-            let category = u8::try_from(r.try_get::<i64, _>("category")?)
-                .ok()
+            let category = r
+                .try_get::<Option<i64>, _>("category")?
+                .and_then(|c| u8::try_from(c).ok())
                 .and_then(Category::new);
             let birth = r
                 .try_get::<String, _>("birth_date")?

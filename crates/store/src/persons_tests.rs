@@ -693,3 +693,67 @@ contract!(
         assert!(h.iter().any(|e| e.field == "legacy_id"), "{h:?}");
     }
 );
+
+/// SQLite's 0019 rebuilds `persons` (a NOT NULL cannot be dropped in place): run again on a
+/// registry with files, history and grants, it keeps every row, every index and every
+/// reference, and leaves foreign keys on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sqlite_rebuild_of_persons_keeps_every_row_and_reference() {
+    use sqlx::Row;
+    let db = TestDb::new(crate::Backend::Sqlite).await.unwrap();
+    let store = db.open().await;
+    let clerk = user(&store, "xw", Role::County, "320102000000").await;
+    for seq in 1..=3 {
+        let p = person(seq, "张三", MEIYUAN_1, "肢体", "二级", (1980, 5, 6));
+        let mut changed = store
+            .persons()
+            .create(&clerk, p, Source::Web)
+            .await
+            .unwrap()
+            .person;
+        changed.phone = Some("13800000000".into());
+        store
+            .persons()
+            .update(&clerk, changed, Source::Web)
+            .await
+            .unwrap();
+    }
+    let indexes = index_definitions(&store).await;
+    let history = |store: &Store| {
+        let pool = store.pool().clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM person_history")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let before = history(&store).await;
+    let mut conn = store.pool().acquire().await.unwrap();
+    sqlx::raw_sql(include_str!(
+        "../migrations/sqlite/0019_persons_unassessed.sql"
+    ))
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(fk, 1, "foreign keys are on again");
+    let broken = sqlx::query("PRAGMA foreign_key_check")
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+    assert!(broken.is_empty(), "{} broken references", broken.len());
+    drop(conn);
+    assert_eq!(index_definitions(&store).await, indexes);
+    assert_eq!(history(&store).await, before);
+    let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM persons WHERE phone = '13800000000'")
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+        .try_get("n")
+        .unwrap();
+    assert_eq!(n, 3);
+}

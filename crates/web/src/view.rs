@@ -11,6 +11,9 @@ use anju_store::PersonRecord;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+/// What a file shows for its category and grade before the first assessment.
+const NOT_ASSESSED: &str = "未评定";
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PersonView {
     pub id_number: String,
@@ -94,9 +97,11 @@ impl PersonView {
                     .unwrap_or_default(),
                 mask::certificate,
             ),
-            category: p.category.label(),
+            category: p
+                .category
+                .map_or_else(|| NOT_ASSESSED.to_owned(), |c| c.label()),
             components: p.components.label(),
-            grade: p.grade.name(),
+            grade: p.grade.map_or(NOT_ASSESSED, |g| g.name()),
             severe: p.is_severe(),
             cert_issued: date(p.cert_issued),
             cert_valid_to: date(p.cert_valid_to),

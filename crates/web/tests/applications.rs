@@ -525,3 +525,209 @@ contract!(
         assert!(w.towns.iter().all(|t| t.expired == 0), "{:?}", w.towns);
     }
 );
+
+contract!(a_first_application_opens_the_file, |db: Db| async move {
+    // 新办 for someone without a file: the clerk is told what to add (not a 404), then the
+    // file is opened with the application, with no category or grade until the assessment.
+    let app = TestApp::spawn(db).await;
+    app.add_user("xw", Role::County, "320102000000", Some(PW))
+        .await;
+    app.add_user("cun", Role::Village, "320102002001", Some(PW))
+        .await;
+    let (cun, csrf) = app.browser("cun", PW).await;
+    let id = "320102201503070013";
+    let apply = |extra: &'static [(&'static str, &'static str)]| {
+        let mut form = vec![
+            ("csrf", csrf.clone()),
+            ("id_number", id.to_owned()),
+            ("kind", "new".to_owned()),
+            ("date", "2025-09-01".to_owned()),
+        ];
+        form.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        cun.post(app.url("/certificates/applications"))
+            .form(&form)
+            .send()
+    };
+    let res = apply(&[]).await.unwrap();
+    assert_eq!(res.status(), 404);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("无档案的新办"), "{page}");
+    assert!(
+        page.contains(&format!("value=\"{id}\"")),
+        "the number is kept"
+    );
+    // A bad household is reported with the typed values kept; nothing is written.
+    let res = apply(&[("name", "李小明"), ("household_code", "3201")])
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("新建档案未能保存") && page.contains("value=\"李小明\""));
+    let county = app.token("xw", PW).await;
+    let missing = TestApp::client()
+        .get(app.url(&format!("/api/persons/{id}")))
+        .bearer_auth(&county)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    let res = apply(&[
+        ("name", "李小明"),
+        ("household_code", "320102002001"),
+        ("phone", "13912345678"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 303);
+    let at = res.headers()["location"].to_str().unwrap().to_owned();
+    let person: Value = app.get_json(&county, &format!("/api/persons/{id}")).await;
+    assert_eq!(person["name"], "李小明");
+    assert_eq!(person["category"], "未评定");
+    let page = app.page(&cun, &at).await;
+    assert!(page.contains("李小明的新办申请"), "{page}");
+    // The file says it was opened by hand, and is not assessed yet.
+    let rec = app
+        .store
+        .persons()
+        .get(
+            &app.store.users().local_scope("xw").await.unwrap(),
+            &anju_domain::id_number::IdNumber::parse(id).unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(rec.person.disability(), None);
+    let file = app.page(&cun, &format!("/persons/{}", rec.id)).await;
+    assert!(
+        file.contains("未评定") && file.contains("新办办理中"),
+        "{file}"
+    );
+    // A second 新办 for the same number is refused: one is under way.
+    let res = apply(&[("name", "李小明"), ("household_code", "320102002001")])
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("办理中"));
+    // The assessment gives the file its category and grade; the certificate follows.
+    let steps = format!("/api{}/steps", at.trim_start_matches("/certificates"));
+    let c = TestApp::client();
+    let post = |token: &str, body: Value| {
+        c.post(app.url(&steps))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    let village = app.token("cun", PW).await;
+    for (token, body) in [
+        (
+            &county,
+            json!({"action": "assess", "date": "2025-09-10", "hospital": "南京市儿童医院", "doctor": "王医生", "category": "智力", "grade": "二级"}),
+        ),
+        (&village, json!({"action": "notice", "date": "2025-09-11"})),
+        (
+            &county,
+            json!({"action": "review", "date": "2025-09-25", "approve": true}),
+        ),
+    ] {
+        let res = post(token, body).await.unwrap();
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    }
+    let person: Value = app
+        .get_json(&county, &format!("/api/persons/{id}?reveal=1"))
+        .await;
+    assert_eq!(person["category"], "智力残疾");
+    assert_eq!(person["grade"], "二级");
+    assert_eq!(person["cert_number"], format!("{id}52"));
+
+    // Through the API: `file` opens the file with a 新办; another name under a filed number
+    // is refused with the file's name; `file` with another kind is refused.
+    let other = "32010220160405002X";
+    let api = |body: Value| {
+        c.post(app.url("/api/applications"))
+            .bearer_auth(&county)
+            .json(&body)
+            .send()
+    };
+    let res = api(
+        json!({"id_number": other, "kind": "renewal", "date": "2025-09-01",
+        "file": {"name": "王小红", "household_code": "320102002001"}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 400);
+    let res = api(
+        json!({"id_number": other, "kind": "new", "date": "2025-09-01",
+        "file": {"name": "王小红", "household_code": "320102002001"}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let r: Value = app
+        .get_json(&county, &format!("/api/persons/{other}"))
+        .await;
+    assert_eq!(r["name"], "王小红");
+    let res = api(json!({"id_number": id, "kind": "new", "date": "2025-09-01",
+        "file": {"name": "张冒名", "household_code": "320102002001"}}))
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("李小明"));
+    // Outside the user's subtree no file is opened.
+    let res = apply(&[("name", "赵外地"), ("household_code", "320104001000")])
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("不在您的管辖范围内"));
+});
+
+contract!(
+    the_person_form_opens_a_file_before_any_assessment,
+    |db: Db| async move {
+        let app = TestApp::spawn(db).await;
+        app.add_user("xw", Role::County, "320102000000", Some(PW))
+            .await;
+        let (b, csrf) = app.browser("xw", PW).await;
+        let form = app.page(&b, "/persons/new").await;
+        // Only the ID number, the name and the household are required.
+        for key in ["category", "grade"] {
+            let at = form.find(&format!("name=\"{key}\"")).unwrap();
+            let tag = &form[form[..at].rfind('<').unwrap()..at + form[at..].find('>').unwrap()];
+            assert!(!tag.contains("required"), "{tag}");
+        }
+        let res = b
+            .post(app.url("/persons"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("id_number", "320102201503070013"),
+                ("name", "李小明"),
+                ("household_code", "320102002001"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let file = app
+            .page(&b, res.headers()["location"].to_str().unwrap())
+            .await;
+        assert!(file.contains("未评定"), "{file}");
+        // A certificate needs its category and grade.
+        let res = b
+            .post(app.url("/persons"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("id_number", "32010220160405002X"),
+                ("name", "王小红"),
+                ("household_code", "320102002001"),
+                ("cert_issued", "2024-01-01"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400);
+        assert!(
+            res.text()
+                .await
+                .unwrap()
+                .contains("持证人员须同时填写残疾类别和残疾等级")
+        );
+    }
+);

@@ -73,7 +73,11 @@ impl Field {
         Field::LifeDate,
     ];
 
-    /// Fields a sheet must have for an import to start.
+    /// Fields every file has, whatever its stage (a form cannot be saved without them).
+    pub const ALWAYS: [Field; 3] = [Field::IdNumber, Field::Name, Field::HouseholdCode];
+
+    /// Fields a sheet must have for an import to start (a registry sheet carries the
+    /// disability columns; a row may leave them empty for a file not yet assessed).
     pub const REQUIRED: [Field; 5] = [
         Field::IdNumber,
         Field::Name,
@@ -98,11 +102,13 @@ impl Field {
             Field::BankAccount => "12至30位数字",
             Field::BankName => "银行名称，如中国工商银行",
             Field::CertNumber => "20位残疾人证号：身份证号加类别代码和等级代码",
-            Field::Category => "视力、听力、言语、肢体、智力、精神、多重（或代码1-7）",
+            Field::Category => {
+                "视力、听力、言语、肢体、智力、精神、多重（或代码1-7）；尚未评定的不填，持证的必填"
+            }
             Field::Components => {
                 "多重残疾时填写各类残疾及等级，如“肢体二级、智力三级”；其他类别不填"
             }
-            Field::Grade => "一级、二级、三级、四级（或代码1-4）",
+            Field::Grade => "一级、二级、三级、四级（或代码1-4）；与残疾类别同时填写",
             Field::CertIssued => "日期，如2023-04-01",
             Field::CertValidTo => "日期，如2033-03-31；不填时按有效期规则由发证日期推算",
             Field::CertState => "空（正常）、冻结、注销",
@@ -340,9 +346,11 @@ pub struct Person {
     pub bank_account: Option<String>,
     pub bank_name: Option<String>,
     pub cert_number: Option<CertificateNumber>,
-    pub category: Category,
+    /// The disability, once assessed: a file opened with a first application (新办), or for a
+    /// child served on a diagnosis, has none yet (未评定). Category and grade come together.
+    pub category: Option<Category>,
     pub components: Components,
-    pub grade: Grade,
+    pub grade: Option<Grade>,
     pub cert_issued: Option<NaiveDate>,
     pub cert_valid_to: Option<NaiveDate>,
     pub cert_state: CertState,
@@ -375,9 +383,12 @@ impl Person {
                 .as_ref()
                 .map(ToString::to_string)
                 .unwrap_or_default(),
-            Field::Category => self.category.name().to_owned(),
+            Field::Category => self
+                .category
+                .map(|c| c.name().to_owned())
+                .unwrap_or_default(),
             Field::Components => self.components.label(),
-            Field::Grade => self.grade.name().to_owned(),
+            Field::Grade => self.grade.map(|g| g.name().to_owned()).unwrap_or_default(),
             Field::CertIssued => date(&self.cert_issued),
             Field::CertValidTo => date(&self.cert_valid_to),
             Field::CertState => match self.cert_state {
@@ -426,7 +437,7 @@ impl Person {
     /// Chinese reason (an import reports them as warnings; the worklist counts them).
     pub fn warnings(&self) -> Vec<FieldError> {
         let mut out = Vec::new();
-        if self.category == Category::MULTIPLE && self.components.is_empty() {
+        if self.category == Some(Category::MULTIPLE) && self.components.is_empty() {
             out.push(FieldError::new(
                 Field::Components,
                 COMPONENTS_MISSING,
@@ -444,7 +455,12 @@ impl Person {
     }
 
     pub fn is_severe(&self) -> bool {
-        self.grade.is_severe()
+        self.grade.is_some_and(Grade::is_severe)
+    }
+
+    /// The category and grade, when the disability has been assessed.
+    pub fn disability(&self) -> Option<(Category, Grade)> {
+        self.category.zip(self.grade)
     }
 }
 
@@ -669,7 +685,7 @@ pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Ve
     };
     let bank_name = opt_text(input, Field::BankName, 60, &mut errors);
 
-    let category = if required(Field::Category, &mut errors) {
+    let category = if input.has(Field::Category) {
         let c = Category::parse(input.get(Field::Category));
         if c.is_none() {
             errors.push(FieldError::new(
@@ -685,7 +701,7 @@ pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Ve
     } else {
         None
     };
-    let grade = if required(Field::Grade, &mut errors) {
+    let grade = if input.has(Field::Grade) {
         let g = Grade::parse(input.get(Field::Grade));
         if g.is_none() {
             errors.push(FieldError::new(
@@ -763,6 +779,30 @@ pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Ve
     };
     let cert_issued = date_of(Field::CertIssued, &mut errors);
     let cert_valid_to = date_of(Field::CertValidTo, &mut errors);
+    // Before any assessment a file has neither category nor grade (未评定); a certificate, or
+    // either of the two, needs both.
+    let certified = input.has(Field::CertNumber)
+        || input.has(Field::CertIssued)
+        || input.has(Field::CertValidTo);
+    if certified || input.has(Field::Category) || input.has(Field::Grade) {
+        for f in [Field::Category, Field::Grade] {
+            if !input.has(f) {
+                let why = if certified {
+                    "持证人员"
+                } else {
+                    "填写了残疾类别或等级时"
+                };
+                errors.push(FieldError::new(
+                    f,
+                    "required",
+                    format!(
+                        "{}不能为空（{why}须同时填写残疾类别和残疾等级）",
+                        f.header()
+                    ),
+                ));
+            }
+        }
+    }
     if let (Some(a), Some(b)) = (cert_issued, cert_valid_to)
         && b < a
     {
@@ -820,14 +860,8 @@ pub fn validate(input: &PersonInput, regions: &RegionTable) -> Result<Person, Ve
     if !errors.is_empty() {
         return Err(errors);
     }
-    match (id, name, household, category, grade) {
-        (
-            Some((id_number, legacy_id)),
-            Some(name),
-            Some(household_code),
-            Some(category),
-            Some(grade),
-        ) => Ok(Person {
+    match (id, name, household) {
+        (Some((id_number, legacy_id)), Some(name), Some(household_code)) => Ok(Person {
             sex: id_number.sex(),
             birth_date: id_number.birth_date(),
             id_number,
@@ -977,6 +1011,32 @@ mod tests {
         assert_eq!(p.cert_issued, NaiveDate::from_ymd_opt(2016, 4, 1));
         assert!(p.is_severe());
         assert_eq!(p.life_status, LifeStatus::Living);
+    }
+
+    #[test]
+    fn a_file_before_any_assessment_has_no_category_or_grade() {
+        let i = input(&[
+            (Field::IdNumber, "320102201503070013"),
+            (Field::Name, "李小明"),
+            (Field::HouseholdCode, "320102002001"),
+        ]);
+        let p = validate(&i, RegionTable::jiangsu()).unwrap();
+        assert_eq!((p.category, p.grade), (None, None));
+        assert_eq!(p.disability(), None);
+        assert!(!p.is_severe());
+        assert_eq!(p.field_text(Field::Category), "");
+        // One without the other, or a certificate without either, is refused.
+        let mut half = i.clone();
+        half.set(Field::Category, "肢体");
+        assert_eq!(
+            codes(validate(&half, RegionTable::jiangsu())),
+            vec![(Field::Grade, "required")]
+        );
+        let mut certified = i.clone();
+        certified.set(Field::CertIssued, "2024-01-01");
+        let errors = validate(&certified, RegionTable::jiangsu()).unwrap_err();
+        assert_eq!(errors.len(), 2);
+        assert!(errors[0].message.contains("持证人员"), "{errors:?}");
     }
 
     #[test]

@@ -16,8 +16,8 @@ fn facts(assistance: &[Assistance]) -> Facts<'_> {
         life_status: LifeStatus::Living,
         life_date: None,
         cert_valid_to: Some(d("2030-12-31")),
-        category: Category::new(4).unwrap(),
-        grade: Grade::new(1).unwrap(),
+        category: Some(Category::new(4).unwrap()),
+        grade: Some(Grade::new(1).unwrap()),
         assistance,
     }
 }
@@ -120,7 +120,7 @@ fn the_jiangsu_defaults_pay_care_by_locality_and_living_by_dibao_share() {
     );
     // Not severe: 25 % of 1,045.00 = 261.25.
     let f3 = Facts {
-        grade: Grade::new(3).unwrap(),
+        grade: Some(Grade::new(3).unwrap()),
         ..f
     };
     assert_eq!(
@@ -376,7 +376,7 @@ fn within_a_region_the_first_matching_row_in_file_order_wins() {
     let f = facts(&[]);
     assert_eq!(amount(&p, &grant(Care), &f, "2024-03"), Ok(20000));
     let visual = Facts {
-        category: Category::new(1).unwrap(),
+        category: Some(Category::new(1).unwrap()),
         ..f
     };
     assert_eq!(amount(&p, &grant(Care), &visual, "2024-03"), Ok(50000));

@@ -279,7 +279,7 @@ fn push_array_element(out: &mut String, v: Value<'_>) {
             }
             out.push('"');
         }
-        Value::Null => out.push_str("NULL"),
+        Value::Null | Value::NullInt => out.push_str("NULL"),
         Value::Int(i) => {
             let _ = write!(out, "{i}");
         }

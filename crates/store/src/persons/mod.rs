@@ -127,8 +127,8 @@ pub(crate) fn record_from_row(row: &AnyRow) -> Result<PersonRecord> {
     let id_number: String = row.try_get("id_number")?;
     let id_number = IdNumber::parse(&id_number).map_err(|_| bad_row("身份证号"))?;
     let cert: Option<String> = row.try_get("cert_number")?;
-    let category: i64 = row.try_get("category")?;
-    let grade: i64 = row.try_get("grade")?;
+    let category: Option<i64> = row.try_get("category")?;
+    let grade: Option<i64> = row.try_get("grade")?;
     let sex: String = row.try_get("sex")?;
     let birth: String = row.try_get("birth_date")?;
     let household: String = row.try_get("household_code")?;
@@ -152,15 +152,23 @@ pub(crate) fn record_from_row(row: &AnyRow) -> Result<PersonRecord> {
         cert_number: cert
             .map(|c| CertificateNumber::parse(&c).map_err(|_| bad_row("残疾人证号")))
             .transpose()?,
-        category: u8::try_from(category)
-            .ok()
-            .and_then(Category::new)
-            .ok_or_else(|| bad_row("残疾类别"))?,
+        category: category
+            .map(|c| {
+                u8::try_from(c)
+                    .ok()
+                    .and_then(Category::new)
+                    .ok_or_else(|| bad_row("残疾类别"))
+            })
+            .transpose()?,
         components: Components::parse(&components).ok_or_else(|| bad_row("多重残疾组成"))?,
-        grade: u8::try_from(grade)
-            .ok()
-            .and_then(Grade::new)
-            .ok_or_else(|| bad_row("残疾等级"))?,
+        grade: grade
+            .map(|g| {
+                u8::try_from(g)
+                    .ok()
+                    .and_then(Grade::new)
+                    .ok_or_else(|| bad_row("残疾等级"))
+            })
+            .transpose()?,
         cert_issued: opt_date(row.try_get("cert_issued")?)?,
         cert_valid_to: opt_date(row.try_get("cert_valid_to")?)?,
         cert_state: CertState::parse(&cert_state).ok_or_else(|| bad_row("证件状态"))?,
@@ -186,15 +194,17 @@ pub(crate) enum Value<'a> {
     Text(Cow<'a, str>),
     Null,
     Int(i64),
+    /// An integer column left empty (a file not yet assessed has no category or grade).
+    NullInt,
 }
 
 impl Value<'_> {
     pub(crate) fn bind<'q>(self, q: crate::sql::AnyQuery<'q>) -> crate::sql::AnyQuery<'q> {
         match self {
             Value::Text(t) => q.bind(t.into_owned()),
-            // Only text columns are ever empty.
             Value::Null => q.bind(None::<String>),
             Value::Int(i) => q.bind(i),
+            Value::NullInt => q.bind(None::<i64>),
         }
     }
 }
@@ -229,9 +239,10 @@ pub(crate) fn write_values(p: &Person, now: i64) -> [Value<'_>; 26] {
         p.cert_number
             .as_ref()
             .map_or(Null, |c| Text(Cow::Borrowed(c.as_str()))),
-        Int(i64::from(p.category.code())),
+        p.category
+            .map_or(Value::NullInt, |c| Int(i64::from(c.code()))),
         Text(Cow::Owned(p.components.encode())),
-        Int(i64::from(p.grade.code())),
+        p.grade.map_or(Value::NullInt, |g| Int(i64::from(g.code()))),
         date(p.cert_issued),
         date(p.cert_valid_to),
         text(p.cert_state.as_str()),
@@ -486,11 +497,29 @@ impl<'a> Persons<'a> {
             drop(tx);
             return Err(self.filed_already(scope, &existing).await);
         }
+        self.insert_new(&mut tx, scope, &person, source, derived, now)
+            .await?;
+        tx.commit().await?;
+        self.get(scope, &person.id_number).await
+    }
+
+    /// Writes a new file inside the caller's transaction (the ID number is known to be new):
+    /// the row, its history (created by hand, the legacy number, an end date the rules
+    /// derived) and the audit record. Returns the row id.
+    pub(crate) async fn insert_new(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        scope: &Scope,
+        person: &Person,
+        source: Source,
+        derived: bool,
+        now: i64,
+    ) -> Result<i64> {
         let backend = self.store.backend();
         let ids = import::insert_many(
-            &mut tx,
+            &mut *tx,
             backend,
-            std::slice::from_ref(&person),
+            std::slice::from_ref(person),
             &[],
             now,
             &scope.username,
@@ -516,7 +545,7 @@ impl<'a> Persons<'a> {
                 after: Some(person.id_number.to_string()),
             });
         }
-        write_history(&mut tx, backend, scope, source.as_str(), now, &history).await?;
+        write_history(&mut *tx, backend, scope, source.as_str(), now, &history).await?;
         if derived {
             let row = HistoryRow {
                 person_id: id,
@@ -524,24 +553,23 @@ impl<'a> Persons<'a> {
                 before: None,
                 after: Some(person.field_text(Field::CertValidTo)),
             };
-            write_history(&mut tx, backend, scope, "rule", now, &[row]).await?;
+            write_history(&mut *tx, backend, scope, "rule", now, &[row]).await?;
         }
         let object = format!("person:{id}:{}", mask::id_number(person.id_number.as_str()));
         append(
             self.store,
-            &mut tx,
+            &mut *tx,
             now,
             NewEntry::by(scope, "person.create", object, Outcome::Success).detail(source.as_str()),
         )
         .await?;
-        tx.commit().await?;
-        self.get(scope, &person.id_number).await
+        Ok(id)
     }
 
     /// Why a new file cannot be made for someone already filed. A file outside the scope is
     /// named by its county only, so that the same person is not filed twice, and the answer
     /// is audited as a lookup: it tells the user where an ID number is filed.
-    async fn filed_already(&self, scope: &Scope, existing: &PersonRecord) -> StoreError {
+    pub(crate) async fn filed_already(&self, scope: &Scope, existing: &PersonRecord) -> StoreError {
         let masked = mask::id_number(existing.person.id_number.as_str());
         let code = &existing.person.household_code;
         if scope.covers(code) {

@@ -138,8 +138,8 @@ struct GrantCase {
     life_status: LifeStatus,
     life_date: Option<NaiveDate>,
     cert_valid_to: Option<NaiveDate>,
-    category: Category,
-    grade: Grade,
+    category: Option<Category>,
+    grade: Option<Grade>,
 }
 
 impl GrantCase {
@@ -199,16 +199,23 @@ fn unpack_case(text: &str) -> Result<GrantCase> {
         life_status: LifeStatus::parse(life).ok_or_else(|| bad("生存状态"))?,
         life_date: date_opt(opt(life_date)),
         cert_valid_to: date_opt(opt(valid_to)),
-        category: category
-            .parse()
-            .ok()
-            .and_then(Category::new)
-            .ok_or_else(|| bad("残疾类别"))?,
-        grade: grade
-            .parse()
-            .ok()
-            .and_then(Grade::new)
-            .ok_or_else(|| bad("残疾等级"))?,
+        // Empty until the disability is assessed.
+        category: opt(category)
+            .map(|c| {
+                c.parse()
+                    .ok()
+                    .and_then(Category::new)
+                    .ok_or_else(|| bad("残疾类别"))
+            })
+            .transpose()?,
+        grade: opt(grade)
+            .map(|g| {
+                g.parse()
+                    .ok()
+                    .and_then(Grade::new)
+                    .ok_or_else(|| bad("残疾等级"))
+            })
+            .transpose()?,
     })
 }
 

@@ -86,9 +86,15 @@ pub struct ApplyBody {
     target_household: Option<String>,
     #[serde(default)]
     note: String,
+    /// 新办 for someone without a file: the new file's fields (name, household_code, phone,
+    /// address…; the ID number is `id_number`, the category and grade come from the
+    /// assessment). The file is opened with the application, in one step.
+    #[serde(default)]
+    #[schema(value_type = Option<super::doc::PersonFields>)]
+    file: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
-/// Takes an application for a person on file.
+/// Takes an application for a person on file, or with `file`, 新办 that opens the file.
 #[utoipa::path(post, path = "/applications", tag = "办证", security(("bearer" = [])),
     request_body = ApplyBody,
     responses((status = 200, body = ApplicationRecord), Failure))]
@@ -100,6 +106,30 @@ pub async fn apply(
     let b = body(b)?;
     let kind = AppKind::parse(&b.kind)
         .ok_or_else(|| AppError::BadRequest(format!("申请类型“{}”无效", b.kind)))?;
+    if let Some(file) = &b.file {
+        if kind != AppKind::New {
+            return Err(AppError::BadRequest(
+                "只有新办可同时建立档案（file 字段仅用于新办）".into(),
+            ));
+        }
+        let mut input = super::persons::input_of(file)?;
+        input.set(anju_domain::person::Field::IdNumber, &b.id_number);
+        let person = anju_domain::person::validate(&input, anju_domain::RegionTable::jiangsu())
+            .map_err(AppError::Invalid)?;
+        let r = app
+            .store
+            .applications()
+            .apply_new(
+                s.scope(),
+                person,
+                date(&b.date, "申请日期")?,
+                &b.note,
+                anju_store::Source::Api,
+            )
+            .await
+            .map_err(super::persons::store_refusal)?;
+        return Ok(Json(one(s.scope(), r)));
+    }
     let r = app
         .store
         .applications()

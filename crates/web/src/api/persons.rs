@@ -107,7 +107,7 @@ pub async fn show(
     )))
 }
 
-fn input_of(v: &serde_json::Map<String, Value>) -> Result<PersonInput, AppError> {
+pub(crate) fn input_of(v: &serde_json::Map<String, Value>) -> Result<PersonInput, AppError> {
     let mut input = PersonInput::default();
     for (k, val) in v {
         let Some(f) = Field::from_key(k) else {
@@ -124,7 +124,7 @@ fn input_of(v: &serde_json::Map<String, Value>) -> Result<PersonInput, AppError>
     Ok(input)
 }
 
-fn store_refusal(e: StoreError) -> AppError {
+pub(crate) fn store_refusal(e: StoreError) -> AppError {
     match e {
         StoreError::Forbidden => AppError::Forbidden,
         e => e.into(),

@@ -160,6 +160,17 @@ impl TestApp {
             .unwrap()
     }
 
+    /// GET `path` in a browser session, and the page's text.
+    pub async fn page(&self, c: &reqwest::Client, path: &str) -> String {
+        c.get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// Files a person as the administrator, from fields as a sheet row gives them.
     pub async fn add_person(
         &self,

@@ -7,6 +7,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -38,6 +39,10 @@ pub struct ListPage {
     kinds: Vec<Choice>,
     today: String,
     error: Option<String>,
+    /// What was typed, kept when the form is refused.
+    typed: ApplyForm,
+    /// Towns and villages of the subtree, for the new file's household.
+    households: Vec<(String, String)>,
 }
 
 fn kinds() -> Vec<Choice> {
@@ -50,7 +55,12 @@ fn kinds() -> Vec<Choice> {
         .collect()
 }
 
-async fn list_page(app: &App, s: &Session, error: Option<String>) -> Result<ListPage, AppError> {
+async fn list_page(
+    app: &App,
+    s: &Session,
+    error: Option<String>,
+    typed: ApplyForm,
+) -> Result<ListPage, AppError> {
     let scope = s.scope();
     if !scope.role().reads_persons() {
         return Err(AppError::Forbidden);
@@ -89,16 +99,26 @@ async fn list_page(app: &App, s: &Session, error: Option<String>) -> Result<List
         rows,
         can_apply: scope.role().writes_persons(),
         kinds: kinds(),
-        today: today.to_string(),
+        today: if typed.date.is_empty() {
+            today.to_string()
+        } else {
+            typed.date.clone()
+        },
         error,
+        households: crate::pages::region_choices(
+            &scope.region().code,
+            &[anju_domain::Level::Town, anju_domain::Level::Village],
+            3000,
+        ),
+        typed,
     })
 }
 
 pub async fn list(State(app): State<App>, PageUser(s): PageUser) -> Result<ListPage, AppError> {
-    list_page(&app, &s, None).await
+    list_page(&app, &s, None, ApplyForm::default()).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct ApplyForm {
     #[serde(default)]
     csrf: String,
@@ -116,6 +136,38 @@ pub struct ApplyForm {
     target_household: String,
     #[serde(default)]
     note: String,
+    /// 新办 for someone without a file: the file's first fields (the assessment gives the
+    /// category and grade).
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    household_code: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    address: String,
+}
+
+impl ApplyForm {
+    /// The new file the form describes, when 新办 comes with a name.
+    fn new_file(&self) -> Option<Result<anju_domain::person::Person, String>> {
+        use anju_domain::person::{Field, PersonInput, validate};
+        if self.name.trim().is_empty() && self.household_code.trim().is_empty() {
+            return None;
+        }
+        let mut input = PersonInput::default();
+        input.set(Field::IdNumber, &self.id_number);
+        input.set(Field::Name, &self.name);
+        input.set(Field::HouseholdCode, &self.household_code);
+        input.set(Field::Phone, &self.phone);
+        input.set(Field::Address, &self.address);
+        Some(
+            validate(&input, anju_domain::RegionTable::jiangsu()).map_err(|errors| {
+                let reasons: Vec<String> = errors.into_iter().map(|e| e.message).collect();
+                format!("新建档案未能保存：{}", reasons.join("；"))
+            }),
+        )
+    }
 }
 
 pub async fn apply(
@@ -127,21 +179,46 @@ pub async fn apply(
     if !s.scope().role().writes_persons() {
         return Err(AppError::Forbidden);
     }
-    let refuse = |msg: String| async {
-        Ok::<Response, AppError>(
-            (
-                axum::http::StatusCode::BAD_REQUEST,
-                list_page(&app, &s, Some(msg)).await?,
-            )
-                .into_response(),
-        )
+    let (page_app, page_session) = (&app, &s);
+    let answer = move |status: StatusCode, msg: String, typed: ApplyForm| async move {
+        let page = list_page(page_app, page_session, Some(msg), typed).await?;
+        Ok::<Response, AppError>((status, page).into_response())
     };
+    let refuse = move |msg: String, typed: ApplyForm| answer(StatusCode::BAD_REQUEST, msg, typed);
     let Some(kind) = AppKind::parse(&f.kind) else {
-        return refuse("请选择申请类型".into()).await;
+        return refuse("请选择申请类型".into(), f).await;
     };
     let Some(date) = parse_date(&f.date) else {
-        return refuse(format!("申请日期“{}”无效", f.date)).await;
+        let msg = format!("申请日期“{}”无效", f.date);
+        return refuse(msg, f).await;
     };
+    // 新办 with the new file's fields: the file is opened with the application.
+    if kind == AppKind::New && f.person.trim().is_empty() {
+        match f.new_file() {
+            Some(Ok(person)) => {
+                let r = app
+                    .store
+                    .applications()
+                    .apply_new(s.scope(), person, date, &f.note, anju_store::Source::Web)
+                    .await;
+                return match r {
+                    Ok(a) => Ok(
+                        Redirect::to(&format!("/certificates/applications/{}", a.id))
+                            .into_response(),
+                    ),
+                    Err(e) => match AppError::from(e) {
+                        AppError::BadRequest(msg) => refuse(msg, f).await,
+                        AppError::Forbidden => {
+                            refuse("户籍地不在您的管辖范围内，不能在此建档".into(), f).await
+                        }
+                        other => Err(other),
+                    },
+                };
+            }
+            Some(Err(msg)) => return refuse(msg, f).await,
+            None => {}
+        }
+    }
     let id = if let Ok(key) = f.person.trim().parse::<i64>() {
         app.store
             .persons()
@@ -152,7 +229,10 @@ pub async fn apply(
     } else {
         match parse_id(f.id_number.trim()) {
             Ok(id) => id,
-            Err(_) => return refuse("身份证号无效".into()).await,
+            Err(_) => {
+                let msg = format!("身份证号“{}”无效", f.id_number.trim());
+                return refuse(msg, f).await;
+            }
         }
     };
     match app
@@ -169,9 +249,20 @@ pub async fn apply(
         .await
     {
         Ok(a) => Ok(Redirect::to(&format!("/certificates/applications/{}", a.id)).into_response()),
-        // Outside the subtree the file does not exist (404), as everywhere else.
+        // No file in the subtree (404, as everywhere else, with the form and what to do):
+        // 新办 opens one with the application (the form's 新建档案 part); any other kind
+        // needs a file.
+        Err(anju_store::StoreError::NotFound(_)) => {
+            let msg = if kind == AppKind::New {
+                "辖区内没有此身份证号的档案：新办时请在“无档案的新办”中填写姓名和户籍地，\
+                 受理时同时建立档案"
+            } else {
+                "辖区内没有此身份证号的档案，请先建档或核对身份证号"
+            };
+            answer(StatusCode::NOT_FOUND, msg.into(), f).await
+        }
         Err(e) => match AppError::from(e) {
-            AppError::BadRequest(msg) => refuse(msg).await,
+            AppError::BadRequest(msg) => refuse(msg, f).await,
             other => Err(other),
         },
     }
@@ -261,12 +352,8 @@ async fn detail_page(
         Err(_) => None,
     };
     let (current_category, current_grade) = holder
-        .map(|h| {
-            (
-                h.person.category.name().to_owned(),
-                h.person.grade.name().to_owned(),
-            )
-        })
+        .and_then(|h| h.person.disability())
+        .map(|(c, g)| (c.name().to_owned(), g.name().to_owned()))
         .unwrap_or_default();
     let form = match a.state {
         AppState::Applied if a.kind.needs_assessment() => "assess",

@@ -112,7 +112,7 @@ fn form_page(
                 _ => "text",
             },
             options: options(f),
-            required: Field::REQUIRED.contains(&f),
+            required: Field::ALWAYS.contains(&f),
             readonly: editing && f == Field::IdNumber,
             list: if f == Field::HouseholdCode {
                 "household-list"
@@ -124,6 +124,7 @@ fn form_page(
                 Field::HouseholdCode => "输入村（社区）或镇（街道）名称选择，或填写12位代码",
                 Field::CertNumber => "身份证号加类别、等级两位数字",
                 Field::Components => "仅多重残疾填写，如：肢体二级、智力三级",
+                Field::Category | Field::Grade => "尚未评定的不填；持证的必填",
                 Field::LifeDate => "死亡或迁出时填写",
                 _ => "",
             },

@@ -43,8 +43,9 @@ pub struct FilePage {
     can_reveal: bool,
     can_write: bool,
     saved: bool,
-    /// A renewal under way: its page and where it stands.
-    renewal: Option<(String, &'static str)>,
+    /// An application under way (a first 新办, a renewal…): its page, its kind and where it
+    /// stands.
+    under_way: Option<(String, &'static str, &'static str)>,
     /// The certificate is expiring or expired and no renewal is under way: 发起换领 here.
     can_renew: bool,
     today: String,
@@ -119,22 +120,20 @@ pub async fn file_page(
     let history = app.store.persons().history(scope, rec).await?;
     let subs = app.store.subsidies().of_person(scope, rec).await?;
     let records = app.store.applications().list(scope, Some(rec.id)).await?;
-    let renewal = records
-        .iter()
-        .find(|a| a.kind == anju_domain::application::AppKind::Renewal && a.state.is_open())
-        .map(|a| {
-            (
-                format!("/certificates/applications/{}", a.id),
-                a.state.label(),
-            )
-        });
+    let under_way = records.iter().find(|a| a.state.is_open()).map(|a| {
+        (
+            format!("/certificates/applications/{}", a.id),
+            a.kind.label(),
+            a.state.label(),
+        )
+    });
     let today = app.store.today();
     let due = matches!(
         rec.cert_status(today, app.expiring_days().await?),
         anju_domain::certificate::CertStatus::Expiring
             | anju_domain::certificate::CertStatus::Expired
     );
-    let can_renew = due && renewal.is_none() && scope.role().writes_persons();
+    let can_renew = due && under_way.is_none() && scope.role().writes_persons();
     let applications = records
         .iter()
         .map(|a| SubsidyRow {
@@ -244,7 +243,7 @@ pub async fn file_page(
         history: history_rows(&history, whole, &app.store.users().display_names().await?),
         can_reveal: scope.role().sees_identifiers() && !whole,
         can_write: scope.role().writes_persons(),
-        renewal,
+        under_way,
         can_renew,
         today: today.to_string(),
         saved,
