@@ -15,6 +15,7 @@ pub mod money;
 pub mod month;
 pub mod password;
 pub mod person;
+pub mod programme;
 pub mod region;
 pub mod role;
 pub mod session;
