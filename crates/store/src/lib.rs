@@ -15,6 +15,7 @@ mod certificates;
 mod clock;
 mod error;
 mod persons;
+mod programmes;
 mod scope;
 mod security;
 mod sessions;
@@ -36,6 +37,8 @@ mod certificates_tests;
 mod contract_tests;
 #[cfg(test)]
 mod persons_tests;
+#[cfg(test)]
+mod programmes_tests;
 #[cfg(test)]
 mod subsidy_tests;
 
@@ -59,6 +62,7 @@ pub use persons::{
     Conflict, HistoryEntry, ImportBatch, ImportCounts, ImportRules, PersonFilter, PersonPage,
     PersonRecord, Persons, RowOutcome, Sort, Source,
 };
+pub use programmes::{DiagnosisRecord, EligiblePerson, ProgrammeImport, ProgrammeRecord, Programmes};
 pub use scope::Scope;
 pub use security::{IdSearchFlag, Security};
 pub use sessions::{Authenticated, LoginError, LoginOk, SessionKind, Sessions, random_token};
@@ -257,6 +261,7 @@ impl Store {
         // Whatever a crash left in the spool joins the chain now.
         store.drain_audit_spool(spool::BUSY_TIMEOUT_MS).await?;
         certificates::seed(&store).await?;
+        programmes::seed(&store).await?;
         store.security().load().await?;
         Ok(store)
     }

@@ -322,6 +322,26 @@ pub const COLUMNS: [(&str, &[&str], bool); 11] = [
 ];
 
 impl ProgrammeRow {
+    /// The row from its cells, `cell` giving the text under each canonical header of
+    /// [`COLUMNS`] (empty when the sheet has no such column).
+    pub fn from_cells(cell: impl Fn(&'static str) -> String) -> ProgrammeRow {
+        let [name, kind, steps, conditions, region, amount, unit, from, to, cap, second] =
+            COLUMNS.map(|(h, _, _)| cell(h));
+        ProgrammeRow {
+            name,
+            kind,
+            steps,
+            conditions,
+            region,
+            amount,
+            unit,
+            from,
+            to,
+            yearly_cap: cap,
+            second_approval: second,
+        }
+    }
+
     /// The row as a programme with its one price, or every fault by column.
     pub fn parse(&self) -> Result<Programme, Vec<ProgrammeError>> {
         let mut faults = Vec::new();
@@ -486,6 +506,34 @@ pub fn gather(rows: Vec<(usize, Programme)>) -> (Vec<Programme>, Vec<(usize, Pro
         }
     }
     (out, faults)
+}
+
+/// The programmes shipped for Jiangsu (`data/programmes/jiangsu.tsv`): what a new
+/// registry starts with, until the federation imports its own.
+pub fn jiangsu() -> Result<Vec<Programme>, String> {
+    const JIANGSU: &str = include_str!("../../../../data/programmes/jiangsu.tsv");
+    let mut lines = JIANGSU.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty());
+    let headers: Vec<&str> = lines.next().unwrap_or("").split('\t').collect();
+    let mut rows = Vec::new();
+    for (i, line) in lines.enumerate() {
+        let cells: Vec<&str> = line.split('\t').collect();
+        let row = ProgrammeRow::from_cells(|h| {
+            headers
+                .iter()
+                .position(|x| *x == h)
+                .and_then(|j| cells.get(j))
+                .map_or_else(String::new, |c| (*c).to_owned())
+        });
+        let p = row
+            .parse()
+            .map_err(|e| format!("第{}行：{}", i + 2, e[0]))?;
+        rows.push((i + 2, p));
+    }
+    let (list, faults) = gather(rows);
+    match faults.first() {
+        Some((row, e)) => Err(format!("第{row}行：{e}")),
+        None => Ok(list),
+    }
 }
 
 #[cfg(test)]

@@ -213,3 +213,35 @@ fn a_bad_row_names_every_column_at_fault() {
         vec!["项目名称", "项目类别", "资格条件", "单价（元）", "起始月份", "须复核"]
     );
 }
+
+#[test]
+fn the_jiangsu_programmes_ship_and_read_cleanly() {
+    let list = jiangsu().unwrap();
+    for name in [
+        "残疾儿童康复救助",
+        "成人社区康复",
+        "辅助器具适配",
+        "辅助器具租赁",
+        "寄宿制托养",
+        "日间照料",
+        "居家托养",
+        "家庭无障碍改造",
+        "残疾学生助学",
+        "残疾人子女助学",
+        "城乡居民医保代缴",
+        "城乡居民养老保险代缴",
+        "法律援助",
+        "心理疏导",
+    ] {
+        let p = list.iter().find(|p| p.name == name).unwrap_or_else(|| panic!("{name}"));
+        assert!(p.price_for("320585100001", m("2025-06")).is_some(), "{name}");
+    }
+    let child = list.iter().find(|p| p.name == "残疾儿童康复救助").unwrap();
+    assert_eq!(child.kind, ProgrammeKind::Rehabilitation);
+    assert!(child.second_approval);
+    assert_eq!(child.steps[2].actor, Actor::Provider);
+    // The shipped rule agrees with the reference: a 4-year-old with autism, no certificate.
+    let p = person(CHILD, &[]);
+    let autism = ["孤独症".to_owned()];
+    assert!(child.conditions.holds(&subject(&p, &autism, &[]), d("2025-09-01")));
+}

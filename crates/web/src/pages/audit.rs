@@ -58,6 +58,10 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("subsidy.roll_reconcile", "导入银行回盘"),
     ("subsidy.recoveries_view", "查看追回记录"),
     ("subsidy.recovery_close", "办结追回"),
+    ("person.diagnosis", "记录诊断"),
+    ("person.enrolment", "记录在读情况"),
+    ("programme.import", "导入服务项目"),
+    ("programme.eligible", "查询服务项目资格名单"),
 ];
 
 pub fn action_label(action: &str) -> String {
