@@ -9,6 +9,7 @@ mod bench;
 mod bench_load;
 mod commands;
 mod registry;
+mod services;
 mod subsidy;
 
 use std::path::PathBuf;
@@ -100,6 +101,29 @@ enum Command {
     /// The working-day calendar (holidays and adjusted working days)
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// Service cases: who a programme could serve
+    #[command(subcommand)]
+    Cases(CasesCommand),
+}
+
+#[derive(Subcommand)]
+pub enum CasesCommand {
+    /// Everyone eligible for a programme on a date, each condition explained (outreach: who
+    /// could be served and is not)
+    Eligible {
+        /// The programme's name, e.g. 残疾儿童康复救助
+        #[arg(long)]
+        programme: String,
+        /// The date the conditions are read on: YYYY-MM-DD
+        #[arg(long)]
+        date: String,
+        /// Only files under this region code
+        #[arg(long)]
+        region: Option<String>,
+        /// Print {"programme","date","count","eligible":[{"id_number","conditions"}]} on stdout
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -338,6 +362,9 @@ pub enum ImportCommand {
         #[arg(long)]
         replace: bool,
     },
+    /// Service programmes (服务项目): one row per programme and price; a programme that
+    /// differs from the stored one gets a new version, which cases opened after it follow
+    Programmes(SheetArgs),
     /// Local 低保 standards
     Dibao {
         #[command(flatten)]
@@ -511,6 +538,7 @@ fn main() -> ExitCode {
             Command::Roll(c) => subsidy::roll(&cli.global, c).await,
             Command::Certificates(c) => subsidy::certificates(&cli.global, c).await,
             Command::Calendar(c) => subsidy::calendar(&cli.global, c).await,
+            Command::Cases(c) => services::cases(&cli.global, c).await,
             Command::Export(c) => registry::export(&cli.global, c).await,
             Command::Gen(c) => registry::generate(c),
         }

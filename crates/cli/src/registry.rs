@@ -54,6 +54,9 @@ pub async fn import(g: &Global, cmd: ImportCommand) -> CmdResult {
         ImportCommand::Assistance(a) => {
             return crate::subsidy::import(g, Table::Assistance, a, false).await;
         }
+        ImportCommand::Programmes(a) => {
+            return crate::services::import_programmes(g, a).await;
+        }
         ImportCommand::Grants(a) => {
             return crate::subsidy::import(g, Table::Grants, a, false).await;
         }

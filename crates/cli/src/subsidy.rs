@@ -11,7 +11,7 @@ use crate::commands::{CmdResult, acting_scope, open_store};
 use crate::registry::{default_errors_path, print_report};
 use crate::{CalendarCommand, CertificatesCommand, Global, RollCommand, SheetArgs};
 
-fn options(a: &SheetArgs) -> ImportOptions {
+pub(crate) fn options(a: &SheetArgs) -> ImportOptions {
     ImportOptions {
         read: ReadOptions {
             sheet: a.sheet.clone(),

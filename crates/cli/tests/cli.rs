@@ -578,6 +578,85 @@ fn import_export_and_generate_from_the_command_line() {
     );
 }
 
+#[test]
+fn programmes_are_imported_and_eligibility_listed_from_the_command_line() {
+    let d = temp_dir("programmes");
+    // Two certified adults (一级 and 三级) and a child with no certificate.
+    std::fs::write(
+        d.join("p.csv"),
+        "身份证号,姓名,残疾类别,残疾等级,户籍地区划代码,证件有效期至\n\
+         320585198005060013,张三,肢体,一级,320585100001,2030-12-31\n\
+         320585199001010021,李四,视力,三级,320585100001,2030-12-31\n\
+         320585202103070038,王小,,,320585100001,\n",
+    )
+    .unwrap();
+    let imp = run(anju(&d).args(["import", "persons", "p.csv", "--json"]));
+    assert_eq!(
+        json_of(&imp)["inserted"].as_u64(),
+        Some(3),
+        "{}",
+        text(&imp.stderr)
+    );
+    let eligible = |programme: &str| {
+        run(anju(&d).args([
+            "cases",
+            "eligible",
+            "--programme",
+            programme,
+            "--date",
+            "2025-09-01",
+            "--json",
+        ]))
+    };
+    let v = json_of(&eligible("成人社区康复"));
+    assert_eq!(v["programme"], "成人社区康复");
+    assert_eq!(v["date"], "2025-09-01");
+    assert_eq!(v["count"].as_u64(), Some(2));
+    let first = &v["eligible"][0];
+    assert_eq!(first["id_number"], "320585198005060013");
+    assert_eq!(first["conditions"][0]["condition"], "持有效残疾人证");
+    assert_eq!(first["conditions"][0]["met"], true);
+    // The federation narrows the programme to grade 1; a row with an unknown word is
+    // reported by row and column and its programme left as it was.
+    std::fs::write(
+        d.join("prog.csv"),
+        "项目名称,项目类别,办理步骤,资格条件,区划代码,单价（元）,计价单位,起始月份\n\
+         成人社区康复,康复,申请（村，5）→评估（镇，10）→康复服务（机构）,持证有效；等级：一级,320000000000,120.00,次,2025-01\n\
+         心理疏导,心理疏导,申请（村）→疏导（机构）,收入：低,320000000000,200,次,2025-01\n",
+    )
+    .unwrap();
+    let r = json_of(&run(anju(&d).args([
+        "import",
+        "programmes",
+        "prog.csv",
+        "--json",
+    ])));
+    assert_eq!(
+        (r["updated"].as_u64(), r["rejected"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(
+        error_codes(&r),
+        vec![(3, "资格条件".into(), "value_invalid".into())]
+    );
+    let v = json_of(&eligible("成人社区康复"));
+    assert_eq!(v["count"].as_u64(), Some(1));
+    let v = json_of(&eligible("心理疏导"));
+    assert_eq!(
+        v["count"].as_u64(),
+        Some(2),
+        "the shipped definition stands"
+    );
+    // An unknown programme is one line on stderr.
+    let out = eligible("不存在的项目");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("不存在的项目"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
 fn json_of(o: &Output) -> serde_json::Value {
     serde_json::from_str(text(&o.stdout).trim())
         .unwrap_or_else(|e| panic!("{e}: {} {}", text(&o.stdout), text(&o.stderr)))

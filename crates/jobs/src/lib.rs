@@ -4,6 +4,7 @@
 pub mod export;
 pub mod generate;
 pub mod import;
+pub mod programme;
 pub mod subsidy;
 
 pub use export::{ExportError, export_headers, export_persons, export_row};
@@ -12,4 +13,5 @@ pub use import::{
     ImportError, ImportOptions, ImportReport, Outcome, Progress, ReasonCount, RowChange, RowError,
     import_persons,
 };
+pub use programme::import_programmes;
 pub use subsidy::{BANK_HEADERS, Table, export_roll, import_records, import_table, reconcile_file};

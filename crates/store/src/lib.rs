@@ -62,7 +62,9 @@ pub use persons::{
     Conflict, HistoryEntry, ImportBatch, ImportCounts, ImportRules, PersonFilter, PersonPage,
     PersonRecord, Persons, RowOutcome, Sort, Source,
 };
-pub use programmes::{DiagnosisRecord, EligiblePerson, ProgrammeImport, ProgrammeRecord, Programmes};
+pub use programmes::{
+    DiagnosisRecord, EligiblePerson, ProgrammeImport, ProgrammeRecord, Programmes,
+};
 pub use scope::Scope;
 pub use security::{IdSearchFlag, Security};
 pub use sessions::{Authenticated, LoginError, LoginOk, SessionKind, Sessions, random_token};

@@ -281,12 +281,16 @@ impl Programmes<'_> {
             self.store,
             &mut tx,
             now,
-            NewEntry::by(scope, "programme.import", label.to_owned(), Outcome::Success).detail(
-                format!(
-                    "新增{} 修改{} 未变{}",
-                    counts.inserted, counts.updated, counts.unchanged
-                ),
-            ),
+            NewEntry::by(
+                scope,
+                "programme.import",
+                label.to_owned(),
+                Outcome::Success,
+            )
+            .detail(format!(
+                "新增{} 修改{} 未变{}",
+                counts.inserted, counts.updated, counts.unchanged
+            )),
         )
         .await?;
         tx.commit().await?;
@@ -295,14 +299,12 @@ impl Programmes<'_> {
 
     /// The diagnoses a file may record.
     pub async fn diagnosis_kinds(&self) -> Result<Vec<(String, String)>> {
-        Ok(
-            sqlx::query("SELECT name, note FROM diagnosis_kinds ORDER BY name")
-                .fetch_all(self.store.pool())
-                .await?
-                .iter()
-                .map(|r| Ok((r.try_get("name")?, r.try_get("note")?)))
-                .collect::<Result<Vec<_>>>()?,
-        )
+        sqlx::query("SELECT name, note FROM diagnosis_kinds ORDER BY name")
+            .fetch_all(self.store.pool())
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("name")?, r.try_get("note")?)))
+            .collect()
     }
 
     /// Records a diagnosis on the file with row id `person` (in the scope): a name from the
@@ -357,8 +359,13 @@ impl Programmes<'_> {
             self.store,
             &mut tx,
             now,
-            NewEntry::by(scope, "person.diagnosis", rec.audit_object(), Outcome::Success)
-                .detail(name.to_owned()),
+            NewEntry::by(
+                scope,
+                "person.diagnosis",
+                rec.audit_object(),
+                Outcome::Success,
+            )
+            .detail(name.to_owned()),
         )
         .await?;
         tx.commit().await?;
@@ -369,7 +376,7 @@ impl Programmes<'_> {
     pub async fn diagnoses(&self, scope: &Scope, person: i64) -> Result<Vec<DiagnosisRecord>> {
         scope.require(scope.role().reads_persons())?;
         let rec = self.store.persons().get_by_key(scope, person).await?;
-        Ok(sqlx::query(
+        sqlx::query(
             "SELECT name, hospital, diagnosed_on, created_by FROM diagnoses \
              WHERE person_id = $1 ORDER BY diagnosed_on, id",
         )
@@ -385,7 +392,7 @@ impl Programmes<'_> {
                 created_by: r.try_get("created_by")?,
             })
         })
-        .collect::<Result<Vec<_>>>()?)
+        .collect()
     }
 
     /// Records that the file with row id `person` is enrolled as a student from `from`
@@ -427,8 +434,13 @@ impl Programmes<'_> {
             self.store,
             &mut tx,
             now,
-            NewEntry::by(scope, "person.enrolment", rec.audit_object(), Outcome::Success)
-                .detail(format!("{stage} {school}")),
+            NewEntry::by(
+                scope,
+                "person.enrolment",
+                rec.audit_object(),
+                Outcome::Success,
+            )
+            .detail(format!("{stage} {school}")),
         )
         .await?;
         tx.commit().await?;
@@ -555,12 +567,15 @@ impl Programmes<'_> {
             let (Some(kind), Ok(from)) = (AssistanceKind::parse(&kind), Month::parse(&from)) else {
                 continue;
             };
-            assistance.entry(r.try_get("person_id")?).or_default().push(Assistance {
-                kind,
-                from,
-                to: to.and_then(|t| Month::parse(&t).ok()),
-                amount: None,
-            });
+            assistance
+                .entry(r.try_get("person_id")?)
+                .or_default()
+                .push(Assistance {
+                    kind,
+                    from,
+                    to: to.and_then(|t| Month::parse(&t).ok()),
+                    amount: None,
+                });
         }
         drop(rows);
         let mut diagnoses: HashMap<i64, Vec<String>> = HashMap::new();
@@ -606,7 +621,10 @@ impl Programmes<'_> {
                 continue;
             };
             if let Ok(d) = r.try_get::<String, _>("opened_on")?.parse::<NaiveDate>() {
-                served.entry((r.try_get("person_id")?, i)).or_default().push(d);
+                served
+                    .entry((r.try_get("person_id")?, i))
+                    .or_default()
+                    .push(d);
             }
         }
         drop(rows);

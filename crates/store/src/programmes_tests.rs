@@ -47,121 +47,168 @@ async fn file(store: &Store, id: &IdNumber, village: &str, cert: Option<(&str, &
         i.set(Field::CertValidTo, "2030-12-31");
     }
     let p = validate(&i, RegionTable::jiangsu()).unwrap();
-    store.persons().create(&admin, p, Source::Web).await.unwrap().id
+    store
+        .persons()
+        .create(&admin, p, Source::Web)
+        .await
+        .unwrap()
+        .id
 }
 
 const TAICANG: &str = "320585100001";
 const KUNSHAN: &str = "320583100001";
 
-contract!(programmes_ship_change_and_find_who_they_serve, |db: TestDb| async move {
-    let store = db.open().await;
-    let admin = store.users().local_scope("admin").await.unwrap();
-    let county = user(&store, "tc", Role::County, "320585000000").await;
-    let village = user(&store, "cun", Role::Village, TAICANG).await;
-    let list = store.programmes().list(&county).await.unwrap();
-    assert_eq!(list.len(), 14, "the Jiangsu programmes are shipped");
-    let child_rehab = "残疾儿童康复救助";
-    let rec = store.programmes().get(&county, child_rehab).await.unwrap();
-    assert!(rec.programme.second_approval);
+contract!(
+    programmes_ship_change_and_find_who_they_serve,
+    |db: TestDb| async move {
+        let store = db.open().await;
+        let admin = store.users().local_scope("admin").await.unwrap();
+        let county = user(&store, "tc", Role::County, "320585000000").await;
+        let village = user(&store, "cun", Role::Village, TAICANG).await;
+        let list = store.programmes().list(&county).await.unwrap();
+        assert_eq!(list.len(), 14, "the Jiangsu programmes are shipped");
+        let child_rehab = "残疾儿童康复救助";
+        let rec = store.programmes().get(&county, child_rehab).await.unwrap();
+        assert!(rec.programme.second_approval);
 
-    // A child with autism and no certificate; one in another county; an adult on 低保.
-    let child = IdNumber::compose("320585", d("2021-03-07"), 1).unwrap();
-    let other = IdNumber::compose("320583", d("2021-04-01"), 2).unwrap();
-    let adult = IdNumber::compose("320585", d("1980-05-06"), 3).unwrap();
-    let a = file(&store, &child, TAICANG, None).await;
-    let b = file(&store, &other, KUNSHAN, None).await;
-    file(&store, &adult, TAICANG, Some(("肢体", "一级"))).await;
-    let p = store.programmes();
-    let refused = p.add_diagnosis(&county, a, "多动", "太仓市第一人民医院", d("2024-05-01")).await;
-    assert!(matches!(refused, Err(StoreError::Invalid(m)) if m.contains("诊断目录")));
-    let refused = p.add_diagnosis(&county, b, "孤独症", "昆山市医院", d("2024-05-01")).await;
-    assert!(matches!(refused, Err(StoreError::NotFound(_))), "outside the county");
-    p.add_diagnosis(&county, a, "孤独症", "太仓市第一人民医院", d("2024-05-01"))
-        .await
-        .unwrap();
-    p.add_diagnosis(&admin, b, "孤独症", "昆山市医院", d("2024-05-01"))
-        .await
-        .unwrap();
-    assert_eq!(p.diagnoses(&county, a).await.unwrap()[0].name, "孤独症");
+        // A child with autism and no certificate; one in another county; an adult on 低保.
+        let child = IdNumber::compose("320585", d("2021-03-07"), 1).unwrap();
+        let other = IdNumber::compose("320583", d("2021-04-01"), 2).unwrap();
+        let adult = IdNumber::compose("320585", d("1980-05-06"), 3).unwrap();
+        let a = file(&store, &child, TAICANG, None).await;
+        let b = file(&store, &other, KUNSHAN, None).await;
+        file(&store, &adult, TAICANG, Some(("肢体", "一级"))).await;
+        let p = store.programmes();
+        let refused = p
+            .add_diagnosis(&county, a, "多动", "太仓市第一人民医院", d("2024-05-01"))
+            .await;
+        assert!(matches!(refused, Err(StoreError::Invalid(m)) if m.contains("诊断目录")));
+        let refused = p
+            .add_diagnosis(&county, b, "孤独症", "昆山市医院", d("2024-05-01"))
+            .await;
+        assert!(
+            matches!(refused, Err(StoreError::NotFound(_))),
+            "outside the county"
+        );
+        p.add_diagnosis(&county, a, "孤独症", "太仓市第一人民医院", d("2024-05-01"))
+            .await
+            .unwrap();
+        p.add_diagnosis(&admin, b, "孤独症", "昆山市医院", d("2024-05-01"))
+            .await
+            .unwrap();
+        assert_eq!(p.diagnoses(&county, a).await.unwrap()[0].name, "孤独症");
 
-    let on = d("2025-09-01");
-    let found = p.eligible(&county, child_rehab, on, None).await.unwrap();
-    assert_eq!(found.len(), 1, "only the county's own child");
-    assert_eq!(found[0].id_number, child.as_str());
-    assert!(found[0].conditions[0].met);
-    let all = p.eligible(&admin, child_rehab, on, None).await.unwrap();
-    assert_eq!(all.len(), 2);
-    // Before the diagnosis, no one; a village worker reads the number masked.
-    assert!(p.eligible(&county, child_rehab, d("2024-04-30"), None).await.unwrap().is_empty());
-    let masked = p.eligible(&village, child_rehab, on, None).await.unwrap();
-    assert_eq!(masked[0].id_number, anju_domain::mask::id_number(child.as_str()));
-    // A region outside the scope is not found; a region inside narrows the list.
-    assert!(matches!(
-        p.eligible(&county, child_rehab, on, Some("320583000000")).await,
-        Err(StoreError::NotFound(_))
-    ));
-    assert_eq!(p.eligible(&admin, child_rehab, on, Some("320583000000")).await.unwrap().len(), 1);
+        let on = d("2025-09-01");
+        let found = p.eligible(&county, child_rehab, on, None).await.unwrap();
+        assert_eq!(found.len(), 1, "only the county's own child");
+        assert_eq!(found[0].id_number, child.as_str());
+        assert!(found[0].conditions[0].met);
+        let all = p.eligible(&admin, child_rehab, on, None).await.unwrap();
+        assert_eq!(all.len(), 2);
+        // Before the diagnosis, no one; a village worker reads the number masked.
+        assert!(
+            p.eligible(&county, child_rehab, d("2024-04-30"), None)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let masked = p.eligible(&village, child_rehab, on, None).await.unwrap();
+        assert_eq!(
+            masked[0].id_number,
+            anju_domain::mask::id_number(child.as_str())
+        );
+        // A region outside the scope is not found; a region inside narrows the list.
+        assert!(matches!(
+            p.eligible(&county, child_rehab, on, Some("320583000000"))
+                .await,
+            Err(StoreError::NotFound(_))
+        ));
+        assert_eq!(
+            p.eligible(&admin, child_rehab, on, Some("320583000000"))
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
 
-    // Renovation needs a severe certificate and 低保 (or the like) in force.
-    let renovation = "家庭无障碍改造";
-    assert!(p.eligible(&county, renovation, on, None).await.unwrap().is_empty());
-    store
-        .subsidies()
-        .import_assistance(
-            &county,
-            "低保名单",
-            vec![AssistanceRow {
-                row: 2,
-                id_number: adult.clone(),
-                assistance: Assistance {
-                    kind: AssistanceKind::Dibao,
-                    from: Month::parse("2025-01").unwrap(),
-                    to: None,
-                    amount: None,
+        // Renovation needs a severe certificate and 低保 (or the like) in force.
+        let renovation = "家庭无障碍改造";
+        assert!(
+            p.eligible(&county, renovation, on, None)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        store
+            .subsidies()
+            .import_assistance(
+                &county,
+                "低保名单",
+                vec![AssistanceRow {
+                    row: 2,
+                    id_number: adult.clone(),
+                    assistance: Assistance {
+                        kind: AssistanceKind::Dibao,
+                        from: Month::parse("2025-01").unwrap(),
+                        to: None,
+                        amount: None,
+                    },
+                }],
+                crate::Apply::Always,
+            )
+            .await
+            .unwrap();
+        let found = p.eligible(&county, renovation, on, None).await.unwrap();
+        assert_eq!(found.len(), 1);
+        let lines: Vec<String> = found[0].conditions.iter().flat_map(|c| c.lines()).collect();
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("享受低保") && l.contains("（低保）")),
+            "{lines:?}"
+        );
+
+        // Every programme in one pass.
+        let counts = p.eligible_counts(&county, on, None).await.unwrap();
+        let count = |name: &str| counts.iter().find(|(n, _)| n == name).unwrap().1;
+        assert_eq!(count(child_rehab), 1);
+        assert_eq!(count(renovation), 1);
+
+        // A change is a new version; the same definition again changes nothing; only policy
+        // roles change programmes.
+        let mut changed = rec.programme.clone();
+        changed.yearly_cap = Some(anju_domain::money::Fen(3_000_000));
+        assert!(matches!(
+            p.import(&county, "项目.xlsx", std::slice::from_ref(&changed))
+                .await,
+            Err(StoreError::Forbidden)
+        ));
+        let r = p
+            .import(&admin, "项目.xlsx", std::slice::from_ref(&changed))
+            .await
+            .unwrap();
+        assert_eq!((r.inserted, r.updated, r.unchanged), (0, 1, 0));
+        let now = p.get(&county, child_rehab).await.unwrap();
+        assert_eq!(now.programme.yearly_cap, changed.yearly_cap);
+        assert!(now.version_id > rec.version_id);
+        let r = p
+            .import(&admin, "项目.xlsx", std::slice::from_ref(&changed))
+            .await
+            .unwrap();
+        assert_eq!((r.inserted, r.updated, r.unchanged), (0, 0, 1));
+        let auditor = user(&store, "sj", Role::Auditor, "320000000000").await;
+        let audit = store
+            .audit()
+            .list(
+                &auditor,
+                &crate::AuditFilter {
+                    action: Some("programme.eligible".into()),
+                    per_page: 50,
+                    ..Default::default()
                 },
-            }],
-            crate::Apply::Always,
-        )
-        .await
-        .unwrap();
-    let found = p.eligible(&county, renovation, on, None).await.unwrap();
-    assert_eq!(found.len(), 1);
-    let lines: Vec<String> = found[0].conditions.iter().flat_map(|c| c.lines()).collect();
-    assert!(lines.iter().any(|l| l.contains("享受低保") && l.contains("（低保）")), "{lines:?}");
-
-    // Every programme in one pass.
-    let counts = p.eligible_counts(&county, on, None).await.unwrap();
-    let count = |name: &str| counts.iter().find(|(n, _)| n == name).unwrap().1;
-    assert_eq!(count(child_rehab), 1);
-    assert_eq!(count(renovation), 1);
-
-    // A change is a new version; the same definition again changes nothing; only policy
-    // roles change programmes.
-    let mut changed = rec.programme.clone();
-    changed.yearly_cap = Some(anju_domain::money::Fen(3_000_000));
-    assert!(matches!(
-        p.import(&county, "项目.xlsx", std::slice::from_ref(&changed)).await,
-        Err(StoreError::Forbidden)
-    ));
-    let r = p.import(&admin, "项目.xlsx", std::slice::from_ref(&changed)).await.unwrap();
-    assert_eq!((r.inserted, r.updated, r.unchanged), (0, 1, 0));
-    let now = p.get(&county, child_rehab).await.unwrap();
-    assert_eq!(now.programme.yearly_cap, changed.yearly_cap);
-    assert!(now.version_id > rec.version_id);
-    let r = p.import(&admin, "项目.xlsx", std::slice::from_ref(&changed)).await.unwrap();
-    assert_eq!((r.inserted, r.updated, r.unchanged), (0, 0, 1));
-    let auditor = user(&store, "sj", Role::Auditor, "320000000000").await;
-    let audit = store
-        .audit()
-        .list(
-            &auditor,
-            &crate::AuditFilter {
-                action: Some("programme.eligible".into()),
-                per_page: 50,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    assert!(audit.total >= 5, "every eligibility list is audited");
-});
+            )
+            .await
+            .unwrap();
+        assert!(audit.total >= 5, "every eligibility list is audited");
+    }
+);

@@ -149,7 +149,10 @@ impl Condition {
     }
 
     fn parse_one(s: &str) -> Result<Condition, ConditionError> {
-        for (words, any) in [(&["全部", "全部满足", "同时满足"][..], false), (&["任一", "满足其一", "任一满足"][..], true)] {
+        for (words, any) in [
+            (&["全部", "全部满足", "同时满足"][..], false),
+            (&["任一", "满足其一", "任一满足"][..], true),
+        ] {
             for w in words {
                 if let Some(rest) = s.strip_prefix(w) {
                     let rest = rest.trim();
@@ -174,7 +177,9 @@ impl Condition {
             }
         }
         match s {
-            "持证有效" | "持有效残疾人证" | "持证" => return Ok(Condition::CertificateValid),
+            "持证有效" | "持有效残疾人证" | "持证" => {
+                return Ok(Condition::CertificateValid);
+            }
             "在读学生" | "在校学生" | "在读" => return Ok(Condition::Student),
             _ => {}
         }
@@ -207,9 +212,12 @@ impl Condition {
                 region_prefix_of,
                 "区划代码（如320585或320585000000）",
             )?)),
-            "诊断" => Ok(Condition::DiagnosisIn(
-                list(s, rest, |v| Some(v.to_owned()), "诊断名称")?,
-            )),
+            "诊断" => Ok(Condition::DiagnosisIn(list(
+                s,
+                rest,
+                |v| Some(v.to_owned()),
+                "诊断名称",
+            )?)),
             "年龄" => {
                 let band = rest.replace(['～', '~', '—', '至', '－'], "-");
                 let (a, b) = band
@@ -372,7 +380,12 @@ impl Condition {
             ),
             Condition::Student => (
                 s.student,
-                if s.student { "在读" } else { "未登记在读" }.into(),
+                if s.student {
+                    "在读"
+                } else {
+                    "未登记在读"
+                }
+                .into(),
             ),
             Condition::DiagnosisIn(v) => (
                 s.diagnoses.iter().any(|d| v.contains(d)),

@@ -129,7 +129,9 @@ impl Actor {
             "镇" | "街道" | "镇（街道）" | "镇街" | "town" => Some(Actor::Town),
             "县" | "区" | "县（区）" | "县区" | "county" => Some(Actor::County),
             "市" | "city" => Some(Actor::City),
-            "机构" | "服务机构" | "供应商" | "施工单位" | "provider" => Some(Actor::Provider),
+            "机构" | "服务机构" | "供应商" | "施工单位" | "provider" => {
+                Some(Actor::Provider)
+            }
             _ => None,
         }
     }
@@ -178,7 +180,12 @@ pub fn parse_steps(text: &str) -> Result<Vec<Step>, ProgrammeError> {
                 rest.strip_suffix(['）', ')'])
                     .ok_or_else(|| err(col, format!("“{raw}”的括号不成对")))?,
             ),
-            None => return Err(err(col, format!("“{raw}”须在括号中写明办理角色，如“评估（县，10）”"))),
+            None => {
+                return Err(err(
+                    col,
+                    format!("“{raw}”须在括号中写明办理角色，如“评估（县，10）”"),
+                ));
+            }
         };
         if name.is_empty() || name.chars().count() > 20 {
             return Err(err(col, format!("“{raw}”的步骤名称应为1至20个字")));
@@ -227,14 +234,16 @@ pub fn steps_text(steps: &[Step]) -> String {
     steps
         .iter()
         .map(|s| {
-            let mut inner = vec![match s.actor {
-                Actor::Village => "村",
-                Actor::Town => "镇",
-                Actor::County => "县",
-                Actor::City => "市",
-                Actor::Provider => "机构",
-            }
-            .to_owned()];
+            let mut inner = vec![
+                match s.actor {
+                    Actor::Village => "村",
+                    Actor::Town => "镇",
+                    Actor::County => "县",
+                    Actor::City => "市",
+                    Actor::Provider => "机构",
+                }
+                .to_owned(),
+            ];
             if let Some(d) = s.limit_days {
                 inner.push(d.to_string());
             }
@@ -313,7 +322,11 @@ pub const COLUMNS: [(&str, &[&str], bool); 11] = [
     ("办理步骤", &["步骤", "流程"], true),
     ("资格条件", &["条件", "享受条件", "申请条件"], false),
     ("区划代码", &["行政区划代码", "地区代码"], true),
-    ("单价（元）", &["单价", "金额", "补助标准（元）", "补助标准"], true),
+    (
+        "单价（元）",
+        &["单价", "金额", "补助标准（元）", "补助标准"],
+        true,
+    ),
     ("计价单位", &["单位"], true),
     ("起始月份", &["生效月份", "开始月份"], true),
     ("终止月份", &["失效月份", "结束月份"], false),
@@ -325,8 +338,19 @@ impl ProgrammeRow {
     /// The row from its cells, `cell` giving the text under each canonical header of
     /// [`COLUMNS`] (empty when the sheet has no such column).
     pub fn from_cells(cell: impl Fn(&'static str) -> String) -> ProgrammeRow {
-        let [name, kind, steps, conditions, region, amount, unit, from, to, cap, second] =
-            COLUMNS.map(|(h, _, _)| cell(h));
+        let [
+            name,
+            kind,
+            steps,
+            conditions,
+            region,
+            amount,
+            unit,
+            from,
+            to,
+            cap,
+            second,
+        ] = COLUMNS.map(|(h, _, _)| cell(h));
         ProgrammeRow {
             name,
             kind,
@@ -423,7 +447,9 @@ impl ProgrammeRow {
                 None
             }
         };
-        match (kind, steps, conditions, region, amount, from, to, cap, second) {
+        match (
+            kind, steps, conditions, region, amount, from, to, cap, second,
+        ) {
             (
                 Some(kind),
                 Some(steps),
@@ -512,7 +538,9 @@ pub fn gather(rows: Vec<(usize, Programme)>) -> (Vec<Programme>, Vec<(usize, Pro
 /// registry starts with, until the federation imports its own.
 pub fn jiangsu() -> Result<Vec<Programme>, String> {
     const JIANGSU: &str = include_str!("../../../../data/programmes/jiangsu.tsv");
-    let mut lines = JIANGSU.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty());
+    let mut lines = JIANGSU
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty());
     let headers: Vec<&str> = lines.next().unwrap_or("").split('\t').collect();
     let mut rows = Vec::new();
     for (i, line) in lines.enumerate() {

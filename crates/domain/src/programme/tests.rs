@@ -58,7 +58,10 @@ fn the_childrens_rehabilitation_rule_reads_as_the_reference_says() {
     let child = person(CHILD, &[]);
     let on = d("2025-09-01");
     let none: [String; 0] = [];
-    assert!(!rule.holds(&subject(&child, &none, &[]), on), "no certificate, no diagnosis");
+    assert!(
+        !rule.holds(&subject(&child, &none, &[]), on),
+        "no certificate, no diagnosis"
+    );
     let autism = ["孤独症".to_owned()];
     assert!(rule.holds(&subject(&child, &autism, &[]), on));
     // At 7 (2028-03-07) autism still counts, a hearing diagnosis no longer does.
@@ -66,7 +69,10 @@ fn the_childrens_rehabilitation_rule_reads_as_the_reference_says() {
     assert!(rule.holds(&subject(&child, &hearing, &[]), d("2028-03-06")));
     assert!(!rule.holds(&subject(&child, &hearing, &[]), d("2028-03-07")));
     assert!(rule.holds(&subject(&child, &autism, &[]), d("2036-03-06")));
-    assert!(!rule.holds(&subject(&child, &autism, &[]), d("2036-03-07")), "15 years old");
+    assert!(
+        !rule.holds(&subject(&child, &autism, &[]), d("2036-03-07")),
+        "15 years old"
+    );
     // A certificate of the right category serves in place of a diagnosis.
     let certified = person(
         CHILD,
@@ -81,7 +87,10 @@ fn the_childrens_rehabilitation_rule_reads_as_the_reference_says() {
     assert!(e.met);
     let lines = e.lines().join("\n");
     assert!(lines.contains("符合：年龄0至6周岁（4周岁）"), "{lines}");
-    assert!(lines.contains("符合：持有效残疾人证（有效期至2030-01-01）"), "{lines}");
+    assert!(
+        lines.contains("符合：持有效残疾人证（有效期至2030-01-01）"),
+        "{lines}"
+    );
     assert!(lines.contains("不符合：有诊断：孤独症"), "{lines}");
 }
 
@@ -147,9 +156,10 @@ fn a_condition_text_with_an_unknown_word_is_refused_naming_it() {
 
 #[test]
 fn steps_read_and_write_back() {
-    let steps =
-        parse_steps("申请（村，3）→评估（县，10，评估结论、服务计划）→服务（机构）→结案（县，10个工作日）")
-            .unwrap();
+    let steps = parse_steps(
+        "申请（村，3）→评估（县，10，评估结论、服务计划）→服务（机构）→结案（县，10个工作日）",
+    )
+    .unwrap();
     assert_eq!(steps.len(), 4);
     assert_eq!(steps[1].actor, Actor::County);
     assert_eq!(steps[1].limit_days, Some(10));
@@ -179,18 +189,30 @@ fn row(name: &str, region: &str, amount: &str, from: &str) -> ProgrammeRow {
 
 #[test]
 fn rows_of_one_programme_add_prices_and_the_most_specific_applies() {
-    let a = row("成人社区康复", "320000000000", "100.00", "2025-01").parse().unwrap();
-    let b = row("成人社区康复", "320585000000", "120.50", "2025-01").parse().unwrap();
+    let a = row("成人社区康复", "320000000000", "100.00", "2025-01")
+        .parse()
+        .unwrap();
+    let b = row("成人社区康复", "320585000000", "120.50", "2025-01")
+        .parse()
+        .unwrap();
     let (list, faults) = gather(vec![(2, a), (3, b)]);
     assert!(faults.is_empty());
     let p = &list[0];
     assert_eq!(p.yearly_cap, Some(Fen(2_400_000)));
     assert!(p.second_approval);
-    assert_eq!(p.price_for("320585100001", m("2025-03")).unwrap().amount, Fen(12050));
-    assert_eq!(p.price_for("320102002001", m("2025-03")).unwrap().amount, Fen(10000));
+    assert_eq!(
+        p.price_for("320585100001", m("2025-03")).unwrap().amount,
+        Fen(12050)
+    );
+    assert_eq!(
+        p.price_for("320102002001", m("2025-03")).unwrap().amount,
+        Fen(10000)
+    );
     assert!(p.price_for("320102002001", m("2024-12")).is_none());
     // A third row overlapping a region's months, or disagreeing on the steps, is refused.
-    let c = row("成人社区康复", "320585000000", "130", "2025-06").parse().unwrap();
+    let c = row("成人社区康复", "320585000000", "130", "2025-06")
+        .parse()
+        .unwrap();
     let mut other = row("成人社区康复", "320583000000", "90", "2025-01");
     other.steps = "申请（村）".into();
     let (_, faults) = gather(vec![
@@ -198,7 +220,10 @@ fn rows_of_one_programme_add_prices_and_the_most_specific_applies() {
         (4, c),
         (5, other.parse().unwrap()),
     ]);
-    assert_eq!(faults.iter().map(|(r, _)| *r).collect::<Vec<_>>(), vec![4, 5]);
+    assert_eq!(
+        faults.iter().map(|(r, _)| *r).collect::<Vec<_>>(),
+        vec![4, 5]
+    );
 }
 
 #[test]
@@ -210,7 +235,14 @@ fn a_bad_row_names_every_column_at_fault() {
     let cols: Vec<&str> = r.parse().unwrap_err().iter().map(|e| e.column).collect();
     assert_eq!(
         cols,
-        vec!["项目名称", "项目类别", "资格条件", "单价（元）", "起始月份", "须复核"]
+        vec![
+            "项目名称",
+            "项目类别",
+            "资格条件",
+            "单价（元）",
+            "起始月份",
+            "须复核"
+        ]
     );
 }
 
@@ -233,8 +265,14 @@ fn the_jiangsu_programmes_ship_and_read_cleanly() {
         "法律援助",
         "心理疏导",
     ] {
-        let p = list.iter().find(|p| p.name == name).unwrap_or_else(|| panic!("{name}"));
-        assert!(p.price_for("320585100001", m("2025-06")).is_some(), "{name}");
+        let p = list
+            .iter()
+            .find(|p| p.name == name)
+            .unwrap_or_else(|| panic!("{name}"));
+        assert!(
+            p.price_for("320585100001", m("2025-06")).is_some(),
+            "{name}"
+        );
     }
     let child = list.iter().find(|p| p.name == "残疾儿童康复救助").unwrap();
     assert_eq!(child.kind, ProgrammeKind::Rehabilitation);
@@ -243,5 +281,9 @@ fn the_jiangsu_programmes_ship_and_read_cleanly() {
     // The shipped rule agrees with the reference: a 4-year-old with autism, no certificate.
     let p = person(CHILD, &[]);
     let autism = ["孤独症".to_owned()];
-    assert!(child.conditions.holds(&subject(&p, &autism, &[]), d("2025-09-01")));
+    assert!(
+        child
+            .conditions
+            .holds(&subject(&p, &autism, &[]), d("2025-09-01"))
+    );
 }
