@@ -212,3 +212,177 @@ contract!(
         assert!(audit.total >= 5, "every eligibility list is audited");
     }
 );
+
+contract!(
+    cases_open_move_and_close_by_the_right_hands,
+    |db: TestDb| async move {
+        use anju_domain::programme::{CaseAction, CaseState};
+        let store = db.open().await;
+        let county = user(&store, "tc", Role::County, "320585000000").await;
+        let village = user(&store, "cun", Role::Village, TAICANG).await;
+        let other = user(&store, "ks", Role::County, "320583000000").await;
+        let child = IdNumber::compose("320585", d("2021-03-07"), 1).unwrap();
+        let adult = IdNumber::compose("320585", d("1980-05-06"), 3).unwrap();
+        let a = file(&store, &child, TAICANG, None).await;
+        let b = file(&store, &adult, TAICANG, Some(("视力", "三级"))).await;
+        store
+            .programmes()
+            .add_diagnosis(&county, a, "孤独症", "太仓市第一人民医院", d("2024-05-01"))
+            .await
+            .unwrap();
+        let cases = store.cases();
+        let rehab = "残疾儿童康复救助";
+        let (_, parts, ok) = cases
+            .check(&village, a, rehab, d("2025-09-01"))
+            .await
+            .unwrap();
+        assert!(ok && parts[0].met);
+        let c = cases
+            .open(&village, a, rehab, d("2025-09-01"), None)
+            .await
+            .unwrap();
+        assert_eq!(c.state, CaseState::Open);
+        assert_eq!(c.current().unwrap().name, "申请");
+        // 2025-09-01 is a Monday: five working days on, the 8th.
+        assert_eq!(c.due_on.as_deref(), Some("2025-09-08"));
+        assert_eq!(c.id_number, anju_domain::mask::id_number(child.as_str()));
+        let again = cases.open(&county, a, rehab, d("2025-09-02"), None).await;
+        assert!(matches!(again, Err(StoreError::Invalid(m)) if m.contains("办理中")));
+        // An adult does not qualify: refused with the conditions not met; a village worker
+        // cannot override, a county can, with a reason.
+        let refused = cases.open(&village, b, rehab, d("2025-09-01"), None).await;
+        assert!(
+            matches!(&refused, Err(StoreError::Invalid(m)) if m.contains("不符合") && m.contains("年龄0至6周岁（45周岁）")),
+            "{refused:?}"
+        );
+        let refused = cases
+            .open(&village, b, rehab, d("2025-09-01"), Some("特殊情况"))
+            .await;
+        assert!(matches!(refused, Err(StoreError::Invalid(m)) if m.contains("县（区）")));
+        let o = cases
+            .open(
+                &county,
+                b,
+                rehab,
+                d("2025-09-01"),
+                Some("经康复机构评估确有需要"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(o.override_reason.as_deref(), Some("经康复机构评估确有需要"));
+
+        // The steps, by the hands they name, recording what they must.
+        let step = |date: &str, values: &[(&str, &str)]| CaseAction::Step {
+            date: d(date),
+            values: values
+                .iter()
+                .map(|(k, v)| ((*k).into(), (*v).into()))
+                .collect(),
+            attachments: vec!["申请表.pdf".into()],
+            note: String::new(),
+        };
+        let missing = cases
+            .act(&village, c.id, Some(c.version), step("2025-09-02", &[]))
+            .await;
+        assert!(matches!(missing, Err(StoreError::Invalid(m)) if m.contains("申请表")));
+        let c2 = cases
+            .act(
+                &village,
+                c.id,
+                Some(c.version),
+                step("2025-09-02", &[("申请表", "已收"), ("诊断证明", "已收")]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(c2.current().unwrap().name, "审核");
+        // Two users acting on one step: the second, with the version it saw, is refused.
+        let stale = cases
+            .act(
+                &county,
+                c.id,
+                Some(c.version),
+                step("2025-09-02", &[("申请表", "已收"), ("诊断证明", "已收")]),
+            )
+            .await;
+        assert!(matches!(stale, Err(StoreError::Invalid(m)) if m.contains("他人")));
+        let by_village = cases
+            .act(
+                &village,
+                c.id,
+                Some(c2.version),
+                step("2025-09-03", &[("审核意见", "同意")]),
+            )
+            .await;
+        assert!(matches!(by_village, Err(StoreError::Invalid(m)) if m.contains("县（区）残联")));
+        let c3 = cases
+            .act(
+                &county,
+                c.id,
+                Some(c2.version),
+                step("2025-09-03", &[("审核意见", "同意")]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(c3.current().unwrap().name, "评估");
+        // Outside the county the case does not exist.
+        assert!(matches!(
+            cases.get(&other, c.id).await,
+            Err(StoreError::NotFound(_))
+        ));
+        assert!(
+            cases
+                .list(&other, &crate::CaseFilter::default())
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // Refused with a reason; nothing more can be done; every action is kept.
+        let r = cases
+            .act(
+                &county,
+                c.id,
+                None,
+                CaseAction::Refuse {
+                    date: d("2025-09-04"),
+                    reason: "家长放弃".into(),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (r.state, r.outcome.as_deref()),
+            (CaseState::Refused, Some("家长放弃"))
+        );
+        let late = cases
+            .act(&county, c.id, None, step("2025-09-05", &[]))
+            .await;
+        assert!(matches!(late, Err(StoreError::Invalid(m)) if m.contains("不予办理")));
+        let (_, steps) = cases.get(&county, c.id).await.unwrap();
+        let kinds: Vec<&str> = steps.iter().map(|s| s.action.as_str()).collect();
+        assert_eq!(kinds, vec!["open", "step", "step", "refuse"]);
+        assert_eq!(steps[1].attachments, "申请表.pdf");
+        // The override case is overdue (its 申请 was due 2025-09-08); a refused one is not.
+        let overdue = cases
+            .list(
+                &county,
+                &crate::CaseFilter {
+                    overdue: true,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(overdue.iter().map(|c| c.id).collect::<Vec<_>>(), vec![o.id]);
+        let of_child = cases
+            .list(
+                &county,
+                &crate::CaseFilter {
+                    person: Some(a),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(of_child.len(), 1);
+    }
+);

@@ -303,6 +303,7 @@ impl Condition {
                     met,
                     value: String::new(),
                     parts,
+                    any: matches!(self, Condition::AnyOf(_)),
                 }
             }
             leaf => {
@@ -312,6 +313,7 @@ impl Condition {
                     met,
                     value,
                     parts: Vec::new(),
+                    any: false,
                 }
             }
         }
@@ -442,9 +444,42 @@ pub struct Explained {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(no_recursion)]
     pub parts: Vec<Explained>,
+    /// A group met by any one of its parts (满足其一) rather than all.
+    #[serde(skip)]
+    pub any: bool,
 }
 
 impl Explained {
+    /// What is not met, in one line: a condition with the person's value, the unmet parts of
+    /// an all-of group, every part of an any-of group ("以下之一：…").
+    pub fn unmet(&self) -> String {
+        if self.met {
+            return String::new();
+        }
+        if self.parts.is_empty() {
+            return if self.value.is_empty() {
+                self.condition.clone()
+            } else {
+                format!("{}（{}）", self.condition, self.value)
+            };
+        }
+        if self.any {
+            let each: Vec<String> = self
+                .parts
+                .iter()
+                .map(|p| format!("〔{}〕", p.unmet()))
+                .collect();
+            format!("以下之一：{}", each.join("或"))
+        } else {
+            self.parts
+                .iter()
+                .filter(|p| !p.met)
+                .map(Explained::unmet)
+                .collect::<Vec<_>>()
+                .join("；")
+        }
+    }
+
     /// One line per condition, indented by depth: "✓ 年龄0至6周岁（4周岁）".
     pub fn lines(&self) -> Vec<String> {
         let mut out = Vec::new();

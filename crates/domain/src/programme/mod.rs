@@ -3,10 +3,12 @@
 //! unit in which region and months, a yearly cap per person, and whether payment needs a
 //! second approver. One case engine runs them all (reference §6-§8).
 
+pub mod case;
 pub mod condition;
 
 use serde::Serialize;
 
+pub use case::{Case, CaseAction, CaseError, CaseState, may_act};
 pub use condition::{Condition, ConditionError, Explained, Subject, certificate_valid};
 
 use crate::money::Fen;

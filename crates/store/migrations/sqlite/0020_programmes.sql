@@ -70,7 +70,9 @@ CREATE TABLE enrolments (
     created_by TEXT NOT NULL
 );
 CREATE INDEX enrolments_person ON enrolments (person_id);
--- A case: one person served by one programme (its steps come with the case engine).
+-- A case: one person served by one programme under the version it was opened with, moving
+-- through its steps: step_index steps done, the last on `since`; due_on is when the step now
+-- due must be done (the worklist reads it).
 CREATE TABLE cases (
     id INTEGER PRIMARY KEY,
     person_id BIGINT NOT NULL REFERENCES persons (id),
@@ -79,6 +81,10 @@ CREATE TABLE cases (
     state TEXT NOT NULL CHECK (state IN ('open', 'closed', 'refused')),
     opened_on TEXT NOT NULL,
     household_code TEXT NOT NULL,
+    step_index BIGINT NOT NULL,
+    since TEXT NOT NULL,
+    due_on TEXT,
+    outcome TEXT,
     override_reason TEXT,
     created_at BIGINT NOT NULL,
     created_by TEXT NOT NULL,
@@ -86,3 +92,17 @@ CREATE TABLE cases (
 );
 CREATE INDEX cases_person ON cases (person_id, programme_id);
 CREATE INDEX cases_household ON cases (household_code);
+CREATE INDEX cases_due ON cases (state, due_on);
+-- Every action on a case: opened, a step done (with what it recorded), refused, closed.
+CREATE TABLE case_steps (
+    id INTEGER PRIMARY KEY,
+    case_id BIGINT NOT NULL REFERENCES cases (id),
+    action TEXT NOT NULL CHECK (action IN ('open', 'step', 'refuse', 'close')),
+    step_name TEXT NOT NULL,
+    on_date TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    attachments TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    at_ms BIGINT NOT NULL
+);
+CREATE INDEX case_steps_case ON case_steps (case_id, id);

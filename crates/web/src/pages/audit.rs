@@ -62,6 +62,10 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("person.enrolment", "记录在读情况"),
     ("programme.import", "导入服务项目"),
     ("programme.eligible", "查询服务项目资格名单"),
+    ("case.open", "受理服务个案"),
+    ("case.override", "不符合条件经县级同意受理个案"),
+    ("case.step", "办理个案步骤"),
+    ("case.view", "查看服务个案"),
 ];
 
 pub fn action_label(action: &str) -> String {
