@@ -308,6 +308,9 @@ impl Store {
             }
             out.items.extend(apps);
         }
+        // Service cases whose step now due waits on this role.
+        out.items
+            .extend(crate::cases::work_items(self, scope, today).await?);
         // Verification items waiting in the subtree, per campaign.
         for c in self.verification().campaigns(scope).await? {
             let pending = c.total - c.done;
