@@ -585,9 +585,14 @@ pub(crate) async fn work_items(
         q = a.bind_owned(q);
     }
     let mut steps_of: std::collections::HashMap<String, Vec<Step>> = Default::default();
-    // (programme, step) → (case ids, nearest due, overdue count)
-    let mut lines: BTreeMap<(String, String), (Vec<i64>, Option<NaiveDate>, usize)> =
-        BTreeMap::new();
+    /// The cases waiting at one step of one programme.
+    #[derive(Default)]
+    struct Waiting {
+        ids: Vec<i64>,
+        due: Option<NaiveDate>,
+        overdue: usize,
+    }
+    let mut lines: BTreeMap<(String, String), Waiting> = BTreeMap::new();
     for r in q.fetch_all(store.pool()).await? {
         let text: String = r.try_get("steps")?;
         if !steps_of.contains_key(&text) {
@@ -608,17 +613,17 @@ pub(crate) async fn work_items(
         let e = lines
             .entry((r.try_get("programme")?, step.name.clone()))
             .or_default();
-        e.0.push(r.try_get("id")?);
+        e.ids.push(r.try_get("id")?);
         if let Some(d) = due {
-            e.1 = Some(e.1.map_or(d, |x: NaiveDate| x.min(d)));
+            e.due = Some(e.due.map_or(d, |x| x.min(d)));
             if d < today {
-                e.2 += 1;
+                e.overdue += 1;
             }
         }
     }
     Ok(lines
         .into_iter()
-        .map(|((programme, step), (ids, due, overdue))| {
+        .map(|((programme, step), Waiting { ids, due, overdue })| {
             let n = ids.len();
             let late = if overdue > 0 {
                 format!("，其中{overdue}个已逾期")

@@ -374,14 +374,21 @@ contract!(
             .unwrap();
         assert_eq!(overdue.iter().map(|c| c.id).collect::<Vec<_>>(), vec![o.id]);
         // The worklist: the county's 申请 step of the override case waits on the village; the
-    // village worker sees it, overdue, linked to the case.
-    let w = store.worklist(&village).await.unwrap();
-    let line = w.items.iter().find(|i| i.kind == "case").unwrap();
-    assert_eq!(line.href, format!("/cases/{}", o.id));
-    assert!(line.overdue && line.label.contains("待申请"), "{}", line.label);
-    let w = store.worklist(&county).await.unwrap();
-    assert!(!w.items.iter().any(|i| i.kind == "case"), "not the county's step");
-    let of_child = cases
+        // village worker sees it, overdue, linked to the case.
+        let w = store.worklist(&village).await.unwrap();
+        let line = w.items.iter().find(|i| i.kind == "case").unwrap();
+        assert_eq!(line.href, format!("/cases/{}", o.id));
+        assert!(
+            line.overdue && line.label.contains("待申请"),
+            "{}",
+            line.label
+        );
+        let w = store.worklist(&county).await.unwrap();
+        assert!(
+            !w.items.iter().any(|i| i.kind == "case"),
+            "not the county's step"
+        );
+        let of_child = cases
             .list(
                 &county,
                 &crate::CaseFilter {
