@@ -232,6 +232,15 @@ impl Programmes<'_> {
             .ok_or_else(|| StoreError::NotFound(format!("服务项目“{name}”")))
     }
 
+    /// One programme by its row id.
+    pub async fn by_id(&self, scope: &Scope, id: i64) -> Result<ProgrammeRecord> {
+        self.list(scope)
+            .await?
+            .into_iter()
+            .find(|r| r.id == id)
+            .ok_or_else(|| StoreError::NotFound("服务项目".into()))
+    }
+
     /// Replaces the programmes the file names with the file's definitions (policy: an
     /// administrator or a city user). A programme that differs gets a new version, which
     /// cases opened from now on follow; one the same is left as it is; programmes the file

@@ -387,6 +387,66 @@ fn routes() -> Vec<Route> {
             None,
             reader_inside,
         ),
+        // Services: programmes are read by staff, changed by those who set policy; cases
+        // are opened from a file inside the subtree.
+        r(Method::GET, "/programmes", false, None, reader),
+        r(Method::GET, "/programmes/1", false, None, reader),
+        r(
+            Method::GET,
+            "/programmes/1?date=2025-09-01",
+            false,
+            None,
+            reader,
+        ),
+        r(
+            Method::GET,
+            "/programmes/1/eligible.xlsx?date=2025-09-01",
+            false,
+            None,
+            reader,
+        ),
+        r(
+            Method::GET,
+            "/programmes/template.xlsx",
+            false,
+            None,
+            policy_setter,
+        ),
+        refusable(
+            Method::POST,
+            "/programmes/import",
+            false,
+            Some(""),
+            policy_setter,
+        ),
+        r(Method::GET, "/cases", false, None, reader),
+        r(Method::GET, "/cases/export.xlsx", false, None, reader),
+        r(Method::GET, "/cases/999999", false, None, nobody),
+        r(
+            Method::POST,
+            "/cases/999999",
+            false,
+            Some("action=step&date=2025-09-01"),
+            nobody,
+        ),
+        // The matrix's files hold no certificate: 成人社区康复 is refused with its conditions
+        // explained (400) to those who may open it, and denied to the others.
+        refusable(
+            Method::POST,
+            "/persons/{row}/cases",
+            false,
+            Some(
+                "programme=%E6%88%90%E4%BA%BA%E7%A4%BE%E5%8C%BA%E5%BA%B7%E5%A4%8D&date=2025-09-01",
+            ),
+            writer_inside,
+        ),
+        r(
+            Method::POST,
+            "/persons/{row}/diagnoses",
+            false,
+            Some("name=%E5%AD%A4%E7%8B%AC%E7%97%87&hospital=%E5%8C%BB%E9%99%A2&date=2025-01-01"),
+            writer_inside,
+        ),
         r(Method::GET, "/", false, None, any_role),
         r(Method::GET, "/password", false, None, any_role),
         r(Method::GET, "/regions", false, None, any_role),

@@ -586,6 +586,44 @@ async fn pages_work_and_are_accessible_in_chromium() {
         .unwrap();
     b.check("session").await;
 
+    // Services: the programmes, who one could serve, a case and the list.
+    b.client.goto(&app.url("/programmes")).await.unwrap();
+    assert!(b.text().await.contains("残疾儿童康复救助"));
+    b.check("programmes").await;
+    let adult_rehab = app
+        .store
+        .programmes()
+        .get(&admin, "成人社区康复")
+        .await
+        .unwrap();
+    let on = app.store.today();
+    b.client
+        .goto(&app.url(&format!("/programmes/{}?date={on}", adult_rehab.id)))
+        .await
+        .unwrap();
+    assert!(b.text().await.contains("符合条件"));
+    b.check("programme").await;
+    let eligible = app
+        .store
+        .programmes()
+        .eligible(&admin, "成人社区康复", on, None)
+        .await
+        .unwrap();
+    let case = app
+        .store
+        .cases()
+        .open(&admin, eligible[0].person_id, "成人社区康复", on, None)
+        .await
+        .unwrap();
+    b.client
+        .goto(&app.url(&format!("/cases/{}", case.id)))
+        .await
+        .unwrap();
+    assert!(b.text().await.contains("完成此步骤"));
+    b.check("case").await;
+    b.client.goto(&app.url("/cases")).await.unwrap();
+    b.check("cases").await;
+
     b.client.goto(&app.url("/no-such-page")).await.unwrap();
     b.check("not-found").await;
     b.submit("header form button[type=submit]").await;

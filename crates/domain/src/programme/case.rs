@@ -74,7 +74,7 @@ impl CaseAction {
 pub enum CaseError {
     #[error("您的角色不能办理“{step}”：此步骤由{actor}办理")]
     Role { step: String, actor: &'static str },
-    #[error("只有县（区）及以上残联可以结案或不予办理")]
+    #[error("只有镇（街道）及以上残联可以结案或不予办理")]
     NotStaff,
     #[error("个案{0}，不能再办理")]
     NotOpen(&'static str),
@@ -111,6 +111,11 @@ pub fn may_act(actor: Actor, role: Role) -> bool {
             Role::Provider | Role::County | Role::City | Role::Admin
         ),
     }
+}
+
+/// Whether `role` may close a case or refuse it: the federation from the town up.
+pub fn closes(role: Role) -> bool {
+    matches!(role, Role::Town | Role::County | Role::City | Role::Admin)
 }
 
 /// A case as its rules read it.
@@ -179,7 +184,7 @@ impl Case<'_> {
                 Ok((CaseState::Open, self.done + 1))
             }
             CaseAction::Refuse { reason, .. } => {
-                if !matches!(role, Role::County | Role::City | Role::Admin) {
+                if !closes(role) {
                     return Err(CaseError::NotStaff);
                 }
                 if reason.trim().is_empty() {
@@ -188,7 +193,7 @@ impl Case<'_> {
                 Ok((CaseState::Refused, self.done))
             }
             CaseAction::Close { outcome, .. } => {
-                if !matches!(role, Role::County | Role::City | Role::Admin) {
+                if !closes(role) {
                     return Err(CaseError::NotStaff);
                 }
                 if let Some(s) = self.current() {
@@ -312,7 +317,7 @@ mod tests {
             Err(CaseError::AllDone)
         );
         assert_eq!(
-            case.take(&close, Role::Town, today),
+            case.take(&close, Role::Village, today),
             Err(CaseError::NotStaff)
         );
         assert_eq!(

@@ -8,7 +8,7 @@ pub mod condition;
 
 use serde::Serialize;
 
-pub use case::{Case, CaseAction, CaseError, CaseState, may_act};
+pub use case::{Case, CaseAction, CaseError, CaseState, closes, may_act};
 pub use condition::{Condition, ConditionError, Explained, Subject, certificate_valid};
 
 use crate::money::Fen;
@@ -335,6 +335,37 @@ pub const COLUMNS: [(&str, &[&str], bool); 11] = [
     ("年度上限（元）", &["年度上限", "每人每年上限"], false),
     ("须复核", &["是否复核", "二次审核"], false),
 ];
+
+/// What each column of the programme sheet takes, and an example (the import template).
+pub fn column_help(header: &str) -> (&'static str, &'static str) {
+    match header {
+        "项目名称" => (
+            "项目名称，1至40个字；同一项目可有多行（不同区划或月份的单价）",
+            "成人社区康复",
+        ),
+        "项目类别" => (
+            "康复、辅助器具、托养、无障碍改造、教育、保险、法律援助、心理疏导、其他",
+            "康复",
+        ),
+        "办理步骤" => (
+            "步骤名（办理角色，时限工作日，记录内容）用“→”连接；角色为村、镇、县、市或机构",
+            "申请（村，5）→评估（镇，10，康复需求、服务计划）→康复服务（机构，服务记录）",
+        ),
+        "资格条件" => (
+            "用“；”分隔、全部满足：持证有效、类别：…、等级：…、年龄：0-6、救助：低保…、户籍：区划代码、\
+             在读学生、诊断：孤独症…、未享受：3年；全部（…）、任一（…）组合",
+            "持证有效；年龄：16-",
+        ),
+        "区划代码" => ("单价适用的区划代码（省、市、县均可）", "320000000000"),
+        "单价（元）" => ("金额，最多两位小数", "100.00"),
+        "计价单位" => ("次、月、件、户、年等", "次"),
+        "起始月份" => ("如2025-01", "2025-01"),
+        "终止月份" => ("如2025-12；长期有效不填", ""),
+        "年度上限（元）" => ("每人每年最多支付的金额；不限不填", "2400"),
+        "须复核" => ("结算是否须另一人复核：是或否", "否"),
+        _ => ("", ""),
+    }
+}
 
 impl ProgrammeRow {
     /// The row from its cells, `cell` giving the text under each canonical header of

@@ -66,6 +66,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("case.override", "不符合条件经县级同意受理个案"),
     ("case.step", "办理个案步骤"),
     ("case.view", "查看服务个案"),
+    ("case.export", "导出服务个案"),
 ];
 
 pub fn action_label(action: &str) -> String {

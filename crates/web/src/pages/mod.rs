@@ -7,6 +7,7 @@ mod certificates;
 mod home;
 pub mod persons;
 mod regions;
+mod services;
 mod session;
 mod subsidy;
 mod users;
@@ -144,6 +145,7 @@ pub fn routes() -> Router<App> {
             "/subsidies/recoveries/{id}/close",
             post(subsidy::close_recovery),
         )
+        .merge(services::routes())
         .fallback(not_found)
 }
 
@@ -220,6 +222,11 @@ impl Layout {
             nav.push(NavItem {
                 href: "/subsidies",
                 label: "两项补贴",
+                current: false,
+            });
+            nav.push(NavItem {
+                href: "/cases",
+                label: "服务个案",
                 current: false,
             });
         }

@@ -49,6 +49,8 @@ pub struct FilePage {
     /// The certificate is expiring or expired and no renewal is under way: 发起换领 here.
     can_renew: bool,
     today: String,
+    /// Cases, diagnoses, and the forms to open a case and record a diagnosis.
+    services: crate::pages::services::FileServices,
 }
 
 fn field_label(key: &str) -> String {
@@ -247,6 +249,7 @@ pub async fn file_page(
         can_renew,
         today: today.to_string(),
         saved,
+        services: crate::pages::services::file_cases(app, s, rec).await?,
     })
 }
 

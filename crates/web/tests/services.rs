@@ -1,0 +1,193 @@
+//! Services through the pages: programmes, who one could serve, opening a case from the file
+//! (refused with its conditions explained, opened on a diagnosis), its steps, and the list.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use anju_domain::Role;
+use anju_domain::person::Field;
+use common::{Db, TestApp, contract, hidden};
+
+const PW: &str = "Services-Web-Pass-2026";
+
+contract!(a_case_from_the_file_to_its_steps, |db: Db| async move {
+    let app = TestApp::spawn(db).await;
+    app.add_user("xw", Role::County, "320102000000", Some(PW))
+        .await;
+    app.add_user("cun", Role::Village, "320102002001", Some(PW))
+        .await;
+    let adult = app
+        .add_person(&[
+            (Field::IdNumber, "320102198005060010"),
+            (Field::Name, "张三"),
+            (Field::HouseholdCode, "320102002001"),
+            (Field::Category, "肢体"),
+            (Field::Grade, "二级"),
+            (Field::CertValidTo, "2030-12-31"),
+        ])
+        .await;
+    let child = app
+        .add_person(&[
+            (Field::IdNumber, "320102202103070019"),
+            (Field::Name, "李小明"),
+            (Field::HouseholdCode, "320102002001"),
+        ])
+        .await;
+    let (county, csrf) = app.browser("xw", PW).await;
+    let (village, vcsrf) = app.browser("cun", PW).await;
+    let list = app.page(&county, "/programmes").await;
+    assert!(list.contains("残疾儿童康复救助") && list.contains("心理疏导"));
+    let rehab = app
+        .store
+        .programmes()
+        .get(
+            &app.store.users().local_scope("xw").await.unwrap(),
+            "成人社区康复",
+        )
+        .await
+        .unwrap();
+    let page = app
+        .page(
+            &county,
+            &format!("/programmes/{}?date=2025-09-01", rehab.id),
+        )
+        .await;
+    assert!(
+        page.contains("符合条件1人") && page.contains("张三"),
+        "{page}"
+    );
+    let res = county
+        .get(app.url(&format!(
+            "/programmes/{}/eligible.xlsx?date=2025-09-01",
+            rehab.id
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.bytes().await.unwrap().starts_with(b"PK"), "an XLSX");
+    let file = app.page(&county, &format!("/persons/{}", adult.id)).await;
+    assert!(
+        file.contains("服务个案") && file.contains("受理服务"),
+        "{file}"
+    );
+
+    // The child has neither certificate nor diagnosis: refused, each condition explained; a
+    // county is offered the override, a village worker is not.
+    let open = |c: &reqwest::Client, token: &str, extra: &[(&str, &str)]| {
+        let mut form = vec![
+            ("csrf", token.to_owned()),
+            ("programme", "残疾儿童康复救助".to_owned()),
+            ("date", "2025-09-01".to_owned()),
+        ];
+        form.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        c.post(app.url(&format!("/persons/{}/cases", child.id)))
+            .form(&form)
+            .send()
+    };
+    let res = open(&village, &vcsrf, &[]).await.unwrap();
+    assert_eq!(res.status(), 400);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("资格条件逐项核对") && page.contains("不符合"),
+        "{page}"
+    );
+    assert!(!page.contains("填写理由后受理"));
+    let page = open(&county, &csrf, &[])
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("填写理由后受理"), "{page}");
+    // A diagnosis in the future is refused; one on record opens the case.
+    let diagnose = |date: &'static str| {
+        village
+            .post(app.url(&format!("/persons/{}/diagnoses", child.id)))
+            .form(&[
+                ("csrf", vcsrf.as_str()),
+                ("name", "孤独症"),
+                ("hospital", "南京市儿童医院"),
+                ("date", date),
+            ])
+            .send()
+    };
+    assert_eq!(diagnose("2099-01-01").await.unwrap().status(), 400);
+    assert_eq!(diagnose("2024-05-01").await.unwrap().status(), 303);
+    let res = open(&village, &vcsrf, &[]).await.unwrap();
+    assert_eq!(res.status(), 303);
+    let at = res.headers()["location"].to_str().unwrap().to_owned();
+    let page = app.page(&village, &at).await;
+    assert!(
+        page.contains("办理：申请") && page.contains("申请表"),
+        "{page}"
+    );
+    assert!(page.contains("符合：有诊断：孤独症"), "{page}");
+    let version = hidden(&page, "version");
+    let step = |c: &reqwest::Client, token: &str, version: &str, fields: &[(&str, &str)]| {
+        let mut form = vec![
+            ("csrf", token.to_owned()),
+            ("version", version.to_owned()),
+            ("action", "step".to_owned()),
+            ("date", "2025-09-02".to_owned()),
+        ];
+        form.extend(fields.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        c.post(app.url(&at)).form(&form).send()
+    };
+    let res = step(&village, &vcsrf, &version, &[("f0", "已收")])
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("请填写“诊断证明”"));
+    let res = step(
+        &village,
+        &vcsrf,
+        &version,
+        &[("f0", "已收"), ("f1", "已收")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 303);
+    // The same form sent again (another user on the same step) is refused.
+    let res = step(&county, &csrf, &version, &[("f0", "已收"), ("f1", "已收")])
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("他人"));
+    let page = app.page(&village, &at).await;
+    assert!(
+        page.contains("待审核（县（区）残联）") && !page.contains("完成此步骤"),
+        "{page}"
+    );
+    // The county refuses it with a reason; the list and its export show it.
+    let page = app.page(&county, &at).await;
+    let version = hidden(&page, "version");
+    let res = county
+        .post(app.url(&at))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("version", version.as_str()),
+            ("action", "refuse"),
+            ("date", "2025-09-03"),
+            ("reason", "家长放弃"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let list = app.page(&county, "/cases?state=refused").await;
+    assert!(
+        list.contains("李小明") && list.contains("家长放弃"),
+        "{list}"
+    );
+    let res = county
+        .get(app.url("/cases/export.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let file = app.page(&county, &format!("/persons/{}", child.id)).await;
+    assert!(
+        file.contains("残疾儿童康复救助") && file.contains("孤独症（南京市儿童医院，2024-05-01）")
+    );
+});
