@@ -191,3 +191,100 @@ contract!(a_case_from_the_file_to_its_steps, |db: Db| async move {
         file.contains("残疾儿童康复救助") && file.contains("孤独症（南京市儿童医院，2024-05-01）")
     );
 });
+
+contract!(cases_through_the_api, |db: Db| async move {
+    use serde_json::{Value, json};
+    let app = TestApp::spawn(db).await;
+    app.add_user("xw", Role::County, "320102000000", Some(PW))
+        .await;
+    app.add_user("cun", Role::Village, "320102002001", Some(PW))
+        .await;
+    app.add_user("gl", Role::County, "320104000000", Some(PW))
+        .await;
+    app.add_person(&[
+        (Field::IdNumber, "320102202103070019"),
+        (Field::Name, "李小明"),
+        (Field::HouseholdCode, "320102002001"),
+    ])
+    .await;
+    let county = app.token("xw", PW).await;
+    let village = app.token("cun", PW).await;
+    let other = app.token("gl", PW).await;
+    let c = TestApp::client();
+    let post = |token: &str, path: &str, body: Value| {
+        c.post(app.url(path)).bearer_auth(token).json(&body).send()
+    };
+    let list: Value = app.get_json(&village, "/api/programmes").await;
+    let programmes = list["programmes"].as_array().unwrap();
+    assert_eq!(programmes.len(), 14);
+    let rehab = programmes
+        .iter()
+        .find(|p| p["name"] == "残疾儿童康复救助")
+        .unwrap();
+    assert_eq!(rehab["steps"][0]["actor"], "village");
+    let id = rehab["id"].as_i64().unwrap();
+    // Not eligible without a diagnosis: the 400 says which condition fails.
+    let open = json!({"id_number": "320102202103070019", "programme": "残疾儿童康复救助", "date": "2025-09-01"});
+    let res = post(&village, "/api/cases", open.clone()).await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("不符合"));
+    let res = post(
+        &village,
+        "/api/persons/320102202103070019/diagnoses",
+        json!({"name": "孤独症", "hospital": "南京市儿童医院", "date": "2024-05-01"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    let e: Value = app
+        .get_json(
+            &county,
+            &format!("/api/programmes/{id}/eligible?date=2025-09-01"),
+        )
+        .await;
+    assert_eq!(e["count"], 1);
+    assert_eq!(e["eligible"][0]["id_number"], "320102202103070019");
+    let case: Value = post(&village, "/api/cases", open)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(case["state"], "open");
+    assert_eq!(
+        case["id_number"], "3201**********0019",
+        "masked for a village worker"
+    );
+    let at = format!("/api/cases/{}/actions", case["id"]);
+    let res = post(
+        &village,
+        &at,
+        json!({"action": "step", "date": "2025-09-02", "values": {"申请表": "已收", "诊断证明": "已收"}, "version": case["version"]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = post(
+        &village,
+        &at,
+        json!({"action": "fly", "date": "2025-09-02"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 400);
+    let full: Value = app
+        .get_json(&county, &format!("/api/cases/{}", case["id"]))
+        .await;
+    assert_eq!(full["case"]["done"], 1);
+    assert_eq!(full["actions"].as_array().unwrap().len(), 2);
+    // Another county sees none of it.
+    let res = c
+        .get(app.url(&format!("/api/cases/{}", case["id"])))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let theirs: Value = app.get_json(&other, "/api/cases").await;
+    assert!(theirs["cases"].as_array().unwrap().is_empty());
+});

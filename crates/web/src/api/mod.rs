@@ -18,6 +18,7 @@ use utoipa_axum::routes;
 pub(crate) mod applications;
 mod doc;
 mod persons;
+mod services;
 mod subsidy;
 
 use doc::Failure;
@@ -61,6 +62,12 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(subsidy::recoveries))
         .routes(routes!(subsidy::policy))
         .routes(routes!(subsidy::import))
+        .routes(routes!(services::programmes))
+        .routes(routes!(services::eligible))
+        .routes(routes!(services::cases, services::open))
+        .routes(routes!(services::case))
+        .routes(routes!(services::act))
+        .routes(routes!(services::diagnose))
         .fallback(not_found);
     let (api, doc) = OpenApiRouter::default().nest("/api", api).split_for_parts();
     let json: std::sync::Arc<str> = doc.to_json().unwrap_or_default().into();
