@@ -249,6 +249,14 @@ pub enum BenchCommand {
         #[arg(long, default_value = "2025-06")]
         month: String,
     },
+    /// Eligibility: builds N generated files (45 % in 低保), then times every programme
+    /// decided for every file in one pass, and one programme's explained list
+    Eligibility {
+        #[arg(long)]
+        people: u64,
+        #[arg(long, default_value = "2025-09-01")]
+        date: String,
+    },
 }
 
 /// How the server runs.
@@ -533,6 +541,9 @@ fn main() -> ExitCode {
             }) => bench_load::load(&cli.global, rows, base, clients).await,
             Command::Bench(BenchCommand::Roll { grants, month }) => {
                 bench::roll(&cli.global, grants, &month).await
+            }
+            Command::Bench(BenchCommand::Eligibility { people, date }) => {
+                bench::eligibility(&cli.global, people, &date).await
             }
             Command::Import(c) => registry::import(&cli.global, c).await,
             Command::Roll(c) => subsidy::roll(&cli.global, c).await,
