@@ -373,6 +373,8 @@ pub enum ImportCommand {
     /// Service programmes (服务项目): one row per programme and price; a programme that
     /// differs from the stored one gets a new version, which cases opened after it follow
     Programmes(SheetArgs),
+    /// Existing service cases (身份证号, 服务项目, 受理日期, 状态, 当前步骤, 结果)
+    Cases(SheetArgs),
     /// Local 低保 standards
     Dibao {
         #[command(flatten)]

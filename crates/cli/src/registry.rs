@@ -57,6 +57,9 @@ pub async fn import(g: &Global, cmd: ImportCommand) -> CmdResult {
         ImportCommand::Programmes(a) => {
             return crate::services::import_programmes(g, a).await;
         }
+        ImportCommand::Cases(a) => {
+            return crate::services::import_cases(g, a).await;
+        }
         ImportCommand::Grants(a) => {
             return crate::subsidy::import(g, Table::Grants, a, false).await;
         }

@@ -19,6 +19,16 @@ pub async fn import_programmes(g: &Global, a: SheetArgs) -> CmdResult {
     print_report(&report, a.json)
 }
 
+pub async fn import_cases(g: &Global, a: SheetArgs) -> CmdResult {
+    let store = open_store(g).await?;
+    let scope = acting_scope(&store, g).await?;
+    let opts = crate::subsidy::options(&a);
+    let result = anju_jobs::import_cases(&store, &scope, &a.file, &opts).await;
+    store.close().await;
+    let report = result.map_err(|e| format!("{}：{e}", a.file.display()))?;
+    print_report(&report, a.json)
+}
+
 pub async fn cases(g: &Global, cmd: CasesCommand) -> CmdResult {
     let CasesCommand::Eligible {
         programme,

@@ -647,6 +647,27 @@ fn programmes_are_imported_and_eligibility_listed_from_the_command_line() {
         Some(2),
         "the shipped definition stands"
     );
+    // Existing cases come in with the row-level report; a second import changes nothing.
+    std::fs::write(
+        d.join("cases.csv"),
+        "身份证号,服务项目,受理日期,状态,当前步骤,结果\n\
+         320585198005060013,成人社区康复,2025-03-01,已结案,,已完成12次康复训练\n\
+         320585199001010021,成人社区康复,2025-08-01,办理中,评估,\n\
+         320585202103070038,残疾儿童康复救助,2025-08-01,办理中,飞行,\n\
+         320585199001010021,不存在的项目,2025-08-01,,,\n",
+    )
+    .unwrap();
+    let r = json_of(&run(anju(&d).args(["import", "cases", "cases.csv", "--json"])));
+    assert_eq!((r["inserted"].as_u64(), r["rejected"].as_u64()), (Some(2), Some(2)));
+    assert_eq!(
+        error_codes(&r),
+        vec![
+            (4, "当前步骤".into(), "unknown_step".into()),
+            (5, "服务项目".into(), "unknown_programme".into())
+        ]
+    );
+    let r = json_of(&run(anju(&d).args(["import", "cases", "cases.csv", "--json"])));
+    assert_eq!(r["unchanged"].as_u64(), Some(2));
     // An unknown programme is one line on stderr.
     let out = eligible("不存在的项目");
     assert_eq!(out.status.code(), Some(1));

@@ -1,12 +1,14 @@
 //! Anju's long work, shared by the CLI and the pages: importing and exporting sheets of
 //! people's files, with progress, and generating realistic test data.
 
+pub mod cases;
 pub mod export;
 pub mod generate;
 pub mod import;
 pub mod programme;
 pub mod subsidy;
 
+pub use cases::import_cases;
 pub use export::{ExportError, export_headers, export_persons, export_row};
 pub use generate::generate_persons;
 pub use import::{

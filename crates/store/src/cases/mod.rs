@@ -17,7 +17,9 @@ use crate::programmes::ProgrammeRecord;
 use crate::sql::{Arg, Where};
 use crate::{PersonRecord, Result, Scope, Store, StoreError};
 
+mod import;
 mod worklist;
+pub use import::CaseRow;
 pub(crate) use worklist::work_items;
 
 /// A case as lists and pages show it.

@@ -67,6 +67,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("case.step", "办理个案步骤"),
     ("case.view", "查看服务个案"),
     ("case.export", "导出服务个案"),
+    ("case.import", "导入服务个案"),
 ];
 
 pub fn action_label(action: &str) -> String {
