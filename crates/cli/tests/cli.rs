@@ -657,8 +657,16 @@ fn programmes_are_imported_and_eligibility_listed_from_the_command_line() {
          320585199001010021,不存在的项目,2025-08-01,,,\n",
     )
     .unwrap();
-    let r = json_of(&run(anju(&d).args(["import", "cases", "cases.csv", "--json"])));
-    assert_eq!((r["inserted"].as_u64(), r["rejected"].as_u64()), (Some(2), Some(2)));
+    let r = json_of(&run(anju(&d).args([
+        "import",
+        "cases",
+        "cases.csv",
+        "--json",
+    ])));
+    assert_eq!(
+        (r["inserted"].as_u64(), r["rejected"].as_u64()),
+        (Some(2), Some(2))
+    );
     assert_eq!(
         error_codes(&r),
         vec![
@@ -666,7 +674,12 @@ fn programmes_are_imported_and_eligibility_listed_from_the_command_line() {
             (5, "服务项目".into(), "unknown_programme".into())
         ]
     );
-    let r = json_of(&run(anju(&d).args(["import", "cases", "cases.csv", "--json"])));
+    let r = json_of(&run(anju(&d).args([
+        "import",
+        "cases",
+        "cases.csv",
+        "--json",
+    ])));
     assert_eq!(r["unchanged"].as_u64(), Some(2));
     // An unknown programme is one line on stderr.
     let out = eligible("不存在的项目");

@@ -111,7 +111,7 @@ pub async fn import_cases(
         }
         let state = match cell("状态").as_str() {
             "" => Some(CaseState::Open),
-            s => CaseState::parse(s).or_else(|| match s {
+            s => CaseState::parse(s).or(match s {
                 "结案" | "已办结" | "办结" => Some(CaseState::Closed),
                 "不予受理" | "退回" => Some(CaseState::Refused),
                 _ => None,
@@ -126,18 +126,17 @@ pub async fn import_cases(
         }
         if let (Some(id_number), Some(opened_on), Some(state), false) =
             (id, opened, state, programme.is_empty())
+            && !report.errors.iter().any(|e| e.row == n)
         {
-            if !report.errors.iter().any(|e| e.row == n) {
-                rows.push(CaseRow {
-                    row: n,
-                    id_number,
-                    programme,
-                    opened_on,
-                    state,
-                    step: Some(cell("当前步骤")).filter(|s| !s.is_empty()),
-                    outcome: Some(cell("结果")).filter(|s| !s.is_empty()),
-                });
-            }
+            rows.push(CaseRow {
+                row: n,
+                id_number,
+                programme,
+                opened_on,
+                state,
+                step: Some(cell("当前步骤")).filter(|s| !s.is_empty()),
+                outcome: Some(cell("结果")).filter(|s| !s.is_empty()),
+            });
         }
     }
     let parse_failed = !report.errors.is_empty();
