@@ -17,6 +17,7 @@ mod clock;
 mod error;
 mod persons;
 mod programmes;
+mod providers;
 mod scope;
 mod security;
 mod sessions;
@@ -67,6 +68,7 @@ pub use persons::{
 pub use programmes::{
     DiagnosisRecord, EligiblePerson, ProgrammeImport, ProgrammeRecord, Programmes,
 };
+pub use providers::{ProviderRecord, Providers};
 pub use scope::Scope;
 pub use security::{IdSearchFlag, Security};
 pub use sessions::{Authenticated, LoginError, LoginOk, SessionKind, Sessions, random_token};
