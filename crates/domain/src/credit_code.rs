@@ -150,7 +150,10 @@ mod tests {
 
     #[test]
     fn every_fault_is_named() {
-        assert_eq!(CreditCode::parse("9135010"), Err(CreditCodeError::Length(7)));
+        assert_eq!(
+            CreditCode::parse("9135010"),
+            Err(CreditCodeError::Length(7))
+        );
         assert_eq!(
             CreditCode::parse("91350100M000100Y4I"),
             Err(CreditCodeError::Char(18, 'I'))

@@ -93,9 +93,13 @@ impl Provider {
 
     /// Whether it serves a household under `code`.
     pub fn serves(&self, household: &str) -> bool {
-        self.regions
-            .iter()
-            .any(|r| household.starts_with(RegionTable::jiangsu().get(r).map_or(r.as_str(), |x| x.prefix())))
+        self.regions.iter().any(|r| {
+            household.starts_with(
+                RegionTable::jiangsu()
+                    .get(r)
+                    .map_or(r.as_str(), |x| x.prefix()),
+            )
+        })
     }
 }
 
@@ -175,7 +179,12 @@ impl ProviderInput {
         {
             faults.push(("协议结束日期", "协议结束日期早于开始日期".into()));
         }
-        let star = match self.star_level.trim().trim_end_matches('星').trim_end_matches("级") {
+        let star = match self
+            .star_level
+            .trim()
+            .trim_end_matches('星')
+            .trim_end_matches("级")
+        {
             "" => Some(None),
             s => match ["一", "二", "三", "四", "五"]
                 .iter()
@@ -196,20 +205,22 @@ impl ProviderInput {
             },
         };
         match (credit, kind, from, to, star) {
-            (Some(credit_code), Some(kind), Some(agreement_from), Some(agreement_to), Some(star_level))
-                if faults.is_empty() =>
-            {
-                Ok(Provider {
-                    credit_code,
-                    name: name.to_owned(),
-                    kind,
-                    regions,
-                    programmes,
-                    agreement_from,
-                    agreement_to,
-                    star_level,
-                })
-            }
+            (
+                Some(credit_code),
+                Some(kind),
+                Some(agreement_from),
+                Some(agreement_to),
+                Some(star_level),
+            ) if faults.is_empty() => Ok(Provider {
+                credit_code,
+                name: name.to_owned(),
+                kind,
+                regions,
+                programmes,
+                agreement_from,
+                agreement_to,
+                star_level,
+            }),
             _ => Err(faults),
         }
     }
@@ -255,10 +266,22 @@ mod tests {
         i.programmes = "按摩".into();
         i.agreement_to = "2024-12-31".into();
         i.star_level = "3".into();
-        let fields: Vec<&str> = i.validate(&known()).unwrap_err().iter().map(|(f, _)| *f).collect();
+        let fields: Vec<&str> = i
+            .validate(&known())
+            .unwrap_err()
+            .iter()
+            .map(|(f, _)| *f)
+            .collect();
         assert_eq!(
             fields,
-            vec!["统一社会信用代码", "机构类型", "服务区域", "服务项目", "协议结束日期", "星级"]
+            vec![
+                "统一社会信用代码",
+                "机构类型",
+                "服务区域",
+                "服务项目",
+                "协议结束日期",
+                "星级"
+            ]
         );
         let mut home = input();
         home.kind = "残疾人之家".into();

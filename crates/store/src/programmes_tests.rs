@@ -402,60 +402,69 @@ contract!(
     }
 );
 
-contract!(providers_are_registered_and_seen_where_they_serve, |db: TestDb| async move {
-    use anju_domain::provider::ProviderInput;
-    let store = db.open().await;
-    let county = user(&store, "tc", Role::County, "320585000000").await;
-    let village = user(&store, "cun", Role::Village, TAICANG).await;
-    let town = user(&store, "zhen", Role::Town, "320585100000").await;
-    let other = user(&store, "ks", Role::County, "320583000000").await;
-    let known: Vec<String> = store
-        .programmes()
-        .list(&county)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.programme.name)
-        .collect();
-    let input = |regions: &str| ProviderInput {
-        credit_code: "91350100M000100Y43".into(),
-        name: "太仓市康复中心".into(),
-        kind: "定点康复机构".into(),
-        regions: regions.into(),
-        programmes: "残疾儿童康复救助、成人社区康复".into(),
-        agreement_from: "2025-01-01".into(),
-        agreement_to: "2025-12-31".into(),
-        star_level: String::new(),
-    };
-    let p = input("320585000000").validate(&known).unwrap();
-    let providers = store.providers();
-    assert!(matches!(
-        providers.register(&town, p.clone()).await,
-        Err(StoreError::Forbidden)
-    ));
-    let outside = input("320583000000").validate(&known).unwrap();
-    assert!(matches!(
-        providers.register(&county, outside).await,
-        Err(StoreError::Invalid(m)) if m.contains("管辖范围")
-    ));
-    let (rec, created) = providers.register(&county, p.clone()).await.unwrap();
-    assert!(created);
-    assert_eq!(rec.region_code, "320585000000");
-    // Seen where it serves: the village and the town inside; not the next county.
-    assert_eq!(providers.list(&village).await.unwrap().len(), 1);
-    assert_eq!(providers.list(&town).await.unwrap().len(), 1);
-    assert!(providers.list(&other).await.unwrap().is_empty());
-    assert!(matches!(providers.get(&other, rec.id).await, Err(StoreError::NotFound(_))));
-    // Kept by the county that registered it: another county cannot take the code over.
-    let mut theirs = p.clone();
-    theirs.regions = vec![anju_domain::RegionCode::parse("320583000000").unwrap()];
-    assert!(matches!(
-        providers.register(&other, theirs).await,
-        Err(StoreError::Invalid(m)) if m.contains("已由")
-    ));
-    let mut renamed = p;
-    renamed.name = "太仓市残疾人康复中心".into();
-    let (again, created) = providers.register(&county, renamed).await.unwrap();
-    assert!(!created);
-    assert_eq!((again.id, again.provider.name.as_str()), (rec.id, "太仓市残疾人康复中心"));
-});
+contract!(
+    providers_are_registered_and_seen_where_they_serve,
+    |db: TestDb| async move {
+        use anju_domain::provider::ProviderInput;
+        let store = db.open().await;
+        let county = user(&store, "tc", Role::County, "320585000000").await;
+        let village = user(&store, "cun", Role::Village, TAICANG).await;
+        let town = user(&store, "zhen", Role::Town, "320585100000").await;
+        let other = user(&store, "ks", Role::County, "320583000000").await;
+        let known: Vec<String> = store
+            .programmes()
+            .list(&county)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.programme.name)
+            .collect();
+        let input = |regions: &str| ProviderInput {
+            credit_code: "91350100M000100Y43".into(),
+            name: "太仓市康复中心".into(),
+            kind: "定点康复机构".into(),
+            regions: regions.into(),
+            programmes: "残疾儿童康复救助、成人社区康复".into(),
+            agreement_from: "2025-01-01".into(),
+            agreement_to: "2025-12-31".into(),
+            star_level: String::new(),
+        };
+        let p = input("320585000000").validate(&known).unwrap();
+        let providers = store.providers();
+        assert!(matches!(
+            providers.register(&town, p.clone()).await,
+            Err(StoreError::Forbidden)
+        ));
+        let outside = input("320583000000").validate(&known).unwrap();
+        assert!(matches!(
+            providers.register(&county, outside).await,
+            Err(StoreError::Invalid(m)) if m.contains("管辖范围")
+        ));
+        let (rec, created) = providers.register(&county, p.clone()).await.unwrap();
+        assert!(created);
+        assert_eq!(rec.region_code, "320585000000");
+        // Seen where it serves: the village and the town inside; not the next county.
+        assert_eq!(providers.list(&village).await.unwrap().len(), 1);
+        assert_eq!(providers.list(&town).await.unwrap().len(), 1);
+        assert!(providers.list(&other).await.unwrap().is_empty());
+        assert!(matches!(
+            providers.get(&other, rec.id).await,
+            Err(StoreError::NotFound(_))
+        ));
+        // Kept by the county that registered it: another county cannot take the code over.
+        let mut theirs = p.clone();
+        theirs.regions = vec![anju_domain::RegionCode::parse("320583000000").unwrap()];
+        assert!(matches!(
+            providers.register(&other, theirs).await,
+            Err(StoreError::Invalid(m)) if m.contains("已由")
+        ));
+        let mut renamed = p;
+        renamed.name = "太仓市残疾人康复中心".into();
+        let (again, created) = providers.register(&county, renamed).await.unwrap();
+        assert!(!created);
+        assert_eq!(
+            (again.id, again.provider.name.as_str()),
+            (rec.id, "太仓市残疾人康复中心")
+        );
+    }
+);

@@ -42,7 +42,9 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<ProviderRecord> {
     let programmes: String = r.try_get("programmes")?;
     let kind: String = r.try_get("kind")?;
     let date = |c: &str| -> Result<chrono::NaiveDate> {
-        r.try_get::<String, _>(c)?.parse().map_err(|_| bad("协议日期"))
+        r.try_get::<String, _>(c)?
+            .parse()
+            .map_err(|_| bad("协议日期"))
     };
     Ok(ProviderRecord {
         id: r.try_get("id")?,

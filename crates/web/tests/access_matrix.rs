@@ -82,6 +82,9 @@ fn session_runner(role: Role, _: Option<Rel>) -> bool {
 fn policy_setter(role: Role, _: Option<Rel>) -> bool {
     role.sets_policy()
 }
+fn provider_registrar(role: Role, _: Option<Rel>) -> bool {
+    matches!(role, Role::Admin | Role::City | Role::County)
+}
 fn roller_inside(role: Role, r: Option<Rel>) -> bool {
     role.runs_rolls() && r.is_some_and(inside)
 }
@@ -418,6 +421,26 @@ fn routes() -> Vec<Route> {
             false,
             Some(""),
             policy_setter,
+        ),
+        r(Method::GET, "/providers", false, None, reader),
+        r(Method::GET, "/api/providers", true, None, reader),
+        refusable(
+            Method::POST,
+            "/api/providers",
+            true,
+            Some(
+                r#"{"credit_code":"91350100M000100Y43","name":"x","kind":"other","regions":["{code}"],"agreement_from":"2025-01-01","agreement_to":"2025-12-31"}"#,
+            ),
+            provider_registrar,
+        ),
+        refusable(
+            Method::POST,
+            "/providers",
+            false,
+            Some(
+                "credit_code=91350100M000100Y43&name=x&kind=other&regions={code}&agreement_from=2025-01-01&agreement_to=2025-12-31",
+            ),
+            provider_registrar,
         ),
         r(Method::GET, "/cases", false, None, reader),
         r(Method::GET, "/cases/export.xlsx", false, None, reader),

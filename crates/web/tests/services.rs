@@ -288,3 +288,45 @@ contract!(cases_through_the_api, |db: Db| async move {
     let theirs: Value = app.get_json(&other, "/api/cases").await;
     assert!(theirs["cases"].as_array().unwrap().is_empty());
 });
+
+contract!(
+    providers_are_registered_on_their_page,
+    |db: Db| async move {
+        let app = TestApp::spawn(db).await;
+        app.add_user("xw", Role::County, "320102000000", Some(PW))
+            .await;
+        app.add_user("cun", Role::Village, "320102002001", Some(PW))
+            .await;
+        let (county, csrf) = app.browser("xw", PW).await;
+        let register = |code: &'static str| {
+            county
+                .post(app.url("/providers"))
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("credit_code", code),
+                    ("name", "玄武区残疾人康复中心"),
+                    ("kind", "定点康复机构"),
+                    ("regions", "320102000000"),
+                    ("programmes", "成人社区康复、心理疏导"),
+                    ("agreement_from", "2025-01-01"),
+                    ("agreement_to", "2025-12-31"),
+                ])
+                .send()
+        };
+        let res = register("91350100M000100Y44").await.unwrap();
+        assert_eq!(res.status(), 400);
+        let page = res.text().await.unwrap();
+        assert!(
+            page.contains("校验位") && page.contains("玄武区残疾人康复中心"),
+            "{page}"
+        );
+        assert_eq!(register("91350100M000100Y43").await.unwrap().status(), 303);
+        let (village, _) = app.browser("cun", PW).await;
+        let list = app.page(&village, "/providers").await;
+        assert!(list.contains("玄武区残疾人康复中心") && list.contains("成人社区康复、心理疏导"));
+        assert!(
+            !list.contains("登记或修改服务机构"),
+            "a village worker registers none"
+        );
+    }
+);

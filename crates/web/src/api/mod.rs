@@ -68,6 +68,7 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(services::case))
         .routes(routes!(services::act))
         .routes(routes!(services::diagnose))
+        .routes(routes!(services::providers, services::register_provider))
         .fallback(not_found);
     let (api, doc) = OpenApiRouter::default().nest("/api", api).split_for_parts();
     let json: std::sync::Arc<str> = doc.to_json().unwrap_or_default().into();

@@ -374,3 +374,91 @@ pub async fn diagnose(
         diagnoses: p.diagnoses(s.scope(), rec.id).await?,
     }))
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct Providers {
+    providers: Vec<anju_store::ProviderRecord>,
+}
+
+/// The providers serving some part of the caller's region.
+#[utoipa::path(get, path = "/providers", tag = "服务", security(("bearer" = [])),
+    responses((status = 200, body = Providers), Failure))]
+pub async fn providers(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+) -> Result<Json<Providers>, AppError> {
+    Ok(Json(Providers {
+        providers: app.store.providers().list(s.scope()).await?,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ProviderBody {
+    #[schema(example = "91350100M000100Y43")]
+    credit_code: String,
+    #[schema(example = "玄武区残疾人康复中心")]
+    name: String,
+    /// rehab_institution, device_supplier, care_provider, disability_home, contractor, other.
+    #[schema(example = "rehab_institution")]
+    kind: String,
+    /// Region codes served.
+    #[schema(example = json!(["320102000000"]))]
+    regions: Vec<String>,
+    /// Programme names delivered.
+    #[serde(default)]
+    #[schema(example = json!(["成人社区康复"]))]
+    programmes: Vec<String>,
+    #[schema(format = Date, example = "2025-01-01")]
+    agreement_from: String,
+    #[schema(format = Date, example = "2025-12-31")]
+    agreement_to: String,
+    /// A 残疾人之家's star level, 1-5.
+    #[serde(default)]
+    star_level: Option<u8>,
+}
+
+/// Registers a provider (county, city, administrator), or changes one the caller keeps.
+#[utoipa::path(post, path = "/providers", tag = "服务", security(("bearer" = [])),
+    request_body = ProviderBody,
+    responses((status = 200, body = anju_store::ProviderRecord), Failure))]
+pub async fn register_provider(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    b: Result<Json<ProviderBody>, JsonRejection>,
+) -> Result<Json<anju_store::ProviderRecord>, AppError> {
+    let b = body(b)?;
+    if !matches!(
+        s.scope().role(),
+        anju_domain::Role::Admin | anju_domain::Role::City | anju_domain::Role::County
+    ) {
+        return Err(AppError::Forbidden);
+    }
+    let known: Vec<String> = app
+        .store
+        .programmes()
+        .list(s.scope())
+        .await?
+        .into_iter()
+        .map(|r| r.programme.name)
+        .collect();
+    let input = anju_domain::provider::ProviderInput {
+        credit_code: b.credit_code,
+        name: b.name,
+        kind: b.kind,
+        regions: b.regions.join(","),
+        programmes: b.programmes.join("、"),
+        agreement_from: b.agreement_from,
+        agreement_to: b.agreement_to,
+        star_level: b.star_level.map(|n| n.to_string()).unwrap_or_default(),
+    };
+    let p = input.validate(&known).map_err(|faults| {
+        AppError::BadRequest(
+            faults
+                .into_iter()
+                .map(|(f, m)| format!("{f}：{m}"))
+                .collect::<Vec<_>>()
+                .join("；"),
+        )
+    })?;
+    Ok(Json(app.store.providers().register(s.scope(), p).await?.0))
+}

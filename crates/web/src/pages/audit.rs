@@ -68,6 +68,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("case.view", "查看服务个案"),
     ("case.export", "导出服务个案"),
     ("case.import", "导入服务个案"),
+    ("provider.register", "登记服务机构"),
 ];
 
 pub fn action_label(action: &str) -> String {

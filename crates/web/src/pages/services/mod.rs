@@ -4,6 +4,7 @@
 
 mod cases;
 mod programmes;
+mod providers;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -28,6 +29,7 @@ pub fn routes() -> Router<App> {
             "/programmes/{id}/eligible.xlsx",
             get(programmes::export_eligible),
         )
+        .route("/providers", get(providers::list).post(providers::register))
         .route("/cases", get(cases::list))
         .route("/cases/export.xlsx", get(cases::export))
         .route("/cases/{id}", get(cases::show).post(cases::act))
