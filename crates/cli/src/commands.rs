@@ -273,6 +273,24 @@ pub async fn user(g: &Global, cmd: UserCommand) -> CmdResult {
                 .map_err(err)?;
             println!("已解除用户 {username} 的登录锁定（所有地址）");
         }
+        UserCommand::BindProvider { username, provider } => {
+            let code = anju_domain::credit_code::CreditCode::parse(&provider)
+                .map_err(|e| format!("--provider：{e}"))?;
+            let p = store
+                .providers()
+                .list(&scope)
+                .await
+                .map_err(err)?
+                .into_iter()
+                .find(|p| p.provider.credit_code == code)
+                .ok_or_else(|| format!("没有统一社会信用代码为 {code} 的服务机构"))?;
+            store
+                .users()
+                .bind_provider(&scope, &username, p.id)
+                .await
+                .map_err(err)?;
+            println!("账号 {username} 已绑定服务机构 {}", p.provider.name);
+        }
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)

@@ -314,6 +314,13 @@ pub enum UserCommand {
     ResetPassword { username: String },
     /// Lift every login lock on an account (all addresses)
     Unlock { username: String },
+    /// Bind a provider's account to the provider it acts for (its cases, nothing else)
+    BindProvider {
+        username: String,
+        /// The provider's unified social credit code
+        #[arg(long)]
+        provider: String,
+    },
 }
 
 #[derive(Subcommand)]

@@ -310,6 +310,7 @@ impl Certificates<'_> {
             role: anju_domain::Role::Admin,
             region: table.root().clone(),
             client: "system".into(),
+            provider: None,
         };
         self.sweep(&scope, self.store.today()).await
     }

@@ -468,3 +468,242 @@ contract!(
         );
     }
 );
+
+contract!(
+    a_provider_sees_only_the_open_cases_assigned_to_it,
+    |db: TestDb| async move {
+        use anju_domain::programme::{CaseAction, CaseState};
+        use anju_domain::provider::ProviderInput;
+        let store = db.open().await;
+        let admin = store.users().local_scope("admin").await.unwrap();
+        let county = user(&store, "tc", Role::County, "320585000000").await;
+        let known: Vec<String> = store
+            .programmes()
+            .list(&county)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.programme.name)
+            .collect();
+        let register = |code: &str, name: &str, programmes: &str| {
+            ProviderInput {
+                credit_code: code.into(),
+                name: name.into(),
+                kind: "定点康复机构".into(),
+                regions: "320585000000".into(),
+                programmes: programmes.into(),
+                agreement_from: "2025-01-01".into(),
+                agreement_to: "2026-12-31".into(),
+                star_level: String::new(),
+            }
+            .validate(&known)
+            .unwrap()
+        };
+        let (a, _) = store
+            .providers()
+            .register(
+                &county,
+                register("91350100M000100Y43", "甲康复中心", "残疾儿童康复救助"),
+            )
+            .await
+            .unwrap();
+        let (b, _) = store
+            .providers()
+            .register(
+                &county,
+                register("91110108551385082Q", "乙康复中心", "残疾儿童康复救助"),
+            )
+            .await
+            .unwrap();
+        user(&store, "jia", Role::Provider, "320585000000").await;
+        user(&store, "yi", Role::Provider, "320585000000").await;
+        store
+            .users()
+            .bind_provider(&admin, "jia", a.id)
+            .await
+            .unwrap();
+        store
+            .users()
+            .bind_provider(&admin, "yi", b.id)
+            .await
+            .unwrap();
+        assert!(
+            store
+                .users()
+                .bind_provider(&admin, "tc", a.id)
+                .await
+                .is_err(),
+            "staff are not bound"
+        );
+        let pa = store.users().local_scope("jia").await.unwrap();
+        let pb = store.users().local_scope("yi").await.unwrap();
+        let child = IdNumber::compose("320585", d("2021-03-07"), 1).unwrap();
+        let k = file(&store, &child, TAICANG, None).await;
+        store
+            .programmes()
+            .add_diagnosis(&county, k, "孤独症", "太仓市第一人民医院", d("2024-05-01"))
+            .await
+            .unwrap();
+        let cases = store.cases();
+        let c = cases
+            .open(&county, k, "残疾儿童康复救助", d("2025-09-01"), None)
+            .await
+            .unwrap();
+        let step = |date: &str, values: &[(&str, &str)]| CaseAction::Step {
+            date: d(date),
+            values: values
+                .iter()
+                .map(|(k, v)| ((*k).into(), (*v).into()))
+                .collect(),
+            attachments: vec![],
+            note: String::new(),
+        };
+        cases
+            .act(
+                &county,
+                c.id,
+                None,
+                step("2025-09-02", &[("申请表", "有"), ("诊断证明", "有")]),
+            )
+            .await
+            .unwrap();
+        cases
+            .act(
+                &county,
+                c.id,
+                None,
+                step("2025-09-03", &[("审核意见", "同意")]),
+            )
+            .await
+            .unwrap();
+        // Not yet assigned: no provider sees it.
+        assert!(
+            cases
+                .list(&pa, &crate::CaseFilter::default())
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(matches!(
+            cases.get(&pa, c.id).await,
+            Err(StoreError::NotFound(_))
+        ));
+        let assigned = cases
+            .assign(&county, c.id, a.id, d("2025-09-04"))
+            .await
+            .unwrap();
+        assert_eq!(assigned.provider.as_deref(), Some("甲康复中心"));
+        let mine = cases
+            .list(&pa, &crate::CaseFilter::default())
+            .await
+            .unwrap();
+        assert_eq!(mine.len(), 1);
+        assert_eq!(
+            mine[0].id_number,
+            anju_domain::mask::id_number(child.as_str()),
+            "masked"
+        );
+        assert!(
+            cases
+                .list(&pb, &crate::CaseFilter::default())
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // The provider's worklist has its step; it records it; a county's step it cannot.
+        let w = store.worklist(&pa).await.unwrap();
+        assert!(
+            w.items
+                .iter()
+                .any(|i| i.kind == "case" && i.label.contains("待评估")),
+            "{:?}",
+            w.items
+        );
+        cases
+            .act(
+                &pa,
+                c.id,
+                None,
+                step(
+                    "2025-09-05",
+                    &[("评估结论", "适合训练"), ("康复计划", "每周三次")],
+                ),
+            )
+            .await
+            .unwrap();
+        let refuse = CaseAction::Refuse {
+            date: d("2025-09-06"),
+            reason: "x".into(),
+        };
+        assert!(matches!(
+            cases.act(&pa, c.id, None, refuse).await,
+            Err(StoreError::Invalid(_))
+        ));
+        assert!(
+            store.persons().get_by_key(&pa, k).await.is_err(),
+            "no file beyond the case"
+        );
+        // Reassigned: it leaves the first provider.
+        cases
+            .assign(&county, c.id, b.id, d("2025-09-06"))
+            .await
+            .unwrap();
+        assert!(
+            cases
+                .list(&pa, &crate::CaseFilter::default())
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            cases
+                .list(&pb, &crate::CaseFilter::default())
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        // One that does not deliver the programme cannot take it.
+        let mut psych = register("91350100M000100Y43", "甲康复中心", "心理疏导");
+        psych.credit_code =
+            anju_domain::credit_code::CreditCode::parse("91110108551385082Q").unwrap();
+        let (b2, _) = store.providers().register(&county, psych).await.unwrap();
+        assert!(matches!(
+            cases.assign(&county, c.id, b2.id, d("2025-09-06")).await,
+            Err(StoreError::Invalid(m)) if m.contains("不承接")
+        ));
+        store
+            .providers()
+            .register(
+                &county,
+                register("91110108551385082Q", "乙康复中心", "残疾儿童康复救助"),
+            )
+            .await
+            .unwrap();
+        cases
+            .act(&pb, c.id, None, step("2025-09-07", &[("训练记录", "完成")]))
+            .await
+            .unwrap();
+        let closed = cases
+            .act(
+                &county,
+                c.id,
+                None,
+                CaseAction::Close {
+                    date: d("2025-09-08"),
+                    outcome: "完成".into(),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(closed.state, CaseState::Closed);
+        assert!(
+            cases
+                .list(&pb, &crate::CaseFilter::default())
+                .await
+                .unwrap()
+                .is_empty(),
+            "closed: it leaves"
+        );
+    }
+);

@@ -13,6 +13,8 @@ pub struct Scope {
     pub(crate) role: Role,
     pub(crate) region: Region,
     pub(crate) client: String,
+    /// For a provider's account: the provider it acts for (its cases, nothing else).
+    pub(crate) provider: Option<i64>,
 }
 
 impl Scope {
@@ -30,6 +32,11 @@ impl Scope {
 
     pub fn region(&self) -> &Region {
         &self.region
+    }
+
+    /// The provider a provider's account acts for.
+    pub fn provider(&self) -> Option<i64> {
+        self.provider
     }
 
     /// The client address recorded in audit entries ("cli" for the command line).

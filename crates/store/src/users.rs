@@ -36,6 +36,8 @@ pub struct User {
     pub created_at_ms: i64,
     /// The person's name (王芳), shown instead of the account name; empty when not given.
     pub display_name: String,
+    /// For a provider's account: the provider it acts for.
+    pub provider_id: Option<i64>,
 }
 
 impl User {
@@ -70,7 +72,7 @@ pub enum Bootstrap {
 }
 
 pub(crate) const USER_COLUMNS: &str = "id, username, role, region_code, password_hash, \
-     must_change_password, disabled, locked_until, created_at, display_name";
+     must_change_password, disabled, locked_until, created_at, display_name, provider_id";
 
 pub(crate) struct UserRow {
     pub user: User,
@@ -97,6 +99,7 @@ pub(crate) fn user_from_row(row: &AnyRow) -> Result<UserRow> {
             locked_until_ms: row.try_get("locked_until")?,
             created_at_ms: row.try_get("created_at")?,
             display_name: row.try_get("display_name")?,
+            provider_id: row.try_get("provider_id")?,
         },
         password_hash: row.try_get("password_hash")?,
     })
@@ -545,6 +548,44 @@ impl<'a> Users<'a> {
     }
 }
 
+impl Users<'_> {
+    /// Binds a provider's account to the provider it acts for (administrators): its users
+    /// then see the cases assigned to that provider, and nothing else.
+    pub async fn bind_provider(&self, scope: &Scope, username: &str, provider: i64) -> Result<()> {
+        scope.require(scope.role.manages_users())?;
+        let user = self.get(scope, username).await?;
+        if user.role != Role::Provider {
+            return Err(StoreError::invalid(format!(
+                "账号 {username} 的角色是{}，只有服务机构账号可以绑定机构",
+                user.role.label()
+            )));
+        }
+        let p = self.store.providers().get(scope, provider).await?;
+        let now = self.store.now_ms();
+        let mut tx = self.store.begin_write().await?;
+        sqlx::query("UPDATE users SET provider_id = $1 WHERE id = $2")
+            .bind(p.id)
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?;
+        crate::audit::append(
+            self.store,
+            &mut tx,
+            now,
+            crate::NewEntry::by(
+                scope,
+                "user.bind_provider",
+                format!("user:{username}"),
+                anju_domain::audit::Outcome::Success,
+            )
+            .detail(format!("{} {}", p.provider.credit_code, p.provider.name)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
 pub(crate) fn scope_of(user: &User, client: &str) -> Result<Scope> {
     let region = RegionTable::jiangsu()
         .get(&user.region_code)
@@ -561,6 +602,7 @@ pub(crate) fn scope_of(user: &User, client: &str) -> Result<Scope> {
         role: user.role,
         region,
         client: client.to_owned(),
+        provider: user.provider_id,
     })
 }
 

@@ -107,6 +107,11 @@ impl Store {
 
     async fn count_worklist(&self, scope: &Scope) -> Result<Worklist> {
         let mut out = Worklist::default();
+        if scope.role == anju_domain::Role::Provider {
+            // A provider's account: the steps of its own cases, nothing else.
+            out.items = crate::cases::work_items(self, scope, self.today()).await?;
+            return Ok(out);
+        }
         if !scope.role.reads_persons() {
             return Ok(out);
         }

@@ -447,6 +447,20 @@ fn routes() -> Vec<Route> {
         r(Method::GET, "/cases/999999", false, None, nobody),
         r(
             Method::POST,
+            "/cases/999999/assign",
+            false,
+            Some("provider=1&date=2025-09-01"),
+            nobody,
+        ),
+        r(
+            Method::POST,
+            "/api/cases/999999/assign",
+            true,
+            Some(r#"{"provider_id":1,"date":"2025-09-01"}"#),
+            nobody,
+        ),
+        r(
+            Method::POST,
             "/cases/999999",
             false,
             Some("action=step&date=2025-09-01"),

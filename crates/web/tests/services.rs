@@ -330,3 +330,129 @@ contract!(
         );
     }
 );
+
+contract!(
+    a_provider_works_its_assigned_cases_in_the_pages,
+    |db: Db| async move {
+        use anju_domain::programme::CaseAction;
+        let app = TestApp::spawn(db).await;
+        app.add_user("xw", Role::County, "320102000000", Some(PW))
+            .await;
+        app.add_user("jg", Role::Provider, "320102000000", Some(PW))
+            .await;
+        app.add_user("other", Role::Provider, "320102000000", Some(PW))
+            .await;
+        let adult = app
+            .add_person(&[
+                (Field::IdNumber, "320102198005060010"),
+                (Field::Name, "张三"),
+                (Field::HouseholdCode, "320102002001"),
+                (Field::Category, "肢体"),
+                (Field::Grade, "二级"),
+                (Field::CertValidTo, "2030-12-31"),
+            ])
+            .await;
+        let county = app.store.users().local_scope("xw").await.unwrap();
+        let admin = app.store.users().local_scope("admin").await.unwrap();
+        let known = vec!["成人社区康复".to_owned()];
+        let p = anju_domain::provider::ProviderInput {
+            credit_code: "91350100M000100Y43".into(),
+            name: "玄武区康复中心".into(),
+            kind: "定点康复机构".into(),
+            regions: "320102000000".into(),
+            programmes: "成人社区康复".into(),
+            agreement_from: "2024-01-01".into(),
+            agreement_to: "2030-12-31".into(),
+            star_level: String::new(),
+        }
+        .validate(&known)
+        .unwrap();
+        let (provider, _) = app.store.providers().register(&county, p).await.unwrap();
+        app.store
+            .users()
+            .bind_provider(&admin, "jg", provider.id)
+            .await
+            .unwrap();
+        let today = app.store.today();
+        let cases = app.store.cases();
+        let c = cases
+            .open(&county, adult.id, "成人社区康复", today, None)
+            .await
+            .unwrap();
+        let step = |values: &[(&str, &str)]| CaseAction::Step {
+            date: today,
+            values: values
+                .iter()
+                .map(|(k, v)| ((*k).into(), (*v).into()))
+                .collect(),
+            attachments: vec![],
+            note: String::new(),
+        };
+        cases.act(&county, c.id, None, step(&[])).await.unwrap();
+        cases
+            .act(
+                &county,
+                c.id,
+                None,
+                step(&[("康复需求", "肢体功能训练"), ("服务计划", "每周两次")]),
+            )
+            .await
+            .unwrap();
+        // The county assigns it on the case page.
+        let (b, csrf) = app.browser("xw", PW).await;
+        let at = format!("/cases/{}", c.id);
+        let page = app.page(&b, &at).await;
+        assert!(
+            page.contains("指派服务机构") && page.contains("玄武区康复中心"),
+            "{page}"
+        );
+        let res = b
+            .post(app.url(&format!("{at}/assign")))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("provider", provider.id.to_string().as_str()),
+                ("date", today.to_string().as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        // The provider's account: its cases, the step it takes; no files, no other provider's.
+        let (jg, jcsrf) = app.browser("jg", PW).await;
+        let list = app.page(&jg, "/cases").await;
+        assert!(
+            list.contains("张三") && list.contains("3201**********0010"),
+            "{list}"
+        );
+        let page = app.page(&jg, &at).await;
+        assert!(page.contains("办理：康复服务"), "{page}");
+        let version = common::hidden(&page, "version");
+        let res = jg
+            .post(app.url(&at))
+            .form(&[
+                ("csrf", jcsrf.as_str()),
+                ("version", version.as_str()),
+                ("action", "step"),
+                ("date", today.to_string().as_str()),
+                ("f0", "训练8次"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let res = jg
+            .get(app.url(&format!("/persons/{}", adult.id)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403, "a provider reads no file");
+        let (other, _) = app.browser("other", PW).await;
+        let res = other.get(app.url(&at)).send().await.unwrap();
+        assert_eq!(
+            res.status(),
+            403,
+            "an account bound to no provider sees no case"
+        );
+        assert!(!app.page(&other, "/cases").await.contains("张三"));
+    }
+);

@@ -97,7 +97,7 @@ CREATE INDEX cases_due ON cases (state, due_on);
 CREATE TABLE case_steps (
     id INTEGER PRIMARY KEY,
     case_id BIGINT NOT NULL REFERENCES cases (id),
-    action TEXT NOT NULL CHECK (action IN ('open', 'step', 'refuse', 'close')),
+    action TEXT NOT NULL CHECK (action IN ('open', 'step', 'refuse', 'close', 'assign')),
     step_name TEXT NOT NULL,
     on_date TEXT NOT NULL,
     detail TEXT NOT NULL,

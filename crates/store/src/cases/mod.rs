@@ -47,6 +47,9 @@ pub struct CaseRecord {
     pub created_by: String,
     /// Changes with every action: an action sent with an older version is refused.
     pub version: i64,
+    /// The provider the case is assigned to, if any: its row id and name.
+    pub provider_id: Option<i64>,
+    pub provider: Option<String>,
 }
 
 impl CaseRecord {
@@ -93,9 +96,10 @@ impl Store {
 
 const COLUMNS: &str = "c.id, c.person_id, p.id_number, p.name, g.name AS programme, c.state, \
     c.opened_on, c.household_code, c.step_index, c.since, c.due_on, c.outcome, \
-    c.override_reason, c.created_by, c.version, v.steps";
+    c.override_reason, c.created_by, c.version, v.steps, c.provider_id, o.name AS provider";
 const FROM: &str = "cases c JOIN persons p ON p.id = c.person_id \
-    JOIN programmes g ON g.id = c.programme_id JOIN programme_versions v ON v.id = c.version_id";
+    JOIN programmes g ON g.id = c.programme_id JOIN programme_versions v ON v.id = c.version_id \
+    LEFT JOIN providers o ON o.id = c.provider_id";
 
 fn bad(what: &str) -> StoreError {
     StoreError::Internal(format!("个案的{what}无法读取"))
@@ -126,7 +130,25 @@ fn case_from_row(r: &sqlx::any::AnyRow, whole: bool) -> Result<CaseRecord> {
         override_reason: r.try_get("override_reason")?,
         created_by: r.try_get("created_by")?,
         version: r.try_get("version")?,
+        provider_id: r.try_get("provider_id")?,
+        provider: r.try_get("provider")?,
     })
+}
+
+/// Whether the scope sees a case: staff, when its household is in their subtree; a
+/// provider's account, while it is open and assigned to that provider.
+fn sees(scope: &Scope, c: &CaseRecord) -> bool {
+    if scope.role() == Role::Provider {
+        scope.provider().is_some()
+            && c.provider_id == scope.provider()
+            && c.state == CaseState::Open
+    } else {
+        scope.role().reads_persons() && scope.covers_code(&c.household_code)
+    }
+}
+
+fn may_read(scope: &Scope) -> Result<()> {
+    scope.require(scope.role().reads_persons() || scope.provider().is_some())
 }
 
 /// What the conditions read of one file beside the file itself.
@@ -478,9 +500,87 @@ impl Cases<'_> {
         self.get(scope, id).await.map(|(c, _)| c)
     }
 
+    /// Assigns an open case to a provider (from the town up): one that serves the household,
+    /// delivers the programme and has an agreement in force on `date`. The provider's users
+    /// see the case from then on; the one it leaves no longer does.
+    pub async fn assign(
+        &self,
+        scope: &Scope,
+        id: i64,
+        provider: i64,
+        date: NaiveDate,
+    ) -> Result<CaseRecord> {
+        scope.require(anju_domain::programme::closes(scope.role()))?;
+        let (c, _) = self.get(scope, id).await?;
+        if c.state != CaseState::Open {
+            return Err(StoreError::invalid(format!(
+                "个案{}，不能再指派",
+                c.state.label()
+            )));
+        }
+        if date > self.store.today() {
+            return Err(StoreError::invalid("指派日期不能晚于今天"));
+        }
+        let p = self.store.providers().get(scope, provider).await?;
+        let why = if !p.provider.serves(&c.household_code) {
+            Some("不服务此人户籍所在区域")
+        } else if !p.provider.programmes.contains(&c.programme) {
+            Some("不承接此服务项目")
+        } else if !p.provider.in_agreement(date) {
+            Some("服务协议不在有效期内")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return Err(StoreError::invalid(format!("{}{why}", p.provider.name)));
+        }
+        let now = self.store.now_ms();
+        let mut tx = self.store.begin_write().await?;
+        let changed = sqlx::query(
+            "UPDATE cases SET provider_id = $1, version = version + 1 WHERE id = $2 AND version = $3",
+        )
+        .bind(p.id)
+        .bind(id)
+        .bind(c.version)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::invalid(
+                "此个案已由他人办理了新的步骤，请刷新后再办理",
+            ));
+        }
+        let detail = match &c.provider {
+            Some(before) => format!("由{before}改派{}", p.provider.name),
+            None => format!("指派{}", p.provider.name),
+        };
+        record(
+            &mut tx,
+            id,
+            "assign",
+            "指派服务机构",
+            date,
+            &detail,
+            "",
+            scope,
+            now,
+        )
+        .await?;
+        append(
+            self.store,
+            &mut tx,
+            now,
+            NewEntry::by(scope, "case.assign", format!("case:{id}"), Outcome::Success)
+                .detail(detail),
+        )
+        .await?;
+        tx.commit().await?;
+        self.get(scope, id).await.map(|(c, _)| c)
+    }
+
     /// One case and its actions, if its household is in the scope.
     pub async fn get(&self, scope: &Scope, id: i64) -> Result<(CaseRecord, Vec<CaseStepRecord>)> {
-        scope.require(scope.role().reads_persons())?;
+        may_read(scope)?;
         let whole = scope.role().sees_identifiers();
         let mut conn = self.store.pool().acquire().await?;
         let case = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -492,7 +592,7 @@ impl Cases<'_> {
         .as_ref()
         .map(|r| case_from_row(r, whole))
         .transpose()?
-        .filter(|c| scope.covers_code(&c.household_code))
+        .filter(|c| sees(scope, c))
         .ok_or_else(|| StoreError::NotFound("个案".into()))?;
         let steps = sqlx::query(
             "SELECT action, step_name, on_date, detail, attachments, actor, at_ms FROM case_steps \
@@ -519,10 +619,17 @@ impl Cases<'_> {
 
     /// The cases of the scope, open ones first (by when they fall due), then the most recent.
     pub async fn list(&self, scope: &Scope, f: &CaseFilter) -> Result<Vec<CaseRecord>> {
-        scope.require(scope.role().reads_persons())?;
+        may_read(scope)?;
         let whole = scope.role().sees_identifiers();
         let mut w = Where::default();
-        w.push_prefix(self.store.backend(), "c.household_code", scope.prefix());
+        if scope.role() == Role::Provider {
+            w.push(
+                "c.provider_id = ? AND c.state = 'open'",
+                Arg::Int(scope.provider().unwrap_or(0)),
+            );
+        } else {
+            w.push_prefix(self.store.backend(), "c.household_code", scope.prefix());
+        }
         if let Some(p) = &f.programme {
             w.push("g.name = ?", Arg::Text(p.clone()));
         }

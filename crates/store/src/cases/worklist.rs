@@ -32,7 +32,14 @@ pub(crate) async fn work_items(
 ) -> Result<Vec<crate::WorkItem>> {
     use std::collections::BTreeMap;
     let mut w = Where::default();
-    w.push_prefix(store.backend(), "c.household_code", scope.prefix());
+    if scope.role() == Role::Provider {
+        w.push(
+            "c.provider_id = ?",
+            crate::sql::Arg::Int(scope.provider().unwrap_or(0)),
+        );
+    } else {
+        w.push_prefix(store.backend(), "c.household_code", scope.prefix());
+    }
     let sql = format!(
         "SELECT c.id, g.name AS programme, c.step_index, c.due_on, v.steps FROM cases c \
          JOIN programmes g ON g.id = c.programme_id \

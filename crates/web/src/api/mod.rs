@@ -67,6 +67,7 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(services::cases, services::open))
         .routes(routes!(services::case))
         .routes(routes!(services::act))
+        .routes(routes!(services::assign))
         .routes(routes!(services::diagnose))
         .routes(routes!(services::providers, services::register_provider))
         .fallback(not_found);

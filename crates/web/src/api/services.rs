@@ -462,3 +462,34 @@ pub async fn register_provider(
     })?;
     Ok(Json(app.store.providers().register(s.scope(), p).await?.0))
 }
+
+#[derive(Deserialize, ToSchema)]
+pub struct AssignBody {
+    /// The provider's row id (`GET /api/providers`).
+    #[schema(example = 1)]
+    provider_id: i64,
+    #[schema(format = Date, example = "2025-09-04")]
+    date: String,
+}
+
+/// Assigns an open case to a provider that serves the household, delivers the programme and
+/// has an agreement in force (from the town up).
+#[utoipa::path(post, path = "/cases/{id}/assign", tag = "服务", security(("bearer" = [])),
+    params(("id" = String, Path, description = "个案编号", example = "1")),
+    request_body = AssignBody, responses((status = 200, body = CaseRecord), Failure))]
+pub async fn assign(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    Path(id): Path<String>,
+    b: Result<Json<AssignBody>, JsonRejection>,
+) -> Result<Json<CaseRecord>, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let b = body(b)?;
+    let on = date(&b.date, "指派日期")?;
+    Ok(Json(
+        app.store
+            .cases()
+            .assign(s.scope(), id, b.provider_id, on)
+            .await?,
+    ))
+}

@@ -69,6 +69,8 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("case.export", "导出服务个案"),
     ("case.import", "导入服务个案"),
     ("provider.register", "登记服务机构"),
+    ("case.assign", "指派服务机构"),
+    ("user.bind_provider", "绑定服务机构账号"),
 ];
 
 pub fn action_label(action: &str) -> String {

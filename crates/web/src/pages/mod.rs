@@ -230,6 +230,14 @@ impl Layout {
                 current: false,
             });
         }
+        if scope.role() == Role::Provider {
+            // A provider's account: the cases assigned to its provider.
+            nav.push(NavItem {
+                href: "/cases",
+                label: "服务个案",
+                current: false,
+            });
+        }
         if scope.role().manages_users() {
             nav.push(NavItem {
                 href: "/users",

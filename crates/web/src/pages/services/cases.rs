@@ -215,14 +215,14 @@ pub async fn list(
     .unwrap_or_default();
     Ok(ListPage {
         layout: Layout::for_session(&s, "服务个案", HERE),
+        // A provider's account filters its own cases without the programme list.
         programmes: app
             .store
             .programmes()
             .list(s.scope())
-            .await?
-            .into_iter()
-            .map(|r| r.programme.name)
-            .collect(),
+            .await
+            .map(|l| l.into_iter().map(|r| r.programme.name).collect())
+            .unwrap_or_default(),
         states: CaseState::ALL
             .into_iter()
             .map(|c| (c.as_str(), c.label()))
@@ -321,6 +321,8 @@ pub struct CasePage {
     step_form: Option<(String, Vec<(usize, String)>)>,
     can_refuse: bool,
     can_close: bool,
+    /// The providers the case may be assigned to (open cases, from the town up).
+    providers: Vec<(i64, String)>,
     lines: Vec<StepLine>,
     today: String,
     error: Option<String>,
@@ -358,6 +360,23 @@ async fn case_page(
         .await?;
     let staff = anju_domain::programme::closes(scope.role());
     let open = c.state == CaseState::Open;
+    let providers = if open && staff {
+        let today = app.store.today();
+        app.store
+            .providers()
+            .list(scope)
+            .await?
+            .into_iter()
+            .filter(|p| {
+                p.provider.serves(&c.household_code)
+                    && p.provider.programmes.contains(&c.programme)
+                    && p.provider.in_agreement(today)
+            })
+            .map(|p| (p.id, p.provider.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let step_form = c
         .current()
         .filter(|st| may_act(st.actor, scope.role()))
@@ -390,6 +409,7 @@ async fn case_page(
         conditions,
         step_form,
         can_refuse: open && staff,
+        providers,
         can_close: open && staff && c.current().is_none(),
         lines: steps
             .into_iter()
@@ -397,6 +417,7 @@ async fn case_page(
                 on_date: st.on_date,
                 action: match st.action.as_str() {
                     "open" => "受理".into(),
+                    "assign" => "指派服务机构".into(),
                     "refuse" => "不予办理".into(),
                     "close" => "结案".into(),
                     _ => st.step_name,
@@ -611,4 +632,46 @@ pub async fn diagnose(
         .add_diagnosis(s.scope(), key, &f.name, &f.hospital, date)
         .await?;
     Ok(Redirect::to(&format!("/persons/{key}#services-h")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct AssignForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    provider: String,
+    #[serde(default)]
+    date: String,
+}
+
+/// Assigns the case to a provider (from the town up).
+pub async fn assign(
+    State(app): State<App>,
+    PageUser(s): PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<AssignForm>,
+) -> Result<Response, AppError> {
+    s.check_csrf(&f.csrf)?;
+    let refuse = |msg: String| async {
+        let page = case_page(&app, &s, id, Some(msg)).await?;
+        Ok::<Response, AppError>((StatusCode::BAD_REQUEST, page).into_response())
+    };
+    let Some(date) = parse_date(&f.date) else {
+        return refuse(format!("日期“{}”无效", f.date)).await;
+    };
+    let Ok(provider) = f.provider.parse::<i64>() else {
+        return refuse("请选择服务机构".into()).await;
+    };
+    match app
+        .store
+        .cases()
+        .assign(s.scope(), id, provider, date)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+        Err(e) => match AppError::from(e) {
+            AppError::BadRequest(msg) => refuse(msg).await,
+            other => Err(other),
+        },
+    }
 }
