@@ -684,6 +684,27 @@ contract!(
             .act(&pb, c.id, None, step("2025-09-07", &[("训练记录", "完成")]))
             .await
             .unwrap();
+        // The provider records what it delivered; a bad time names its field.
+        use anju_domain::programme::delivery::DeliveryInput;
+        let visit = DeliveryInput {
+            kind: "康复训练".into(),
+            date: "2025-09-07".into(),
+            units: "3".into(),
+            note: "步态训练".into(),
+            ..Default::default()
+        };
+        let rec = cases.record_delivery(&pb, c.id, &visit).await.unwrap();
+        assert_eq!(
+            (rec.delivery.units, rec.provider.as_str()),
+            (3, "乙康复中心")
+        );
+        let mut bad = visit.clone();
+        bad.units = "0".into();
+        assert!(matches!(
+            cases.record_delivery(&pb, c.id, &bad).await,
+            Err(StoreError::Invalid(m)) if m.contains("数量")
+        ));
+        assert_eq!(cases.deliveries(&county, c.id).await.unwrap().len(), 1);
         let closed = cases
             .act(
                 &county,
@@ -705,5 +726,9 @@ contract!(
                 .is_empty(),
             "closed: it leaves"
         );
+        assert!(matches!(
+            cases.record_delivery(&county, c.id, &visit).await,
+            Err(StoreError::Invalid(m)) if m.contains("已结案")
+        ));
     }
 );

@@ -446,6 +446,27 @@ fn routes() -> Vec<Route> {
         r(Method::GET, "/cases/export.xlsx", false, None, reader),
         r(Method::GET, "/cases/999999", false, None, nobody),
         r(
+            Method::GET,
+            "/api/cases/999999/deliveries",
+            true,
+            None,
+            nobody,
+        ),
+        r(
+            Method::POST,
+            "/api/cases/999999/deliveries",
+            true,
+            Some(r#"{"kind":"session","date":"2025-09-01"}"#),
+            nobody,
+        ),
+        r(
+            Method::POST,
+            "/cases/999999/deliveries",
+            false,
+            Some("kind=session&date=2025-09-01"),
+            nobody,
+        ),
+        r(
             Method::POST,
             "/cases/999999/assign",
             false,

@@ -15,7 +15,7 @@ use common::{ADMIN_PW, Db, TestApp};
 use serde_json::{Value, json};
 
 /// Every route the API serves, as (method, path).
-const ROUTES: [(&str, &str); 45] = [
+const ROUTES: [(&str, &str); 47] = [
     ("post", "/api/login"),
     ("post", "/api/logout"),
     ("get", "/api/me"),
@@ -58,6 +58,8 @@ const ROUTES: [(&str, &str); 45] = [
     ("get", "/api/cases/{id}"),
     ("post", "/api/cases/{id}/actions"),
     ("post", "/api/cases/{id}/assign"),
+    ("get", "/api/cases/{id}/deliveries"),
+    ("post", "/api/cases/{id}/deliveries"),
     ("post", "/api/persons/{id}/diagnoses"),
     ("get", "/api/providers"),
     ("post", "/api/providers"),
@@ -287,7 +289,7 @@ async fn schemathesis_finds_no_error_and_no_answer_off_the_document() {
         String::from_utf8_lossy(&out.stderr)
     );
     // It did test the API: the summary counts the operations and the cases that passed.
-    assert!(report.contains("Tested: 43"), "{report}");
+    assert!(report.contains("Tested: 45"), "{report}");
     assert!(!report.contains("Unresolvable references"), "{report}");
     eprintln!("{report}");
 }

@@ -446,6 +446,27 @@ contract!(
             .await
             .unwrap();
         assert_eq!(res.status(), 403, "a provider reads no file");
+        // It records what it delivered on the case page; a bad count is named.
+        let deliver = |units: &'static str| {
+            jg.post(app.url(&format!("{at}/deliveries")))
+                .form(&[
+                    ("csrf", jcsrf.as_str()),
+                    ("kind", "康复训练"),
+                    ("date", today.to_string().as_str()),
+                    ("units", units),
+                    ("note", "步态训练"),
+                ])
+                .send()
+        };
+        let res = deliver("0").await.unwrap();
+        assert_eq!(res.status(), 400);
+        assert!(res.text().await.unwrap().contains("数量"));
+        assert_eq!(deliver("2").await.unwrap().status(), 303);
+        let page = app.page(&jg, &at).await;
+        assert!(
+            page.contains("步态训练") && page.contains("玄武区康复中心"),
+            "{page}"
+        );
         let (other, _) = app.browser("other", PW).await;
         let res = other.get(app.url(&at)).send().await.unwrap();
         assert_eq!(

@@ -5,6 +5,7 @@
 
 pub mod case;
 pub mod condition;
+pub mod delivery;
 
 use serde::Serialize;
 

@@ -17,8 +17,10 @@ use crate::programmes::ProgrammeRecord;
 use crate::sql::{Arg, Where};
 use crate::{PersonRecord, Result, Scope, Store, StoreError};
 
+mod delivery;
 mod import;
 mod worklist;
+pub use delivery::DeliveryRecord;
 pub use import::CaseRow;
 pub(crate) use worklist::work_items;
 

@@ -68,6 +68,7 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(services::case))
         .routes(routes!(services::act))
         .routes(routes!(services::assign))
+        .routes(routes!(services::deliveries, services::deliver))
         .routes(routes!(services::diagnose))
         .routes(routes!(services::providers, services::register_provider))
         .fallback(not_found);

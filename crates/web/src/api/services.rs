@@ -493,3 +493,71 @@ pub async fn assign(
             .await?,
     ))
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct Deliveries {
+    deliveries: Vec<anju_store::DeliveryRecord>,
+}
+
+/// What the provider delivered on a case.
+#[utoipa::path(get, path = "/cases/{id}/deliveries", tag = "服务", security(("bearer" = [])),
+    params(("id" = String, Path, description = "个案编号", example = "1")),
+    responses((status = 200, body = Deliveries), Failure))]
+pub async fn deliveries(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Deliveries>, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    Ok(Json(Deliveries {
+        deliveries: app.store.cases().deliveries(s.scope(), id).await?,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DeliveryBody {
+    /// session, fitting, follow_up, visit, attendance, works_stage or other.
+    #[schema(example = "session")]
+    kind: String,
+    #[schema(format = Date, example = "2025-09-10")]
+    date: String,
+    /// Units delivered (default 1; a visit is 1).
+    #[serde(default)]
+    units: Option<u32>,
+    /// A visit's start and end, HH:MM.
+    #[serde(default)]
+    start: Option<String>,
+    #[serde(default)]
+    end: Option<String>,
+    #[serde(default)]
+    note: String,
+}
+
+/// Records a delivery on an open, assigned case (the provider's account, or a county).
+#[utoipa::path(post, path = "/cases/{id}/deliveries", tag = "服务", security(("bearer" = [])),
+    params(("id" = String, Path, description = "个案编号", example = "1")),
+    request_body = DeliveryBody,
+    responses((status = 200, body = anju_store::DeliveryRecord), Failure))]
+pub async fn deliver(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    Path(id): Path<String>,
+    b: Result<Json<DeliveryBody>, JsonRejection>,
+) -> Result<Json<anju_store::DeliveryRecord>, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let b = body(b)?;
+    let input = anju_domain::programme::delivery::DeliveryInput {
+        kind: b.kind,
+        date: b.date,
+        units: b.units.map(|u| u.to_string()).unwrap_or_default(),
+        start: b.start.unwrap_or_default(),
+        end: b.end.unwrap_or_default(),
+        note: b.note,
+    };
+    Ok(Json(
+        app.store
+            .cases()
+            .record_delivery(s.scope(), id, &input)
+            .await?,
+    ))
+}

@@ -70,6 +70,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("case.import", "导入服务个案"),
     ("provider.register", "登记服务机构"),
     ("case.assign", "指派服务机构"),
+    ("case.delivery", "记录服务"),
     ("user.bind_provider", "绑定服务机构账号"),
 ];
 

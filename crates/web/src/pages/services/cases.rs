@@ -323,6 +323,10 @@ pub struct CasePage {
     can_close: bool,
     /// The providers the case may be assigned to (open cases, from the town up).
     providers: Vec<(i64, String)>,
+    /// What the provider delivered, and whether this user may record more.
+    deliveries: Vec<Vec<String>>,
+    can_deliver: bool,
+    delivery_kinds: Vec<&'static str>,
     lines: Vec<StepLine>,
     today: String,
     error: Option<String>,
@@ -410,6 +414,43 @@ async fn case_page(
         step_form,
         can_refuse: open && staff,
         providers,
+        deliveries: app
+            .store
+            .cases()
+            .deliveries(scope, id)
+            .await?
+            .into_iter()
+            .map(|d| {
+                let x = d.delivery;
+                let time = match (x.start, x.end) {
+                    (Some(a), Some(b)) => format!(
+                        "{}-{}（{}分钟）",
+                        a.format("%H:%M"),
+                        b.format("%H:%M"),
+                        (b - a).num_minutes()
+                    ),
+                    _ => String::new(),
+                };
+                vec![
+                    x.date.to_string(),
+                    x.kind.label().to_owned(),
+                    x.units.to_string(),
+                    time,
+                    x.note,
+                    d.provider,
+                    d.created_by,
+                ]
+            })
+            .collect(),
+        can_deliver: open
+            && c.provider_id.is_some()
+            && matches!(
+                scope.role(),
+                Role::Provider | Role::County | Role::City | Role::Admin
+            ),
+        delivery_kinds: anju_domain::programme::delivery::DeliveryKind::ALL
+            .map(anju_domain::programme::delivery::DeliveryKind::label)
+            .to_vec(),
         can_close: open && staff && c.current().is_none(),
         lines: steps
             .into_iter()
@@ -671,6 +712,57 @@ pub async fn assign(
         Ok(_) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
         Err(e) => match AppError::from(e) {
             AppError::BadRequest(msg) => refuse(msg).await,
+            other => Err(other),
+        },
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DeliveryForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    units: String,
+    #[serde(default)]
+    start: String,
+    #[serde(default)]
+    end: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// Records what the provider delivered on the case.
+pub async fn deliver(
+    State(app): State<App>,
+    PageUser(s): PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<DeliveryForm>,
+) -> Result<Response, AppError> {
+    s.check_csrf(&f.csrf)?;
+    let input = anju_domain::programme::delivery::DeliveryInput {
+        kind: f.kind,
+        date: f.date,
+        units: f.units,
+        start: f.start,
+        end: f.end,
+        note: f.note,
+    };
+    match app
+        .store
+        .cases()
+        .record_delivery(s.scope(), id, &input)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}#deliveries-h")).into_response()),
+        Err(e) => match AppError::from(e) {
+            AppError::BadRequest(msg) => {
+                let page = case_page(&app, &s, id, Some(msg)).await?;
+                Ok((StatusCode::BAD_REQUEST, page).into_response())
+            }
             other => Err(other),
         },
     }

@@ -34,6 +34,7 @@ pub fn routes() -> Router<App> {
         .route("/cases/export.xlsx", get(cases::export))
         .route("/cases/{id}", get(cases::show).post(cases::act))
         .route("/cases/{id}/assign", post(cases::assign))
+        .route("/cases/{id}/deliveries", post(cases::deliver))
         .route("/persons/{id}/cases", post(cases::open))
         .route("/persons/{id}/diagnoses", post(cases::diagnose))
 }
