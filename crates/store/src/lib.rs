@@ -22,6 +22,7 @@ mod scope;
 mod security;
 mod sessions;
 mod sessions_assess;
+mod settlement;
 mod spool;
 mod sql;
 mod subsidy;
@@ -73,6 +74,7 @@ pub use scope::Scope;
 pub use security::{IdSearchFlag, Security};
 pub use sessions::{Authenticated, LoginError, LoginOk, SessionKind, Sessions, random_token};
 pub use sessions_assess::{AssessmentSession, AssessmentSessions, SessionOutcome};
+pub use settlement::{Bill, BillLine, Draft, Settlements};
 pub use subsidy::{
     Apply, AssistanceRow, BankLine, EventRow, FailedLine, GrantRow, GrantView, HeldLine,
     LineFilter, LineView, PaidLine, PersonSubsidies, RecoveryRecord, Rejection, ReturnRow, Roll,

@@ -732,3 +732,127 @@ contract!(
         ));
     }
 );
+
+contract!(
+    a_month_of_deliveries_is_settled_to_the_fen,
+    |db: TestDb| async move {
+        use anju_domain::month::Month;
+        use anju_domain::programme::delivery::DeliveryInput;
+        use anju_domain::provider::ProviderInput;
+        let store = db.open().await;
+        let admin = store.users().local_scope("admin").await.unwrap();
+        let county = user(&store, "tc", Role::County, "320585000000").await;
+        let known: Vec<String> = store
+            .programmes()
+            .list(&county)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.programme.name)
+            .collect();
+        let (provider, _) = store
+            .providers()
+            .register(
+                &county,
+                ProviderInput {
+                    credit_code: "91350100M000100Y43".into(),
+                    name: "甲康复中心".into(),
+                    kind: "定点康复机构".into(),
+                    regions: "320585000000".into(),
+                    programmes: "成人社区康复、居家托养".into(),
+                    agreement_from: "2025-01-01".into(),
+                    agreement_to: "2026-12-31".into(),
+                    star_level: String::new(),
+                }
+                .validate(&known)
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let adult = IdNumber::compose("320585", d("1980-05-06"), 3).unwrap();
+        let k = file(&store, &adult, TAICANG, Some(("肢体", "二级"))).await;
+        let cases = store.cases();
+        let (st, sc) = (&store, &county);
+        let deliver = move |case: i64, date: &'static str, units: &'static str| {
+            let input = DeliveryInput {
+                kind: "康复训练".into(),
+                date: date.into(),
+                units: units.into(),
+                ..Default::default()
+            };
+            async move { st.cases().record_delivery(sc, case, &input).await.unwrap() }
+        };
+        let rehab = cases
+            .open(&county, k, "成人社区康复", d("2025-09-01"), None)
+            .await
+            .unwrap();
+        cases
+            .assign(&county, rehab.id, provider.id, d("2025-09-02"))
+            .await
+            .unwrap();
+        // 100.00 a session, 2,400.00 a year: 10 + 20 sessions pass the cap by 600.00.
+        deliver(rehab.id, "2025-09-05", "10").await;
+        deliver(rehab.id, "2025-09-20", "20").await;
+        deliver(rehab.id, "2025-10-02", "1").await;
+        let s = store.settlements();
+        let month = Month::parse("2025-09").unwrap();
+        let draft = s.draft(&county, provider.id, month).await.unwrap();
+        assert!(draft.unpriced.is_empty());
+        assert_eq!((draft.bill.total_fen, draft.bill.line_count), (240_000, 2));
+        assert!(!draft.bill.second_approval);
+        let lines = s.lines(&county, draft.bill.id).await.unwrap();
+        assert_eq!(
+            (lines[1].amount_fen, lines[1].capped_fen),
+            (140_000, 60_000)
+        );
+        assert!(lines[1].note.contains("核减600.00元"), "{}", lines[1].note);
+        // Drafting again replaces the draft; approving freezes it.
+        let again = s.draft(&county, provider.id, month).await.unwrap();
+        assert_eq!(
+            s.lines(&county, again.bill.id).await.unwrap().len(),
+            2,
+            "replaced, not added"
+        );
+        let approved = s.approve(&county, again.bill.id).await.unwrap();
+        assert_eq!(approved.state, "approved");
+        assert!(matches!(
+            s.approve(&admin, again.bill.id).await,
+            Err(StoreError::Invalid(_))
+        ));
+        // A delivery recorded after approval goes on the month's next bill, with what the cap
+        // left (nothing).
+        deliver(rehab.id, "2025-09-28", "2").await;
+        let next = s.draft(&county, provider.id, month).await.unwrap();
+        assert_eq!((next.bill.line_count, next.bill.total_fen), (1, 0));
+        // Home care asks for a second approver: its maker cannot approve it.
+        let care = cases
+            .open(&county, k, "居家托养", d("2025-09-01"), None)
+            .await
+            .unwrap();
+        cases
+            .assign(&county, care.id, provider.id, d("2025-09-02"))
+            .await
+            .unwrap();
+        deliver(care.id, "2025-11-03", "4").await;
+        let bill = s
+            .draft(&county, provider.id, Month::parse("2025-11").unwrap())
+            .await
+            .unwrap();
+        assert!(bill.bill.second_approval);
+        assert_eq!(bill.bill.total_fen, 20_000, "50.00 × 4");
+        assert!(matches!(
+            s.approve(&county, bill.bill.id).await,
+            Err(StoreError::Invalid(m)) if m.contains("制单人以外")
+        ));
+        assert_eq!(
+            s.approve(&admin, bill.bill.id).await.unwrap().state,
+            "approved"
+        );
+        // Another county sees none of it.
+        let other = user(&store, "ks", Role::County, "320583000000").await;
+        assert!(matches!(
+            s.get(&other, bill.bill.id).await,
+            Err(StoreError::NotFound(_))
+        ));
+    }
+);

@@ -6,6 +6,7 @@
 pub mod case;
 pub mod condition;
 pub mod delivery;
+pub mod settlement;
 
 use serde::Serialize;
 

@@ -147,18 +147,50 @@ fn bad(what: &str) -> StoreError {
 
 /// The current version of every programme (or of the one named), read back into the domain.
 async fn load(conn: &mut sqlx::AnyConnection, name: Option<&str>) -> Result<Vec<ProgrammeRecord>> {
+    load_where(conn, Which::Current(name)).await
+}
+
+/// One version of a programme, as a case opened under it reads it.
+pub(crate) async fn load_version(
+    conn: &mut sqlx::AnyConnection,
+    version: i64,
+) -> Result<ProgrammeRecord> {
+    load_where(conn, Which::Version(version))
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| StoreError::NotFound("服务项目版本".into()))
+}
+
+enum Which<'a> {
+    /// The current version of every programme, or of the one named.
+    Current(Option<&'a str>),
+    Version(i64),
+}
+
+async fn load_where(
+    conn: &mut sqlx::AnyConnection,
+    which: Which<'_>,
+) -> Result<Vec<ProgrammeRecord>> {
     let mut sql = "SELECT p.id, p.name, p.kind, v.id AS version_id, v.steps, v.conditions, \
                    v.yearly_cap_fen, v.second_approval, v.created_at, v.created_by \
-                   FROM programmes p JOIN programme_versions v ON v.programme_id = p.id \
-                   WHERE v.id = (SELECT MAX(id) FROM programme_versions WHERE programme_id = p.id)"
+                   FROM programmes p JOIN programme_versions v ON v.programme_id = p.id WHERE "
         .to_owned();
-    if name.is_some() {
-        sql.push_str(" AND p.name = $1");
+    match which {
+        Which::Current(None) => sql
+            .push_str("v.id = (SELECT MAX(id) FROM programme_versions WHERE programme_id = p.id)"),
+        Which::Current(Some(_)) => sql.push_str(
+            "v.id = (SELECT MAX(id) FROM programme_versions WHERE programme_id = p.id) \
+             AND p.name = $1",
+        ),
+        Which::Version(_) => sql.push_str("v.id = $1"),
     }
     sql.push_str(" ORDER BY p.id");
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-    if let Some(n) = name {
-        q = q.bind(n.to_owned());
+    match which {
+        Which::Current(Some(n)) => q = q.bind(n.to_owned()),
+        Which::Version(v) => q = q.bind(v),
+        Which::Current(None) => {}
     }
     let rows = q.fetch_all(&mut *conn).await?;
     let mut out = Vec::with_capacity(rows.len());

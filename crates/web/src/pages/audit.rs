@@ -71,6 +71,9 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("provider.register", "登记服务机构"),
     ("case.assign", "指派服务机构"),
     ("case.delivery", "记录服务"),
+    ("settlement.draft", "生成结算单"),
+    ("settlement.approve", "审核结算单"),
+    ("settlement.export", "导出结算支付表"),
     ("user.bind_provider", "绑定服务机构账号"),
 ];
 
