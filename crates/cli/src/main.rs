@@ -104,6 +104,36 @@ enum Command {
     /// Service cases: who a programme could serve
     #[command(subcommand)]
     Cases(CasesCommand),
+    /// Providers' monthly bills: draft, approve, export the payment sheet
+    #[command(subcommand)]
+    Settle(SettleCommand),
+}
+
+#[derive(Subcommand)]
+pub enum SettleCommand {
+    /// Make (or make again) a provider's draft bill for a month from its delivery records
+    Draft {
+        /// The provider's unified social credit code
+        #[arg(long)]
+        provider: String,
+        /// YYYY-MM
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve a draft bill (another user than its maker when a programme asks for it)
+    Approve {
+        #[arg(long)]
+        bill: i64,
+    },
+    /// Write a bill's payment sheet (XLSX)
+    Export {
+        #[arg(long)]
+        bill: i64,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -380,8 +410,13 @@ pub enum ImportCommand {
     /// Service programmes (服务项目): one row per programme and price; a programme that
     /// differs from the stored one gets a new version, which cases opened after it follow
     Programmes(SheetArgs),
-    /// Existing service cases (身份证号, 服务项目, 受理日期, 状态, 当前步骤, 结果)
+    /// Existing service cases (身份证号, 服务项目, 受理日期, 状态, 当前步骤, 结果, 服务机构)
     Cases(SheetArgs),
+    /// Service providers (统一社会信用代码, 机构名称, 机构类型, 服务区域, 服务项目, 协议开始日期,
+    /// 协议结束日期, 星级)
+    Providers(SheetArgs),
+    /// Delivery records (身份证号, 服务项目, 服务类型, 服务日期, 数量, 开始时间, 结束时间, 服务内容)
+    Deliveries(SheetArgs),
     /// Local 低保 standards
     Dibao {
         #[command(flatten)]
@@ -559,6 +594,7 @@ fn main() -> ExitCode {
             Command::Certificates(c) => subsidy::certificates(&cli.global, c).await,
             Command::Calendar(c) => subsidy::calendar(&cli.global, c).await,
             Command::Cases(c) => services::cases(&cli.global, c).await,
+            Command::Settle(c) => services::settle(&cli.global, c).await,
             Command::Export(c) => registry::export(&cli.global, c).await,
             Command::Gen(c) => registry::generate(c),
         }

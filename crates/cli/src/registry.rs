@@ -60,6 +60,12 @@ pub async fn import(g: &Global, cmd: ImportCommand) -> CmdResult {
         ImportCommand::Cases(a) => {
             return crate::services::import_cases(g, a).await;
         }
+        ImportCommand::Providers(a) => {
+            return crate::services::import_sheet(g, a, anju_jobs::import_providers).await;
+        }
+        ImportCommand::Deliveries(a) => {
+            return crate::services::import_sheet(g, a, anju_jobs::import_deliveries).await;
+        }
         ImportCommand::Grants(a) => {
             return crate::subsidy::import(g, Table::Grants, a, false).await;
         }

@@ -7,26 +7,33 @@ use serde_json::json;
 
 use crate::commands::{CmdResult, acting_scope, open_store};
 use crate::registry::print_report;
-use crate::{CasesCommand, Global, SheetArgs};
+use crate::{CasesCommand, Global, SettleCommand, SheetArgs};
 
 pub async fn import_programmes(g: &Global, a: SheetArgs) -> CmdResult {
+    import_sheet(g, a, anju_jobs::import_programmes).await
+}
+
+/// A services sheet imported by `import` as the acting user, with the row-level report.
+pub async fn import_sheet<F>(g: &Global, a: SheetArgs, import: F) -> CmdResult
+where
+    F: for<'a> AsyncFn(
+        &'a anju_store::Store,
+        &'a anju_store::Scope,
+        &'a std::path::Path,
+        &'a anju_jobs::ImportOptions,
+    ) -> Result<anju_jobs::ImportReport, anju_jobs::ImportError>,
+{
     let store = open_store(g).await?;
     let scope = acting_scope(&store, g).await?;
     let opts = crate::subsidy::options(&a);
-    let result = anju_jobs::import_programmes(&store, &scope, &a.file, &opts).await;
+    let result = import(&store, &scope, &a.file, &opts).await;
     store.close().await;
     let report = result.map_err(|e| format!("{}：{e}", a.file.display()))?;
     print_report(&report, a.json)
 }
 
 pub async fn import_cases(g: &Global, a: SheetArgs) -> CmdResult {
-    let store = open_store(g).await?;
-    let scope = acting_scope(&store, g).await?;
-    let opts = crate::subsidy::options(&a);
-    let result = anju_jobs::import_cases(&store, &scope, &a.file, &opts).await;
-    store.close().await;
-    let report = result.map_err(|e| format!("{}：{e}", a.file.display()))?;
-    print_report(&report, a.json)
+    import_sheet(g, a, anju_jobs::import_cases).await
 }
 
 pub async fn cases(g: &Global, cmd: CasesCommand) -> CmdResult {
@@ -70,5 +77,114 @@ pub async fn cases(g: &Global, cmd: CasesCommand) -> CmdResult {
             }
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The payment sheet's headers.
+pub const PAYMENT_HEADERS: [&str; 9] = [
+    "序号",
+    "服务机构",
+    "姓名",
+    "身份证号",
+    "服务项目",
+    "数量",
+    "单价（元）",
+    "金额（元）",
+    "计算说明",
+];
+
+pub async fn settle(g: &Global, cmd: SettleCommand) -> CmdResult {
+    let store = open_store(g).await?;
+    let scope = acting_scope(&store, g).await?;
+    let s = store.settlements();
+    let err = |e: anju_store::StoreError| e.to_string();
+    match cmd {
+        SettleCommand::Draft {
+            provider,
+            month,
+            json,
+        } => {
+            let code = anju_domain::credit_code::CreditCode::parse(&provider)
+                .map_err(|e| format!("--provider：{e}"))?;
+            let m =
+                anju_domain::month::Month::parse(&month).map_err(|e| format!("--month：{e}"))?;
+            let p = store
+                .providers()
+                .list(&scope)
+                .await
+                .map_err(err)?
+                .into_iter()
+                .find(|p| p.provider.credit_code == code)
+                .ok_or_else(|| format!("没有统一社会信用代码为 {code} 的服务机构"))?;
+            let d = s.draft(&scope, p.id, m).await.map_err(err)?;
+            if json {
+                println!("{}", json!({"bill": d.bill, "unpriced": d.unpriced}));
+            } else {
+                println!(
+                    "结算单 #{}：{} {}，{}行，合计{}元{}",
+                    d.bill.id,
+                    d.bill.provider,
+                    d.bill.month,
+                    d.bill.line_count,
+                    anju_domain::money::Fen(d.bill.total_fen).yuan(),
+                    if d.bill.second_approval {
+                        "（须另一人审核）"
+                    } else {
+                        ""
+                    }
+                );
+                for u in &d.unpriced {
+                    println!("  未计价 服务记录#{}：{}", u.delivery, u.reason);
+                }
+            }
+        }
+        SettleCommand::Approve { bill } => {
+            let b = s.approve(&scope, bill).await.map_err(err)?;
+            println!(
+                "结算单 #{} 已审核：合计{}元",
+                b.id,
+                anju_domain::money::Fen(b.total_fen).yuan()
+            );
+        }
+        SettleCommand::Export { bill, out } => {
+            let b = s.get(&scope, bill).await.map_err(err)?;
+            if b.state != "approved" {
+                return Err("结算单尚未审核，不能导出支付表".into());
+            }
+            let lines = s.lines(&scope, bill).await.map_err(err)?;
+            let werr = |e: anju_io::WriteError| e.to_string();
+            let mut w = anju_io::SheetWriter::create(&out, &PAYMENT_HEADERS).map_err(werr)?;
+            for (i, l) in lines.iter().enumerate() {
+                w.write_row(&[
+                    (i + 1).to_string().as_str(),
+                    &b.provider,
+                    &l.name,
+                    &l.id_number,
+                    &l.programme,
+                    &l.units.to_string(),
+                    &anju_domain::money::Fen(l.unit_fen).yuan(),
+                    &anju_domain::money::Fen(l.amount_fen).yuan(),
+                    &l.note,
+                ])
+                .map_err(werr)?;
+            }
+            let total = anju_domain::money::Fen(b.total_fen).yuan();
+            w.write_row(&["", "", "", "", "", "", "合计", total.as_str(), ""])
+                .map_err(werr)?;
+            w.finish().map_err(werr)?;
+            store
+                .persons()
+                .record_view(
+                    &scope,
+                    "settlement.export",
+                    format!("bill:{bill}"),
+                    format!("{}行", lines.len()),
+                )
+                .await
+                .map_err(err)?;
+            println!("已导出{}行到 {}", lines.len(), out.display());
+        }
+    }
+    store.close().await;
     Ok(ExitCode::SUCCESS)
 }

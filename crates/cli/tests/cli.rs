@@ -681,6 +681,83 @@ fn programmes_are_imported_and_eligibility_listed_from_the_command_line() {
         "--json",
     ])));
     assert_eq!(r["unchanged"].as_u64(), Some(2));
+    // A provider, the open case given to it, a month of its deliveries, the bill.
+    std::fs::write(
+        d.join("providers.csv"),
+        "统一社会信用代码,机构名称,机构类型,服务区域,服务项目,协议开始日期,协议结束日期\n\
+         91350100M000100Y43,太仓康复中心,定点康复机构,320585000000,成人社区康复,2025-01-01,2026-12-31\n\
+         91350100M000100Y44,错码机构,定点康复机构,320585000000,成人社区康复,2025-01-01,2026-12-31\n",
+    )
+    .unwrap();
+    let r = json_of(&run(anju(&d).args([
+        "import",
+        "providers",
+        "providers.csv",
+        "--json",
+    ])));
+    assert_eq!(
+        (r["inserted"].as_u64(), r["rejected"].as_u64()),
+        (Some(1), Some(1))
+    );
+    std::fs::write(
+        d.join("assign.csv"),
+        "身份证号,服务项目,受理日期,状态,当前步骤,服务机构\n\
+         320585199001010021,成人社区康复,2025-08-01,办理中,评估,91350100M000100Y43\n",
+    )
+    .unwrap();
+    let r = json_of(&run(anju(&d).args([
+        "import",
+        "cases",
+        "assign.csv",
+        "--json",
+    ])));
+    assert_eq!(r["updated"].as_u64(), Some(1), "{r}");
+    std::fs::write(
+        d.join("deliveries.csv"),
+        "身份证号,服务项目,服务类型,服务日期,数量,服务内容\n\
+         320585199001010021,成人社区康复,康复训练,2025-09-05,10,步态训练\n\
+         320585199001010021,成人社区康复,康复训练,2025-09-20,20,步态训练\n\
+         320585198005060013,成人社区康复,康复训练,2025-09-05,1,已结案的个案\n",
+    )
+    .unwrap();
+    let r = json_of(&run(anju(&d).args([
+        "import",
+        "deliveries",
+        "deliveries.csv",
+        "--json",
+    ])));
+    assert_eq!(
+        (r["inserted"].as_u64(), r["rejected"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(
+        error_codes(&r),
+        vec![(4, "服务项目".into(), "case_not_open".into())]
+    );
+    // The case was taken under the version priced 120.00 a session with no cap.
+    let draft = json_of(&run(anju(&d).args([
+        "settle",
+        "draft",
+        "--provider",
+        "91350100M000100Y43",
+        "--month",
+        "2025-09",
+        "--json",
+    ])));
+    assert_eq!(
+        draft["bill"]["total_fen"].as_i64(),
+        Some(360_000),
+        "{draft}"
+    );
+    assert_eq!(draft["bill"]["line_count"].as_i64(), Some(2));
+    let bill = draft["bill"]["id"].as_i64().unwrap().to_string();
+    let unapproved = run(anju(&d).args(["settle", "export", "--bill", &bill, "--out", "pay.xlsx"]));
+    assert_eq!(unapproved.status.code(), Some(1), "not before approval");
+    let ok = run(anju(&d).args(["settle", "approve", "--bill", &bill]));
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    let ok = run(anju(&d).args(["settle", "export", "--bill", &bill, "--out", "pay.xlsx"]));
+    assert!(ok.status.success() && text(&ok.stdout).contains("已导出2行"));
+    assert!(d.join("pay.xlsx").exists());
     // An unknown programme is one line on stderr.
     let out = eligible("不存在的项目");
     assert_eq!(out.status.code(), Some(1));

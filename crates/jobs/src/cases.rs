@@ -2,19 +2,17 @@
 //! 当前步骤, 结果), every row's faults named by column, the good rows written in one
 //! transaction (none with `--strict` when any row is bad).
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use anju_domain::id_number::IdNumber;
 use anju_domain::person::parse_date;
 use anju_domain::programme::CaseState;
-use anju_io::headers::normalise;
 use anju_store::{Apply, CaseRow, Scope, Store};
 
-use crate::import::{ErrorSheet, ImportError, ImportOptions, ImportReport, RowError};
+use crate::import::{ImportError, ImportOptions, ImportReport, RowError};
 
 /// The cases sheet's columns: header, synonyms, required.
-pub const CASE_COLUMNS: [(&str, &[&str], bool); 6] = [
+pub const CASE_COLUMNS: [(&str, &[&str], bool); 7] = [
     (
         "身份证号",
         &["公民身份号码", "身份证号码", "证件号码"],
@@ -25,30 +23,8 @@ pub const CASE_COLUMNS: [(&str, &[&str], bool); 6] = [
     ("状态", &["个案状态", "办理状态"], false),
     ("当前步骤", &["办理步骤", "步骤"], false),
     ("结果", &["服务结果", "结案结果", "原因"], false),
+    ("服务机构", &["服务机构统一社会信用代码", "机构代码"], false),
 ];
-
-fn map_headers(headers: &[String]) -> Result<HashMap<&'static str, usize>, ImportError> {
-    let mut by = HashMap::new();
-    let mut missing = Vec::new();
-    for (header, synonyms, required) in CASE_COLUMNS {
-        let found = headers.iter().position(|h| {
-            let h = normalise(h);
-            h == normalise(header) || synonyms.iter().any(|s| normalise(s) == h)
-        });
-        match found {
-            Some(i) => {
-                by.insert(header, i);
-            }
-            None if required => missing.push(header),
-            None => {}
-        }
-    }
-    if missing.is_empty() {
-        Ok(by)
-    } else {
-        Err(ImportError::MissingColumns(missing.join("、")))
-    }
-}
 
 /// Imports a cases sheet as the holder of `scope`.
 pub async fn import_cases(
@@ -58,7 +34,7 @@ pub async fn import_cases(
     opts: &ImportOptions,
 ) -> Result<ImportReport, ImportError> {
     let mut reader = anju_io::open(path, &opts.read)?;
-    let by = map_headers(&reader.headers)?;
+    let by = crate::import::map_columns(&reader.headers, &CASE_COLUMNS)?;
     let mut report = ImportReport::default();
     let mut rows = Vec::new();
     while let Some(row) = reader.next_row()? {
@@ -124,8 +100,18 @@ pub async fn import_cases(
                 format!("状态“{}”应为办理中、已结案或不予办理", cell("状态")),
             );
         }
-        if let (Some(id_number), Some(opened_on), Some(state), false) =
-            (id, opened, state, programme.is_empty())
+        let provider = match cell("服务机构").as_str() {
+            "" => Some(None),
+            c => match anju_domain::credit_code::CreditCode::parse(c) {
+                Ok(code) => Some(Some(code)),
+                Err(e) => {
+                    fault("服务机构", e.code(), e.to_string());
+                    None
+                }
+            },
+        };
+        if let (Some(id_number), Some(opened_on), Some(state), Some(provider), false) =
+            (id, opened, state, provider, programme.is_empty())
             && !report.errors.iter().any(|e| e.row == n)
         {
             rows.push(CaseRow {
@@ -136,6 +122,7 @@ pub async fn import_cases(
                 state,
                 step: Some(cell("当前步骤")).filter(|s| !s.is_empty()),
                 outcome: Some(cell("结果")).filter(|s| !s.is_empty()),
+                provider,
             });
         }
     }
@@ -150,40 +137,7 @@ pub async fn import_cases(
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
     });
     let result = store.cases().import(scope, &label, rows, apply).await?;
-    report
-        .errors
-        .extend(result.rejected.iter().map(|r| RowError {
-            row: r.row,
-            column: r.column.clone(),
-            code: r.code.clone(),
-            message: r.message.clone(),
-        }));
-    report.errors.sort_by_key(|e| e.row);
-    report.inserted = result.inserted;
-    report.updated = result.updated;
-    report.unchanged = result.unchanged;
-    report.committed = result.committed;
-    let mut bad_rows: Vec<usize> = report.errors.iter().map(|e| e.row).collect();
-    bad_rows.dedup();
-    report.rejected = bad_rows.len() as u64;
-    if let Some(out) = &opts.errors_out
-        && !bad_rows.is_empty()
-    {
-        let mut reasons: HashMap<usize, Vec<String>> = HashMap::new();
-        for e in &report.errors {
-            reasons
-                .entry(e.row)
-                .or_default()
-                .push(format!("{}：{}", e.column, e.message));
-        }
-        let mut again = anju_io::open(path, &opts.read)?;
-        let mut sheet = ErrorSheet::new(out.clone(), again.headers.clone());
-        while let Some(row) = again.next_row()? {
-            if let Some(r) = reasons.get(&row.number) {
-                sheet.write(&row.cells, &r.join("；"))?;
-            }
-        }
-        report.errors_file = sheet.finish()?;
-    }
+    crate::import::absorb(&mut report, &result);
+    crate::import::write_error_sheet(&mut report, path, opts)?;
     Ok(report)
 }

@@ -526,3 +526,84 @@ pub async fn import_persons(
     });
     Ok(run.report)
 }
+
+/// Which sheet column holds each of `columns` (header, synonyms, required), by header; the
+/// required ones missing are refused together.
+pub(crate) fn map_columns(
+    headers: &[String],
+    columns: &[(&'static str, &[&str], bool)],
+) -> Result<std::collections::HashMap<&'static str, usize>, ImportError> {
+    use anju_io::headers::normalise;
+    let mut by = std::collections::HashMap::new();
+    let mut missing = Vec::new();
+    for &(header, synonyms, required) in columns {
+        let found = headers.iter().position(|h| {
+            let h = normalise(h);
+            h == normalise(header) || synonyms.iter().any(|s| normalise(s) == h)
+        });
+        match found {
+            Some(i) => {
+                by.insert(header, i);
+            }
+            None if required => missing.push(header),
+            None => {}
+        }
+    }
+    if missing.is_empty() {
+        Ok(by)
+    } else {
+        Err(ImportError::MissingColumns(missing.join("、")))
+    }
+}
+
+/// Adds a store's verdict to a sheet's report: its refusals as row errors, its counts, and
+/// the rejected rows counted once each.
+pub(crate) fn absorb(report: &mut ImportReport, result: &anju_store::TableResult) {
+    report
+        .errors
+        .extend(result.rejected.iter().map(|r| RowError {
+            row: r.row,
+            column: r.column.clone(),
+            code: r.code.clone(),
+            message: r.message.clone(),
+        }));
+    report.errors.sort_by_key(|e| e.row);
+    report.inserted = result.inserted;
+    report.updated = result.updated;
+    report.unchanged = result.unchanged;
+    report.committed = result.committed;
+    let mut bad_rows: Vec<usize> = report.errors.iter().map(|e| e.row).collect();
+    bad_rows.dedup();
+    report.rejected = bad_rows.len() as u64;
+}
+
+/// Writes the rows the report rejects, read again from the sheet, with their reasons (when
+/// the options ask for an error sheet).
+pub(crate) fn write_error_sheet(
+    report: &mut ImportReport,
+    path: &std::path::Path,
+    opts: &ImportOptions,
+) -> Result<(), ImportError> {
+    let Some(out) = &opts.errors_out else {
+        return Ok(());
+    };
+    if report.errors.is_empty() {
+        return Ok(());
+    }
+    let mut reasons: std::collections::HashMap<usize, Vec<String>> = Default::default();
+    for e in &report.errors {
+        reasons
+            .entry(e.row)
+            .or_default()
+            .push(format!("{}：{}", e.column, e.message));
+    }
+    let mut again = anju_io::open(path, &opts.read)?;
+    let mut sheet = ErrorSheet::new(out.clone(), again.headers.clone());
+    while let Some(row) = again.next_row()? {
+        if let Some(r) = reasons.get(&row.number) {
+            sheet.write(&row.cells, &r.join("；"))?;
+        }
+    }
+    report.errors_file = sheet.finish()?;
+    Ok(())
+}

@@ -6,6 +6,7 @@ pub mod export;
 pub mod generate;
 pub mod import;
 pub mod programme;
+pub mod providers;
 pub mod subsidy;
 
 pub use cases::import_cases;
@@ -16,4 +17,5 @@ pub use import::{
     import_persons,
 };
 pub use programme::import_programmes;
+pub use providers::{import_deliveries, import_providers};
 pub use subsidy::{BANK_HEADERS, Table, export_roll, import_records, import_table, reconcile_file};

@@ -7,34 +7,9 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use anju_domain::programme::{COLUMNS, ProgrammeRow, gather};
-use anju_io::headers::normalise;
 use anju_store::{Scope, Store};
 
 use crate::import::{ErrorSheet, ImportError, ImportOptions, ImportReport, RowError};
-
-/// Which sheet column holds each of the programme sheet's headers.
-fn map_headers(headers: &[String]) -> Result<HashMap<&'static str, usize>, ImportError> {
-    let mut by = HashMap::new();
-    let mut missing = Vec::new();
-    for (header, synonyms, required) in COLUMNS {
-        let found = headers.iter().position(|h| {
-            let h = normalise(h);
-            h == normalise(header) || synonyms.iter().any(|s| normalise(s) == h)
-        });
-        match found {
-            Some(i) => {
-                by.insert(header, i);
-            }
-            None if required => missing.push(header),
-            None => {}
-        }
-    }
-    if missing.is_empty() {
-        Ok(by)
-    } else {
-        Err(ImportError::MissingColumns(missing.join("、")))
-    }
-}
 
 /// Imports a programme sheet as the holder of `scope` (an administrator or a city user).
 pub async fn import_programmes(
@@ -47,7 +22,7 @@ pub async fn import_programmes(
         return Err(anju_store::StoreError::Forbidden.into());
     }
     let mut reader = anju_io::open(path, &opts.read)?;
-    let by = map_headers(&reader.headers)?;
+    let by = crate::import::map_columns(&reader.headers, &COLUMNS)?;
     let mut report = ImportReport::default();
     let mut parsed = Vec::new();
     // The name each row gives, so that a programme with a bad row is held back whole.

@@ -58,7 +58,9 @@ use sqlx::{AnyPool, Row};
 pub use applications::{ApplicationRecord, Applications, StepRecord};
 pub use audit::{ANCHOR_FILE, Audit, AuditFilter, AuditPage, NewEntry};
 pub use backup::{Manifest, RestoreTarget, restore};
-pub use cases::{CaseFilter, CaseRecord, CaseRow, CaseStepRecord, Cases, DeliveryRecord};
+pub use cases::{
+    CaseFilter, CaseRecord, CaseRow, CaseStepRecord, Cases, DeliveryRecord, DeliveryRow,
+};
 pub use certificates::{Certificates, SweepChange, SweepReport};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::StoreError;

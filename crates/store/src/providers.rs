@@ -119,6 +119,67 @@ impl Providers<'_> {
     /// changes the one with the same credit code that this scope keeps.
     pub async fn register(&self, scope: &Scope, p: Provider) -> Result<(ProviderRecord, bool)> {
         scope.require(registers(scope.role()))?;
+        let now = self.store.now_ms();
+        let mut tx = self.store.begin_write().await?;
+        let (id, created) = self.upsert(&mut tx, scope, &p, now).await?;
+        tx.commit().await?;
+        Ok((self.get(scope, id).await?, created))
+    }
+
+    /// Registers or changes every provider of a sheet in one transaction: all of them, or
+    /// (with `Apply::IfClean` and a bad row) none. Rows at fault are reported by row.
+    pub async fn import(
+        &self,
+        scope: &Scope,
+        label: &str,
+        rows: Vec<(usize, Provider)>,
+        apply: crate::Apply,
+    ) -> Result<crate::TableResult> {
+        scope.require(registers(scope.role()))?;
+        let now = self.store.now_ms();
+        let mut out = crate::TableResult::default();
+        let mut tx = self.store.begin_write().await?;
+        for (row, p) in rows {
+            match self.upsert(&mut tx, scope, &p, now).await {
+                Ok((_, true)) => out.inserted += 1,
+                Ok((_, false)) => out.updated += 1,
+                Err(StoreError::Invalid(m)) => out.rejected.push(crate::Rejection::new(
+                    row,
+                    "统一社会信用代码",
+                    "provider_refused",
+                    m,
+                )),
+                Err(e) => return Err(e),
+            }
+        }
+        let keep = match apply {
+            crate::Apply::Always => true,
+            crate::Apply::IfClean => out.rejected.is_empty(),
+            crate::Apply::Never => false,
+        };
+        if keep {
+            append(
+                self.store,
+                &mut tx,
+                now,
+                NewEntry::by(scope, "provider.import", label.to_owned(), Outcome::Success)
+                    .detail(format!("新增{} 修改{}", out.inserted, out.updated)),
+            )
+            .await?;
+            tx.commit().await?;
+            out.committed = true;
+        }
+        Ok(out)
+    }
+
+    /// Inserts or changes one provider inside `tx`; its row id and whether it is new.
+    async fn upsert(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        scope: &Scope,
+        p: &Provider,
+        now: i64,
+    ) -> Result<(i64, bool)> {
         for r in &p.regions {
             if !scope.covers(r) {
                 return Err(StoreError::invalid(format!(
@@ -128,8 +189,6 @@ impl Providers<'_> {
                 )));
             }
         }
-        let now = self.store.now_ms();
-        let mut tx = self.store.begin_write().await?;
         let existing = sqlx::query("SELECT * FROM providers WHERE credit_code = $1")
             .bind(p.credit_code.to_string())
             .fetch_optional(&mut *tx)
@@ -196,7 +255,7 @@ impl Providers<'_> {
         };
         append(
             self.store,
-            &mut tx,
+            &mut *tx,
             now,
             NewEntry::by(
                 scope,
@@ -207,7 +266,6 @@ impl Providers<'_> {
             .detail(format!("{} {}", p.credit_code, p.name)),
         )
         .await?;
-        tx.commit().await?;
-        Ok((self.get(scope, id).await?, created))
+        Ok((id, created))
     }
 }

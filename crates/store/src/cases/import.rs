@@ -25,6 +25,8 @@ pub struct CaseRow {
     pub step: Option<String>,
     /// For a closed or refused case: its result or reason.
     pub outcome: Option<String>,
+    /// The provider the case is with, by its credit code.
+    pub provider: Option<anju_domain::credit_code::CreditCode>,
 }
 
 impl super::Cases<'_> {
@@ -40,6 +42,7 @@ impl super::Cases<'_> {
         let apply = apply.into();
         let store: &Store = self.store;
         let programmes = store.programmes().list(scope).await?;
+        let providers = store.providers().list(scope).await?;
         let cal = store.certificates().calendar().await?;
         let today = store.today();
         let now = store.now_ms();
@@ -125,6 +128,34 @@ impl super::Cases<'_> {
                 ));
                 continue;
             }
+            let provider = match &r.provider {
+                None => None,
+                Some(code) => match providers.iter().find(|p| &p.provider.credit_code == code) {
+                    None => {
+                        out.rejected.push(reject(
+                            "服务机构",
+                            "unknown_provider",
+                            format!("没有统一社会信用代码为 {code} 的服务机构"),
+                        ));
+                        continue;
+                    }
+                    Some(p)
+                        if !p.provider.serves(person.person.household_code.as_str())
+                            || !p.provider.programmes.contains(&prog.programme.name) =>
+                    {
+                        out.rejected.push(reject(
+                            "服务机构",
+                            "provider_mismatch",
+                            format!(
+                                "{}不服务此人户籍地或不承接“{}”",
+                                p.provider.name, prog.programme.name
+                            ),
+                        ));
+                        continue;
+                    }
+                    Some(p) => Some(p.id),
+                },
+            };
             if !seen.insert((person.id, prog.id, r.opened_on)) {
                 out.rejected.push(reject(
                     "身份证号",
@@ -143,7 +174,7 @@ impl super::Cases<'_> {
             .due(&cal)
             .map(|d| d.to_string());
             let existing = sqlx::query(
-                "SELECT id, state, step_index, outcome FROM cases WHERE person_id = $1 \
+                "SELECT id, state, step_index, outcome, provider_id FROM cases WHERE person_id = $1 \
                  AND programme_id = $2 AND opened_on = $3",
             )
             .bind(person.id)
@@ -153,7 +184,8 @@ impl super::Cases<'_> {
             .await?;
             let step_index = i64::try_from(done).unwrap_or(i64::MAX);
             if let Some(e) = existing {
-                let same = e.try_get::<String, _>("state")? == r.state.as_str()
+                let same = e.try_get::<Option<i64>, _>("provider_id")? == provider
+                    && e.try_get::<String, _>("state")? == r.state.as_str()
                     && e.try_get::<i64, _>("step_index")? == step_index
                     && e.try_get::<Option<String>, _>("outcome")?.as_deref() == outcome;
                 if same {
@@ -163,12 +195,13 @@ impl super::Cases<'_> {
                 let id: i64 = e.try_get("id")?;
                 sqlx::query(
                     "UPDATE cases SET state = $1, step_index = $2, due_on = $3, outcome = $4, \
-                     version = version + 1 WHERE id = $5",
+                     provider_id = $5, version = version + 1 WHERE id = $6",
                 )
                 .bind(r.state.as_str())
                 .bind(step_index)
                 .bind(due)
                 .bind(outcome.map(str::to_owned))
+                .bind(provider)
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
@@ -208,7 +241,8 @@ impl super::Cases<'_> {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO cases (person_id, programme_id, version_id, state, opened_on, \
                  household_code, step_index, since, due_on, outcome, created_at, created_by, \
-                 version) VALUES ($1, $2, $3, $4, $5, $6, $7, $5, $8, $9, $10, $11, 1) RETURNING id",
+                 version, provider_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $5, $8, $9, $10, $11, 1, $12) RETURNING id",
             )
             .bind(person.id)
             .bind(prog.id)
@@ -221,6 +255,7 @@ impl super::Cases<'_> {
             .bind(outcome.map(str::to_owned))
             .bind(now)
             .bind(scope.username.clone())
+            .bind(provider)
             .fetch_one(&mut *tx)
             .await?;
             record(

@@ -20,7 +20,7 @@ use crate::{PersonRecord, Result, Scope, Store, StoreError};
 mod delivery;
 mod import;
 mod worklist;
-pub use delivery::DeliveryRecord;
+pub use delivery::{DeliveryRecord, DeliveryRow};
 pub use import::CaseRow;
 pub(crate) use worklist::work_items;
 

@@ -71,6 +71,8 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("provider.register", "登记服务机构"),
     ("case.assign", "指派服务机构"),
     ("case.delivery", "记录服务"),
+    ("case.delivery_import", "导入服务记录"),
+    ("provider.import", "导入服务机构"),
     ("settlement.draft", "生成结算单"),
     ("settlement.approve", "审核结算单"),
     ("settlement.export", "导出结算支付表"),
