@@ -385,3 +385,161 @@ pub async fn eligibility(g: &crate::Global, people: u64, date: &str) -> CmdResul
     store.close().await;
     Ok(ExitCode::SUCCESS)
 }
+
+/// Settlement: N delivery records (five for each of N/5 generated people, each with a case of
+/// 成人社区康复 assigned to one provider), brought in through the sheets, then a month's bill
+/// made from them, timed.
+pub async fn settlement(g: &crate::Global, records: u64) -> CmdResult {
+    use anju_io::SheetWriter;
+    use anju_jobs::{
+        ImportOptions, generate_persons, import_cases, import_deliveries, import_persons,
+        import_providers,
+    };
+    let store = crate::commands::open_store(g).await?;
+    let scope = crate::commands::acting_scope(&store, g).await?;
+    let dir = std::env::temp_dir().join(format!("anju-bench-settle-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let people = records.div_ceil(5);
+    let persons_csv = dir.join("persons.csv");
+    generate_persons(people, 13, &persons_csv, store.today())?;
+    let opts = ImportOptions::default();
+    let step = |what: &str, t: Instant, r: &anju_jobs::ImportReport| {
+        println!(
+            "准备：{what} {} 行（新增{}，更新{}，拒绝{}）{:.1} s",
+            r.rows,
+            r.inserted,
+            r.updated,
+            r.rejected,
+            t.elapsed().as_secs_f64()
+        );
+    };
+    let t = Instant::now();
+    let r = import_persons(&store, &scope, &persons_csv, &opts, |_| {})
+        .await
+        .map_err(|e| e.to_string())?;
+    step("导入档案", t, &r);
+    let err = |e: anju_io::WriteError| e.to_string();
+    let code = "91350100M000100Y43";
+    let pp = dir.join("providers.csv");
+    let mut w = SheetWriter::create(
+        &pp,
+        &[
+            "统一社会信用代码",
+            "机构名称",
+            "机构类型",
+            "服务区域",
+            "服务项目",
+            "协议开始日期",
+            "协议结束日期",
+        ],
+    )
+    .map_err(err)?;
+    w.write_row(&[
+        code,
+        "测试康复中心",
+        "定点康复机构",
+        "320000000000",
+        "成人社区康复",
+        "2025-01-01",
+        "2026-12-31",
+    ])
+    .map_err(err)?;
+    w.finish().map_err(err)?;
+    let t = Instant::now();
+    let r = import_providers(&store, &scope, &pp, &opts)
+        .await
+        .map_err(|e| e.to_string())?;
+    step("导入服务机构", t, &r);
+    let ids: Vec<String> = {
+        let mut reader = anju_io::open(&persons_csv, &anju_io::ReadOptions::default())
+            .map_err(|e| e.to_string())?;
+        let mut v = Vec::new();
+        while let Some(row) = reader.next_row().map_err(|e| e.to_string())? {
+            v.push(row.cells.first().cloned().unwrap_or_default());
+        }
+        v
+    };
+    let cp = dir.join("cases.csv");
+    let mut w = SheetWriter::create(
+        &cp,
+        &[
+            "身份证号",
+            "服务项目",
+            "受理日期",
+            "状态",
+            "当前步骤",
+            "服务机构",
+        ],
+    )
+    .map_err(err)?;
+    for id in &ids {
+        w.write_row(&[
+            id.as_str(),
+            "成人社区康复",
+            "2025-08-01",
+            "办理中",
+            "康复服务",
+            code,
+        ])
+        .map_err(err)?;
+    }
+    w.finish().map_err(err)?;
+    let t = Instant::now();
+    let r = import_cases(&store, &scope, &cp, &opts)
+        .await
+        .map_err(|e| e.to_string())?;
+    step("导入个案", t, &r);
+    let dp = dir.join("deliveries.csv");
+    let mut w = SheetWriter::create(
+        &dp,
+        &["身份证号", "服务项目", "服务类型", "服务日期", "数量"],
+    )
+    .map_err(err)?;
+    let mut written = 0u64;
+    'all: for day in 1..=5u32 {
+        for (i, id) in ids.iter().enumerate() {
+            if written == records {
+                break 'all;
+            }
+            let date = format!("2025-09-{:02}", day * 5);
+            let units = (i % 3 + 1).to_string();
+            w.write_row(&[id.as_str(), "成人社区康复", "康复训练", &date, &units])
+                .map_err(err)?;
+            written += 1;
+        }
+    }
+    w.finish().map_err(err)?;
+    let t = Instant::now();
+    let r = import_deliveries(&store, &scope, &dp, &opts)
+        .await
+        .map_err(|e| e.to_string())?;
+    step("导入服务记录", t, &r);
+    let _ = std::fs::remove_dir_all(&dir);
+    let provider = store
+        .providers()
+        .list(&scope)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .next()
+        .ok_or("服务机构未导入")?;
+    let month = anju_domain::month::Month::parse("2025-09").map_err(|e| e.to_string())?;
+    for run in ["first", "again (replaces the draft)"] {
+        let t = Instant::now();
+        let d = store
+            .settlements()
+            .draft(&scope, provider.id, month)
+            .await
+            .map_err(|e| e.to_string())?;
+        println!(
+            "settlement draft 2025-09, {} {records} records, {run}: {:.2} s — {} lines, {} yuan, {} unpriced",
+            store.backend().as_str(),
+            t.elapsed().as_secs_f64(),
+            d.bill.line_count,
+            anju_domain::money::Fen(d.bill.total_fen).yuan(),
+            d.unpriced.len()
+        );
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}

@@ -287,6 +287,12 @@ pub enum BenchCommand {
         #[arg(long, default_value = "2025-09-01")]
         date: String,
     },
+    /// Settlement: N delivery records (five for each of N/5 generated people with a case
+    /// assigned to one provider) brought in through the sheets, then a month's bill, timed
+    Settlement {
+        #[arg(long)]
+        records: u64,
+    },
 }
 
 /// How the server runs.
@@ -588,6 +594,9 @@ fn main() -> ExitCode {
             }
             Command::Bench(BenchCommand::Eligibility { people, date }) => {
                 bench::eligibility(&cli.global, people, &date).await
+            }
+            Command::Bench(BenchCommand::Settlement { records }) => {
+                bench::settlement(&cli.global, records).await
             }
             Command::Import(c) => registry::import(&cli.global, c).await,
             Command::Roll(c) => subsidy::roll(&cli.global, c).await,
