@@ -291,6 +291,33 @@ impl Settlements<'_> {
         Ok(bill)
     }
 
+    /// The bills of the providers the scope sees, newest month first.
+    pub async fn list(&self, scope: &Scope) -> Result<Vec<Bill>> {
+        scope.require(settles(scope.role()))?;
+        let visible: std::collections::HashSet<i64> = self
+            .store
+            .providers()
+            .list(scope)
+            .await?
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {BILL_COLUMNS} FROM bills b JOIN providers o ON o.id = b.provider_id \
+             ORDER BY b.month DESC, b.id DESC"
+        )))
+        .fetch_all(self.store.pool())
+        .await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let b = bill_from_row(r)?;
+            if visible.contains(&b.provider_id) {
+                out.push(b);
+            }
+        }
+        Ok(out)
+    }
+
     /// A bill's lines (identifiers masked unless the role sees them whole).
     pub async fn lines(&self, scope: &Scope, id: i64) -> Result<Vec<BillLine>> {
         self.get(scope, id).await?;

@@ -467,6 +467,40 @@ contract!(
             page.contains("步态训练") && page.contains("玄武区康复中心"),
             "{page}"
         );
+        // The county bills the month on the settlement page, approves it, exports it.
+        let month = anju_domain::month::Month::of(today).to_string();
+        let res = b
+            .post(app.url("/settlements"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("provider", provider.id.to_string().as_str()),
+                ("month", month.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let bill = res.headers()["location"].to_str().unwrap().to_owned();
+        let page = app.page(&b, &bill).await;
+        assert!(
+            page.contains("200.00") && page.contains("审核通过"),
+            "{page}"
+        );
+        let res = b
+            .post(app.url(&format!("{bill}/approve")))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let res = b
+            .get(app.url(&format!("{bill}/payment.xlsx")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(res.bytes().await.unwrap().starts_with(b"PK"));
+        assert!(app.page(&b, "/settlements").await.contains("已审核"));
         let (other, _) = app.browser("other", PW).await;
         let res = other.get(app.url(&at)).send().await.unwrap();
         assert_eq!(

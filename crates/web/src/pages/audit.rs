@@ -76,6 +76,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("settlement.draft", "生成结算单"),
     ("settlement.approve", "审核结算单"),
     ("settlement.export", "导出结算支付表"),
+    ("settlement.view", "查看结算单"),
     ("user.bind_provider", "绑定服务机构账号"),
 ];
 

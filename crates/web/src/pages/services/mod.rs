@@ -5,6 +5,7 @@
 mod cases;
 mod programmes;
 mod providers;
+mod settlement;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -30,6 +31,13 @@ pub fn routes() -> Router<App> {
             get(programmes::export_eligible),
         )
         .route("/providers", get(providers::list).post(providers::register))
+        .route(
+            "/settlements",
+            get(settlement::list).post(settlement::draft),
+        )
+        .route("/settlements/{id}", get(settlement::show))
+        .route("/settlements/{id}/approve", post(settlement::approve))
+        .route("/settlements/{id}/payment.xlsx", get(settlement::export))
         .route("/cases", get(cases::list))
         .route("/cases/export.xlsx", get(cases::export))
         .route("/cases/{id}", get(cases::show).post(cases::act))

@@ -1,0 +1,286 @@
+//! Settlement pages: the bills of the providers serving the user's region, the form that
+//! drafts a provider's month, a bill's lines with its approval, and the payment sheet.
+
+use anju_domain::money::Fen;
+use anju_domain::month::Month;
+use anju_store::Bill;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::HERE;
+use crate::auth::{PageUser, Session};
+use crate::pages::Layout;
+use crate::{App, AppError};
+
+pub struct BillRow {
+    pub href: String,
+    pub provider: String,
+    pub month: String,
+    pub state: &'static str,
+    pub lines: i64,
+    pub total: String,
+}
+
+fn state_label(s: &str) -> &'static str {
+    if s == "approved" {
+        "已审核"
+    } else {
+        "草稿"
+    }
+}
+
+fn row(b: &Bill) -> BillRow {
+    BillRow {
+        href: format!("/settlements/{}", b.id),
+        provider: b.provider.clone(),
+        month: b.month.clone(),
+        state: state_label(&b.state),
+        lines: b.line_count,
+        total: Fen(b.total_fen).yuan(),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "settlements.html")]
+pub struct ListPage {
+    layout: Layout,
+    rows: Vec<BillRow>,
+    providers: Vec<(i64, String)>,
+    month: String,
+    error: Option<String>,
+}
+
+async fn list_page(app: &App, s: &Session, error: Option<String>) -> Result<ListPage, AppError> {
+    let scope = s.scope();
+    Ok(ListPage {
+        layout: Layout::for_session(s, "服务结算", HERE),
+        rows: app
+            .store
+            .settlements()
+            .list(scope)
+            .await?
+            .iter()
+            .map(row)
+            .collect(),
+        providers: app
+            .store
+            .providers()
+            .list(scope)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.provider.name))
+            .collect(),
+        month: Month::of(app.store.today()).prev().to_string(),
+        error,
+    })
+}
+
+pub async fn list(State(app): State<App>, PageUser(s): PageUser) -> Result<ListPage, AppError> {
+    list_page(&app, &s, None).await
+}
+
+#[derive(Deserialize)]
+pub struct DraftForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    provider: String,
+    #[serde(default)]
+    month: String,
+}
+
+pub async fn draft(
+    State(app): State<App>,
+    PageUser(s): PageUser,
+    Form(f): Form<DraftForm>,
+) -> Result<Response, AppError> {
+    s.check_csrf(&f.csrf)?;
+    let refuse = |msg: String| async {
+        let page = list_page(&app, &s, Some(msg)).await?;
+        Ok::<Response, AppError>((StatusCode::BAD_REQUEST, page).into_response())
+    };
+    let Ok(month) = Month::parse(&f.month) else {
+        return refuse(format!("月份“{}”无效，应如2025-09", f.month)).await;
+    };
+    let Ok(provider) = f.provider.parse::<i64>() else {
+        return refuse("请选择服务机构".into()).await;
+    };
+    match app
+        .store
+        .settlements()
+        .draft(s.scope(), provider, month)
+        .await
+    {
+        Ok(d) => Ok(Redirect::to(&format!("/settlements/{}", d.bill.id)).into_response()),
+        Err(e) => match AppError::from(e) {
+            AppError::BadRequest(msg) => refuse(msg).await,
+            other => Err(other),
+        },
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "settlement.html")]
+pub struct BillPage {
+    layout: Layout,
+    b: BillRow,
+    id: i64,
+    second: bool,
+    made_by: String,
+    approved_by: String,
+    can_approve: bool,
+    lines: Vec<[String; 7]>,
+    error: Option<String>,
+}
+
+async fn bill_page(
+    app: &App,
+    s: &Session,
+    id: i64,
+    error: Option<String>,
+) -> Result<BillPage, AppError> {
+    let scope = s.scope();
+    let st = app.store.settlements();
+    let b = st.get(scope, id).await?;
+    let lines = st.lines(scope, id).await?;
+    app.store
+        .persons()
+        .record_view(
+            scope,
+            "settlement.view",
+            format!("bill:{id}"),
+            format!("{}行", lines.len()),
+        )
+        .await?;
+    Ok(BillPage {
+        layout: Layout::for_session(s, &format!("{} {} 结算单", b.provider, b.month), HERE),
+        id,
+        second: b.second_approval,
+        made_by: b.made_by.clone(),
+        approved_by: b.approved_by.clone().unwrap_or_default(),
+        can_approve: b.state == "draft" && !(b.second_approval && b.made_by == scope.username()),
+        lines: lines
+            .into_iter()
+            .map(|l| {
+                [
+                    l.name,
+                    l.id_number,
+                    l.programme,
+                    l.units.to_string(),
+                    Fen(l.unit_fen).yuan(),
+                    Fen(l.amount_fen).yuan(),
+                    l.note,
+                ]
+            })
+            .collect(),
+        b: row(&b),
+        error,
+    })
+}
+
+pub async fn show(
+    State(app): State<App>,
+    PageUser(s): PageUser,
+    Path(id): Path<i64>,
+) -> Result<BillPage, AppError> {
+    bill_page(&app, &s, id, None).await
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn approve(
+    State(app): State<App>,
+    PageUser(s): PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response, AppError> {
+    s.check_csrf(&f.csrf)?;
+    match app.store.settlements().approve(s.scope(), id).await {
+        Ok(_) => Ok(Redirect::to(&format!("/settlements/{id}")).into_response()),
+        Err(e) => match AppError::from(e) {
+            AppError::BadRequest(msg) => {
+                let page = bill_page(&app, &s, id, Some(msg)).await?;
+                Ok((StatusCode::BAD_REQUEST, page).into_response())
+            }
+            other => Err(other),
+        },
+    }
+}
+
+/// The payment sheet of an approved bill.
+pub async fn export(
+    State(app): State<App>,
+    PageUser(s): PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let st = app.store.settlements();
+    let b = st.get(s.scope(), id).await?;
+    if b.state != "approved" {
+        return Err(AppError::BadRequest(
+            "结算单尚未审核，不能导出支付表".into(),
+        ));
+    }
+    let lines = st.lines(s.scope(), id).await?;
+    let path = app
+        .work_dir
+        .join(format!("bill-{}.xlsx", anju_store::random_token()));
+    anju_io::private::create_dir(&app.work_dir).map_err(|e| AppError::Internal(e.to_string()))?;
+    let write = || -> Result<(), anju_io::WriteError> {
+        let headers = [
+            "序号",
+            "服务机构",
+            "姓名",
+            "身份证号",
+            "服务项目",
+            "数量",
+            "单价（元）",
+            "金额（元）",
+            "计算说明",
+        ];
+        let mut w = anju_io::SheetWriter::create(&path, &headers)?;
+        for (i, l) in lines.iter().enumerate() {
+            w.write_row(&[
+                (i + 1).to_string().as_str(),
+                &b.provider,
+                &l.name,
+                &l.id_number,
+                &l.programme,
+                &l.units.to_string(),
+                &Fen(l.unit_fen).yuan(),
+                &Fen(l.amount_fen).yuan(),
+                &l.note,
+            ])?;
+        }
+        let total = Fen(b.total_fen).yuan();
+        w.write_row(&["", "", "", "", "", "", "合计", total.as_str(), ""])?;
+        w.finish()
+    };
+    write().map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let _ = tokio::fs::remove_file(&path).await;
+    app.store
+        .persons()
+        .record_view(
+            s.scope(),
+            "settlement.export",
+            format!("bill:{id}"),
+            format!("{}行", lines.len()),
+        )
+        .await?;
+    Ok(crate::pages::xlsx_download(
+        "payment.xlsx",
+        &format!("{}{}结算支付表.xlsx", b.provider, b.month),
+        bytes,
+    ))
+}
