@@ -623,6 +623,11 @@ async fn pages_work_and_are_accessible_in_chromium() {
     b.check("case").await;
     b.client.goto(&app.url("/cases")).await.unwrap();
     b.check("cases").await;
+    b.client.goto(&app.url("/providers")).await.unwrap();
+    assert!(b.text().await.contains("登记或修改服务机构"));
+    b.check("providers").await;
+    b.client.goto(&app.url("/settlements")).await.unwrap();
+    b.check("settlements").await;
 
     b.client.goto(&app.url("/no-such-page")).await.unwrap();
     b.check("not-found").await;
