@@ -586,6 +586,14 @@ fn routes() -> Vec<Route> {
             Some(""),
             admin_in_subtree,
         ),
+        // A provider's account only, and no provider 999999: refused or not found.
+        refusable(
+            Method::POST,
+            "/users/{user}/provider",
+            false,
+            Some("provider=999999"),
+            admin_in_subtree,
+        ),
         r(
             Method::POST,
             "/users/{user}/unlock",

@@ -511,3 +511,56 @@ contract!(
         assert!(!app.page(&other, "/cases").await.contains("张三"));
     }
 );
+
+contract!(
+    an_administrator_binds_a_provider_account_on_the_users_page,
+    |db: Db| async move {
+        let app = TestApp::spawn(db).await;
+        app.add_user("xw", Role::County, "320102000000", Some(PW))
+            .await;
+        app.add_user("jg", Role::Provider, "320102000000", Some(PW))
+            .await;
+        let county = app.store.users().local_scope("xw").await.unwrap();
+        let p = anju_domain::provider::ProviderInput {
+            credit_code: "91350100M000100Y43".into(),
+            name: "玄武区康复中心".into(),
+            kind: "定点康复机构".into(),
+            regions: "320102000000".into(),
+            programmes: String::new(),
+            agreement_from: "2024-01-01".into(),
+            agreement_to: "2030-12-31".into(),
+            star_level: String::new(),
+        }
+        .validate(&[])
+        .unwrap();
+        let (provider, _) = app.store.providers().register(&county, p).await.unwrap();
+        let (admin, csrf) = app.browser("admin", common::ADMIN_PW).await;
+        let page = app.page(&admin, "/users").await;
+        assert!(page.contains("绑定机构"), "{page}");
+        let res = admin
+            .post(app.url("/users/jg/provider"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("provider", provider.id.to_string().as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let page = app.page(&admin, "/users").await;
+        assert!(page.contains("更换机构"), "{page}");
+        let scope = app.store.users().local_scope("jg").await.unwrap();
+        assert_eq!(scope.provider(), Some(provider.id));
+        // A staff account is not bound.
+        let res = admin
+            .post(app.url("/users/xw/provider"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("provider", provider.id.to_string().as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400);
+    }
+);

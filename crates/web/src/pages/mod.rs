@@ -39,6 +39,7 @@ pub fn routes() -> Router<App> {
         .route("/users/{username}/disable", post(users::disable))
         .route("/users/{username}/enable", post(users::enable))
         .route("/users/{username}/unlock", post(users::unlock))
+        .route("/users/{username}/provider", post(users::bind_provider))
         .route(
             "/users/{username}/reset-password",
             post(users::reset_password),

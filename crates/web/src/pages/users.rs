@@ -26,6 +26,8 @@ pub struct UserRow {
     disabled: bool,
     locked: bool,
     is_self: bool,
+    /// A provider's account: the provider it acts for (empty: none yet).
+    provider: Option<String>,
 }
 
 fn status(u: &User, locked: bool) -> String {
@@ -50,6 +52,8 @@ pub struct UsersPage {
     layout: Layout,
     users: Vec<UserRow>,
     message: Option<String>,
+    /// The providers a provider's account may be bound to.
+    providers: Vec<(i64, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -64,6 +68,14 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<UsersPage, AppError> {
     let users = app.store.users().list(s.scope()).await?;
+    let providers: Vec<(i64, String)> = app
+        .store
+        .providers()
+        .list(s.scope())
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.provider.name))
+        .collect();
     let locked = app.store.security().locked_users(s.scope()).await?;
     let rows = users
         .iter()
@@ -78,6 +90,12 @@ pub async fn list(
             created: beijing(u.created_at_ms),
             disabled: u.disabled,
             is_self: u.id == s.scope().user_id(),
+            provider: (u.role == anju_domain::Role::Provider).then(|| {
+                u.provider_id
+                    .and_then(|id| providers.iter().find(|(p, _)| *p == id))
+                    .map(|(_, name)| name.clone())
+                    .unwrap_or_default()
+            }),
         })
         .collect();
     let message = q
@@ -88,6 +106,7 @@ pub async fn list(
         layout: Layout::for_session(&s, "用户管理", "/users"),
         users: rows,
         message,
+        providers,
     })
 }
 
@@ -276,4 +295,34 @@ pub async fn reset_password(
         username,
         password,
     })
+}
+
+#[derive(Deserialize)]
+pub struct BindForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    provider: String,
+}
+
+/// Binds a provider's account to the provider it acts for.
+pub async fn bind_provider(
+    State(app): State<App>,
+    PageUser(s): PageUser,
+    Path(username): Path<String>,
+    Form(f): Form<BindForm>,
+) -> Result<Redirect, AppError> {
+    s.check_csrf(&f.csrf)?;
+    let provider = f
+        .provider
+        .parse::<i64>()
+        .map_err(|_| AppError::BadRequest("请选择服务机构".into()))?;
+    app.store
+        .users()
+        .bind_provider(s.scope(), &username, provider)
+        .await?;
+    Ok(Redirect::to(&format!(
+        "/users?{}",
+        serde_urlencoded::to_string([("changed", username.as_str())]).unwrap_or_default()
+    )))
 }
