@@ -91,6 +91,25 @@ impl Provider {
         self.agreement_from <= date && date <= self.agreement_to
     }
 
+    /// Whether a case of `programme` for a household under `household` may be given to it on
+    /// `date`; why not, in Chinese.
+    pub fn takes(
+        &self,
+        household: &str,
+        programme: &str,
+        date: NaiveDate,
+    ) -> Result<(), &'static str> {
+        if !self.serves(household) {
+            Err("不服务此人户籍所在区域")
+        } else if !self.programmes.iter().any(|p| p == programme) {
+            Err("不承接此服务项目")
+        } else if !self.in_agreement(date) {
+            Err("服务协议不在有效期内")
+        } else {
+            Ok(())
+        }
+    }
+
     /// Whether it serves a household under `code`.
     pub fn serves(&self, household: &str) -> bool {
         self.regions.iter().any(|r| {
@@ -255,6 +274,24 @@ mod tests {
         assert!(!p.serves("320583100001"));
         assert!(p.in_agreement("2025-06-30".parse().unwrap()));
         assert!(!p.in_agreement("2026-01-01".parse().unwrap()));
+        let on = "2025-06-30".parse().unwrap();
+        assert_eq!(p.takes("320585100001", "成人社区康复", on), Ok(()));
+        assert_eq!(
+            p.takes("320583100001", "成人社区康复", on),
+            Err("不服务此人户籍所在区域")
+        );
+        assert_eq!(
+            p.takes("320585100001", "心理疏导", on),
+            Err("不承接此服务项目")
+        );
+        assert_eq!(
+            p.takes(
+                "320585100001",
+                "成人社区康复",
+                "2026-01-01".parse().unwrap()
+            ),
+            Err("服务协议不在有效期内")
+        );
     }
 
     #[test]

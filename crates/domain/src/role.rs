@@ -127,6 +127,21 @@ impl Role {
     pub fn runs_rolls(self) -> bool {
         matches!(self, Role::Admin | Role::City | Role::County)
     }
+
+    /// May run services at the level that pays for them: register providers, open a case
+    /// against a programme's conditions (with a reason), draft and approve settlements.
+    pub fn manages_services(self) -> bool {
+        matches!(self, Role::Admin | Role::City | Role::County)
+    }
+
+    /// May record what a provider delivered on a case: the provider's own account, or a
+    /// county or city entering it from the provider's papers.
+    pub fn records_deliveries(self) -> bool {
+        matches!(
+            self,
+            Role::Provider | Role::County | Role::City | Role::Admin
+        )
+    }
 }
 
 #[cfg(test)]

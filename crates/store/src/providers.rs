@@ -1,11 +1,11 @@
 //! Service providers: registered by a county or city federation (or an administrator) for
 //! the regions under it, seen by the staff of every region a provider serves.
 
+use anju_domain::RegionCode;
 use anju_domain::RegionTable;
 use anju_domain::audit::Outcome;
 use anju_domain::credit_code::CreditCode;
 use anju_domain::provider::{Provider, ProviderKind};
-use anju_domain::{RegionCode, Role};
 use serde::Serialize;
 use sqlx::Row;
 
@@ -86,10 +86,6 @@ fn visible(scope: &Scope, p: &Provider) -> bool {
     })
 }
 
-fn registers(role: Role) -> bool {
-    matches!(role, Role::Admin | Role::City | Role::County)
-}
-
 impl Providers<'_> {
     /// The providers serving some part of the scope, by name.
     pub async fn list(&self, scope: &Scope) -> Result<Vec<ProviderRecord>> {
@@ -118,7 +114,7 @@ impl Providers<'_> {
     /// Registers a provider (county, city, administrator) for regions inside the scope, or
     /// changes the one with the same credit code that this scope keeps.
     pub async fn register(&self, scope: &Scope, p: Provider) -> Result<(ProviderRecord, bool)> {
-        scope.require(registers(scope.role()))?;
+        scope.require(scope.role().manages_services())?;
         let now = self.store.now_ms();
         let mut tx = self.store.begin_write().await?;
         let (id, created) = self.upsert(&mut tx, scope, &p, now).await?;
@@ -135,7 +131,7 @@ impl Providers<'_> {
         rows: Vec<(usize, Provider)>,
         apply: crate::Apply,
     ) -> Result<crate::TableResult> {
-        scope.require(registers(scope.role()))?;
+        scope.require(scope.role().manages_services())?;
         let now = self.store.now_ms();
         let mut out = crate::TableResult::default();
         let mut tx = self.store.begin_write().await?;

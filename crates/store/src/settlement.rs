@@ -68,7 +68,7 @@ impl Store {
 }
 
 fn settles(role: Role) -> bool {
-    matches!(role, Role::Admin | Role::City | Role::County)
+    role.manages_services()
 }
 
 const BILL_COLUMNS: &str = "b.id, b.provider_id, o.name AS provider, b.month, b.state, \

@@ -32,10 +32,7 @@ impl Cases<'_> {
         input: &DeliveryInput,
     ) -> Result<DeliveryRecord> {
         let (c, _) = self.get(scope, id).await?;
-        if !matches!(
-            scope.role(),
-            Role::Provider | Role::County | Role::City | Role::Admin
-        ) {
+        if !scope.role().records_deliveries() {
             return Err(StoreError::Forbidden);
         }
         if c.state != CaseState::Open {
@@ -161,10 +158,7 @@ impl Cases<'_> {
         rows: Vec<DeliveryRow>,
         apply: crate::Apply,
     ) -> Result<crate::TableResult> {
-        scope.require(matches!(
-            scope.role(),
-            Role::Provider | Role::County | Role::City | Role::Admin
-        ))?;
+        scope.require(scope.role().records_deliveries())?;
         let today = self.store.today();
         let now = self.store.now_ms();
         let mut out = crate::TableResult::default();

@@ -316,7 +316,7 @@ impl Cases<'_> {
                         unmet.join("；")
                     )));
                 }
-                Some(_) if !matches!(scope.role(), Role::County | Role::City | Role::Admin) => {
+                Some(_) if !scope.role().manages_services() => {
                     return Err(StoreError::invalid(
                         "不符合条件的个案只能由县（区）及以上残联填写理由后办理",
                     ));
@@ -524,16 +524,7 @@ impl Cases<'_> {
             return Err(StoreError::invalid("指派日期不能晚于今天"));
         }
         let p = self.store.providers().get(scope, provider).await?;
-        let why = if !p.provider.serves(&c.household_code) {
-            Some("不服务此人户籍所在区域")
-        } else if !p.provider.programmes.contains(&c.programme) {
-            Some("不承接此服务项目")
-        } else if !p.provider.in_agreement(date) {
-            Some("服务协议不在有效期内")
-        } else {
-            None
-        };
-        if let Some(why) = why {
+        if let Err(why) = p.provider.takes(&c.household_code, &c.programme, date) {
             return Err(StoreError::invalid(format!("{}{why}", p.provider.name)));
         }
         let now = self.store.now_ms();

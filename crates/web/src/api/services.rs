@@ -427,10 +427,7 @@ pub async fn register_provider(
     b: Result<Json<ProviderBody>, JsonRejection>,
 ) -> Result<Json<anju_store::ProviderRecord>, AppError> {
     let b = body(b)?;
-    if !matches!(
-        s.scope().role(),
-        anju_domain::Role::Admin | anju_domain::Role::City | anju_domain::Role::County
-    ) {
+    if !s.scope().role().manages_services() {
         return Err(AppError::Forbidden);
     }
     let known: Vec<String> = app

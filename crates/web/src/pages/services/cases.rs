@@ -2,7 +2,6 @@
 //! now open to the user, opening a case from the person's file (its conditions explained, an
 //! override by a county with its reason), and recording a diagnosis on the file.
 
-use anju_domain::Role;
 use anju_domain::person::parse_date;
 use anju_domain::programme::{CaseAction, CaseState, Explained, may_act};
 use anju_store::{CaseFilter, CaseRecord, PersonRecord};
@@ -372,9 +371,9 @@ async fn case_page(
             .await?
             .into_iter()
             .filter(|p| {
-                p.provider.serves(&c.household_code)
-                    && p.provider.programmes.contains(&c.programme)
-                    && p.provider.in_agreement(today)
+                p.provider
+                    .takes(&c.household_code, &c.programme, today)
+                    .is_ok()
             })
             .map(|p| (p.id, p.provider.name))
             .collect()
@@ -442,12 +441,7 @@ async fn case_page(
                 ]
             })
             .collect(),
-        can_deliver: open
-            && c.provider_id.is_some()
-            && matches!(
-                scope.role(),
-                Role::Provider | Role::County | Role::City | Role::Admin
-            ),
+        can_deliver: open && c.provider_id.is_some() && scope.role().records_deliveries(),
         delivery_kinds: anju_domain::programme::delivery::DeliveryKind::ALL
             .map(anju_domain::programme::delivery::DeliveryKind::label)
             .to_vec(),
@@ -640,7 +634,7 @@ pub async fn open(
         programme: f.programme.clone(),
         date: f.date.clone(),
         conditions,
-        can_override: matches!(scope.role(), Role::County | Role::City | Role::Admin),
+        can_override: scope.role().manages_services(),
         override_reason: f.override_reason.clone(),
         error: msg,
     };

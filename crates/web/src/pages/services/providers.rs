@@ -60,10 +60,7 @@ pub struct ListPage {
 }
 
 fn can_register(s: &Session) -> bool {
-    matches!(
-        s.scope().role(),
-        anju_domain::Role::Admin | anju_domain::Role::City | anju_domain::Role::County
-    )
+    s.scope().role().manages_services()
 }
 
 async fn page(
