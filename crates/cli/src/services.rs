@@ -80,19 +80,6 @@ pub async fn cases(g: &Global, cmd: CasesCommand) -> CmdResult {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The payment sheet's headers.
-pub const PAYMENT_HEADERS: [&str; 9] = [
-    "序号",
-    "服务机构",
-    "姓名",
-    "身份证号",
-    "服务项目",
-    "数量",
-    "单价（元）",
-    "金额（元）",
-    "计算说明",
-];
-
 pub async fn settle(g: &Global, cmd: SettleCommand) -> CmdResult {
     let store = open_store(g).await?;
     let scope = acting_scope(&store, g).await?;
@@ -147,42 +134,10 @@ pub async fn settle(g: &Global, cmd: SettleCommand) -> CmdResult {
             );
         }
         SettleCommand::Export { bill, out } => {
-            let b = s.get(&scope, bill).await.map_err(err)?;
-            if b.state != "approved" {
-                return Err("结算单尚未审核，不能导出支付表".into());
-            }
-            let lines = s.lines(&scope, bill).await.map_err(err)?;
-            let werr = |e: anju_io::WriteError| e.to_string();
-            let mut w = anju_io::SheetWriter::create(&out, &PAYMENT_HEADERS).map_err(werr)?;
-            for (i, l) in lines.iter().enumerate() {
-                w.write_row(&[
-                    (i + 1).to_string().as_str(),
-                    &b.provider,
-                    &l.name,
-                    &l.id_number,
-                    &l.programme,
-                    &l.units.to_string(),
-                    &anju_domain::money::Fen(l.unit_fen).yuan(),
-                    &anju_domain::money::Fen(l.amount_fen).yuan(),
-                    &l.note,
-                ])
-                .map_err(werr)?;
-            }
-            let total = anju_domain::money::Fen(b.total_fen).yuan();
-            w.write_row(&["", "", "", "", "", "", "合计", total.as_str(), ""])
-                .map_err(werr)?;
-            w.finish().map_err(werr)?;
-            store
-                .persons()
-                .record_view(
-                    &scope,
-                    "settlement.export",
-                    format!("bill:{bill}"),
-                    format!("{}行", lines.len()),
-                )
+            let n = anju_jobs::export_bill(&store, &scope, bill, &out)
                 .await
-                .map_err(err)?;
-            println!("已导出{}行到 {}", lines.len(), out.display());
+                .map_err(|e| e.to_string())?;
+            println!("已导出{n}行到 {}", out.display());
         }
     }
     store.close().await;

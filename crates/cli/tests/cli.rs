@@ -686,7 +686,8 @@ fn programmes_are_imported_and_eligibility_listed_from_the_command_line() {
         d.join("providers.csv"),
         "统一社会信用代码,机构名称,机构类型,服务区域,服务项目,协议开始日期,协议结束日期\n\
          91350100M000100Y43,太仓康复中心,定点康复机构,320585000000,成人社区康复,2025-01-01,2026-12-31\n\
-         91350100M000100Y44,错码机构,定点康复机构,320585000000,成人社区康复,2025-01-01,2026-12-31\n",
+         91350100M000100Y44,错码机构,定点康复机构,320585000000,成人社区康复,2025-01-01,2026-12-31\n\
+         91110108551385082Q,外省机构,定点康复机构,110108000000,成人社区康复,2025-01-01,2026-12-31\n",
     )
     .unwrap();
     let r = json_of(&run(anju(&d).args([
@@ -697,7 +698,14 @@ fn programmes_are_imported_and_eligibility_listed_from_the_command_line() {
     ])));
     assert_eq!(
         (r["inserted"].as_u64(), r["rejected"].as_u64()),
-        (Some(1), Some(1))
+        (Some(1), Some(2))
+    );
+    assert_eq!(
+        error_codes(&r),
+        vec![
+            (3, "统一社会信用代码".into(), "value_invalid".into()),
+            (4, "服务区域".into(), "value_invalid".into())
+        ]
     );
     std::fs::write(
         d.join("assign.csv"),

@@ -165,3 +165,65 @@ pub async fn import_deliveries(
     crate::import::write_error_sheet(&mut report, path, opts)?;
     Ok(report)
 }
+
+/// The payment sheet's headers.
+pub const PAYMENT_HEADERS: [&str; 9] = [
+    "序号",
+    "服务机构",
+    "姓名",
+    "身份证号",
+    "服务项目",
+    "数量",
+    "单价（元）",
+    "金额（元）",
+    "计算说明",
+];
+
+/// Writes an approved bill's payment sheet to `out` (a line per delivery, then 合计), masked
+/// as the role sees it, and records the export. Returns the number of lines.
+pub async fn export_bill(
+    store: &Store,
+    scope: &Scope,
+    bill: i64,
+    out: &Path,
+) -> Result<usize, crate::ExportError> {
+    use anju_domain::money::Fen;
+    let s = store.settlements();
+    let b = s.get(scope, bill).await?;
+    if b.state != "approved" {
+        return Err(
+            anju_store::StoreError::Invalid("结算单尚未审核，不能导出支付表".into()).into(),
+        );
+    }
+    let lines = s.lines(scope, bill).await?;
+    let werr = |e: anju_io::WriteError| crate::ExportError::Write(e.to_string());
+    let mut w = anju_io::SheetWriter::create(out, &PAYMENT_HEADERS).map_err(werr)?;
+    for (i, l) in lines.iter().enumerate() {
+        w.write_row(&[
+            (i + 1).to_string().as_str(),
+            &b.provider,
+            &l.name,
+            &l.id_number,
+            &l.programme,
+            &l.units.to_string(),
+            &Fen(l.unit_fen).yuan(),
+            &Fen(l.amount_fen).yuan(),
+            &l.note,
+        ])
+        .map_err(werr)?;
+    }
+    let total = Fen(b.total_fen).yuan();
+    w.write_row(&["", "", "", "", "", "", "合计", total.as_str(), ""])
+        .map_err(werr)?;
+    w.finish().map_err(werr)?;
+    store
+        .persons()
+        .record_view(
+            scope,
+            "settlement.export",
+            format!("bill:{bill}"),
+            format!("{}行", lines.len()),
+        )
+        .await?;
+    Ok(lines.len())
+}

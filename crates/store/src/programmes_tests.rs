@@ -458,6 +458,26 @@ contract!(
             providers.register(&other, theirs).await,
             Err(StoreError::Invalid(m)) if m.contains("已由")
         ));
+        // A sheet of providers: a row serving outside the county is refused by its column,
+        // the others kept.
+        let mut far = p.clone();
+        far.credit_code =
+            anju_domain::credit_code::CreditCode::parse("91110108551385082Q").unwrap();
+        far.regions = vec![anju_domain::RegionCode::parse("320583000000").unwrap()];
+        let r = providers
+            .import(
+                &county,
+                "机构.xlsx",
+                vec![(2, p.clone()), (3, far)],
+                crate::Apply::Always,
+            )
+            .await
+            .unwrap();
+        assert_eq!((r.updated, r.rejected.len()), (1, 1));
+        assert_eq!(
+            (r.rejected[0].row, r.rejected[0].column.as_str()),
+            (3, "服务区域")
+        );
         let mut renamed = p;
         renamed.name = "太仓市残疾人康复中心".into();
         let (again, created) = providers.register(&county, renamed).await.unwrap();

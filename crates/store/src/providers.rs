@@ -136,6 +136,18 @@ impl Providers<'_> {
         let mut out = crate::TableResult::default();
         let mut tx = self.store.begin_write().await?;
         for (row, p) in rows {
+            if let Some(r) = p.regions.iter().find(|r| !scope.covers(r)) {
+                out.rejected.push(crate::Rejection::new(
+                    row,
+                    "服务区域",
+                    "region_outside",
+                    format!(
+                        "服务区域 {r}（{}）不在您的管辖范围内",
+                        RegionTable::jiangsu().name_of(r.as_str())
+                    ),
+                ));
+                continue;
+            }
             match self.upsert(&mut tx, scope, &p, now).await {
                 Ok((_, true)) => out.inserted += 1,
                 Ok((_, false)) => out.updated += 1,

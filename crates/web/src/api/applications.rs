@@ -39,18 +39,7 @@ async fn viewed(
     what: String,
     n: usize,
 ) -> Result<(), AppError> {
-    if n > 0 {
-        app.store
-            .persons()
-            .record_view(
-                scope,
-                "certificate.applications_view",
-                what,
-                format!("api {n}条"),
-            )
-            .await?;
-    }
-    Ok(())
+    super::viewed(app, scope, "certificate.applications_view", what, n).await
 }
 
 #[derive(Serialize, ToSchema)]

@@ -101,6 +101,24 @@ async fn worklist(
     Ok(Json(app.store.worklist(s.scope()).await?))
 }
 
+/// Records that the caller read `n` records of personal data (`what` names which); nothing
+/// for an empty answer.
+pub(crate) async fn viewed(
+    app: &App,
+    scope: &anju_store::Scope,
+    action: &str,
+    what: String,
+    n: usize,
+) -> Result<(), AppError> {
+    if n > 0 {
+        app.store
+            .persons()
+            .record_view(scope, action, what, format!("api {n}条"))
+            .await?;
+    }
+    Ok(())
+}
+
 async fn not_found() -> AppError {
     AppError::NotFound
 }

@@ -164,13 +164,7 @@ async fn viewed(
     what: String,
     n: usize,
 ) -> Result<(), AppError> {
-    if n > 0 {
-        app.store
-            .persons()
-            .record_view(s.scope(), "case.view", what, format!("api {n}条"))
-            .await?;
-    }
-    Ok(())
+    super::viewed(app, s.scope(), "case.view", what, n).await
 }
 
 /// The cases of the caller's subtree, open ones first by when they fall due.

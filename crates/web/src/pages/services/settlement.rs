@@ -222,62 +222,20 @@ pub async fn export(
     PageUser(s): PageUser,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let st = app.store.settlements();
-    let b = st.get(s.scope(), id).await?;
-    if b.state != "approved" {
-        return Err(AppError::BadRequest(
-            "结算单尚未审核，不能导出支付表".into(),
-        ));
-    }
-    let lines = st.lines(s.scope(), id).await?;
+    let b = app.store.settlements().get(s.scope(), id).await?;
     let path = app
         .work_dir
         .join(format!("bill-{}.xlsx", anju_store::random_token()));
     anju_io::private::create_dir(&app.work_dir).map_err(|e| AppError::Internal(e.to_string()))?;
-    let write = || -> Result<(), anju_io::WriteError> {
-        let headers = [
-            "序号",
-            "服务机构",
-            "姓名",
-            "身份证号",
-            "服务项目",
-            "数量",
-            "单价（元）",
-            "金额（元）",
-            "计算说明",
-        ];
-        let mut w = anju_io::SheetWriter::create(&path, &headers)?;
-        for (i, l) in lines.iter().enumerate() {
-            w.write_row(&[
-                (i + 1).to_string().as_str(),
-                &b.provider,
-                &l.name,
-                &l.id_number,
-                &l.programme,
-                &l.units.to_string(),
-                &Fen(l.unit_fen).yuan(),
-                &Fen(l.amount_fen).yuan(),
-                &l.note,
-            ])?;
-        }
-        let total = Fen(b.total_fen).yuan();
-        w.write_row(&["", "", "", "", "", "", "合计", total.as_str(), ""])?;
-        w.finish()
-    };
-    write().map_err(|e| AppError::Internal(e.to_string()))?;
-    let bytes = tokio::fs::read(&path)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let written = anju_jobs::export_bill(&app.store, s.scope(), id, &path).await;
+    let bytes = tokio::fs::read(&path).await;
     let _ = tokio::fs::remove_file(&path).await;
-    app.store
-        .persons()
-        .record_view(
-            s.scope(),
-            "settlement.export",
-            format!("bill:{id}"),
-            format!("{}行", lines.len()),
-        )
-        .await?;
+    match written {
+        Ok(_) => {}
+        Err(anju_jobs::ExportError::Store(e)) => return Err(e.into()),
+        Err(anju_jobs::ExportError::Write(e)) => return Err(AppError::Internal(e)),
+    }
+    let bytes = bytes.map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(crate::pages::xlsx_download(
         "payment.xlsx",
         &format!("{}{}结算支付表.xlsx", b.provider, b.month),
