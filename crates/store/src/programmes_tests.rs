@@ -373,6 +373,17 @@ contract!(
             .await
             .unwrap();
         assert_eq!(overdue.iter().map(|c| c.id).collect::<Vec<_>>(), vec![o.id]);
+        // The SQL filter and the record's own rule agree.
+        let today = store.today();
+        let by_rule: Vec<i64> = cases
+            .list(&county, &crate::CaseFilter::default())
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|c| c.overdue(today))
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(by_rule, vec![o.id]);
         // The worklist: the county's 申请 step of the override case waits on the village; the
         // village worker sees it, overdue, linked to the case.
         let w = store.worklist(&village).await.unwrap();

@@ -55,6 +55,17 @@ pub struct CaseRecord {
 }
 
 impl CaseRecord {
+    /// Whether the step now due is past its date on `today` (the list's `overdue` filter
+    /// says the same in SQL; the contract test compares them).
+    pub fn overdue(&self, today: NaiveDate) -> bool {
+        self.state == CaseState::Open
+            && self
+                .due_on
+                .as_deref()
+                .and_then(|d| d.parse::<NaiveDate>().ok())
+                .is_some_and(|d| d < today)
+    }
+
     /// The step now due, if any.
     pub fn current(&self) -> Option<&Step> {
         (self.state == CaseState::Open)

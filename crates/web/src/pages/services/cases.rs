@@ -46,14 +46,6 @@ fn now_text(c: &CaseRecord) -> String {
     }
 }
 
-fn overdue(c: &CaseRecord, today: chrono::NaiveDate) -> bool {
-    c.state == CaseState::Open
-        && c.due_on
-            .as_deref()
-            .and_then(|d| d.parse::<chrono::NaiveDate>().ok())
-            .is_some_and(|d| d < today)
-}
-
 pub async fn file_cases(
     app: &App,
     s: &Session,
@@ -80,7 +72,7 @@ pub async fn file_cases(
             opened_on: c.opened_on.clone(),
             now: now_text(c),
             due: c.due_on.clone().unwrap_or_default(),
-            overdue: overdue(c, today),
+            overdue: c.overdue(today),
         })
         .collect();
     let p = app.store.programmes();
@@ -193,7 +185,7 @@ pub async fn list(
             opened_on: c.opened_on.clone(),
             now: now_text(c),
             due: c.due_on.clone().unwrap_or_default(),
-            overdue: overdue(c, today),
+            overdue: c.overdue(today),
         })
         .collect();
     viewed(&app, &s, "cases", rows.len()).await?;
