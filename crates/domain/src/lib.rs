@@ -21,6 +21,7 @@ pub mod provider;
 pub mod region;
 pub mod role;
 pub mod session;
+pub mod star_rating;
 pub mod subsidy;
 pub mod time;
 

@@ -11,10 +11,13 @@
 mod applications;
 mod audit;
 mod backup;
+mod care;
 mod cases;
 mod certificates;
 mod clock;
+mod devices;
 mod error;
+mod homes;
 mod persons;
 mod programmes;
 mod providers;
@@ -43,6 +46,8 @@ mod persons_tests;
 #[cfg(test)]
 mod programmes_tests;
 #[cfg(test)]
+mod services_tests;
+#[cfg(test)]
 mod subsidy_tests;
 
 use std::path::Path;
@@ -58,12 +63,17 @@ use sqlx::{AnyPool, Row};
 pub use applications::{ApplicationRecord, Applications, StepRecord};
 pub use audit::{ANCHOR_FILE, Audit, AuditFilter, AuditPage, NewEntry};
 pub use backup::{Manifest, RestoreTarget, restore};
+pub use care::{
+    Care, ReturnCheck, SupervisionFilter, SupervisionLine, SupervisionTotal, plan_text,
+};
 pub use cases::{
     CaseFilter, CaseRecord, CaseRow, CaseStepRecord, Cases, DeliveryRecord, DeliveryRow,
 };
 pub use certificates::{Certificates, SweepChange, SweepReport};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use devices::{CaseDevice, DeviceItemRecord, Devices};
 pub use error::StoreError;
+pub use homes::{Evaluation, HomeLine, Homes, SchemeRecord};
 pub use persons::{
     Conflict, HistoryEntry, ImportBatch, ImportCounts, ImportRules, PersonFilter, PersonPage,
     PersonRecord, Persons, RowOutcome, Sort, Source,
@@ -272,6 +282,8 @@ impl Store {
         store.drain_audit_spool(spool::BUSY_TIMEOUT_MS).await?;
         certificates::seed(&store).await?;
         programmes::seed(&store).await?;
+        devices::seed(&store).await?;
+        homes::seed(&store).await?;
         store.security().load().await?;
         Ok(store)
     }

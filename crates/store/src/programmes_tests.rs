@@ -13,11 +13,11 @@ use crate::persons::Source;
 use crate::testing::TestDb;
 use crate::{AssistanceRow, NewUser, Scope, Store, StoreError, contract};
 
-fn d(s: &str) -> NaiveDate {
+pub(crate) fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
-async fn user(store: &Store, name: &str, role: Role, region: &str) -> Scope {
+pub(crate) async fn user(store: &Store, name: &str, role: Role, region: &str) -> Scope {
     let admin = store.users().local_scope("admin").await.unwrap();
     store
         .users()
@@ -35,7 +35,12 @@ async fn user(store: &Store, name: &str, role: Role, region: &str) -> Scope {
     store.users().local_scope(name).await.unwrap()
 }
 
-async fn file(store: &Store, id: &IdNumber, village: &str, cert: Option<(&str, &str)>) -> i64 {
+pub(crate) async fn file(
+    store: &Store,
+    id: &IdNumber,
+    village: &str,
+    cert: Option<(&str, &str)>,
+) -> i64 {
     let admin = store.users().local_scope("admin").await.unwrap();
     let mut i = PersonInput::default();
     i.set(Field::IdNumber, id.as_str());
@@ -55,8 +60,8 @@ async fn file(store: &Store, id: &IdNumber, village: &str, cert: Option<(&str, &
         .id
 }
 
-const TAICANG: &str = "320585100001";
-const KUNSHAN: &str = "320583100001";
+pub(crate) const TAICANG: &str = "320585100001";
+pub(crate) const KUNSHAN: &str = "320583100001";
 
 contract!(
     programmes_ship_change_and_find_who_they_serve,

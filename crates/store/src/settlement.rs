@@ -89,6 +89,22 @@ fn bill_from_row(r: &sqlx::any::AnyRow) -> Result<Bill> {
     })
 }
 
+/// A fitting on a case with a catalogue device is paid the quote, at most the subsidy.
+fn device_price(r: &sqlx::any::AnyRow) -> Result<Option<(Fen, String)>> {
+    let kind: String = r.try_get("kind")?;
+    let subsidy: Option<i64> = r.try_get("subsidy_fen")?;
+    Ok(match subsidy {
+        Some(s) if kind == "fitting" => Some((
+            anju_domain::programme::device::subsidy_paid(
+                r.try_get::<Option<i64>, _>("budget_fen")?.map(Fen),
+                Fen(s),
+            ),
+            r.try_get("device_unit")?,
+        )),
+        _ => None,
+    })
+}
+
 impl Settlements<'_> {
     /// Makes (or makes again) the provider's draft bill for `month` from its deliveries of
     /// the month not on an approved bill.
@@ -117,8 +133,11 @@ impl Settlements<'_> {
         let first = month.first_day().to_string();
         let last = month.next().first_day().to_string();
         let rows = sqlx::query(
-            "SELECT d.id, d.case_id, d.units, d.on_date, c.person_id, c.programme_id, \
-             c.version_id, c.household_code FROM deliveries d JOIN cases c ON c.id = d.case_id \
+            "SELECT d.id, d.case_id, d.units, d.on_date, d.kind, c.person_id, c.programme_id, \
+             c.version_id, c.household_code, c.budget_fen, i.subsidy_fen, i.unit AS device_unit \
+             FROM deliveries d JOIN cases c ON c.id = d.case_id \
+             LEFT JOIN case_devices cd ON cd.case_id = c.id \
+             LEFT JOIN device_items i ON i.id = cd.item_id \
              WHERE d.provider_id = $1 AND d.on_date >= $2 AND d.on_date < $3 \
              AND NOT EXISTS (SELECT 1 FROM bill_lines l JOIN bills b ON b.id = l.bill_id \
              WHERE l.delivery_id = d.id AND b.state = 'approved') ORDER BY d.on_date, d.id",
@@ -165,6 +184,7 @@ impl Settlements<'_> {
                 household: r.try_get("household_code")?,
                 month,
                 units: u32::try_from(units).unwrap_or(0),
+                own_price: device_price(r)?,
             });
         }
         // What approved bills already paid each person for each programme this year.

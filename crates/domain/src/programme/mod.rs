@@ -3,9 +3,11 @@
 //! unit in which region and months, a yearly cap per person, and whether payment needs a
 //! second approver. One case engine runs them all (reference §6-§8).
 
+pub mod care;
 pub mod case;
 pub mod condition;
 pub mod delivery;
+pub mod device;
 pub mod settlement;
 
 use serde::Serialize;

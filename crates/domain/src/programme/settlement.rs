@@ -20,6 +20,9 @@ pub struct Billable {
     pub household: String,
     pub month: Month,
     pub units: u32,
+    /// A price of the case's own instead of the programme's (a fitted device is paid its
+    /// quote, at most the catalogue's subsidy): the amount a unit and the unit.
+    pub own_price: Option<(Fen, String)>,
 }
 
 /// A priced line: the unit price, the amount paid, what the cap took off, and why.
@@ -57,14 +60,18 @@ pub fn settle(
             });
             continue;
         };
-        let Some(price) = p.price_for(&it.household, it.month) else {
-            unpriced.push(Unpriced {
-                delivery: it.delivery,
-                reason: format!("“{}”在{}没有适用于此户籍地的单价", p.name, it.month),
-            });
-            continue;
+        let (amount_a_unit, unit) = match (&it.own_price, p.price_for(&it.household, it.month)) {
+            (Some((fen, unit)), _) => (*fen, unit.as_str()),
+            (None, Some(price)) => (price.amount, price.unit.as_str()),
+            (None, None) => {
+                unpriced.push(Unpriced {
+                    delivery: it.delivery,
+                    reason: format!("“{}”在{}没有适用于此户籍地的单价", p.name, it.month),
+                });
+                continue;
+            }
         };
-        let full = price.amount.fen() * i64::from(it.units);
+        let full = amount_a_unit.fen() * i64::from(it.units);
         let key = (it.person, it.programme);
         let before = paid.get(&key).map_or(0, |f| f.fen());
         let so_far = used.entry(key).or_insert(before);
@@ -75,9 +82,9 @@ pub fn settle(
                     left,
                     format!(
                         "{}×{}{}，超过年度上限{}元，核减{}元",
-                        price.amount.yuan(),
+                        amount_a_unit.yuan(),
                         it.units,
-                        price.unit,
+                        unit,
                         cap.yuan(),
                         Fen(full - left).yuan()
                     ),
@@ -85,13 +92,13 @@ pub fn settle(
             }
             _ => (
                 full,
-                format!("{}元×{}{}", price.amount.yuan(), it.units, price.unit),
+                format!("{}元×{}{}", amount_a_unit.yuan(), it.units, unit),
             ),
         };
         *so_far += amount;
         lines.push(Line {
             delivery: it.delivery,
-            unit: price.amount,
+            unit: amount_a_unit,
             amount: Fen(amount),
             capped: Fen(full - amount),
             note,
@@ -132,7 +139,22 @@ mod tests {
             household: "320585100001".into(),
             month: Month::parse(month).unwrap(),
             units,
+            own_price: None,
         }
+    }
+
+    #[test]
+    fn a_case_with_its_own_price_is_paid_that_price_within_the_cap() {
+        let p = programme("");
+        let mut fitted = item(1, 7, 1, "2025-03");
+        fitted.own_price = Some((Fen(150_000), "台".into()));
+        let (lines, unpriced) = settle(std::slice::from_ref(&p), &[fitted], &HashMap::new());
+        assert!(unpriced.is_empty());
+        assert_eq!(
+            (lines[0].unit, lines[0].amount),
+            (Fen(150_000), Fen(150_000))
+        );
+        assert!(lines[0].note.contains("1500.00元×1台"), "{}", lines[0].note);
     }
 
     #[test]

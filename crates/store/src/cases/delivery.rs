@@ -3,8 +3,8 @@
 
 use anju_domain::Role;
 use anju_domain::audit::Outcome;
-use anju_domain::programme::CaseState;
 use anju_domain::programme::delivery::{Delivery, DeliveryInput, DeliveryKind};
+use anju_domain::programme::{CaseState, ProgrammeKind};
 use serde::Serialize;
 use sqlx::Row;
 
@@ -61,6 +61,12 @@ impl Cases<'_> {
             })?;
         let now = self.store.now_ms();
         let mut tx = self.store.begin_write().await?;
+        if d.kind == DeliveryKind::Fitting && c.kind == ProgrammeKind::Device {
+            self.store
+                .devices()
+                .fit(&mut tx, &c, d.date, now, &scope.username)
+                .await?;
+        }
         let rid: i64 = sqlx::query_scalar(
             "INSERT INTO deliveries (case_id, provider_id, kind, on_date, units, start_time, \
              end_time, note, created_at, created_by) \

@@ -5,7 +5,9 @@
 
 use anju_domain::audit::Outcome;
 use anju_domain::mask;
-use anju_domain::programme::{Case, CaseAction, CaseState, Explained, Step, Subject, parse_steps};
+use anju_domain::programme::{
+    Case, CaseAction, CaseState, Explained, ProgrammeKind, Step, Subject, parse_steps,
+};
 use anju_domain::subsidy::{Assistance, AssistanceKind};
 use anju_domain::{Role, month::Month};
 use chrono::NaiveDate;
@@ -33,6 +35,7 @@ pub struct CaseRecord {
     pub id_number: String,
     pub name: String,
     pub programme: String,
+    pub kind: ProgrammeKind,
     pub state: CaseState,
     pub opened_on: String,
     pub household_code: String,
@@ -52,6 +55,10 @@ pub struct CaseRecord {
     /// The provider the case is assigned to, if any: its row id and name.
     pub provider_id: Option<i64>,
     pub provider: Option<String>,
+    /// The quote or budget (报价、预算) and the final cost, in fen, where the programme keeps
+    /// them (devices, renovation).
+    pub budget_fen: Option<i64>,
+    pub cost_fen: Option<i64>,
 }
 
 impl CaseRecord {
@@ -109,7 +116,8 @@ impl Store {
 
 const COLUMNS: &str = "c.id, c.person_id, p.id_number, p.name, g.name AS programme, c.state, \
     c.opened_on, c.household_code, c.step_index, c.since, c.due_on, c.outcome, \
-    c.override_reason, c.created_by, c.version, v.steps, c.provider_id, o.name AS provider";
+    c.override_reason, c.created_by, c.version, v.steps, c.provider_id, o.name AS provider, \
+    g.kind, c.budget_fen, c.cost_fen";
 const FROM: &str = "cases c JOIN persons p ON p.id = c.person_id \
     JOIN programmes g ON g.id = c.programme_id JOIN programme_versions v ON v.id = c.version_id \
     LEFT JOIN providers o ON o.id = c.provider_id";
@@ -132,6 +140,7 @@ fn case_from_row(r: &sqlx::any::AnyRow, whole: bool) -> Result<CaseRecord> {
         },
         name: r.try_get("name")?,
         programme: r.try_get("programme")?,
+        kind: ProgrammeKind::parse(&r.try_get::<String, _>("kind")?).ok_or_else(|| bad("类别"))?,
         state: CaseState::parse(&state).ok_or_else(|| bad("状态"))?,
         opened_on: r.try_get("opened_on")?,
         household_code: r.try_get("household_code")?,
@@ -145,6 +154,8 @@ fn case_from_row(r: &sqlx::any::AnyRow, whole: bool) -> Result<CaseRecord> {
         version: r.try_get("version")?,
         provider_id: r.try_get("provider_id")?,
         provider: r.try_get("provider")?,
+        budget_fen: r.try_get("budget_fen")?,
+        cost_fen: r.try_get("cost_fen")?,
     })
 }
 
@@ -582,6 +593,66 @@ impl Cases<'_> {
         self.get(scope, id).await.map(|(c, _)| c)
     }
 
+    /// Writes a case's quote or budget (`budget_fen`) or its final cost (`cost_fen`): by the
+    /// case's provider or from the town up, while the case is open; audited.
+    pub async fn set_amount(
+        &self,
+        scope: &Scope,
+        c: &CaseRecord,
+        column: &'static str,
+        label: &str,
+        amount: anju_domain::money::Fen,
+    ) -> Result<()> {
+        crate::devices::acts_on(scope, c)?;
+        if c.state != CaseState::Open {
+            return Err(StoreError::invalid(format!(
+                "个案{}，不能再修改",
+                c.state.label()
+            )));
+        }
+        let column = match column {
+            "budget_fen" => "budget_fen",
+            _ => "cost_fen",
+        };
+        let now = self.store.now_ms();
+        let mut tx = self.store.begin_write().await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE cases SET {column} = $1, version = version + 1 WHERE id = $2"
+        )))
+        .bind(amount.fen())
+        .bind(c.id)
+        .execute(&mut *tx)
+        .await?;
+        let detail = format!("{label}{}元", amount.yuan());
+        record(
+            &mut tx,
+            c.id,
+            "step",
+            label,
+            self.store.today(),
+            &detail,
+            "",
+            scope,
+            now,
+        )
+        .await?;
+        append(
+            self.store,
+            &mut tx,
+            now,
+            NewEntry::by(
+                scope,
+                "case.amount",
+                format!("case:{}", c.id),
+                Outcome::Success,
+            )
+            .detail(detail),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// One case and its actions, if its household is in the scope.
     pub async fn get(&self, scope: &Scope, id: i64) -> Result<(CaseRecord, Vec<CaseStepRecord>)> {
         may_read(scope)?;
@@ -667,7 +738,7 @@ impl Cases<'_> {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn record(
+pub(crate) async fn record(
     conn: &mut sqlx::AnyConnection,
     case: i64,
     action: &str,

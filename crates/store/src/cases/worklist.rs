@@ -87,7 +87,7 @@ pub(crate) async fn work_items(
             }
         }
     }
-    Ok(lines
+    let mut out: Vec<crate::WorkItem> = lines
         .into_iter()
         .map(|((programme, step), Waiting { ids, due, overdue })| {
             let n = ids.len();
@@ -115,5 +115,30 @@ pub(crate) async fn work_items(
                 },
             }
         })
-        .collect())
+        .collect();
+    // Rented devices not returned by their due date.
+    let late = crate::devices::overdue_rentals(store, scope, today).await?;
+    if let Some((first, programme, due)) = late.first() {
+        let n = late.len();
+        out.push(crate::WorkItem {
+            kind: "case",
+            label: format!("{programme}：{n}件辅具逾期未归还"),
+            count: i64::try_from(n).unwrap_or(i64::MAX),
+            due: due.parse().ok(),
+            overdue: true,
+            href: if n == 1 {
+                format!("/cases/{first}")
+            } else {
+                format!(
+                    "/cases?{}",
+                    serde_urlencoded::to_string([
+                        ("programme", programme.as_str()),
+                        ("state", "open")
+                    ])
+                    .unwrap_or_default()
+                )
+            },
+        });
+    }
+    Ok(out)
 }
