@@ -423,6 +423,9 @@ pub enum ImportCommand {
     Providers(SheetArgs),
     /// Delivery records (身份证号, 服务项目, 服务类型, 服务日期, 数量, 开始时间, 结束时间, 服务内容)
     Deliveries(SheetArgs),
+    /// The assistive-device catalogue (分类代码 after GB/T 16432, 辅具名称, 计量单位, 使用年限,
+    /// 补贴金额（元）, 适配对象, 区划代码, 起始月份, 终止月份)
+    Devices(SheetArgs),
     /// Local 低保 standards
     Dibao {
         #[command(flatten)]

@@ -66,6 +66,9 @@ pub async fn import(g: &Global, cmd: ImportCommand) -> CmdResult {
         ImportCommand::Deliveries(a) => {
             return crate::services::import_sheet(g, a, anju_jobs::import_deliveries).await;
         }
+        ImportCommand::Devices(a) => {
+            return crate::services::import_sheet(g, a, anju_jobs::import_devices).await;
+        }
         ImportCommand::Grants(a) => {
             return crate::subsidy::import(g, Table::Grants, a, false).await;
         }

@@ -766,6 +766,43 @@ fn programmes_are_imported_and_eligibility_listed_from_the_command_line() {
     let ok = run(anju(&d).args(["settle", "export", "--bill", &bill, "--out", "pay.xlsx"]));
     assert!(ok.status.success() && text(&ok.stdout).contains("已导出2行"));
     assert!(d.join("pay.xlsx").exists());
+    // The device catalogue: a row of the county's own, a bad code and a price finer than
+    // the fen named by row and column; the same file again changes nothing.
+    std::fs::write(
+        d.join("devices.csv"),
+        "分类代码,辅具名称,计量单位,使用年限,补贴金额（元）,适配对象,区划代码,起始月份\n\
+         12 22 03,普通轮椅,台,5,900.00,持证有效,320585000000,2025-01\n\
+         13 22 03,不存在的类,台,5,900.00,,320585000000,2025-01\n\
+         22 06 12,助听器,只,5,3000.005,持证有效；类别：听力,320585000000,2025-01\n",
+    )
+    .unwrap();
+    let devices = || {
+        json_of(&run(anju(&d).args([
+            "import",
+            "devices",
+            "devices.csv",
+            "--json",
+        ])))
+    };
+    let r = devices();
+    assert_eq!(
+        (r["inserted"].as_u64(), r["rejected"].as_u64()),
+        (Some(1), Some(2)),
+        "{r}"
+    );
+    assert_eq!(
+        error_codes(&r),
+        vec![
+            (3, "分类代码".into(), "value_invalid".into()),
+            (4, "补贴金额（元）".into(), "value_invalid".into())
+        ]
+    );
+    let r = devices();
+    assert_eq!(
+        (r["inserted"].as_u64(), r["unchanged"].as_u64()),
+        (Some(0), Some(1)),
+        "{r}"
+    );
     // An unknown programme is one line on stderr.
     let out = eligible("不存在的项目");
     assert_eq!(out.status.code(), Some(1));

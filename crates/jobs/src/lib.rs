@@ -17,5 +17,7 @@ pub use import::{
     import_persons,
 };
 pub use programme::import_programmes;
-pub use providers::{PAYMENT_HEADERS, export_bill, import_deliveries, import_providers};
+pub use providers::{
+    PAYMENT_HEADERS, export_bill, import_deliveries, import_devices, import_providers,
+};
 pub use subsidy::{BANK_HEADERS, Table, export_roll, import_records, import_table, reconcile_file};

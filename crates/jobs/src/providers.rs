@@ -227,3 +227,48 @@ pub async fn export_bill(
         .await?;
     Ok(lines.len())
 }
+
+/// Imports an assistive-device catalogue (分类代码, 辅具名称, 计量单位, 使用年限,
+/// 补贴金额（元）, 适配对象, 区划代码, 起始月份, 终止月份): a row of the same code, region and
+/// first month is replaced, so importing a file again changes nothing.
+pub async fn import_devices(
+    store: &Store,
+    scope: &Scope,
+    path: &Path,
+    opts: &ImportOptions,
+) -> Result<ImportReport, ImportError> {
+    use anju_domain::programme::device::{COLUMNS, DeviceRow};
+    let mut reader = anju_io::open(path, &opts.read)?;
+    let by = map_columns(&reader.headers, &COLUMNS)?;
+    let mut report = ImportReport::default();
+    let mut rows = Vec::new();
+    while let Some(row) = reader.next_row()? {
+        report.rows += 1;
+        let parsed = DeviceRow::from_cells(|h| {
+            by.get(h)
+                .and_then(|&i| row.cells.get(i))
+                .cloned()
+                .unwrap_or_default()
+        })
+        .parse();
+        match parsed {
+            Ok(item) => rows.push((row.number, item)),
+            Err(faults) => report
+                .errors
+                .extend(faults.into_iter().map(|(f, m)| RowError {
+                    row: row.number,
+                    column: f.to_owned(),
+                    code: "value_invalid".into(),
+                    message: m,
+                })),
+        }
+    }
+    let apply = apply_of(opts, !report.errors.is_empty());
+    let result = store
+        .devices()
+        .import(scope, &label_of(path, opts), rows, apply)
+        .await?;
+    crate::import::absorb(&mut report, &result);
+    crate::import::write_error_sheet(&mut report, path, opts)?;
+    Ok(report)
+}

@@ -98,15 +98,41 @@ fn item_from_row(r: &sqlx::any::AnyRow) -> Result<DeviceItemRecord> {
     })
 }
 
-/// Writes one catalogue entry (replacing the row of its code, region and first month);
-/// whether it is new.
+/// What writing a catalogue entry did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Written {
+    Inserted,
+    Updated,
+    Unchanged,
+}
+
+/// Writes one catalogue entry (replacing the row of its code, region and first month).
 async fn upsert(
     tx: &mut sqlx::AnyConnection,
     item: &DeviceItem,
     now: i64,
     by: &str,
-) -> Result<bool> {
+) -> Result<Written> {
     let to = item.to.map(|m| m.to_string());
+    let same: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM device_items WHERE code = $1 AND region_prefix = $2 AND from_month = $3 \
+         AND name = $4 AND unit = $5 AND years_of_use = $6 AND subsidy_fen = $7 \
+         AND conditions = $8 AND COALESCE(to_month, '') = $9",
+    )
+    .bind(item.code.clone())
+    .bind(item.region_prefix.clone())
+    .bind(item.from.to_string())
+    .bind(item.name.clone())
+    .bind(item.unit.clone())
+    .bind(i64::from(item.years_of_use))
+    .bind(item.subsidy.fen())
+    .bind(item.condition_text.clone())
+    .bind(to.clone().unwrap_or_default())
+    .fetch_optional(&mut *tx)
+    .await?;
+    if same.is_some() {
+        return Ok(Written::Unchanged);
+    }
     let changed = sqlx::query(
         "UPDATE device_items SET name = $1, unit = $2, years_of_use = $3, subsidy_fen = $4, \
          conditions = $5, to_month = $6, created_at = $7, created_by = $8 \
@@ -127,7 +153,7 @@ async fn upsert(
     .await?
     .rows_affected();
     if changed > 0 {
-        return Ok(false);
+        return Ok(Written::Updated);
     }
     sqlx::query(
         "INSERT INTO device_items (code, name, unit, years_of_use, subsidy_fen, conditions, \
@@ -147,7 +173,7 @@ async fn upsert(
     .bind(by.to_owned())
     .execute(&mut *tx)
     .await?;
-    Ok(true)
+    Ok(Written::Inserted)
 }
 
 /// Writes the shipped catalogue once, into a new registry.
@@ -217,10 +243,10 @@ impl Devices<'_> {
                 ));
                 continue;
             }
-            if upsert(&mut tx, &item, now, &scope.username).await? {
-                out.inserted += 1;
-            } else {
-                out.updated += 1;
+            match upsert(&mut tx, &item, now, &scope.username).await? {
+                Written::Inserted => out.inserted += 1,
+                Written::Updated => out.updated += 1,
+                Written::Unchanged => out.unchanged += 1,
             }
         }
         let keep = match apply {
