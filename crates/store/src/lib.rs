@@ -67,11 +67,11 @@ pub use care::{
     Care, ReturnCheck, SupervisionFilter, SupervisionLine, SupervisionTotal, plan_text,
 };
 pub use cases::{
-    CaseFilter, CaseRecord, CaseRow, CaseStepRecord, Cases, DeliveryRecord, DeliveryRow,
+    CaseFilter, CaseRecord, CaseRow, CaseStepRecord, Cases, DeliveryRecord, DeliveryRow, ReportLine,
 };
 pub use certificates::{Certificates, SweepChange, SweepReport};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use devices::{CaseDevice, DeviceItemRecord, Devices};
+pub use devices::{CaseDevice, DeviceItemRecord, Devices, is_rental};
 pub use error::StoreError;
 pub use homes::{Evaluation, HomeLine, Homes, SchemeRecord};
 pub use persons::{

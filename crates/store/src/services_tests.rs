@@ -614,3 +614,107 @@ contract!(
         );
     }
 );
+
+contract!(
+    a_programme_year_is_counted_by_town_with_the_cost_per_household,
+    |db: TestDb| async move {
+        let store = db.open().await;
+        let county = user(&store, "tc", Role::County, "320585000000").await;
+        let town = user(&store, "zhen", Role::Town, "320585100000").await;
+        let cases = store.cases();
+        let mut ids = Vec::new();
+        for (i, born) in ["1960-01-02", "1962-03-04", "1970-05-06"]
+            .iter()
+            .enumerate()
+        {
+            let id = IdNumber::compose("320585", d(born), u16::try_from(i).unwrap() + 1).unwrap();
+            let k = file(&store, &id, TAICANG, Some(("肢体", "一级"))).await;
+            // Not on 低保: opened by the county with its reason.
+            let c = cases
+                .open(
+                    &county,
+                    k,
+                    "家庭无障碍改造",
+                    d("2025-04-01"),
+                    Some("独居重度，经入户核实"),
+                )
+                .await
+                .unwrap();
+            ids.push(c);
+        }
+        for (c, cost) in ids.iter().zip(["4800.50", "5200.00"]) {
+            cases
+                .set_amount(
+                    &town,
+                    c,
+                    "cost_fen",
+                    "决算费用",
+                    anju_domain::money::Fen::parse_yuan(cost).unwrap(),
+                )
+                .await
+                .unwrap();
+        }
+        store
+            .care()
+            .check(&county, ids[0].id, d("2025-10-01"), "5", "")
+            .await
+            .unwrap();
+        store
+            .care()
+            .check(&county, ids[1].id, d("2025-10-01"), "4", "")
+            .await
+            .unwrap();
+        cases
+            .act(
+                &county,
+                ids[2].id,
+                None,
+                anju_domain::programme::CaseAction::Refuse {
+                    date: d("2025-04-02"),
+                    reason: "已享受".into(),
+                },
+            )
+            .await
+            .unwrap();
+        let programme = store
+            .programmes()
+            .get(&county, "家庭无障碍改造")
+            .await
+            .unwrap()
+            .id;
+        let r = cases
+            .report(&county, programme, 2025, d("2026-12-01"))
+            .await
+            .unwrap();
+        assert_eq!(r.len(), 2, "one town and the total: {r:?}");
+        let t = &r[0];
+        assert_eq!(t.town_code, "320585100000");
+        assert_eq!((t.opened, t.refused, t.open, t.costed), (3, 1, 2, 2));
+        assert_eq!(t.cost_fen, 1_000_050);
+        assert_eq!(t.per_household_fen(), Some(500_025));
+        assert_eq!(t.satisfaction, Some(450));
+        assert_eq!((r[1].town.as_str(), r[1].opened), ("合计", 3));
+        assert!(
+            t.overdue >= 1,
+            "steps past their dates are overdue by 2026-12"
+        );
+        // Another year, another county: nothing.
+        assert_eq!(
+            cases
+                .report(&county, programme, 2024, d("2026-12-01"))
+                .await
+                .unwrap()[0]
+                .opened,
+            0
+        );
+        let kunshan = user(&store, "ks", Role::County, "320583000000").await;
+        assert_eq!(
+            cases
+                .report(&kunshan, programme, 2025, d("2026-12-01"))
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+);

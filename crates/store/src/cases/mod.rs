@@ -21,9 +21,11 @@ use crate::{PersonRecord, Result, Scope, Store, StoreError};
 
 mod delivery;
 mod import;
+mod report;
 mod worklist;
 pub use delivery::{DeliveryRecord, DeliveryRow};
 pub use import::CaseRow;
+pub use report::ReportLine;
 pub(crate) use worklist::work_items;
 
 /// A case as lists and pages show it.

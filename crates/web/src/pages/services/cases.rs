@@ -321,9 +321,10 @@ pub struct CasePage {
     lines: Vec<StepLine>,
     today: String,
     error: Option<String>,
+    d: super::case_details::Details,
 }
 
-async fn case_page(
+pub(super) async fn case_page(
     app: &App,
     s: &Session,
     id: i64,
@@ -457,6 +458,7 @@ async fn case_page(
             .collect(),
         today: app.store.today().to_string(),
         error,
+        d: super::case_details::details(app, s, &c).await?,
         c,
     })
 }
