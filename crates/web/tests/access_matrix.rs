@@ -443,6 +443,28 @@ fn routes() -> Vec<Route> {
             provider_registrar,
         ),
         r(Method::GET, "/settlements", false, None, provider_registrar),
+        r(
+            Method::GET,
+            "/api/settlements",
+            true,
+            None,
+            provider_registrar,
+        ),
+        refusable(
+            Method::POST,
+            "/api/settlements",
+            true,
+            Some(r#"{"provider_id":999999,"month":"2025-09"}"#),
+            nobody,
+        ),
+        r(Method::GET, "/api/settlements/999999", true, None, nobody),
+        r(
+            Method::POST,
+            "/api/settlements/999999/approve",
+            true,
+            Some(""),
+            nobody,
+        ),
         refusable(
             Method::POST,
             "/settlements",

@@ -628,6 +628,34 @@ async fn pages_work_and_are_accessible_in_chromium() {
     b.check("providers").await;
     b.client.goto(&app.url("/settlements")).await.unwrap();
     b.check("settlements").await;
+    // The services' details: a device case, the catalogue, care supervision, the homes and
+    // a programme's year.
+    let device = app
+        .store
+        .cases()
+        .open(&admin, eligible[0].person_id, "辅助器具适配", on, None)
+        .await
+        .unwrap();
+    b.client
+        .goto(&app.url(&format!("/cases/{}", device.id)))
+        .await
+        .unwrap();
+    assert!(b.text().await.contains("选定辅具"));
+    b.check("case-device").await;
+    b.client.goto(&app.url("/devices")).await.unwrap();
+    assert!(b.text().await.contains("普通轮椅"));
+    b.check("devices").await;
+    b.client.goto(&app.url("/care")).await.unwrap();
+    b.check("care").await;
+    b.client.goto(&app.url("/homes")).await.unwrap();
+    assert!(b.text().await.contains("星级评定方案"));
+    b.check("homes").await;
+    b.client
+        .goto(&app.url(&format!("/programmes/{}/report", adult_rehab.id)))
+        .await
+        .unwrap();
+    assert!(b.text().await.contains("合计"));
+    b.check("programme-report").await;
 
     b.client.goto(&app.url("/no-such-page")).await.unwrap();
     b.check("not-found").await;
@@ -647,6 +675,6 @@ async fn pages_work_and_are_accessible_in_chromium() {
     assert!(b.text().await.contains("密码错误"));
     b.check("audit-filtered").await;
 
-    assert!(b.pages >= 37, "checked {} pages", b.pages);
+    assert!(b.pages >= 42, "checked {} pages", b.pages);
     b.client.close().await.unwrap();
 }

@@ -501,6 +501,47 @@ contract!(
         assert_eq!(res.status(), 200);
         assert!(res.bytes().await.unwrap().starts_with(b"PK"));
         assert!(app.page(&b, "/settlements").await.contains("已审核"));
+        // The same through the API: the approved bill listed with its lines; the month
+        // drafted again holds nothing already paid; a provider's account is refused.
+        let token = app.token("xw", PW).await;
+        let listed: serde_json::Value = app.get_json(&token, "/api/settlements").await;
+        assert_eq!(listed["bills"][0]["state"], "approved", "{listed}");
+        let id = listed["bills"][0]["id"].as_i64().unwrap();
+        let one: serde_json::Value = app
+            .get_json(&token, &format!("/api/settlements/{id}"))
+            .await;
+        assert_eq!(
+            one["lines"][0]["amount_fen"].as_i64(),
+            Some(20_000),
+            "{one}"
+        );
+        let api = reqwest::Client::new();
+        let again: serde_json::Value = api
+            .post(app.url("/api/settlements"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"provider_id": provider.id, "month": month}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(again["bill"]["total_fen"].as_i64(), Some(0), "{again}");
+        let res = api
+            .post(app.url(&format!("/api/settlements/{id}/approve")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400, "an approved bill is frozen");
+        let jtoken = app.token("jg", PW).await;
+        let res = api
+            .get(app.url("/api/settlements"))
+            .bearer_auth(&jtoken)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403);
         let (other, _) = app.browser("other", PW).await;
         let res = other.get(app.url(&at)).send().await.unwrap();
         assert_eq!(
@@ -562,5 +603,230 @@ contract!(
             .await
             .unwrap();
         assert_eq!(res.status(), 400);
+    }
+);
+
+contract!(
+    devices_care_homes_and_reports_through_the_pages,
+    |db: Db| async move {
+        let app = TestApp::spawn(db).await;
+        app.add_user("xw", Role::County, "320102000000", Some(PW))
+            .await;
+        let adult = app
+            .add_person(&[
+                (Field::IdNumber, "320102198005060010"),
+                (Field::Name, "张三"),
+                (Field::HouseholdCode, "320102002001"),
+                (Field::Category, "肢体"),
+                (Field::Grade, "二级"),
+                (Field::CertValidTo, "2030-12-31"),
+            ])
+            .await;
+        let member = app
+            .add_person(&[
+                (Field::IdNumber, "320102199505060011"),
+                (Field::Name, "王五"),
+                (Field::HouseholdCode, "320102002001"),
+                (Field::Category, "智力"),
+                (Field::Grade, "二级"),
+                (Field::CertValidTo, "2030-12-31"),
+            ])
+            .await;
+        let (b, csrf) = app.browser("xw", PW).await;
+        let scope = app.store.users().local_scope("xw").await.unwrap();
+        let catalogue = app.page(&b, "/devices").await;
+        assert!(
+            catalogue.contains("普通轮椅") && catalogue.contains("导入辅具目录"),
+            "{catalogue}"
+        );
+        let post = |path: String, form: Vec<(&'static str, String)>| {
+            let mut form = form;
+            form.push(("csrf", csrf.clone()));
+            b.post(app.url(&path)).form(&form).send()
+        };
+        let open = |person: i64, programme: &'static str| {
+            post(
+                format!("/persons/{person}/cases"),
+                vec![
+                    ("programme", programme.to_owned()),
+                    ("date", "2025-09-01".to_owned()),
+                ],
+            )
+        };
+        // A device case: the wheelchair chosen, a quote finer than the fen refused.
+        let res = open(adult.id, "辅助器具适配").await.unwrap();
+        assert_eq!(res.status(), 303);
+        let case = res.headers()["location"].to_str().unwrap().to_owned();
+        let page = app.page(&b, &case).await;
+        assert!(
+            page.contains("适配辅具") && page.contains("选定辅具"),
+            "{page}"
+        );
+        let chair = app
+            .store
+            .devices()
+            .list(&scope)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|i| i.code == "12 22 03")
+            .unwrap();
+        let res = post(
+            format!("{case}/device"),
+            vec![
+                ("item", chair.id.to_string()),
+                ("date", "2025-09-02".into()),
+            ],
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), 303);
+        let res = post(format!("{case}/amount"), vec![("amount", "650.005".into())])
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400);
+        assert!(res.text().await.unwrap().contains("报价（元）"));
+        let res = post(format!("{case}/amount"), vec![("amount", "650".into())])
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let page = app.page(&b, &case).await;
+        assert!(
+            page.contains("12 22 03 普通轮椅") && page.contains("650.00元"),
+            "{page}"
+        );
+        // A care case: its plan (minutes required with visits), a return check.
+        let res = open(member.id, "居家托养").await.unwrap();
+        assert_eq!(res.status(), 303);
+        let care = res.headers()["location"].to_str().unwrap().to_owned();
+        let res = post(format!("{care}/care-plan"), vec![("visits", "4".into())])
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400);
+        assert!(res.text().await.unwrap().contains("每次服务分钟"));
+        let res = post(
+            format!("{care}/care-plan"),
+            vec![("visits", "4".into()), ("minutes", "60".into())],
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), 303);
+        let res = post(
+            format!("{care}/return-checks"),
+            vec![
+                ("date", "2025-09-30".into()),
+                ("satisfaction", "4".into()),
+                ("note", "上门及时".into()),
+            ],
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), 303);
+        let page = app.page(&b, &care).await;
+        assert!(
+            page.contains("每月上门4次、每次60分钟") && page.contains("满意度4分"),
+            "{page}"
+        );
+        // Assigned to a care provider, the month's report names the shortfall.
+        let known: Vec<String> = vec!["居家托养".into(), "日间照料".into()];
+        let provider = |code: &str, name: &str, kind: &str| {
+            anju_domain::provider::ProviderInput {
+                credit_code: code.into(),
+                name: name.into(),
+                kind: kind.into(),
+                regions: "320102000000".into(),
+                programmes: "居家托养、日间照料".into(),
+                agreement_from: "2024-01-01".into(),
+                agreement_to: "2030-12-31".into(),
+                star_level: String::new(),
+            }
+            .validate(&known)
+            .unwrap()
+        };
+        let (home, _) = app
+            .store
+            .providers()
+            .register(
+                &scope,
+                provider("91350100M000100Y43", "玄武区残疾人之家", "残疾人之家"),
+            )
+            .await
+            .unwrap();
+        let care_id: i64 = care.rsplit('/').next().unwrap().parse().unwrap();
+        app.store
+            .cases()
+            .assign(
+                &scope,
+                care_id,
+                home.id,
+                chrono::NaiveDate::from_ymd_opt(2025, 9, 1).unwrap(),
+            )
+            .await
+            .unwrap();
+        let report = app.page(&b, "/care?month=2025-09").await;
+        assert!(
+            report.contains("上门服务计划4次，记录0次，少4次")
+                && report.contains("玄武区残疾人之家"),
+            "{report}"
+        );
+        let res = b
+            .get(app.url("/care/export.xlsx?month=2025-09"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(res.bytes().await.unwrap().starts_with(b"PK"));
+        // The home is evaluated item by item; a score over an item's points is refused.
+        let homes = app.page(&b, "/homes?month=2025-09").await;
+        assert!(
+            homes.contains("玄武区残疾人之家") && homes.contains("星级评定方案"),
+            "{homes}"
+        );
+        let scores = |first: &str| {
+            let mut f: Vec<(&'static str, String)> = vec![
+                ("year", "2025".into()),
+                ("date", "2025-12-10".into()),
+                ("s0", first.into()),
+            ];
+            for (k, v) in [
+                ("s1", "20"),
+                ("s2", "15"),
+                ("s3", "20"),
+                ("s4", "10"),
+                ("s5", "10"),
+                ("s6", "10"),
+            ] {
+                f.push((k, v.into()));
+            }
+            f
+        };
+        let res = post(format!("/homes/{}/evaluations", home.id), scores("16"))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400);
+        assert!(res.text().await.unwrap().contains("超过满分"));
+        let res = post(format!("/homes/{}/evaluations", home.id), scores("15"))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let page = app.page(&b, &format!("/homes/{}", home.id)).await;
+        assert!(page.contains("2025年：100分，五星"), "{page}");
+        // The programme's year by town.
+        let rec = app
+            .store
+            .programmes()
+            .get(&scope, "居家托养")
+            .await
+            .unwrap();
+        let page = app
+            .page(&b, &format!("/programmes/{}/report?year=2025", rec.id))
+            .await;
+        assert!(page.contains("合计") && page.contains("<svg"), "{page}");
+        let res = b
+            .get(app.url(&format!("/programmes/{}/report.xlsx?year=2025", rec.id)))
+            .send()
+            .await
+            .unwrap();
+        assert!(res.bytes().await.unwrap().starts_with(b"PK"));
     }
 );

@@ -36,7 +36,7 @@ pub struct Line {
 }
 
 /// A delivery that cannot be priced, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Unpriced {
     pub delivery: i64,
     pub reason: String,

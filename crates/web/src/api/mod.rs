@@ -19,6 +19,7 @@ pub(crate) mod applications;
 mod doc;
 mod persons;
 mod services;
+mod settlement;
 mod subsidy;
 
 use doc::Failure;
@@ -71,6 +72,9 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(services::deliveries, services::deliver))
         .routes(routes!(services::diagnose))
         .routes(routes!(services::providers, services::register_provider))
+        .routes(routes!(settlement::bills, settlement::draft))
+        .routes(routes!(settlement::bill))
+        .routes(routes!(settlement::approve))
         .fallback(not_found);
     let (api, doc) = OpenApiRouter::default().nest("/api", api).split_for_parts();
     let json: std::sync::Arc<str> = doc.to_json().unwrap_or_default().into();
