@@ -150,6 +150,8 @@ pub struct ListPage {
     prev: Option<String>,
     next: Option<String>,
     export_query: String,
+    /// Staff see the links to the programmes, providers, settlement and reports.
+    staff: bool,
 }
 
 async fn viewed(app: &App, s: &Session, what: &str, n: usize) -> Result<(), AppError> {
@@ -225,6 +227,7 @@ pub async fn list(
         prev: (page > 1).then(|| format!("/cases?{}", query(page - 1))),
         next: (page < pages).then(|| format!("/cases?{}", query(page + 1))),
         export_query,
+        staff: s.scope().role().reads_persons(),
         q,
     })
 }

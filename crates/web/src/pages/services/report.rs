@@ -39,6 +39,8 @@ pub struct ReportPage {
     name: String,
     year: i32,
     lines: Vec<Line>,
+    /// The chart's height: a bar for each town.
+    chart_height: usize,
 }
 
 async fn lines(
@@ -96,6 +98,7 @@ pub async fn page(
         id,
         name,
         year,
+        chart_height: lines.len().saturating_sub(1).max(1) * 24 + 8,
         lines,
     })
 }
