@@ -114,20 +114,6 @@ pub(crate) async fn insert_many(
     now: i64,
     actor: &str,
 ) -> Result<Vec<i64>> {
-    insert_into(conn, backend, people, want_id, now, actor, false).await
-}
-
-/// [`insert_many`] into `persons`, or (`staged`, PostgreSQL only) into the import's staging
-/// table, the ids drawn from `persons`' own sequence.
-async fn insert_into(
-    conn: &mut sqlx::AnyConnection,
-    backend: Backend,
-    people: &[Person],
-    want_id: &[bool],
-    now: i64,
-    actor: &str,
-    staged: bool,
-) -> Result<Vec<i64>> {
     let mut ids = Vec::with_capacity(people.len());
     let rows_per_statement = match backend {
         Backend::Sqlite => INSERT_CHUNK,
@@ -147,7 +133,7 @@ async fn insert_into(
         };
         let q = match backend {
             Backend::Sqlite => values_insert(backend, chunk, now, actor, returning),
-            Backend::Postgres => arrays_insert(chunk, now, actor, returning, staged),
+            Backend::Postgres => arrays_insert(chunk, now, actor, returning),
         };
         if !want_ids {
             q.execute(&mut *conn).await?;
@@ -239,7 +225,6 @@ fn arrays_insert<'q>(
     now: i64,
     actor: &str,
     returning: &str,
-    staged: bool,
 ) -> crate::sql::AnyQuery<'q> {
     let mut columns: Vec<String> = (0..WRITE_COLUMNS.len())
         .map(|_| String::with_capacity(chunk.len() * 16))
@@ -263,18 +248,9 @@ fn arrays_insert<'q>(
         })
         .collect();
     let n = WRITE_COLUMNS.len();
-    let (table, id_column, id_value) = if staged {
-        (
-            STAGE,
-            "id, ",
-            "nextval(pg_get_serial_sequence('persons', 'id')), ",
-        )
-    } else {
-        ("persons", "", "")
-    };
     let sql = format!(
-        "INSERT INTO {table} ({id_column}{}, created_at, created_by) \
-         SELECT {id_value}u.*, ${}::bigint, ${}::text FROM unnest({}) AS u{returning}",
+        "INSERT INTO persons ({}, created_at, created_by) \
+         SELECT u.*, ${}::bigint, ${}::text FROM unnest({}) AS u{returning}",
         WRITE_COLUMNS.join(", "),
         n + 1,
         n + 2,
@@ -351,18 +327,7 @@ pub struct ImportBatch<'a> {
     conflicts: Vec<Conflict>,
     /// The certificate rules: an issue date without an end date gets the rules' end date.
     cert_rules: anju_domain::cert_rules::CertRules,
-    /// PostgreSQL, a registry with files: new files wait in a temporary table and join
-    /// `persons` at commit, so that while the import runs its rows are not in the registry's
-    /// indexes, where every count and search of other users would step over each of them to
-    /// find it not yet visible.
-    staged: bool,
-    /// History rows of staged files (source, row), written once they are in `persons`.
-    pending: Vec<(&'static str, HistoryRow)>,
 }
-
-/// The staging table of a PostgreSQL import (temporary: the session's own, dropped at the
-/// transaction's end whatever happens).
-const STAGE: &str = "import_stage";
 
 impl<'a> Persons<'a> {
     /// Starts an import of the file named `label` (for the audit log).
@@ -381,14 +346,6 @@ impl<'a> Persons<'a> {
             .fetch_optional(&mut *tx)
             .await?;
         let bulk = any.is_none();
-        let staged = !bulk && self.store.backend() == Backend::Postgres;
-        if staged {
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "CREATE TEMPORARY TABLE {STAGE} (LIKE persons) ON COMMIT DROP"
-            )))
-            .execute(&mut *tx)
-            .await?;
-        }
         let mut indexes = Vec::new();
         if bulk {
             indexes = persons_indexes(&mut tx, self.store.backend()).await?;
@@ -410,8 +367,6 @@ impl<'a> Persons<'a> {
             rules: ImportRules::default(),
             conflicts: Vec::new(),
             cert_rules,
-            staged,
-            pending: Vec::new(),
         })
     }
 }
@@ -630,25 +585,21 @@ impl ImportBatch<'_> {
                 }
             }
         }
-        // History rows of the new files: written now, or once staged files are in `persons`.
-        let mut new_history = Vec::new();
-        let mut new_derived_history = Vec::new();
         if !new_people.is_empty() {
-            let ids = insert_into(
+            let ids = insert_many(
                 &mut self.tx,
                 backend,
                 &new_people,
                 &new_derived,
                 self.now,
                 &self.scope.username,
-                self.staged,
             )
             .await?;
             for (((id, p), n), derived) in
                 ids.iter().zip(&new_people).zip(new_rows).zip(&new_derived)
             {
                 if *derived {
-                    new_derived_history.push(HistoryRow {
+                    derived_history.push(HistoryRow {
                         person_id: *id,
                         field: Field::CertValidTo.key().into(),
                         before: None,
@@ -656,7 +607,7 @@ impl ImportBatch<'_> {
                     });
                 }
                 if let Some(legacy) = &p.legacy_id {
-                    new_history.push(HistoryRow {
+                    history.push(HistoryRow {
                         person_id: *id,
                         field: "legacy_id".into(),
                         before: Some(legacy.clone()),
@@ -666,15 +617,6 @@ impl ImportBatch<'_> {
                 self.counts.inserted += 1;
                 out.push((n, RowOutcome::Inserted));
             }
-        }
-        if self.staged {
-            self.pending
-                .extend(new_history.into_iter().map(|h| ("import", h)));
-            self.pending
-                .extend(new_derived_history.into_iter().map(|h| ("rule", h)));
-        } else {
-            history.extend(new_history);
-            derived_history.extend(new_derived_history);
         }
         write_history(
             &mut self.tx,
@@ -700,38 +642,6 @@ impl ImportBatch<'_> {
     /// Commits everything, with one audit entry for the file.
     pub async fn commit(mut self, rows: u64, rejected: u64) -> Result<ImportCounts> {
         let started = std::time::Instant::now();
-        if self.staged {
-            let moved = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO persons SELECT * FROM {STAGE}"
-            )))
-            .execute(&mut *self.tx)
-            .await;
-            match moved {
-                Ok(_) => {}
-                // Someone filed one of the file's numbers by hand while it was imported.
-                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                    return Err(crate::StoreError::invalid(
-                        "导入期间，文件中的身份证号已有人另行建档，本次导入未保存任何数据，请重新导入",
-                    ));
-                }
-                Err(e) => return Err(e.into()),
-            }
-            let (imported, ruled): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending)
-                .into_iter()
-                .partition(|(s, _)| *s == "import");
-            for (source, rows) in [("import", imported), ("rule", ruled)] {
-                let rows: Vec<HistoryRow> = rows.into_iter().map(|(_, h)| h).collect();
-                write_history(
-                    &mut self.tx,
-                    self.store.backend(),
-                    &self.scope,
-                    source,
-                    self.now,
-                    &rows,
-                )
-                .await?;
-            }
-        }
         for (_, make) in std::mem::take(&mut self.indexes) {
             sqlx::query(sqlx::AssertSqlSafe(make))
                 .execute(&mut *self.tx)
