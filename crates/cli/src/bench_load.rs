@@ -59,7 +59,7 @@ async fn page(c: &reqwest::Client, url: String) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
-async fn browser_login(base: &str) -> Result<(reqwest::Client, String), String> {
+async fn browser_login(base: &str, user: &str) -> Result<(reqwest::Client, String), String> {
     let c = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -70,7 +70,7 @@ async fn browser_login(base: &str) -> Result<(reqwest::Client, String), String> 
     let res = c
         .post(format!("{base}/login"))
         .form(&[
-            ("username", "admin"),
+            ("username", user),
             ("password", ADMIN_PW),
             ("csrf", &csrf),
             ("next", "/"),
@@ -81,15 +81,18 @@ async fn browser_login(base: &str) -> Result<(reqwest::Client, String), String> 
     if res.status() != 303 {
         return Err(format!("网页登录失败：{}", res.status()));
     }
+    if user != "admin" {
+        return Ok((c, String::new()));
+    }
     let import = page(&c, format!("{base}/persons/import")).await?;
     let csrf = hidden(&import, "csrf").ok_or("导入页没有 csrf")?;
     Ok((c, csrf))
 }
 
-async fn api_login(c: &reqwest::Client, base: &str) -> Result<(String, u16), String> {
+async fn api_login(c: &reqwest::Client, base: &str, user: &str) -> Result<(String, u16), String> {
     let res = c
         .post(format!("{base}/api/login"))
-        .json(&serde_json::json!({"username": "admin", "password": ADMIN_PW}))
+        .json(&serde_json::json!({"username": user, "password": ADMIN_PW}))
         .send()
         .await
         .map_err(|e| e.to_string())?;
@@ -107,7 +110,14 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 /// Files `base_rows` generated people into the database before the server starts.
-async fn file_base(url: &str, dir: &Path, base_rows: u64) -> Result<Vec<String>, String> {
+/// The clients sign in as the administrator (the whole province), or with `region` as an
+/// account of that region's tier (`bench_reader`), and read the files they may see.
+async fn file_base(
+    url: &str,
+    dir: &Path,
+    base_rows: u64,
+    region: Option<&str>,
+) -> Result<(Vec<String>, String), String> {
     let sheet = dir.join("base.csv");
     let today = anju_store::beijing_date(now_ms());
     anju_jobs::generate_persons(base_rows, 1, &sheet, today)?;
@@ -133,16 +143,58 @@ async fn file_base(url: &str, dir: &Path, base_rows: u64) -> Result<Vec<String>,
     anju_jobs::import_persons(&store, &admin, &sheet, &Default::default(), |_| {})
         .await
         .map_err(|e| e.to_string())?;
+    let (reader, scope) = match region {
+        None => ("admin".to_owned(), admin.clone()),
+        Some(code) => {
+            let r = anju_domain::RegionTable::jiangsu()
+                .current(code)
+                .map_err(|e| e.to_string())?;
+            let role = match r.level {
+                anju_domain::Level::City => anju_domain::Role::City,
+                anju_domain::Level::County => anju_domain::Role::County,
+                anju_domain::Level::Town => anju_domain::Role::Town,
+                _ => return Err(format!("--region 应为市、县或镇的区划代码：{code}")),
+            };
+            store
+                .users()
+                .create(
+                    &admin,
+                    anju_store::NewUser {
+                        username: "bench_reader".into(),
+                        role,
+                        region: code.to_owned(),
+                        password: Some(ADMIN_PW.to_owned()),
+                    },
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            let scope = store
+                .users()
+                .local_scope("bench_reader")
+                .await
+                .map_err(|e| e.to_string())?;
+            ("bench_reader".to_owned(), scope)
+        }
+    };
     let ids = store
         .persons()
-        .sample_ids(&admin, 500)
+        .sample_ids(&scope, 500)
         .await
         .map_err(|e| e.to_string())?;
     store.close().await;
-    Ok(ids.into_iter().map(|i| i.to_string()).collect())
+    if ids.is_empty() {
+        return Err("所选区划下没有生成的档案".into());
+    }
+    Ok((ids.into_iter().map(|i| i.to_string()).collect(), reader))
 }
 
-pub async fn load(g: &Global, rows: u64, base_rows: u64, clients: usize) -> CmdResult {
+pub async fn load(
+    g: &Global,
+    rows: u64,
+    base_rows: u64,
+    clients: usize,
+    region: Option<&str>,
+) -> CmdResult {
     let root = std::env::temp_dir().join(format!("anju-bench-load-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
     let data = root.join("data");
@@ -156,7 +208,7 @@ pub async fn load(g: &Global, rows: u64, base_rows: u64, clients: usize) -> CmdR
     std::fs::write(&key_file, &secret).map_err(|e| e.to_string())?;
     // The base registry is filed unkeyed before the server keys the chain from its start.
     println!("准备：登记基础档案 {base_rows} 人，生成导入表 {rows} 行……");
-    let ids = file_base(&url, &root, base_rows).await?;
+    let (ids, reader) = file_base(&url, &root, base_rows, region).await?;
     let sheet = root.join("import.csv");
     anju_jobs::generate_persons(rows, 2, &sheet, anju_store::beijing_date(now_ms()))?;
     let port = port()?;
@@ -186,7 +238,7 @@ pub async fn load(g: &Global, rows: u64, base_rows: u64, clients: usize) -> CmdR
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let since = now_ms();
-    let result = run(&base, &sheet, &ids, clients).await;
+    let result = run(&base, &sheet, &ids, clients, &reader).await;
     let _ = server.kill().await;
     let _ = server.wait().await;
     // Every audited request's record, spooled or chained, is in the chain once reopened.
@@ -222,19 +274,25 @@ async fn run(
     sheet: &Path,
     ids: &[String],
     clients: usize,
+    reader: &str,
 ) -> Result<(ExitCode, usize), String> {
     let samples: Arc<Mutex<Vec<Sample>>> = Arc::default();
     let done = Arc::new(AtomicBool::new(false));
     let mut tasks = Vec::new();
     for n in 0..clients {
-        let (base, ids, samples, done) =
-            (base.to_owned(), ids.to_vec(), samples.clone(), done.clone());
+        let (base, ids, samples, done, reader) = (
+            base.to_owned(),
+            ids.to_vec(),
+            samples.clone(),
+            done.clone(),
+            reader.to_owned(),
+        );
         tasks.push(tokio::spawn(async move {
             let api = reqwest::Client::new();
-            let Ok((browser, _)) = browser_login(&base).await else {
+            let Ok((browser, _)) = browser_login(&base, &reader).await else {
                 return;
             };
-            let Ok((mut token, _)) = api_login(&api, &base).await else {
+            let Ok((mut token, _)) = api_login(&api, &base, &reader).await else {
                 return;
             };
             let mut i = n;
@@ -271,7 +329,7 @@ async fn run(
                         ("页面：首页", r.map_or(0, |r| r.status().as_u16()))
                     }
                     _ => {
-                        let (t2, s) = api_login(&api, &base).await.unwrap_or_default();
+                        let (t2, s) = api_login(&api, &base, &reader).await.unwrap_or_default();
                         if s == 200 {
                             token = t2;
                         }
@@ -287,7 +345,7 @@ async fn run(
         }));
     }
     // The import, as a clerk starts it from the page.
-    let (clerk, csrf) = browser_login(base).await?;
+    let (clerk, csrf) = browser_login(base, "admin").await?;
     let bytes = tokio::fs::read(sheet).await.map_err(|e| e.to_string())?;
     let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
         "file",

@@ -270,6 +270,10 @@ pub enum BenchCommand {
         base: u64,
         #[arg(long, default_value_t = 50)]
         clients: usize,
+        /// The clients sign in as an account of this city, county or town (default: the
+        /// province's administrator)
+        #[arg(long)]
+        region: Option<String>,
     },
     /// Roll generation: builds N generated grants (N/2 people with both subsidies, with
     /// 低保 and other assistance statuses) into the database, then times the month's roll
@@ -591,7 +595,8 @@ fn main() -> ExitCode {
                 rows,
                 base,
                 clients,
-            }) => bench_load::load(&cli.global, rows, base, clients).await,
+                region,
+            }) => bench_load::load(&cli.global, rows, base, clients, region.as_deref()).await,
             Command::Bench(BenchCommand::Roll { grants, month }) => {
                 bench::roll(&cli.global, grants, &month).await
             }
