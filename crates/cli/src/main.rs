@@ -8,6 +8,7 @@
 mod bench;
 mod bench_load;
 mod commands;
+mod employment;
 mod registry;
 mod services;
 mod subsidy;
@@ -107,6 +108,25 @@ enum Command {
     /// Providers' monthly bills: draft, approve, export the payment sheet
     #[command(subcommand)]
     Settle(SettleCommand),
+    /// The employment security levy (残疾人就业保障金)
+    #[command(subcommand)]
+    Levy(LevyCommand),
+}
+
+#[derive(Subcommand)]
+pub enum LevyCommand {
+    /// Each employer's levy of a declaration year, on its figures of the year before
+    Compute {
+        /// The declaration year
+        #[arg(long)]
+        year: i32,
+        /// Only the employers under this region (default: the acting account's whole scope)
+        #[arg(long)]
+        region: Option<String>,
+        /// Print the levy as one JSON object on stdout
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -430,6 +450,25 @@ pub enum ImportCommand {
     /// The assistive-device catalogue (分类代码 after GB/T 16432, 辅具名称, 计量单位, 使用年限,
     /// 补贴金额（元）, 适配对象, 区划代码, 起始月份, 终止月份)
     Devices(SheetArgs),
+    /// Employers' declarations of a data year (统一社会信用代码, 单位名称, 单位类型, 所属区划代码,
+    /// 上年在职职工年平均人数, 上年在职职工工资总额); importing a year again replaces it
+    Employers {
+        #[command(flatten)]
+        sheet: SheetArgs,
+        /// The year the figures describe (the levy of the next year reads them)
+        #[arg(long)]
+        data_year: i32,
+    },
+    /// Employers' disabled employees of a data year (统一社会信用代码, 身份证号, 残疾等级, 在岗月数,
+    /// 劳动合同一年以上, 工资不低于最低工资, 足额缴纳社会保险)
+    EmployerStaff {
+        #[command(flatten)]
+        sheet: SheetArgs,
+        #[arg(long)]
+        data_year: i32,
+    },
+    /// The levy's parameters (区划代码, 年度 = the declaration year, 安排比例, 上年社会平均工资)
+    LevyParams(SheetArgs),
     /// Local 低保 standards
     Dibao {
         #[command(flatten)]
@@ -612,6 +651,7 @@ fn main() -> ExitCode {
             Command::Calendar(c) => subsidy::calendar(&cli.global, c).await,
             Command::Cases(c) => services::cases(&cli.global, c).await,
             Command::Settle(c) => services::settle(&cli.global, c).await,
+            Command::Levy(c) => employment::levy(&cli.global, c).await,
             Command::Export(c) => registry::export(&cli.global, c).await,
             Command::Gen(c) => registry::generate(c),
         }

@@ -66,6 +66,27 @@ pub async fn import(g: &Global, cmd: ImportCommand) -> CmdResult {
         ImportCommand::Deliveries(a) => {
             return crate::services::import_sheet(g, a, anju_jobs::import_deliveries).await;
         }
+        ImportCommand::Employers { sheet, data_year } => {
+            return crate::employment::import_year(
+                g,
+                sheet,
+                data_year,
+                anju_jobs::levy::import_employers,
+            )
+            .await;
+        }
+        ImportCommand::EmployerStaff { sheet, data_year } => {
+            return crate::employment::import_year(
+                g,
+                sheet,
+                data_year,
+                anju_jobs::levy::import_staff,
+            )
+            .await;
+        }
+        ImportCommand::LevyParams(a) => {
+            return crate::services::import_sheet(g, a, anju_jobs::levy::import_params).await;
+        }
         ImportCommand::Devices(a) => {
             return crate::services::import_sheet(g, a, anju_jobs::import_devices).await;
         }

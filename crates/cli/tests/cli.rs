@@ -1219,3 +1219,143 @@ fn certificate_rules_and_the_calendar_from_the_command_line() {
     let bad = run(anju(&d).args(["certificates", "rule", "nonsense", "1"]));
     assert_eq!(bad.status.code(), Some(1));
 }
+
+#[test]
+fn the_levy_from_the_command_line() {
+    let d = temp_dir("levy");
+    let import = |what: &str, file: &str, year: Option<&str>| {
+        let mut args = vec!["import", what, file, "--json"];
+        if let Some(y) = year {
+            args.extend(["--data-year", y]);
+        }
+        json_of(&run(anju(&d).args(&args)))
+    };
+    let compute = || run(anju(&d).args(["levy", "compute", "--year", "2025", "--json"]));
+    // Parameters for the declaration year; a ratio finer than two places is a fault.
+    std::fs::write(
+        d.join("params.csv"),
+        "区划代码,年度,安排比例,上年社会平均工资\n\
+         320102000000,2025,1.5,100000\n\
+         320104000000,2025,1.555,1\n",
+    )
+    .unwrap();
+    let r = import("levy-params", "params.csv", None);
+    assert_eq!(
+        (r["inserted"].as_u64(), r["rejected"].as_u64()),
+        (Some(1), Some(1)),
+        "{r}"
+    );
+    assert_eq!(
+        error_codes(&r),
+        vec![(3, "安排比例".into(), "value_invalid".into())]
+    );
+    // Employers of 2024: an enterprise of 200 and an organ of 40 (its wage over the cap); a
+    // type its code contradicts, and staff of 0.
+    std::fs::write(
+        d.join("employers.csv"),
+        "统一社会信用代码,单位名称,单位类型,所属区划代码,上年在职职工年平均人数,上年在职职工工资总额\n\
+         91350100M000100Y43,甲公司,企业,320102000000,200,12000000.00\n\
+         113201020000000197,乙局,机关,320102000000,40,10000000\n\
+         91320102000000043F,丙公司,机关,320102000000,10,100\n\
+         12320102000000027Y,丁中心,事业单位,320102000000,0,100\n",
+    )
+    .unwrap();
+    let r = import("employers", "employers.csv", Some("2024"));
+    assert_eq!(
+        (r["inserted"].as_u64(), r["rejected"].as_u64()),
+        (Some(2), Some(2)),
+        "{r}"
+    );
+    assert_eq!(
+        error_codes(&r),
+        vec![
+            (4, "单位类型".into(), "value_invalid".into()),
+            (5, "上年在职职工年平均人数".into(), "value_invalid".into())
+        ]
+    );
+    // The enterprise's one employee (三级, 7 months); the same ID twice, an unknown employer.
+    std::fs::write(
+        d.join("staff.csv"),
+        "统一社会信用代码,身份证号,残疾等级,在岗月数,劳动合同一年以上,工资不低于最低工资,足额缴纳社会保险\n\
+         91350100M000100Y43,320102198005060010,三级,7,是,是,是\n\
+         91350100M000100Y43,320102198005060010,三级,5,是,是,是\n\
+         52320102000000035M,320102198005060010,一级,12,是,是,是\n",
+    )
+    .unwrap();
+    let r = import("employer-staff", "staff.csv", Some("2024"));
+    assert_eq!(
+        error_codes(&r),
+        vec![
+            (3, "身份证号".into(), "duplicate".into()),
+            (4, "统一社会信用代码".into(), "employer_unknown".into())
+        ],
+        "{r}"
+    );
+    // Faults left: the levy refuses and names them.
+    let out = compute();
+    assert_eq!(out.status.code(), Some(1));
+    let why = text(&out.stderr);
+    assert!(
+        why.contains("参数表第3行")
+            && why.contains("单位表第4行")
+            && why.contains("残疾职工表第3行"),
+        "{why}"
+    );
+    // Corrected sheets replace the year's rows and clear its faults.
+    std::fs::write(
+        d.join("params.csv"),
+        "区划代码,年度,安排比例,上年社会平均工资\n320102000000,2025,1.5,100000\n",
+    )
+    .unwrap();
+    let r = import("levy-params", "params.csv", None);
+    assert_eq!(r["unchanged"].as_u64(), Some(1), "{r}");
+    std::fs::write(
+        d.join("employers.csv"),
+        "统一社会信用代码,单位名称,单位类型,所属区划代码,上年在职职工年平均人数,上年在职职工工资总额\n\
+         91350100M000100Y43,甲公司,企业,320102000000,200,12000000.00\n\
+         113201020000000197,乙局,机关,320102000000,40,10000000\n",
+    )
+    .unwrap();
+    import("employers", "employers.csv", Some("2024"));
+    std::fs::write(
+        d.join("staff.csv"),
+        "统一社会信用代码,身份证号,残疾等级,在岗月数,劳动合同一年以上,工资不低于最低工资,足额缴纳社会保险\n\
+         91350100M000100Y43,320102198005060010,三级,7,是,是,是\n",
+    )
+    .unwrap();
+    let r = import("employer-staff", "staff.csv", Some("2024"));
+    assert_eq!(r["inserted"].as_u64(), Some(1), "{r}");
+    let v = json_of(&compute());
+    assert_eq!(v["year"].as_i64(), Some(2025));
+    let by = |code: &str| {
+        v["employers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["credit_code"] == code)
+            .unwrap()
+            .clone()
+    };
+    // 3 required, 7/12 counted; 29/12 × 60,000.00 = 145,000.00; below 1 %: 90 %.
+    let a = by("91350100M000100Y43");
+    assert_eq!(a["required"], "3");
+    assert_eq!(a["counted"], "0.58333333333333333333");
+    assert_eq!(a["shortfall"], "2.41666666666666666667");
+    assert_eq!(a["gross_fen"].as_i64(), Some(14_500_000));
+    assert_eq!(a["reduction_percent"].as_u64(), Some(10));
+    assert_eq!(a["due_fen"].as_i64(), Some(13_050_000));
+    // 0.6 × 200,000.00 (capped) = 120,000.00; 90 % = 108,000.00.
+    let b = by("113201020000000197");
+    assert_eq!(b["avg_wage_fen"].as_i64(), Some(20_000_000));
+    assert_eq!(b["due_fen"].as_i64(), Some(10_800_000));
+    assert_eq!(v["total_fen"].as_i64(), Some(23_850_000));
+    // A year without parameters names the region (no fall-back to another year's).
+    import("employers", "employers.csv", Some("2025"));
+    let out = run(anju(&d).args(["levy", "compute", "--year", "2026"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("320102000000"),
+        "{}",
+        text(&out.stderr)
+    );
+}

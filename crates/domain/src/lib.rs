@@ -11,6 +11,7 @@ pub mod cert_rules;
 pub mod certificate;
 pub mod credit_code;
 pub mod id_number;
+pub mod levy;
 pub mod mask;
 pub mod money;
 pub mod month;

@@ -5,6 +5,7 @@ pub mod cases;
 pub mod export;
 pub mod generate;
 pub mod import;
+pub mod levy;
 pub mod programme;
 pub mod providers;
 pub mod subsidy;

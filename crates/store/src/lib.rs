@@ -18,6 +18,7 @@ mod clock;
 mod devices;
 mod error;
 mod homes;
+mod levy;
 mod persons;
 mod programmes;
 mod providers;
@@ -41,6 +42,8 @@ mod applications_tests;
 mod certificates_tests;
 #[cfg(test)]
 mod contract_tests;
+#[cfg(test)]
+mod levy_tests;
 #[cfg(test)]
 mod persons_tests;
 #[cfg(test)]
@@ -74,6 +77,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use devices::{CaseDevice, DeviceItemRecord, Devices, is_rental};
 pub use error::StoreError;
 pub use homes::{Evaluation, HomeLine, Homes, SchemeRecord};
+pub use levy::{Levies, LevyLine, LevyRun};
 pub use persons::{
     Conflict, HistoryEntry, ImportBatch, ImportCounts, ImportRules, PersonFilter, PersonPage,
     PersonRecord, Persons, RowOutcome, Sort, Source,
