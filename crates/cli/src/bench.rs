@@ -543,3 +543,146 @@ pub async fn settlement(g: &crate::Global, records: u64) -> CmdResult {
     store.close().await;
     Ok(ExitCode::SUCCESS)
 }
+
+/// The employment security levy for `employers` generated employers of 2024 with `staff`
+/// disabled-employee rows among them, across the counties of Jiangsu: the three sheets are
+/// written, imported as a clerk imports them, and the levy of 2025 computed and timed.
+pub async fn levy(g: &crate::Global, employers: u64, staff: u64) -> CmdResult {
+    use anju_domain::credit_code::CreditCode;
+    use anju_domain::id_number::IdNumber;
+    use anju_io::SheetWriter;
+    use anju_jobs::ImportOptions;
+    let store = crate::commands::open_store(g).await?;
+    let scope = crate::commands::acting_scope(&store, g).await?;
+    let dir = std::env::temp_dir().join(format!("anju-bench-levy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let table = anju_domain::RegionTable::jiangsu();
+    let counties: Vec<String> = table
+        .children(&table.root().code)
+        .flat_map(|city| table.children(&city.code))
+        .map(|r| r.code.to_string())
+        .collect();
+    let err = |e: anju_io::WriteError| e.to_string();
+    let t = Instant::now();
+    let mut codes = Vec::with_capacity(employers as usize);
+    let ep = dir.join("employers.csv");
+    let mut w = SheetWriter::create(
+        &ep,
+        &anju_domain::levy::rows::EMPLOYER_COLUMNS.map(|(h, _, _)| h),
+    )
+    .map_err(err)?;
+    for i in 0..employers {
+        let county = &counties[(i as usize) % counties.len()];
+        let (head, kind) = if i % 10 == 0 {
+            ("11", "机关")
+        } else {
+            ("91", "企业")
+        };
+        let code = CreditCode::compose(head, &county[..6], &format!("{:08}", i + 1))
+            .ok_or("信用代码生成失败")?;
+        // 10 to about 2,000 staff, wages about 60,000 to 240,000 yuan a head.
+        let staff_n = 10 + (i * 7919) % 2000;
+        let gross = staff_n * (60_000 + (i * 104_729) % 180_000);
+        w.write_row(&[
+            code.as_str(),
+            &format!("测试单位{i}"),
+            kind,
+            county,
+            &format!("{staff_n}.{:02}", i % 100),
+            &format!("{gross}.{:02}", (i * 37) % 100),
+        ])
+        .map_err(err)?;
+        codes.push(code);
+    }
+    w.finish().map_err(err)?;
+    let sp = dir.join("staff.csv");
+    let mut w = SheetWriter::create(
+        &sp,
+        &anju_domain::levy::rows::STAFF_COLUMNS.map(|(h, _, _)| h),
+    )
+    .map_err(err)?;
+    let yes = |b: bool| if b { "是" } else { "否" };
+    for j in 0..staff {
+        let code = &codes[(j as usize * 7) % codes.len()];
+        let birth = chrono::NaiveDate::from_ymd_opt(1970 + (j % 30) as i32, 1 + (j % 12) as u32, 1)
+            .ok_or("日期")?;
+        let id = IdNumber::compose(code.region(), birth, (j / 360 % 999) as u16 + 1)
+            .map_err(|e| e.to_string())?;
+        w.write_row(&[
+            code.as_str(),
+            id.as_str(),
+            ["一级", "二级", "三级", "四级"][(j % 4) as usize],
+            &(1 + j % 12).to_string(),
+            yes(j % 17 != 0),
+            yes(j % 19 != 0),
+            yes(j % 23 != 0),
+        ])
+        .map_err(err)?;
+    }
+    w.finish().map_err(err)?;
+    let pp = dir.join("params.csv");
+    let mut w = SheetWriter::create(
+        &pp,
+        &anju_domain::levy::rows::PARAM_COLUMNS.map(|(h, _, _)| h),
+    )
+    .map_err(err)?;
+    for c in &counties {
+        w.write_row(&[c, "2025", "1.5", "118000"]).map_err(err)?;
+    }
+    w.finish().map_err(err)?;
+    println!("准备：生成三张表 {:.1} s", t.elapsed().as_secs_f64());
+    let opts = ImportOptions::default();
+    let t = Instant::now();
+    let r = anju_jobs::levy::import_params(&store, &scope, &pp, &opts)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "导入参数 {} 行（拒绝{}）{:.1} s",
+        r.rows,
+        r.rejected,
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    let r = anju_jobs::levy::import_employers(&store, &scope, &ep, 2024, &opts)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "导入单位 {} 行（拒绝{}）{:.1} s",
+        r.rows,
+        r.rejected,
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    let r = anju_jobs::levy::import_staff(&store, &scope, &sp, 2024, &opts)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "导入残疾职工 {} 行（拒绝{}）{:.1} s",
+        r.rows,
+        r.rejected,
+        t.elapsed().as_secs_f64()
+    );
+    if r.rejected > 0 {
+        return Err(format!(
+            "生成的数据有{}行被拒绝：{:?}",
+            r.rejected,
+            r.errors.first()
+        ));
+    }
+    let t = Instant::now();
+    let run = store
+        .levies()
+        .compute(&scope, 2025, None)
+        .await
+        .map_err(|e| e.to_string())?;
+    let took = t.elapsed();
+    println!(
+        "计算保障金：{} 家单位、{staff} 名残疾职工，{:.2} s，实缴合计 {} 元",
+        run.employers.len(),
+        took.as_secs_f64(),
+        anju_domain::money::Fen(run.total_fen).yuan()
+    );
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(ExitCode::SUCCESS)
+}

@@ -295,6 +295,14 @@ pub enum BenchCommand {
         #[arg(long)]
         region: Option<String>,
     },
+    /// The employment security levy: N generated employers and M disabled-employee rows are
+    /// imported, then the levy of a year is computed and timed
+    Levy {
+        #[arg(long, default_value_t = 100_000)]
+        employers: u64,
+        #[arg(long, default_value_t = 500_000)]
+        staff: u64,
+    },
     /// Roll generation: builds N generated grants (N/2 people with both subsidies, with
     /// 低保 and other assistance statuses) into the database, then times the month's roll
     Roll {
@@ -641,6 +649,9 @@ fn main() -> ExitCode {
             }
             Command::Bench(BenchCommand::Eligibility { people, date }) => {
                 bench::eligibility(&cli.global, people, &date).await
+            }
+            Command::Bench(BenchCommand::Levy { employers, staff }) => {
+                bench::levy(&cli.global, employers, staff).await
             }
             Command::Bench(BenchCommand::Settlement { records }) => {
                 bench::settlement(&cli.global, records).await

@@ -102,6 +102,24 @@ impl CreditCode {
         Ok(CreditCode(s))
     }
 
+    /// The code of a body registered by `head` (authority and class, e.g. "91"), in
+    /// `region` (6 digits), with the organisation code's first 8 characters `org`: both check
+    /// characters computed. `None` when the parts are not of the code's alphabet.
+    pub fn compose(head: &str, region: &str, org: &str) -> Option<CreditCode> {
+        if head.len() != 2 || region.len() != 6 || org.len() != 8 {
+            return None;
+        }
+        let mut s = format!("{head}{region}{org}");
+        s.push(char::from(org_check(org.as_bytes())));
+        let sum: u32 = s
+            .bytes()
+            .enumerate()
+            .map(|(i, c)| value(c).unwrap_or(0) * 3u32.pow(i as u32) % 31)
+            .sum();
+        s.push(char::from(CHARSET[((31 - sum % 31) % 31) as usize]));
+        CreditCode::parse(&s).ok()
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -146,6 +164,19 @@ mod tests {
         assert_eq!(c.region(), "350100");
         assert_eq!(c.kind_label(), "企业");
         assert!(CreditCode::parse("91110108551385082Q").is_ok());
+    }
+
+    #[test]
+    fn a_composed_code_reads_back() {
+        let c = CreditCode::compose("11", "320102", "00000001").unwrap();
+        assert_eq!(c.as_str(), "113201020000000197");
+        assert_eq!(
+            CreditCode::compose("91", "350100", "M000100Y")
+                .unwrap()
+                .as_str(),
+            "91350100M000100Y43"
+        );
+        assert!(CreditCode::compose("91", "35010", "M000100Y").is_none());
     }
 
     #[test]
