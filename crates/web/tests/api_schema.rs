@@ -15,7 +15,7 @@ use common::{ADMIN_PW, Db, TestApp};
 use serde_json::{Value, json};
 
 /// Every route the API serves, as (method, path).
-const ROUTES: [(&str, &str); 51] = [
+const ROUTES: [(&str, &str); 52] = [
     ("post", "/api/login"),
     ("post", "/api/logout"),
     ("get", "/api/me"),
@@ -67,6 +67,7 @@ const ROUTES: [(&str, &str); 51] = [
     ("post", "/api/settlements"),
     ("get", "/api/settlements/{id}"),
     ("post", "/api/settlements/{id}/approve"),
+    ("get", "/api/levy"),
 ];
 
 async fn sqlite_app() -> TestApp {
@@ -293,7 +294,7 @@ async fn schemathesis_finds_no_error_and_no_answer_off_the_document() {
         String::from_utf8_lossy(&out.stderr)
     );
     // It did test the API: the summary counts the operations and the cases that passed.
-    assert!(report.contains("Tested: 49"), "{report}");
+    assert!(report.contains("Tested: 50"), "{report}");
     assert!(!report.contains("Unresolvable references"), "{report}");
     eprintln!("{report}");
 }

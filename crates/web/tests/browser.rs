@@ -656,6 +656,9 @@ async fn pages_work_and_are_accessible_in_chromium() {
         .unwrap();
     assert!(b.text().await.contains("合计"));
     b.check("programme-report").await;
+    b.client.goto(&app.url("/levy")).await.unwrap();
+    assert!(b.text().await.contains("导入申报数据"));
+    b.check("levy").await;
 
     b.client.goto(&app.url("/no-such-page")).await.unwrap();
     b.check("not-found").await;
@@ -675,6 +678,6 @@ async fn pages_work_and_are_accessible_in_chromium() {
     assert!(b.text().await.contains("密码错误"));
     b.check("audit-filtered").await;
 
-    assert!(b.pages >= 42, "checked {} pages", b.pages);
+    assert!(b.pages >= 43, "checked {} pages", b.pages);
     b.client.close().await.unwrap();
 }

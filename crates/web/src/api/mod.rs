@@ -17,6 +17,7 @@ use utoipa_axum::routes;
 
 pub(crate) mod applications;
 mod doc;
+mod levy;
 mod persons;
 mod services;
 mod settlement;
@@ -75,6 +76,7 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(settlement::bills, settlement::draft))
         .routes(routes!(settlement::bill))
         .routes(routes!(settlement::approve))
+        .routes(routes!(levy::levy))
         .fallback(not_found);
     let (api, doc) = OpenApiRouter::default().nest("/api", api).split_for_parts();
     let json: std::sync::Arc<str> = doc.to_json().unwrap_or_default().into();

@@ -78,6 +78,20 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("settlement.export", "导出结算支付表"),
     ("settlement.view", "查看结算单"),
     ("user.bind_provider", "绑定服务机构账号"),
+    ("device.import", "导入辅具目录"),
+    ("case.device", "选定辅具"),
+    ("case.rental", "辅具出租或归还"),
+    ("case.amount", "记录报价、预算或费用"),
+    ("case.care_plan", "制定托养计划"),
+    ("case.return_check", "记录回访"),
+    ("care.supervision", "查看托养监管月报"),
+    ("care.export", "导出托养监管月报"),
+    ("star.scheme", "新增星级评定方案"),
+    ("star.evaluate", "残疾人之家星级评定"),
+    ("levy.employers", "导入用人单位申报"),
+    ("levy.staff", "导入残疾职工"),
+    ("levy.params", "导入保障金参数"),
+    ("levy.compute", "计算就业保障金"),
 ];
 
 pub fn action_label(action: &str) -> String {

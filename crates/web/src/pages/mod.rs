@@ -5,9 +5,10 @@
 pub mod audit;
 mod certificates;
 mod home;
+mod levy;
 pub mod persons;
 mod regions;
-mod services;
+pub(crate) mod services;
 mod session;
 mod subsidy;
 mod users;
@@ -147,6 +148,7 @@ pub fn routes() -> Router<App> {
             post(subsidy::close_recovery),
         )
         .merge(services::routes())
+        .merge(levy::routes())
         .fallback(not_found)
 }
 
@@ -228,6 +230,13 @@ impl Layout {
             nav.push(NavItem {
                 href: "/cases",
                 label: "服务个案",
+                current: false,
+            });
+        }
+        if scope.role().manages_services() {
+            nav.push(NavItem {
+                href: "/levy",
+                label: "就业保障金",
                 current: false,
             });
         }

@@ -88,6 +88,8 @@ pub struct Upload {
     pub dry_run: bool,
     /// Take the file's values over ones changed by hand since they were last imported.
     pub overwrite_conflicts: bool,
+    /// The year the sheet's figures describe, where the form asks for it.
+    pub data_year: Option<String>,
 }
 
 /// Receives the upload form (file, sheet, encoding, strict, replace) with its CSRF check.
@@ -108,6 +110,7 @@ pub async fn receive(
     let mut overwrite_conflicts = false;
     let mut sheet = None;
     let mut encoding = EncodingChoice::Auto;
+    let mut data_year = None;
     while let Some(mut field) = multipart
         .next_field()
         .await
@@ -119,6 +122,7 @@ pub async fn receive(
             "replace" => replace = true,
             "preview" => dry_run = true,
             "overwrite" => overwrite_conflicts = true,
+            "data_year" => data_year = Some(field.text().await.unwrap_or_default()),
             "sheet" => {
                 sheet =
                     Some(field.text().await.unwrap_or_default()).filter(|s| !s.trim().is_empty())
@@ -173,6 +177,7 @@ pub async fn receive(
         },
         dry_run,
         overwrite_conflicts,
+        data_year,
     }))
 }
 

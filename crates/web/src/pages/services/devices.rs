@@ -95,7 +95,7 @@ pub async fn import_upload(
         &s,
         multipart,
         "/devices",
-        |store, scope, path, opts| async move {
+        |store, scope, path, opts, _| async move {
             anju_jobs::import_devices(&store, &scope, &path, &opts).await
         },
     )

@@ -74,7 +74,7 @@ pub fn routes() -> Router<App> {
 
 /// Receives an uploaded sheet and runs `job` on it in turn as the user, answering with the
 /// import's progress page; a file that cannot be received gives its message back.
-async fn upload<F, Fut>(
+pub(crate) async fn upload<F, Fut>(
     app: &App,
     s: &crate::auth::Session,
     multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
@@ -87,6 +87,7 @@ where
             anju_store::Scope,
             std::path::PathBuf,
             anju_jobs::ImportOptions,
+            Option<String>,
         ) -> Fut
         + Send
         + 'static,
@@ -107,7 +108,13 @@ where
     let id = u.id.clone();
     let app = app.clone();
     tokio::spawn(async move {
-        let work = job(app.store.clone(), scope, u.path.clone(), opts);
+        let work = job(
+            app.store.clone(),
+            scope,
+            u.path.clone(),
+            opts,
+            u.data_year.clone(),
+        );
         let result = app.jobs.in_turn(&u.id, work).await;
         finish(&app, &u.id, &u.path, result).await;
     });
