@@ -672,7 +672,7 @@ pub async fn levy(g: &crate::Global, employers: u64, staff: u64) -> CmdResult {
     let t = Instant::now();
     let run = store
         .levies()
-        .compute(&scope, 2025, None)
+        .compute(&scope, 2025, None, false)
         .await
         .map_err(|e| e.to_string())?;
     let took = t.elapsed();

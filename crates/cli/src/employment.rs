@@ -39,7 +39,7 @@ pub async fn levy(g: &Global, cmd: LevyCommand) -> CmdResult {
     let scope = acting_scope(&store, g).await?;
     let run = store
         .levies()
-        .compute(&scope, year, region.as_deref())
+        .compute(&scope, year, region.as_deref(), false)
         .await;
     store.close().await;
     let run = run.map_err(|e| e.to_string())?;

@@ -225,30 +225,47 @@ impl Levies<'_> {
             q = a.bind_owned(q);
         }
         let replaced = q.execute(&mut *tx).await?.rows_affected();
-        for e in &good {
-            sqlx::query(
-                "INSERT INTO employers (data_year, credit_code, name, kind, region_code, \
-                 staff_hundredths, gross_fen, created_at, created_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(i64::from(year))
-            .bind(e.credit_code.to_string())
-            .bind(e.name.clone())
-            .bind(e.kind.as_str())
-            .bind(e.region.clone())
-            .bind(e.staff_hundredths)
-            .bind(e.gross_wages.fen())
-            .bind(now)
-            .bind(scope.username.clone())
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| match e {
-                sqlx::Error::Database(d) if d.is_unique_violation() => {
-                    StoreError::invalid("此单位已由其他地区导入该年度的数据，请联系其所属地区")
-                }
-                e => e.into(),
-            })?;
-        }
+        use crate::sql::Arg;
+        let rows: Vec<Vec<Arg>> = good
+            .iter()
+            .map(|e| {
+                vec![
+                    Arg::Int(i64::from(year)),
+                    Arg::Text(e.credit_code.to_string()),
+                    Arg::Text(e.name.clone()),
+                    Arg::Text(e.kind.as_str().into()),
+                    Arg::Text(e.region.clone()),
+                    Arg::Int(e.staff_hundredths),
+                    Arg::Int(e.gross_wages.fen()),
+                    Arg::Int(now),
+                    Arg::Text(scope.username.clone()),
+                ]
+            })
+            .collect();
+        crate::sql::insert_rows(
+            &mut tx,
+            self.store.backend(),
+            "employers",
+            &[
+                "data_year",
+                "credit_code",
+                "name",
+                "kind",
+                "region_code",
+                "staff_hundredths",
+                "gross_fen",
+                "created_at",
+                "created_by",
+            ],
+            rows,
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::Database(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+                StoreError::invalid("有单位已由其他地区导入该年度的数据，请联系其所属地区")
+            }
+            e => e,
+        })?;
         record_faults(
             &mut tx,
             self.store,
@@ -346,25 +363,43 @@ impl Levies<'_> {
             }
             q.execute(&mut *tx).await?;
         }
-        for s in &good {
-            sqlx::query(
-                "INSERT INTO employer_staff (data_year, credit_code, id_number, grade, months, \
-                 contract, min_wage, insured, created_at, created_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(i64::from(year))
-            .bind(s.credit_code.to_string())
-            .bind(s.id_number.clone())
-            .bind(i64::from(s.grade))
-            .bind(i64::from(s.months))
-            .bind(i64::from(s.contract))
-            .bind(i64::from(s.min_wage))
-            .bind(i64::from(s.insured))
-            .bind(now)
-            .bind(scope.username.clone())
-            .execute(&mut *tx)
-            .await?;
-        }
+        use crate::sql::Arg;
+        let rows: Vec<Vec<Arg>> = good
+            .iter()
+            .map(|s| {
+                vec![
+                    Arg::Int(i64::from(year)),
+                    Arg::Text(s.credit_code.to_string()),
+                    Arg::Text(s.id_number.clone()),
+                    Arg::Int(i64::from(s.grade)),
+                    Arg::Int(i64::from(s.months)),
+                    Arg::Int(i64::from(s.contract)),
+                    Arg::Int(i64::from(s.min_wage)),
+                    Arg::Int(i64::from(s.insured)),
+                    Arg::Int(now),
+                    Arg::Text(scope.username.clone()),
+                ]
+            })
+            .collect();
+        crate::sql::insert_rows(
+            &mut tx,
+            self.store.backend(),
+            "employer_staff",
+            &[
+                "data_year",
+                "credit_code",
+                "id_number",
+                "grade",
+                "months",
+                "contract",
+                "min_wage",
+                "insured",
+                "created_at",
+                "created_by",
+            ],
+            rows,
+        )
+        .await?;
         record_faults(
             &mut tx,
             self.store,
@@ -532,7 +567,13 @@ impl Levies<'_> {
     /// The levy of declaration year `year` for the employers of the scope (under `region`
     /// when given), on their figures of `year - 1`. Refused, naming them, while the sheets
     /// it reads have faults left from their latest import or a region lacks its parameters.
-    pub async fn compute(&self, scope: &Scope, year: i32, region: Option<&str>) -> Result<LevyRun> {
+    pub async fn compute(
+        &self,
+        scope: &Scope,
+        year: i32,
+        region: Option<&str>,
+        explain: bool,
+    ) -> Result<LevyRun> {
         scope.require(scope.role().manages_services())?;
         let prefix = match region {
             Some(r) => {
@@ -595,18 +636,18 @@ impl Levies<'_> {
             .await?;
         // Their disabled employees.
         let mut staff: HashMap<String, Vec<StaffRow>> = HashMap::new();
-        let rows = sqlx::query(
-            "SELECT credit_code, id_number, grade, months, contract, min_wage, insured \
-             FROM employer_staff WHERE data_year = $1",
-        )
-        .bind(i64::from(data_year))
-        .fetch_all(self.store.pool())
-        .await?;
         let wanted: HashSet<String> = employers
             .iter()
             .map(|e| e.credit_code.to_string())
             .collect();
-        for r in rows {
+        let mut rows = sqlx::query(
+            "SELECT credit_code, id_number, grade, months, contract, min_wage, insured \
+             FROM employer_staff WHERE data_year = $1",
+        )
+        .bind(i64::from(data_year))
+        .fetch(self.store.pool());
+        use futures_util::TryStreamExt;
+        while let Some(r) = rows.try_next().await? {
             let code: String = r.try_get("credit_code")?;
             if !wanted.contains(&code) {
                 continue;
@@ -667,7 +708,7 @@ impl Levies<'_> {
             let mine = staff
                 .get(e.credit_code.as_str())
                 .map_or(&[][..], Vec::as_slice);
-            let l = levy::compute(e, mine, p, &relief, year);
+            let l = levy::compute(e, mine, p, &relief, year, explain);
             total += l.due.fen();
             lines.push(LevyLine::of(e, &l));
         }

@@ -71,7 +71,7 @@ contract!(
             .import_params(&xuanwu, "p.csv", vec![(2, p)], vec![], Apply::Always)
             .await
             .unwrap();
-        match levies.compute(&xuanwu, 2025, None).await {
+        match levies.compute(&xuanwu, 2025, None, false).await {
             Err(StoreError::Invalid(m)) => assert!(m.contains("单位表第3行"), "{m}"),
             other => panic!("expected a refusal, got {other:?}"),
         }
@@ -88,21 +88,23 @@ contract!(
             .await
             .unwrap();
         assert_eq!((r.inserted, r.rejected.len()), (1, 0));
-        let run = levies.compute(&xuanwu, 2025, None).await.unwrap();
+        let run = levies.compute(&xuanwu, 2025, None, false).await.unwrap();
         assert_eq!(run.employers.len(), 1);
         // 3 × 60,000.00 = 180,000.00 at 90 %.
         assert_eq!(run.total_fen, 16_200_000);
         // Qinhuai sees none of it, and may not ask for Xuanwu.
         assert!(
             levies
-                .compute(&qinhuai, 2025, None)
+                .compute(&qinhuai, 2025, None, false)
                 .await
                 .unwrap()
                 .employers
                 .is_empty()
         );
         assert!(matches!(
-            levies.compute(&qinhuai, 2025, Some("320102000000")).await,
+            levies
+                .compute(&qinhuai, 2025, Some("320102000000"), false)
+                .await,
             Err(StoreError::Forbidden)
         ));
         // Staff of an employer not imported for the year are refused by row.

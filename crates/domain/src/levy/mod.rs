@@ -300,31 +300,40 @@ fn yuan(fen: &BigRational) -> String {
 }
 
 /// The levy of `e` for declaration year `year`, with its disabled employees `staff` (its own
-/// rows only), the region's parameters and the relief.
-pub fn compute(e: &Employer, staff: &[StaffRow], p: &Params, relief: &Relief, year: i32) -> Levy {
-    let mut why = Vec::new();
+/// rows only), the region's parameters and the relief; with `explain`, every step in words.
+pub fn compute(
+    e: &Employer,
+    staff: &[StaffRow],
+    p: &Params,
+    relief: &Relief,
+    year: i32,
+    explain: bool,
+) -> Levy {
+    let mut why = Steps {
+        on: explain,
+        lines: Vec::new(),
+    };
     let staff_n = ratio(e.staff_hundredths, 100);
     let counted: BigRational = staff.iter().map(StaffRow::weight).sum();
     let heads = staff.iter().filter(|s| s.counts()).count();
-    why.push(format!(
+    why.push(|| format!(
         "实际安排人数：{}名残疾职工符合条件（劳动合同一年以上、工资不低于最低工资、足额缴纳社会保险），\
          按在岗月数/12计，一、二级按两人计，合计{}人",
         heads,
         shown(&counted, 4)
     ));
     if heads < staff.len() {
-        why.push(format!(
-            "另有{}名残疾职工不符合条件，不计入",
-            staff.len() - heads
-        ));
+        why.push(|| format!("另有{}名残疾职工不符合条件，不计入", staff.len() - heads));
     }
     let required = &staff_n * ratio(p.ratio_hundredths, 100 * 100);
-    why.push(format!(
-        "应安排人数：上年在职职工年平均人数{} × 安排比例{}% = {}人",
-        shown(&staff_n, 2),
-        shown(&ratio(p.ratio_hundredths, 100), 2),
-        shown(&required, 4)
-    ));
+    why.push(|| {
+        format!(
+            "应安排人数：上年在职职工年平均人数{} × 安排比例{}% = {}人",
+            shown(&staff_n, 2),
+            shown(&ratio(p.ratio_hundredths, 100), 2),
+            shown(&required, 4)
+        )
+    });
     let shortfall = &required - &counted;
     let raw_wage = ratio(e.gross_wages.fen(), 1) / &staff_n;
     let cap = ratio(p.average_wage.fen() * 2, 1);
@@ -334,28 +343,32 @@ pub fn compute(e: &Employer, staff: &[StaffRow], p: &Params, relief: &Relief, ye
     } else {
         raw_wage.clone()
     };
-    why.push(if capped {
-        format!(
-            "年平均工资：工资总额{}元 ÷ {}人 = {}元，超过上年社会平均工资{}元的2倍，按{}元计",
-            Fen(e.gross_wages.fen()).yuan(),
-            shown(&staff_n, 2),
-            yuan(&raw_wage),
-            p.average_wage.yuan(),
-            yuan(&cap)
-        )
-    } else {
-        format!(
-            "年平均工资：工资总额{}元 ÷ {}人 = {}元",
-            Fen(e.gross_wages.fen()).yuan(),
-            shown(&staff_n, 2),
-            yuan(&raw_wage)
-        )
+    why.push(|| {
+        if capped {
+            format!(
+                "年平均工资：工资总额{}元 ÷ {}人 = {}元，超过上年社会平均工资{}元的2倍，按{}元计",
+                Fen(e.gross_wages.fen()).yuan(),
+                shown(&staff_n, 2),
+                yuan(&raw_wage),
+                p.average_wage.yuan(),
+                yuan(&cap)
+            )
+        } else {
+            format!(
+                "年平均工资：工资总额{}元 ÷ {}人 = {}元",
+                Fen(e.gross_wages.fen()).yuan(),
+                shown(&staff_n, 2),
+                yuan(&raw_wage)
+            )
+        }
     });
     if !shortfall.is_positive() {
-        why.push(format!(
-            "差额人数{}人，已达到安排比例，无须缴纳",
-            shown(&shortfall, 4)
-        ));
+        why.push(|| {
+            format!(
+                "差额人数{}人，已达到安排比例，无须缴纳",
+                shown(&shortfall, 4)
+            )
+        });
         return Levy {
             required,
             counted,
@@ -366,22 +379,26 @@ pub fn compute(e: &Employer, staff: &[StaffRow], p: &Params, relief: &Relief, ye
             reduction_percent: 0,
             exempt_reason: None,
             due: Fen(0),
-            explanation: why,
+            explanation: why.lines,
         };
     }
     let gross = &shortfall * &avg_wage;
-    why.push(format!(
-        "应缴额：差额人数{}人 × 年平均工资{}元 = {}元",
-        shown(&shortfall, 4),
-        yuan(&avg_wage),
-        yuan(&gross)
-    ));
+    why.push(|| {
+        format!(
+            "应缴额：差额人数{}人 × 年平均工资{}元 = {}元",
+            shown(&shortfall, 4),
+            yuan(&avg_wage),
+            yuan(&gross)
+        )
+    });
     let in_window = (relief.from_year..=relief.to_year).contains(&year);
     let (pay, exempt_reason) = if !in_window {
-        why.push(format!(
-            "{year}年不在{}至{}年减征期内，全额缴纳",
-            relief.from_year, relief.to_year
-        ));
+        why.push(|| {
+            format!(
+                "{year}年不在{}至{}年减征期内，全额缴纳",
+                relief.from_year, relief.to_year
+            )
+        });
         (100u8, None)
     } else if e.kind == EmployerKind::Enterprise && e.staff_hundredths <= relief.exempt_staff * 100
     {
@@ -390,31 +407,35 @@ pub fn compute(e: &Employer, staff: &[StaffRow], p: &Params, relief: &Relief, ye
             shown(&staff_n, 2),
             relief.exempt_staff
         );
-        why.push(reason.clone());
+        why.push(|| reason.clone());
         (0, Some(reason))
     } else {
         let actual = &counted / &staff_n;
         let threshold = ratio(relief.threshold_hundredths, 100 * 100);
         if actual >= threshold {
-            why.push(format!(
-                "实际安排比例{}%，达到{}%，按应缴额的{}%缴纳",
-                shown(&(actual * BigRational::from_integer(BigInt::from(100))), 4),
-                shown(&ratio(relief.threshold_hundredths, 100), 2),
-                relief.pay_at_or_above
-            ));
+            why.push(|| {
+                format!(
+                    "实际安排比例{}%，达到{}%，按应缴额的{}%缴纳",
+                    shown(&(actual * BigRational::from_integer(BigInt::from(100))), 4),
+                    shown(&ratio(relief.threshold_hundredths, 100), 2),
+                    relief.pay_at_or_above
+                )
+            });
             (relief.pay_at_or_above, None)
         } else {
-            why.push(format!(
-                "实际安排比例{}%，低于{}%，按应缴额的{}%缴纳",
-                shown(&(actual * BigRational::from_integer(BigInt::from(100))), 4),
-                shown(&ratio(relief.threshold_hundredths, 100), 2),
-                relief.pay_below
-            ));
+            why.push(|| {
+                format!(
+                    "实际安排比例{}%，低于{}%，按应缴额的{}%缴纳",
+                    shown(&(actual * BigRational::from_integer(BigInt::from(100))), 4),
+                    shown(&ratio(relief.threshold_hundredths, 100), 2),
+                    relief.pay_below
+                )
+            });
             (relief.pay_below, None)
         }
     };
     let due = round_fen(&(&gross * ratio(i64::from(pay), 100)));
-    why.push(format!("实缴额：{}元（四舍五入到分）", due.yuan()));
+    why.push(|| format!("实缴额：{}元（四舍五入到分）", due.yuan()));
     Levy {
         required,
         counted,
@@ -425,7 +446,21 @@ pub fn compute(e: &Employer, staff: &[StaffRow], p: &Params, relief: &Relief, ye
         reduction_percent: 100 - pay,
         exempt_reason,
         due,
-        explanation: why,
+        explanation: why.lines,
+    }
+}
+
+/// The explanation's lines, written only when asked for.
+struct Steps {
+    on: bool,
+    lines: Vec<String>,
+}
+
+impl Steps {
+    fn push(&mut self, line: impl FnOnce() -> String) {
+        if self.on {
+            self.lines.push(line());
+        }
     }
 }
 
@@ -478,14 +513,14 @@ mod tests {
         // Shortfall 29/12; average wage 12,000,000.00 / 200 = 60,000.00 (under the cap).
         // Gross 29/12 × 6,000,000 fen = 14,500,000 fen; ratio 7/2400 < 1 %: pay 90 %.
         let e = employer(EmployerKind::Enterprise, "200", "12000000.00");
-        let l = compute(&e, &[row(3, 7, true)], &params(), &relief(), 2025);
+        let l = compute(&e, &[row(3, 7, true)], &params(), &relief(), 2025, true);
         assert_eq!(decimal(&l.required), "3");
         assert_eq!(decimal(&l.counted), "0.58333333333333333333");
         assert_eq!(decimal(&l.shortfall), "2.41666666666666666667");
         assert_eq!(l.gross, ratio(14_500_000, 1));
         assert_eq!((l.reduction_percent, l.due), (10, Fen(13_050_000)));
         // Outside 2023-2027: the whole of it.
-        let l = compute(&e, &[row(3, 7, true)], &params(), &relief(), 2028);
+        let l = compute(&e, &[row(3, 7, true)], &params(), &relief(), 2028, true);
         assert_eq!((l.reduction_percent, l.due), (0, Fen(14_500_000)));
     }
 
@@ -499,6 +534,7 @@ mod tests {
             &params(),
             &relief(),
             2024,
+            true,
         );
         assert_eq!(decimal(&l.counted), "1");
         assert_eq!(decimal(&l.shortfall), "0.5");
@@ -511,21 +547,26 @@ mod tests {
     #[test]
     fn the_wage_is_capped_at_twice_the_average_and_small_enterprises_are_exempt() {
         let e = employer(EmployerKind::Organ, "40", "10000000");
-        let l = compute(&e, &[], &params(), &relief(), 2025);
+        let l = compute(&e, &[], &params(), &relief(), 2025, true);
         assert!(l.capped);
         assert_eq!(l.avg_wage, ratio(20_000_000, 1));
         // 0.6 × 200,000.00 = 120,000.00; ratio 0 < 1 %: pay 90 % = 108,000.00.
         assert_eq!(l.due, Fen(10_800_000));
         let small = employer(EmployerKind::Enterprise, "30", "1000000");
-        let l = compute(&small, &[], &params(), &relief(), 2025);
+        let l = compute(&small, &[], &params(), &relief(), 2025, true);
         assert_eq!((l.due, l.reduction_percent), (Fen(0), 100));
         assert!(l.exempt_reason.unwrap().contains("30"));
         // An organ of 30 is not an enterprise: it pays.
         let organ = employer(EmployerKind::Organ, "30", "1000000");
-        assert!(compute(&organ, &[], &params(), &relief(), 2025).due.fen() > 0);
+        assert!(
+            compute(&organ, &[], &params(), &relief(), 2025, true)
+                .due
+                .fen()
+                > 0
+        );
         // Meeting the ratio: nothing due, nothing waived.
         let met = employer(EmployerKind::Enterprise, "100", "5000000");
-        let l = compute(&met, &[row(1, 12, true)], &params(), &relief(), 2025);
+        let l = compute(&met, &[row(1, 12, true)], &params(), &relief(), 2025, true);
         assert_eq!((l.due, l.reduction_percent), (Fen(0), 0));
     }
 

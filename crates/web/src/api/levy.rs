@@ -43,7 +43,7 @@ pub async fn levy(
     Ok(Json(
         app.store
             .levies()
-            .compute(s.scope(), q.year, region)
+            .compute(s.scope(), q.year, region, false)
             .await?,
     ))
 }

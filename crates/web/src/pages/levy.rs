@@ -65,9 +65,15 @@ async fn run(
     s: &Session,
     year: i32,
     region: &str,
+    explain: bool,
 ) -> Result<Result<LevyRun, String>, AppError> {
     let region = Some(region.trim()).filter(|r| !r.is_empty());
-    match app.store.levies().compute(s.scope(), year, region).await {
+    match app
+        .store
+        .levies()
+        .compute(s.scope(), year, region, explain)
+        .await
+    {
         Ok(r) => Ok(Ok(r)),
         Err(e) => match AppError::from(e) {
             AppError::BadRequest(m) => Ok(Err(m)),
@@ -105,7 +111,7 @@ async fn list_page(
 ) -> Result<ListPage, AppError> {
     may(s)?;
     let year = year_of(app, q)?;
-    let (rows, total, refused) = match run(app, s, year, &q.region).await? {
+    let (rows, total, refused) = match run(app, s, year, &q.region, false).await? {
         Ok(r) => (
             r.employers
                 .into_iter()
@@ -157,7 +163,7 @@ pub async fn export(
 ) -> Result<Response, AppError> {
     may(&s)?;
     let year = year_of(&app, &q)?;
-    let r = run(&app, &s, year, &q.region)
+    let r = run(&app, &s, year, &q.region, false)
         .await?
         .map_err(AppError::BadRequest)?;
     let path = app
@@ -231,7 +237,7 @@ pub async fn employer(
 ) -> Result<Response, AppError> {
     may(&s)?;
     let year = year_of(&app, &q)?;
-    let r = match run(&app, &s, year, "").await? {
+    let r = match run(&app, &s, year, "", true).await? {
         Ok(r) => r,
         Err(m) => {
             let page = list_page(&app, &s, &q, Some(m)).await?;
