@@ -226,46 +226,48 @@ impl Levies<'_> {
         }
         let replaced = q.execute(&mut *tx).await?.rows_affected();
         use crate::sql::Arg;
-        let rows: Vec<Vec<Arg>> = good
-            .iter()
-            .map(|e| {
-                vec![
-                    Arg::Int(i64::from(year)),
-                    Arg::Text(e.credit_code.to_string()),
-                    Arg::Text(e.name.clone()),
-                    Arg::Text(e.kind.as_str().into()),
-                    Arg::Text(e.region.clone()),
-                    Arg::Int(e.staff_hundredths),
-                    Arg::Int(e.gross_wages.fen()),
-                    Arg::Int(now),
-                    Arg::Text(scope.username.clone()),
-                ]
-            })
-            .collect();
-        crate::sql::insert_rows(
-            &mut tx,
-            self.store.backend(),
-            "employers",
-            &[
-                "data_year",
-                "credit_code",
-                "name",
-                "kind",
-                "region_code",
-                "staff_hundredths",
-                "gross_fen",
-                "created_at",
-                "created_by",
-            ],
-            rows,
-        )
-        .await
-        .map_err(|e| match e {
-            StoreError::Database(sqlx::Error::Database(d)) if d.is_unique_violation() => {
-                StoreError::invalid("有单位已由其他地区导入该年度的数据，请联系其所属地区")
-            }
-            e => e,
-        })?;
+        for chunk in good.chunks(2000) {
+            let rows: Vec<Vec<Arg>> = chunk
+                .iter()
+                .map(|e| {
+                    vec![
+                        Arg::Int(i64::from(year)),
+                        Arg::Text(e.credit_code.to_string()),
+                        Arg::Text(e.name.clone()),
+                        Arg::Text(e.kind.as_str().into()),
+                        Arg::Text(e.region.clone()),
+                        Arg::Int(e.staff_hundredths),
+                        Arg::Int(e.gross_wages.fen()),
+                        Arg::Int(now),
+                        Arg::Text(scope.username.clone()),
+                    ]
+                })
+                .collect();
+            crate::sql::insert_rows(
+                &mut tx,
+                self.store.backend(),
+                "employers",
+                &[
+                    "data_year",
+                    "credit_code",
+                    "name",
+                    "kind",
+                    "region_code",
+                    "staff_hundredths",
+                    "gross_fen",
+                    "created_at",
+                    "created_by",
+                ],
+                rows,
+            )
+            .await
+            .map_err(|e| match e {
+                StoreError::Database(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+                    StoreError::invalid("有单位已由其他地区导入该年度的数据，请联系其所属地区")
+                }
+                e => e,
+            })?;
+        }
         record_faults(
             &mut tx,
             self.store,
@@ -364,42 +366,44 @@ impl Levies<'_> {
             q.execute(&mut *tx).await?;
         }
         use crate::sql::Arg;
-        let rows: Vec<Vec<Arg>> = good
-            .iter()
-            .map(|s| {
-                vec![
-                    Arg::Int(i64::from(year)),
-                    Arg::Text(s.credit_code.to_string()),
-                    Arg::Text(s.id_number.clone()),
-                    Arg::Int(i64::from(s.grade)),
-                    Arg::Int(i64::from(s.months)),
-                    Arg::Int(i64::from(s.contract)),
-                    Arg::Int(i64::from(s.min_wage)),
-                    Arg::Int(i64::from(s.insured)),
-                    Arg::Int(now),
-                    Arg::Text(scope.username.clone()),
-                ]
-            })
-            .collect();
-        crate::sql::insert_rows(
-            &mut tx,
-            self.store.backend(),
-            "employer_staff",
-            &[
-                "data_year",
-                "credit_code",
-                "id_number",
-                "grade",
-                "months",
-                "contract",
-                "min_wage",
-                "insured",
-                "created_at",
-                "created_by",
-            ],
-            rows,
-        )
-        .await?;
+        for chunk in good.chunks(2000) {
+            let rows: Vec<Vec<Arg>> = chunk
+                .iter()
+                .map(|s| {
+                    vec![
+                        Arg::Int(i64::from(year)),
+                        Arg::Text(s.credit_code.to_string()),
+                        Arg::Text(s.id_number.clone()),
+                        Arg::Int(i64::from(s.grade)),
+                        Arg::Int(i64::from(s.months)),
+                        Arg::Int(i64::from(s.contract)),
+                        Arg::Int(i64::from(s.min_wage)),
+                        Arg::Int(i64::from(s.insured)),
+                        Arg::Int(now),
+                        Arg::Text(scope.username.clone()),
+                    ]
+                })
+                .collect();
+            crate::sql::insert_rows(
+                &mut tx,
+                self.store.backend(),
+                "employer_staff",
+                &[
+                    "data_year",
+                    "credit_code",
+                    "id_number",
+                    "grade",
+                    "months",
+                    "contract",
+                    "min_wage",
+                    "insured",
+                    "created_at",
+                    "created_by",
+                ],
+                rows,
+            )
+            .await?;
+        }
         record_faults(
             &mut tx,
             self.store,
