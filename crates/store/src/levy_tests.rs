@@ -126,3 +126,95 @@ contract!(
         assert_eq!(r.rejected[0].code, "employer_unknown");
     }
 );
+
+contract!(
+    employment_is_kept_and_new_employment_listed_once,
+    |db: TestDb| async move {
+        use crate::programmes_tests::{KUNSHAN, TAICANG, d, file};
+        use anju_domain::employment::StatusInput;
+        use anju_domain::id_number::IdNumber;
+        let store = db.open().await;
+        let county = user(&store, "tc", Role::County, "320585000000").await;
+        let village = user(&store, "cun", Role::Village, TAICANG).await;
+        let leader = user(&store, "ld", Role::Leader, "320585000000").await;
+        let a = file(
+            &store,
+            &IdNumber::compose("320585", d("1990-01-02"), 1).unwrap(),
+            TAICANG,
+            Some(("肢体", "三级")),
+        )
+        .await;
+        let b = file(
+            &store,
+            &IdNumber::compose("320585", d("1985-01-02"), 2).unwrap(),
+            TAICANG,
+            Some(("视力", "二级")),
+        )
+        .await;
+        let status = |form: &str, since: &str| StatusInput {
+            form: form.into(),
+            since: since.into(),
+            employer_name: "甲公司".into(),
+            reason: "照顾家庭".into(),
+            means: "家庭供养".into(),
+            ..Default::default()
+        };
+        let e = store.employment();
+        // A village worker records on the files of the village; bad input names its field.
+        match e.record(&village, a, &status("未就业", "2099-01-01")).await {
+            Err(StoreError::Invalid(m)) => assert!(m.contains("起始日期"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        e.record(&village, a, &status("未就业", "2024-01-01"))
+            .await
+            .unwrap();
+        e.record(&village, a, &status("按比例", "2025-04-01"))
+            .await
+            .unwrap();
+        e.record(&village, a, &status("集中", "2025-09-01"))
+            .await
+            .unwrap();
+        // b: employed since 2020, out for 3 months in 2025, back: not new.
+        e.record(&county, b, &status("灵活", "2020-01-01"))
+            .await
+            .unwrap();
+        e.record(&county, b, &status("未就业", "2025-01-01"))
+            .await
+            .unwrap();
+        e.record(&county, b, &status("灵活", "2025-04-01"))
+            .await
+            .unwrap();
+        let h = e.history(&county, a).await.unwrap();
+        assert_eq!(h.len(), 3, "every change kept");
+        assert_eq!(h[0].status.employer_name, "甲公司");
+        let list = e.newly_employed(&county, 2025, None).await.unwrap();
+        assert_eq!(list.len(), 1, "{list:?}");
+        assert_eq!((list[0].person_id, list[0].since), (a, d("2025-04-01")));
+        assert!(!list[0].id_number.contains('*'));
+        assert!(
+            e.newly_employed(&leader, 2025, None).await.unwrap()[0]
+                .id_number
+                .contains('*')
+        );
+        assert!(
+            e.newly_employed(&county, 2024, None)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // Another county sees none; its files are not this county's to record on.
+        let kunshan = user(&store, "ks", Role::County, "320583000000").await;
+        assert!(
+            e.newly_employed(&kunshan, 2025, None)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            e.record(&kunshan, a, &status("灵活", "2025-01-01"))
+                .await
+                .is_err()
+        );
+        let _ = KUNSHAN;
+    }
+);

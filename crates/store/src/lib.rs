@@ -16,6 +16,7 @@ mod cases;
 mod certificates;
 mod clock;
 mod devices;
+mod employment;
 mod error;
 mod homes;
 mod levy;
@@ -75,6 +76,7 @@ pub use cases::{
 pub use certificates::{Certificates, SweepChange, SweepReport};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use devices::{CaseDevice, DeviceItemRecord, Devices, is_rental};
+pub use employment::{Employment, NewlyEmployed, StatusRecord};
 pub use error::StoreError;
 pub use homes::{Evaluation, HomeLine, Homes, SchemeRecord};
 pub use levy::{Levies, LevyLine, LevyRun};

@@ -578,6 +578,23 @@ fn routes() -> Vec<Route> {
             Some("date=2025-09-01&satisfaction=5"),
             nobody,
         ),
+        // Employment on the file and the year's new employment.
+        r(Method::GET, "/employment", false, None, reader),
+        r(Method::GET, "/employment?year=2025", false, None, reader),
+        r(
+            Method::GET,
+            "/employment/export.xlsx?year=2025",
+            false,
+            None,
+            reader,
+        ),
+        r(
+            Method::POST,
+            "/persons/{row}/employment",
+            false,
+            Some("form=%E7%81%B5%E6%B4%BB&since=2025-01-01"),
+            writer_inside,
+        ),
         // The employment security levy: counties, cities and the administrator.
         r(Method::GET, "/levy", false, None, provider_registrar),
         r(

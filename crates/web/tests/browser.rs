@@ -659,6 +659,9 @@ async fn pages_work_and_are_accessible_in_chromium() {
     b.client.goto(&app.url("/levy")).await.unwrap();
     assert!(b.text().await.contains("导入申报数据"));
     b.check("levy").await;
+    b.client.goto(&app.url("/employment")).await.unwrap();
+    assert!(b.text().await.contains("新增就业"));
+    b.check("employment").await;
 
     b.client.goto(&app.url("/no-such-page")).await.unwrap();
     b.check("not-found").await;
@@ -678,6 +681,6 @@ async fn pages_work_and_are_accessible_in_chromium() {
     assert!(b.text().await.contains("密码错误"));
     b.check("audit-filtered").await;
 
-    assert!(b.pages >= 43, "checked {} pages", b.pages);
+    assert!(b.pages >= 44, "checked {} pages", b.pages);
     b.client.close().await.unwrap();
 }

@@ -107,3 +107,73 @@ contract!(the_levy_through_the_pages, |db: Db| async move {
         403
     );
 });
+
+contract!(
+    employment_on_the_file_and_the_year_list,
+    |db: Db| async move {
+        let app = TestApp::spawn(db).await;
+        app.add_user("cun", Role::Village, "320102002001", Some(PW))
+            .await;
+        app.add_user("xw", Role::County, "320102000000", Some(PW))
+            .await;
+        let p = app
+            .add_person(&[
+                (anju_domain::person::Field::IdNumber, "320102198005060010"),
+                (anju_domain::person::Field::Name, "张三"),
+                (anju_domain::person::Field::HouseholdCode, "320102002001"),
+            ])
+            .await;
+        let (v, vcsrf) = app.browser("cun", PW).await;
+        let post =
+            |form: &'static str, since: &'static str, extra: &[(&'static str, &'static str)]| {
+                let mut f = vec![
+                    ("csrf", vcsrf.clone()),
+                    ("form", form.to_owned()),
+                    ("since", since.to_owned()),
+                ];
+                f.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+                v.post(app.url(&format!("/persons/{}/employment", p.id)))
+                    .form(&f)
+                    .send()
+            };
+        // 未就业 without its reason is refused; with it, kept.
+        let res = post("未就业", "2024-01-01", &[]).await.unwrap();
+        assert_eq!(res.status(), 400);
+        assert!(res.text().await.unwrap().contains("未就业原因"));
+        let res = post(
+            "未就业",
+            "2024-01-01",
+            &[("reason", "照顾家庭"), ("means", "低保")],
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), 303);
+        let res = post("按比例", "2025-03-01", &[("employer_name", "甲公司")])
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let file = app.page(&v, &format!("/persons/{}", p.id)).await;
+        assert!(
+            file.contains("就业情况") && file.contains("甲公司") && file.contains("照顾家庭"),
+            "{file}"
+        );
+        let (c, _) = app.browser("xw", PW).await;
+        let list = app.page(&c, "/employment?year=2025").await;
+        assert!(
+            list.contains("新增就业1人") && list.contains("张三") && list.contains("2025-03-01"),
+            "{list}"
+        );
+        let res = c
+            .get(app.url("/employment/export.xlsx?year=2025"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(res.bytes().await.unwrap().starts_with(b"PK"));
+        assert!(
+            app.page(&c, "/employment?year=2024")
+                .await
+                .contains("新增就业0人")
+        );
+    }
+);

@@ -92,6 +92,9 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("levy.staff", "导入残疾职工"),
     ("levy.params", "导入保障金参数"),
     ("levy.compute", "计算就业保障金"),
+    ("person.employment", "登记就业情况"),
+    ("employment.new_list", "查看新增就业名单"),
+    ("employment.new_export", "导出新增就业名单"),
 ];
 
 pub fn action_label(action: &str) -> String {

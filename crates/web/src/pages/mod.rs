@@ -4,6 +4,7 @@
 
 pub mod audit;
 mod certificates;
+mod employment;
 mod home;
 mod levy;
 pub mod persons;
@@ -149,6 +150,7 @@ pub fn routes() -> Router<App> {
         )
         .merge(services::routes())
         .merge(levy::routes())
+        .merge(employment::routes())
         .fallback(not_found)
 }
 

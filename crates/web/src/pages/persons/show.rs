@@ -51,6 +51,8 @@ pub struct FilePage {
     today: String,
     /// Cases, diagnoses, and the forms to open a case and record a diagnosis.
     services: crate::pages::services::FileServices,
+    /// Employment: every status recorded, and the form's choices.
+    employment: crate::pages::employment::FileEmployment,
 }
 
 fn field_label(key: &str) -> String {
@@ -250,6 +252,7 @@ pub async fn file_page(
         today: today.to_string(),
         saved,
         services: crate::pages::services::file_cases(app, s, rec).await?,
+        employment: crate::pages::employment::file_employment(app, s, rec).await?,
     })
 }
 
