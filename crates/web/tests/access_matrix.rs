@@ -595,6 +595,20 @@ fn routes() -> Vec<Route> {
             Some("form=%E7%81%B5%E6%B4%BB&since=2025-01-01"),
             writer_inside,
         ),
+        r(
+            Method::GET,
+            "/api/persons/{person}/employment",
+            true,
+            None,
+            reader_inside,
+        ),
+        r(
+            Method::POST,
+            "/api/persons/{person}/employment",
+            true,
+            Some(r#"{"form":"灵活","since":"2025-01-01"}"#),
+            writer_inside,
+        ),
         // The employment security levy: counties, cities and the administrator.
         r(Method::GET, "/levy", false, None, provider_registrar),
         r(

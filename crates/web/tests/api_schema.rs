@@ -15,7 +15,7 @@ use common::{ADMIN_PW, Db, TestApp};
 use serde_json::{Value, json};
 
 /// Every route the API serves, as (method, path).
-const ROUTES: [(&str, &str); 52] = [
+const ROUTES: [(&str, &str); 54] = [
     ("post", "/api/login"),
     ("post", "/api/logout"),
     ("get", "/api/me"),
@@ -68,6 +68,8 @@ const ROUTES: [(&str, &str); 52] = [
     ("get", "/api/settlements/{id}"),
     ("post", "/api/settlements/{id}/approve"),
     ("get", "/api/levy"),
+    ("get", "/api/persons/{id}/employment"),
+    ("post", "/api/persons/{id}/employment"),
 ];
 
 async fn sqlite_app() -> TestApp {
@@ -294,7 +296,7 @@ async fn schemathesis_finds_no_error_and_no_answer_off_the_document() {
         String::from_utf8_lossy(&out.stderr)
     );
     // It did test the API: the summary counts the operations and the cases that passed.
-    assert!(report.contains("Tested: 50"), "{report}");
+    assert!(report.contains("Tested: 52"), "{report}");
     assert!(!report.contains("Unresolvable references"), "{report}");
     eprintln!("{report}");
 }

@@ -175,5 +175,29 @@ contract!(
                 .await
                 .contains("新增就业0人")
         );
+        // The same through the API.
+        let token = app.token("xw", PW).await;
+        let api = reqwest::Client::new();
+        let res = api
+            .post(app.url("/api/persons/320102198005060010/employment"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"form": "未就业", "since": "2025-10-01"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400);
+        let res = api
+            .post(app.url("/api/persons/320102198005060010/employment"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"form": "flexible", "since": "2025-10-01"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let v: Value = app
+            .get_json(&token, "/api/persons/320102198005060010/employment")
+            .await;
+        assert_eq!(v["statuses"].as_array().unwrap().len(), 3, "{v}");
+        assert_eq!(v["statuses"][0]["form"], "flexible");
     }
 );

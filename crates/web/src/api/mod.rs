@@ -77,6 +77,7 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(settlement::bill))
         .routes(routes!(settlement::approve))
         .routes(routes!(levy::levy))
+        .routes(routes!(levy::employment, levy::record_employment))
         .fallback(not_found);
     let (api, doc) = OpenApiRouter::default().nest("/api", api).split_for_parts();
     let json: std::sync::Arc<str> = doc.to_json().unwrap_or_default().into();
