@@ -41,10 +41,15 @@ pub struct LevyLine {
     pub exempt_reason: Option<String>,
     /// Every step in words.
     pub explanation: Vec<String>,
+    /// The reward for meeting (or exceeding) the ratio, in fen, and the multiple of the
+    /// monthly minimum wage it was reckoned at.
+    pub reward_fen: Option<i64>,
+    pub reward_multiple: Option<u32>,
 }
 
 impl LevyLine {
-    fn of(e: &Employer, l: &Levy) -> LevyLine {
+    fn of(e: &Employer, l: &Levy, rules: &[levy::RewardRule]) -> LevyLine {
+        let reward = levy::reward(l, &e.region, rules);
         LevyLine {
             credit_code: e.credit_code.to_string(),
             name: e.name.clone(),
@@ -60,6 +65,8 @@ impl LevyLine {
             reduction_percent: l.reduction_percent,
             exempt_reason: l.exempt_reason.clone(),
             explanation: l.explanation.clone(),
+            reward_fen: reward.map(|r| r.0.fen()),
+            reward_multiple: reward.map(|r| r.1),
         }
     }
 }
@@ -705,6 +712,7 @@ impl Levies<'_> {
             )));
         }
         let relief = Relief::shipped().map_err(StoreError::Internal)?;
+        let rewards = levy::reward_rules().map_err(StoreError::Internal)?;
         let mut lines = Vec::with_capacity(employers.len());
         let mut total = 0i64;
         for e in &employers {
@@ -714,7 +722,7 @@ impl Levies<'_> {
                 .map_or(&[][..], Vec::as_slice);
             let l = levy::compute(e, mine, p, &relief, year, explain);
             total += l.due.fen();
-            lines.push(LevyLine::of(e, &l));
+            lines.push(LevyLine::of(e, &l, &rewards));
         }
         self.store
             .audit()

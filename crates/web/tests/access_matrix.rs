@@ -627,6 +627,13 @@ fn routes() -> Vec<Route> {
         ),
         r(
             Method::GET,
+            "/levy/rewards.xlsx?year=2025",
+            false,
+            None,
+            provider_registrar,
+        ),
+        r(
+            Method::GET,
             "/levy/employers/91350100M000100Y43?year=2025",
             false,
             None,

@@ -64,19 +64,21 @@ contract!(the_levy_through_the_pages, |db: Db| async move {
         "employers",
         Some("2024"),
         "统一社会信用代码,单位名称,单位类型,所属区划代码,上年在职职工年平均人数,上年在职职工工资总额\n\
-         91350100M000100Y43,甲公司,企业,320102000000,200,12000000.00\n",
+         91350100M000100Y43,甲公司,企业,320102000000,200,12000000.00\n\
+         113201020000000197,乙局,机关,320102000000,40,10000000\n",
     )
     .await;
     // A staff sheet with an unknown employer: the year is refused, the row named.
     let bad = "统一社会信用代码,身份证号,残疾等级,在岗月数,劳动合同一年以上,工资不低于最低工资,足额缴纳社会保险\n\
                91350100M000100Y43,320102198005060010,三级,7,是,是,是\n\
-               113201020000000197,320102198005060010,一级,12,是,是,是\n";
+               52320102000000035M,320102198005060010,一级,12,是,是,是\n";
     let report = upload(&app, &b, &csrf, "staff", Some("2024"), bad).await;
     assert!(report.contains("未导入2024年度的单位数据"), "{report}");
     let page = app.page(&b, "/levy?year=2025").await;
     assert!(page.contains("残疾职工表第3行"), "{page}");
     let good = "统一社会信用代码,身份证号,残疾等级,在岗月数,劳动合同一年以上,工资不低于最低工资,足额缴纳社会保险\n\
-                91350100M000100Y43,320102198005060010,三级,7,是,是,是\n";
+                91350100M000100Y43,320102198005060010,三级,7,是,是,是\n\
+                113201020000000197,320102198005060010,一级,12,是,是,是\n";
     upload(&app, &b, &csrf, "staff", Some("2024"), good).await;
     let page = app.page(&b, "/levy?year=2025").await;
     assert!(
@@ -90,6 +92,15 @@ contract!(the_levy_through_the_pages, |db: Db| async move {
         one.contains("0.58333333333333333333") && one.contains("按应缴额的90%缴纳"),
         "{one}"
     );
+    // 乙局 counts 2 against 0.6 required: rewarded at 4 × 2,490.00 × 2.
+    assert!(page.contains("19920.00（4倍月最低工资）"), "{page}");
+    let res = b
+        .get(app.url("/levy/rewards.xlsx?year=2025"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.bytes().await.unwrap().starts_with(b"PK"));
     let res = b
         .get(app.url("/levy/export.xlsx?year=2025"))
         .send()
@@ -101,7 +112,13 @@ contract!(the_levy_through_the_pages, |db: Db| async move {
     let token = app.token("xw", PW).await;
     let v: Value = app.get_json(&token, "/api/levy?year=2025").await;
     assert_eq!(v["total_fen"].as_i64(), Some(13_050_000), "{v}");
-    assert_eq!(v["employers"][0]["shortfall"], "2.41666666666666666667");
+    let jia = v["employers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["credit_code"] == "91350100M000100Y43")
+        .unwrap();
+    assert_eq!(jia["shortfall"], "2.41666666666666666667");
     assert_eq!(
         town.get(app.url("/levy")).send().await.unwrap().status(),
         403

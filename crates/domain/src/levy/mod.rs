@@ -203,6 +203,74 @@ impl Relief {
     }
 }
 
+/// The reward for employers that meet or exceed the ratio (Wuxi practice), as data: for
+/// households under a region prefix, the monthly minimum wage and the multiples per counted
+/// disabled employee a year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RewardRule {
+    pub region_prefix: String,
+    pub min_wage: Fen,
+    pub meet_multiple: u32,
+    pub exceed_multiple: u32,
+}
+
+/// The reward rules shipped (`data/levy/rewards.tsv`).
+pub fn reward_rules() -> Result<Vec<RewardRule>, String> {
+    const TEXT: &str = include_str!("../../../../data/levy/rewards.tsv");
+    let mut lines = TEXT
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty());
+    let headers: Vec<&str> = lines.next().unwrap_or("").split('\t').collect();
+    let col = |h: &str| {
+        headers
+            .iter()
+            .position(|x| *x == h)
+            .ok_or_else(|| format!("奖励标准缺少“{h}”"))
+    };
+    let (r, w, m, x) = (
+        col("区划代码")?,
+        col("月最低工资（元）")?,
+        col("达到倍数")?,
+        col("超过倍数")?,
+    );
+    lines
+        .enumerate()
+        .map(|(i, l)| {
+            let c: Vec<&str> = l.split('\t').collect();
+            let get = |j: usize| c.get(j).map(|s| s.trim()).unwrap_or("");
+            let bad = || format!("奖励标准第{}行有误", i + 2);
+            Ok(RewardRule {
+                region_prefix: crate::programme::condition::region_prefix_of(get(r))
+                    .ok_or_else(bad)?,
+                min_wage: Fen::parse_yuan(get(w)).map_err(|_| bad())?,
+                meet_multiple: get(m).parse().map_err(|_| bad())?,
+                exceed_multiple: get(x).parse().map_err(|_| bad())?,
+            })
+        })
+        .collect()
+}
+
+/// The reward of an employer whose levy is `l`, under the most specific rule for its region:
+/// the multiple (exceeding when more are counted than required, meeting when exactly as many)
+/// × the monthly minimum wage × the counted employees, rounded once to the fen. `None` when
+/// the employer falls short or counts nobody.
+pub fn reward(l: &Levy, region: &str, rules: &[RewardRule]) -> Option<(Fen, u32)> {
+    let rule = rules
+        .iter()
+        .filter(|r| region.starts_with(&r.region_prefix))
+        .max_by_key(|r| r.region_prefix.len())?;
+    if !l.counted.is_positive() || l.shortfall.is_positive() {
+        return None;
+    }
+    let multiple = if l.shortfall.is_negative() {
+        rule.exceed_multiple
+    } else {
+        rule.meet_multiple
+    };
+    let amount = &l.counted * ratio(rule.min_wage.fen() * i64::from(multiple), 1);
+    Some((round_fen(&amount), multiple))
+}
+
 /// The levy of one employer, every figure exact.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Levy {
@@ -568,6 +636,31 @@ mod tests {
         let met = employer(EmployerKind::Enterprise, "100", "5000000");
         let l = compute(&met, &[row(1, 12, true)], &params(), &relief(), 2025, true);
         assert_eq!((l.due, l.reduction_percent), (Fen(0), 0));
+    }
+
+    #[test]
+    fn meeting_the_ratio_earns_a_reward_and_exceeding_it_more() {
+        let rules = reward_rules().unwrap();
+        let e = employer(EmployerKind::Enterprise, "100", "5000000");
+        // 1.5 required; a grade 1 for 9 months = 1.5: met exactly, 2 × 2,490 × 1.5.
+        let met = compute(&e, &[row(1, 9, true)], &params(), &relief(), 2025, false);
+        assert_eq!(
+            reward(&met, "320102000000", &rules),
+            Some((Fen(747_000), 2))
+        );
+        // 2 counted: exceeded, 4 × 2,490 × 2.
+        let more = compute(&e, &[row(1, 12, true)], &params(), &relief(), 2025, false);
+        assert_eq!(
+            reward(&more, "320102000000", &rules),
+            Some((Fen(1_992_000), 4))
+        );
+        let short = compute(&e, &[row(3, 12, true)], &params(), &relief(), 2025, false);
+        assert_eq!(reward(&short, "320102000000", &rules), None);
+        assert_eq!(
+            reward(&more, "310000000000", &rules),
+            None,
+            "outside Jiangsu"
+        );
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub fn routes() -> Router<App> {
     Router::new()
         .route("/levy", get(list))
         .route("/levy/export.xlsx", get(export))
+        .route("/levy/rewards.xlsx", get(rewards_export))
         .route("/levy/employers/{code}", get(employer))
         .route(
             "/levy/import/{sheet}",
@@ -87,6 +88,7 @@ pub struct Row {
     pub l: LevyLine,
     pub due: String,
     pub gross: String,
+    pub reward: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -119,6 +121,7 @@ async fn list_page(
                     href: format!("/levy/employers/{}?year={year}", l.credit_code),
                     due: Fen(l.due_fen).yuan(),
                     gross: Fen(l.gross_fen).yuan(),
+                    reward: l.reward_fen.map(|f| Fen(f).yuan()).unwrap_or_default(),
                     l,
                 })
                 .collect(),
@@ -304,4 +307,58 @@ pub async fn import(
             Ok((StatusCode::BAD_REQUEST, page).into_response())
         }
     }
+}
+
+/// The employers rewarded for meeting or exceeding the ratio, for approval.
+pub async fn rewards_export(
+    State(app): State<App>,
+    PageUser(s): PageUser,
+    Query(q): Query<LevyQuery>,
+) -> Result<Response, AppError> {
+    may(&s)?;
+    let year = year_of(&app, &q)?;
+    let r = run(&app, &s, year, &q.region, false)
+        .await?
+        .map_err(AppError::BadRequest)?;
+    let path = app
+        .work_dir
+        .join(format!("rewards-{}.xlsx", anju_store::random_token()));
+    anju_io::private::create_dir(&app.work_dir).map_err(|e| AppError::Internal(e.to_string()))?;
+    let headers = [
+        "统一社会信用代码",
+        "单位名称",
+        "所属区划",
+        "应安排人数",
+        "实际安排人数",
+        "奖励倍数",
+        "奖励金额（元）",
+        "审批意见",
+    ];
+    let write = || -> Result<(), anju_io::WriteError> {
+        let mut w = anju_io::SheetWriter::create(&path, &headers)?;
+        for l in r.employers.iter().filter(|l| l.reward_fen.is_some()) {
+            let cells = [
+                l.credit_code.clone(),
+                l.name.clone(),
+                anju_domain::RegionTable::jiangsu().name_of(&l.region_code),
+                l.required.clone(),
+                l.counted.clone(),
+                l.reward_multiple.map(|m| m.to_string()).unwrap_or_default(),
+                Fen(l.reward_fen.unwrap_or(0)).yuan(),
+                String::new(),
+            ];
+            w.write_row(&cells.iter().map(String::as_str).collect::<Vec<_>>())?;
+        }
+        w.finish()
+    };
+    write().map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let _ = tokio::fs::remove_file(&path).await;
+    Ok(crate::pages::xlsx_download(
+        "rewards.xlsx",
+        &format!("{year}年度超比例安排残疾人就业奖励名单.xlsx"),
+        bytes,
+    ))
 }
