@@ -95,6 +95,12 @@ pub struct EmploymentRules {
 }
 
 impl EmploymentRules {
+    /// Whether someone born on `born` is of working age on `on` (whole years, both ends in).
+    pub fn of_working_age(&self, born: NaiveDate, on: NaiveDate) -> bool {
+        let age = crate::id_number::age_on(born, on);
+        u32::try_from(age).is_ok_and(|a| (self.age_from..=self.age_to).contains(&a))
+    }
+
     /// The rules shipped (`data/employment/rules.tsv`).
     pub fn shipped() -> Result<EmploymentRules, String> {
         const TEXT: &str = include_str!("../../../data/employment/rules.tsv");

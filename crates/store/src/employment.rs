@@ -79,6 +79,16 @@ impl Employment<'_> {
                         .join("；"),
                 )
             })?;
+        let rules = EmploymentRules::shipped().map_err(StoreError::Internal)?;
+        if !rules.of_working_age(rec.person.birth_date, status.since) {
+            return Err(StoreError::Invalid(format!(
+                "起始日期：{}时此人{}周岁，不在劳动年龄段（{}至{}周岁），不登记就业情况",
+                status.since,
+                anju_domain::id_number::age_on(rec.person.birth_date, status.since),
+                rules.age_from,
+                rules.age_to
+            )));
+        }
         let now = self.store.now_ms();
         let mut tx = self.store.begin_write().await?;
         sqlx::query(

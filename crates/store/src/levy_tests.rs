@@ -184,6 +184,21 @@ contract!(
         e.record(&county, b, &status("灵活", "2025-04-01"))
             .await
             .unwrap();
+        // A child is not of working age: nothing is recorded.
+        let child = file(
+            &store,
+            &IdNumber::compose("320585", d("2015-06-01"), 3).unwrap(),
+            TAICANG,
+            Some(("听力", "二级")),
+        )
+        .await;
+        match e
+            .record(&county, child, &status("灵活", "2025-01-01"))
+            .await
+        {
+            Err(StoreError::Invalid(m)) => assert!(m.contains("劳动年龄"), "{m}"),
+            other => panic!("{other:?}"),
+        }
         let h = e.history(&county, a).await.unwrap();
         assert_eq!(h.len(), 3, "every change kept");
         assert_eq!(h[0].status.employer_name, "甲公司");

@@ -28,6 +28,9 @@ pub fn routes() -> Router<App> {
 pub struct FileEmployment {
     pub rows: Vec<[String; 5]>,
     pub forms: Vec<&'static str>,
+    /// Whether the person is of working age today (the band is data).
+    pub working_age: bool,
+    pub band: String,
 }
 
 pub async fn file_employment(
@@ -62,9 +65,12 @@ pub async fn file_employment(
             ]
         })
         .collect();
+    let rules = anju_domain::employment::EmploymentRules::shipped().map_err(AppError::Internal)?;
     Ok(FileEmployment {
         rows,
         forms: EmploymentForm::ALL.map(EmploymentForm::label).to_vec(),
+        working_age: rules.of_working_age(rec.person.birth_date, app.store.today()),
+        band: format!("{}至{}周岁", rules.age_from, rules.age_to),
     })
 }
 
