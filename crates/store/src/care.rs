@@ -4,7 +4,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use anju_domain::audit::Outcome;
 use anju_domain::mask;
 use anju_domain::month::Month;
 use anju_domain::programme::care::{CarePlan, CarePlanInput, Supervision, supervise};
@@ -15,7 +14,6 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::audit::{NewEntry, append};
 use crate::{Result, Scope, Store, StoreError};
 
 /// A return check as recorded.
@@ -174,29 +172,16 @@ impl Care<'_> {
         .execute(&mut *tx)
         .await?;
         let detail = plan_text(&plan);
-        crate::cases::record(
+        crate::cases::note(
+            self.store,
             &mut tx,
+            scope,
             id,
-            "step",
             "托养计划",
             self.store.today(),
             &detail,
-            "",
-            scope,
+            "case.care_plan",
             now,
-        )
-        .await?;
-        append(
-            self.store,
-            &mut tx,
-            now,
-            NewEntry::by(
-                scope,
-                "case.care_plan",
-                format!("case:{id}"),
-                Outcome::Success,
-            )
-            .detail(detail),
         )
         .await?;
         tx.commit().await?;
@@ -250,18 +235,16 @@ impl Care<'_> {
         .execute(&mut *tx)
         .await?;
         let detail = format!("满意度{score}分 {}", note.trim());
-        crate::cases::record(&mut tx, id, "step", "回访", date, &detail, "", scope, now).await?;
-        append(
+        crate::cases::note(
             self.store,
             &mut tx,
+            scope,
+            id,
+            "回访",
+            date,
+            &detail,
+            "case.return_check",
             now,
-            NewEntry::by(
-                scope,
-                "case.return_check",
-                format!("case:{id}"),
-                Outcome::Success,
-            )
-            .detail(detail),
         )
         .await?;
         tx.commit().await?;

@@ -597,24 +597,16 @@ impl Devices<'_> {
         .execute(&mut *tx)
         .await?;
         let detail = format!("{} 出租至{due}，押金{}元", d.item.name, deposit.yuan());
-        crate::cases::record(
+        crate::cases::note(
+            self.store,
             &mut tx,
+            scope,
             id,
-            "step",
             "辅具出租",
             date,
             &detail,
-            "",
-            scope,
+            "case.rental",
             now,
-        )
-        .await?;
-        append(
-            self.store,
-            &mut tx,
-            now,
-            NewEntry::by(scope, "case.rental", format!("case:{id}"), Outcome::Success)
-                .detail(detail),
         )
         .await?;
         tx.commit().await?;
@@ -676,24 +668,16 @@ impl Devices<'_> {
         .execute(&mut *tx)
         .await?;
         let detail = format!("{} 已归还，退还押金{}元", d.item.name, refunded.yuan());
-        crate::cases::record(
+        crate::cases::note(
+            self.store,
             &mut tx,
+            scope,
             id,
-            "step",
             "辅具归还",
             date,
             &detail,
-            "",
-            scope,
+            "case.rental",
             now,
-        )
-        .await?;
-        append(
-            self.store,
-            &mut tx,
-            now,
-            NewEntry::by(scope, "case.rental", format!("case:{id}"), Outcome::Success)
-                .detail(detail),
         )
         .await?;
         tx.commit().await?;
@@ -701,11 +685,9 @@ impl Devices<'_> {
     }
 }
 
-/// Whether a device case lends its device rather than gives it: its programme has a step
-/// named 出租 (as the shipped 辅助器具租赁 does). A rental is not held to the years-of-use
-/// rule, and records no fitting.
+/// Whether a device case lends its device ([`device::lends`]).
 pub fn is_rental(c: &CaseRecord) -> bool {
-    c.kind == ProgrammeKind::Device && c.steps.iter().any(|s| s.name.contains("出租"))
+    c.kind == ProgrammeKind::Device && device::lends(&c.steps)
 }
 
 /// Who acts on a case's device, quote or costs: its provider's account, or staff from the

@@ -254,6 +254,13 @@ impl DeviceRow {
     }
 }
 
+/// Whether a device programme lends its device rather than gives it: one of its steps is
+/// 出租 (as the shipped 辅助器具租赁's is). A rental is not held to the years-of-use rule and
+/// records no fitting.
+pub fn lends(steps: &[super::Step]) -> bool {
+    steps.iter().any(|s| s.name.contains("出租"))
+}
+
 /// The first day a second device of a class fitted on `fitted` may be fitted.
 pub fn next_allowed(fitted: NaiveDate, years_of_use: u32) -> NaiveDate {
     fitted
@@ -386,6 +393,14 @@ mod tests {
         assert_eq!((ok.subsidy, ok.years_of_use), (Fen(80_000), 5));
         assert!(ok.applies("320585000000", Month::new(2025, 6).unwrap()));
         assert!(!ok.applies("310000000000", Month::new(2025, 6).unwrap()));
+    }
+
+    #[test]
+    fn a_programme_with_a_rental_step_lends() {
+        let rent =
+            super::super::parse_steps("申请（村，5）→出租（机构，10）→归还（机构）").unwrap();
+        let fit = super::super::parse_steps("申请（村，5）→适配（机构，30）").unwrap();
+        assert!(lends(&rent) && !lends(&fit));
     }
 
     #[test]

@@ -626,29 +626,16 @@ impl Cases<'_> {
         .execute(&mut *tx)
         .await?;
         let detail = format!("{label}{}元", amount.yuan());
-        record(
+        note(
+            self.store,
             &mut tx,
+            scope,
             c.id,
-            "step",
             label,
             self.store.today(),
             &detail,
-            "",
-            scope,
+            "case.amount",
             now,
-        )
-        .await?;
-        append(
-            self.store,
-            &mut tx,
-            now,
-            NewEntry::by(
-                scope,
-                "case.amount",
-                format!("case:{}", c.id),
-                Outcome::Success,
-            )
-            .detail(detail),
         )
         .await?;
         tx.commit().await?;
@@ -737,6 +724,32 @@ impl Cases<'_> {
             .map(|r| case_from_row(r, whole))
             .collect()
     }
+}
+
+/// Keeps a detail of case `case` (a device chosen, a quote, a plan, a return check) as a step
+/// of its record on `on` and in the audit chain under `action`, with the same words.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn note(
+    store: &Store,
+    conn: &mut sqlx::AnyConnection,
+    scope: &Scope,
+    case: i64,
+    step: &str,
+    on: NaiveDate,
+    detail: &str,
+    action: &str,
+    now: i64,
+) -> Result<()> {
+    record(conn, case, "step", step, on, detail, "", scope, now).await?;
+    append(
+        store,
+        conn,
+        now,
+        NewEntry::by(scope, action, format!("case:{case}"), Outcome::Success)
+            .detail(detail.to_owned()),
+    )
+    .await?;
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
