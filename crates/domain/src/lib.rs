@@ -10,8 +10,10 @@ pub mod calendar;
 pub mod cert_rules;
 pub mod certificate;
 pub mod credit_code;
+pub mod data_table;
 pub mod employment;
 pub mod id_number;
+pub mod jobs;
 pub mod levy;
 pub mod mask;
 pub mod money;
@@ -26,6 +28,7 @@ pub mod session;
 pub mod star_rating;
 pub mod subsidy;
 pub mod time;
+pub mod training;
 
 pub use region::{Level, Region, RegionCode, RegionError, RegionTable};
 pub use role::Role;

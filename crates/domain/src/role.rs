@@ -134,6 +134,13 @@ impl Role {
         matches!(self, Role::Admin | Role::City | Role::County)
     }
 
+    /// May run employment services above the village: post employers' jobs, place people
+    /// in them, and run training courses (the village worker registers seekers and records
+    /// the steps and visits it makes).
+    pub fn runs_job_services(self) -> bool {
+        matches!(self, Role::Admin | Role::City | Role::County | Role::Town)
+    }
+
     /// May record what a provider delivered on a case: the provider's own account, or a
     /// county or city entering it from the provider's papers.
     pub fn records_deliveries(self) -> bool {

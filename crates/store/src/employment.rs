@@ -62,6 +62,32 @@ fn status_from_row(r: &sqlx::any::AnyRow) -> Result<Status> {
     })
 }
 
+/// Writes a status on the file (the caller checks and audits).
+pub(crate) async fn insert_status(
+    tx: &mut sqlx::AnyConnection,
+    person_id: i64,
+    status: &Status,
+    now: i64,
+    by: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO employment_records (person_id, form, since, employer_code, employer_name, \
+         reason, means, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(person_id)
+    .bind(status.form.as_str())
+    .bind(status.since.to_string())
+    .bind(status.employer_code.clone())
+    .bind(status.employer_name.clone())
+    .bind(status.reason.clone())
+    .bind(status.means.clone())
+    .bind(now)
+    .bind(by.to_owned())
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
 impl Employment<'_> {
     /// Records a status on the file with row id `person` (anyone who writes files in its
     /// subtree); audited.
@@ -91,21 +117,7 @@ impl Employment<'_> {
         }
         let now = self.store.now_ms();
         let mut tx = self.store.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO employment_records (person_id, form, since, employer_code, employer_name, \
-             reason, means, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(rec.id)
-        .bind(status.form.as_str())
-        .bind(status.since.to_string())
-        .bind(status.employer_code.clone())
-        .bind(status.employer_name.clone())
-        .bind(status.reason.clone())
-        .bind(status.means.clone())
-        .bind(now)
-        .bind(scope.username.clone())
-        .execute(&mut *tx)
-        .await?;
+        insert_status(&mut tx, rec.id, &status, now, &scope.username).await?;
         append(
             self.store,
             &mut tx,

@@ -19,6 +19,7 @@ mod devices;
 mod employment;
 mod error;
 mod homes;
+mod jobs;
 mod levy;
 mod persons;
 mod programmes;
@@ -33,6 +34,7 @@ mod sql;
 mod subsidy;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+mod training;
 mod users;
 mod verification;
 mod worklist;
@@ -43,6 +45,8 @@ mod applications_tests;
 mod certificates_tests;
 #[cfg(test)]
 mod contract_tests;
+#[cfg(test)]
+mod jobs_tests;
 #[cfg(test)]
 mod levy_tests;
 #[cfg(test)]
@@ -79,6 +83,8 @@ pub use devices::{CaseDevice, DeviceItemRecord, Devices, is_rental};
 pub use employment::{Employment, NewlyEmployed, StatusRecord};
 pub use error::StoreError;
 pub use homes::{Evaluation, HomeLine, Homes, SchemeRecord};
+pub use jobs::chain::{Chain, DueVisit, JobStep, PlacementInput, PlacementRecord};
+pub use jobs::{Jobs, MATCH_LIMIT, PostingMatch, PostingRecord, SeekerMatch, SeekerRecord};
 pub use levy::{Levies, LevyLine, LevyRun};
 pub use persons::{
     Conflict, HistoryEntry, ImportBatch, ImportCounts, ImportRules, PersonFilter, PersonPage,
@@ -98,6 +104,7 @@ pub use subsidy::{
     LineFilter, LineView, PaidLine, PersonSubsidies, RecoveryRecord, Rejection, ReturnRow, Roll,
     RollDiff, RollLine, RollOutcome, RollSummary, StoppedLine, Subsidies, TableResult, TownTotal,
 };
+pub use training::{AttendanceRecord, CourseRecord, TrainedCount, Training};
 pub use users::{Bootstrap, NewUser, User, Users};
 pub use verification::{
     Campaign, RESULTS, TownProgress, Verification, VerificationItem, result_label,
