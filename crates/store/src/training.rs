@@ -99,10 +99,7 @@ impl Training<'_> {
             .validate(RegionTable::jiangsu())
             .map_err(crate::jobs::faults)?;
         if !scope.covers_code(&c.region_code) {
-            return Err(StoreError::Invalid(format!(
-                "举办地区：{}不在本账号管辖的地区内",
-                RegionTable::jiangsu().name_of(&c.region_code)
-            )));
+            return Err(StoreError::Forbidden);
         }
         let now = self.store.now_ms();
         let mut tx = self.store.begin_write().await?;

@@ -85,6 +85,9 @@ fn policy_setter(role: Role, _: Option<Rel>) -> bool {
 fn provider_registrar(role: Role, _: Option<Rel>) -> bool {
     matches!(role, Role::Admin | Role::City | Role::County)
 }
+fn job_runner_inside(role: Role, r: Option<Rel>) -> bool {
+    role.runs_job_services() && r.is_some_and(inside)
+}
 fn roller_inside(role: Role, r: Option<Rel>) -> bool {
     role.runs_rolls() && r.is_some_and(inside)
 }
@@ -609,6 +612,194 @@ fn routes() -> Vec<Route> {
             Some(r#"{"form":"灵活","since":"2025-01-01"}"#),
             writer_inside,
         ),
+        // Employment services: postings (seen in the subtree and from below), seekers,
+        // placements and visits, training.
+        r(Method::GET, "/jobs", false, None, reader),
+        r(Method::GET, "/jobs?all=1", false, None, reader),
+        r(
+            Method::POST,
+            "/jobs/postings",
+            false,
+            Some(
+                "employer_name=X&post=Y&openings=1&wage=3000&region_code={code}&hours=any&accessible=0",
+            ),
+            job_runner_inside,
+        ),
+        r(Method::GET, "/jobs/postings/999999", false, None, nobody),
+        r(
+            Method::POST,
+            "/jobs/postings/999999/close",
+            false,
+            Some(""),
+            nobody,
+        ),
+        r(Method::GET, "/jobs/seekers", false, None, reader),
+        r(
+            Method::GET,
+            "/jobs/seekers?status=seeking",
+            false,
+            None,
+            reader,
+        ),
+        r(
+            Method::GET,
+            "/jobs/seekers/export.xlsx",
+            false,
+            None,
+            reader,
+        ),
+        r(
+            Method::GET,
+            "/jobs/seekers/{row}",
+            false,
+            None,
+            reader_inside,
+        ),
+        r(Method::GET, "/jobs/visits", false, None, reader),
+        r(
+            Method::POST,
+            "/jobs/placements/999999/visits",
+            false,
+            Some("no=1&date=2025-09-01"),
+            nobody,
+        ),
+        r(
+            Method::POST,
+            "/jobs/placements/999999/fail",
+            false,
+            Some("date=2025-09-01&reason=x&means=y"),
+            nobody,
+        ),
+        r(
+            Method::POST,
+            "/persons/{row}/job-seeker",
+            false,
+            Some("wanted=x&region_code={code}&hours=any"),
+            writer_inside,
+        ),
+        r(
+            Method::POST,
+            "/persons/{row}/job-steps",
+            false,
+            Some("kind=post&date=2025-09-01"),
+            writer_inside,
+        ),
+        r(
+            Method::POST,
+            "/persons/{row}/placements",
+            false,
+            Some("employer_name=X&post=Y&form=flexible&date=2025-09-01"),
+            job_runner_inside,
+        ),
+        refusable(
+            Method::POST,
+            "/persons/{row}/job-seeker/withdraw",
+            false,
+            Some(""),
+            writer_inside,
+        ),
+        r(Method::GET, "/training", false, None, reader),
+        r(Method::GET, "/training?year=2025", false, None, reader),
+        r(
+            Method::GET,
+            "/training/export.xlsx?year=2025",
+            false,
+            None,
+            reader,
+        ),
+        r(
+            Method::POST,
+            "/training",
+            false,
+            Some(
+                "name=X&kind=startup&provider=Y&region_code={code}&starts_on=2025-03-01&ends_on=2025-03-02&hours=8",
+            ),
+            job_runner_inside,
+        ),
+        r(Method::GET, "/training/999999", false, None, nobody),
+        r(
+            Method::POST,
+            "/training/999999/attendance",
+            false,
+            Some("id_number=x&hours=1&completed=0"),
+            nobody,
+        ),
+        r(Method::GET, "/api/job-postings", true, None, reader),
+        r(
+            Method::POST,
+            "/api/job-postings",
+            true,
+            Some(
+                r#"{"employer_name":"X","post":"Y","openings":"1","wage":"3000","region_code":"{code}"}"#,
+            ),
+            job_runner_inside,
+        ),
+        r(
+            Method::GET,
+            "/api/job-postings/999999/matches",
+            true,
+            None,
+            nobody,
+        ),
+        r(
+            Method::GET,
+            "/api/persons/{person}/job-seeker",
+            true,
+            None,
+            reader_inside,
+        ),
+        r(
+            Method::POST,
+            "/api/persons/{person}/job-seeker",
+            true,
+            Some(r#"{"wanted":"客服","region_code":"{code}"}"#),
+            writer_inside,
+        ),
+        r(
+            Method::GET,
+            "/api/persons/{person}/job-matches",
+            true,
+            None,
+            reader_inside,
+        ),
+        r(
+            Method::POST,
+            "/api/persons/{person}/placements",
+            true,
+            Some(r#"{"employer_name":"X","post":"Y","form":"灵活","date":"2025-09-01"}"#),
+            job_runner_inside,
+        ),
+        r(
+            Method::POST,
+            "/api/job-placements/999999/visits",
+            true,
+            Some(r#"{"no":1,"date":"2025-09-01"}"#),
+            nobody,
+        ),
+        r(Method::GET, "/api/training-courses", true, None, reader),
+        r(
+            Method::GET,
+            "/api/training-courses?year=2025",
+            true,
+            None,
+            reader,
+        ),
+        r(
+            Method::POST,
+            "/api/training-courses",
+            true,
+            Some(
+                r#"{"name":"X","kind":"创业培训","provider":"Y","region_code":"{code}","starts_on":"2025-03-01","ends_on":"2025-03-02","hours":"8"}"#,
+            ),
+            job_runner_inside,
+        ),
+        r(
+            Method::POST,
+            "/api/training-courses/999999/attendance",
+            true,
+            Some(r#"{"id_number":"x","hours":"1","completed":"是"}"#),
+            nobody,
+        ),
         // The employment security levy: counties, cities and the administrator.
         r(Method::GET, "/levy", false, None, provider_registrar),
         r(
@@ -995,6 +1186,21 @@ contract!(every_route_role_and_relation, |db: Db| async move {
             .await
             .unwrap()
             .id;
+        // Registered as a job seeker, for the matching routes to find.
+        app.store
+            .jobs()
+            .register(
+                &admin_scope,
+                row,
+                &anju_domain::jobs::SeekerInput {
+                    wanted: "客服".into(),
+                    region_code: code.clone(),
+                    hours: "any".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
         person_of.insert(code.clone(), (id, row));
         // A draft roll of every target region, made by the administrator, for the roll
         // routes to find (and the others to approve: never its maker).

@@ -662,6 +662,113 @@ async fn pages_work_and_are_accessible_in_chromium() {
     b.client.goto(&app.url("/employment")).await.unwrap();
     assert!(b.text().await.contains("新增就业"));
     b.check("employment").await;
+    // Employment services: a posting, a registration matched to it, a placement's visits,
+    // a course with its attendance.
+    let worker = app
+        .add_person(&[
+            (anju_domain::person::Field::IdNumber, "320102199002030013"),
+            (anju_domain::person::Field::Name, "王五"),
+            (anju_domain::person::Field::Category, "肢体"),
+            (anju_domain::person::Field::Grade, "三级"),
+            (anju_domain::person::Field::HouseholdCode, "320102002001"),
+        ])
+        .await;
+    let person = worker.id;
+    let household = worker.person.household_code.to_string();
+    let jobs = app.store.jobs();
+    let posting = jobs
+        .post(
+            &admin,
+            &anju_domain::jobs::PostingInput {
+                employer_name: "某电子有限公司".into(),
+                post: "客服".into(),
+                openings: "2".into(),
+                wage: "3200".into(),
+                region_code: household.clone(),
+                skills: "电脑操作".into(),
+                accessible: "是".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    jobs.register(
+        &admin,
+        person,
+        &anju_domain::jobs::SeekerInput {
+            wanted: "客服".into(),
+            skills: "电脑操作".into(),
+            region_code: household[..6].to_owned(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    b.client.goto(&app.url("/jobs")).await.unwrap();
+    assert!(b.text().await.contains("某电子有限公司"));
+    b.check("jobs").await;
+    b.client
+        .goto(&app.url(&format!("/jobs/postings/{posting}")))
+        .await
+        .unwrap();
+    assert!(b.text().await.contains("意向岗位相符"));
+    b.check("job-posting").await;
+    b.client
+        .goto(&app.url(&format!("/jobs/seekers/{person}")))
+        .await
+        .unwrap();
+    assert!(b.text().await.contains("安置到此岗位"));
+    b.check("job-seeker").await;
+    b.client.goto(&app.url("/jobs/seekers")).await.unwrap();
+    b.check("job-seekers").await;
+    let placed_on = app.store.today() - chrono::Days::new(40);
+    jobs.place(
+        &admin,
+        person,
+        &anju_store::PlacementInput {
+            posting_id: Some(posting),
+            form: "按比例".into(),
+            date: placed_on.to_string(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    b.client.goto(&app.url("/jobs/visits")).await.unwrap();
+    assert!(b.text().await.contains("已逾期"));
+    b.check("job-visits").await;
+    b.client
+        .goto(&app.url(&format!("/persons/{person}#jobs-h")))
+        .await
+        .unwrap();
+    assert!(b.text().await.contains("就业安置与跟踪回访"));
+    b.check("person-jobs").await;
+    let course = app
+        .store
+        .training()
+        .create(
+            &admin,
+            &anju_domain::training::CourseInput {
+                name: "电子商务".into(),
+                kind: "创业培训".into(),
+                provider: "职业培训中心".into(),
+                region_code: household[..6].to_owned(),
+                starts_on: placed_on.to_string(),
+                ends_on: app.store.today().to_string(),
+                hours: "40".into(),
+            },
+        )
+        .await
+        .unwrap();
+    b.client.goto(&app.url("/training")).await.unwrap();
+    assert!(b.text().await.contains("电子商务"));
+    b.check("training").await;
+    b.client
+        .goto(&app.url(&format!("/training/{course}")))
+        .await
+        .unwrap();
+    assert!(b.text().await.contains("登记学员出勤"));
+    b.check("training-course").await;
 
     b.client.goto(&app.url("/no-such-page")).await.unwrap();
     b.check("not-found").await;
@@ -681,6 +788,6 @@ async fn pages_work_and_are_accessible_in_chromium() {
     assert!(b.text().await.contains("密码错误"));
     b.check("audit-filtered").await;
 
-    assert!(b.pages >= 44, "checked {} pages", b.pages);
+    assert!(b.pages >= 53, "checked {} pages", b.pages);
     b.client.close().await.unwrap();
 }

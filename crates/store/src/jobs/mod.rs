@@ -433,10 +433,8 @@ impl Jobs<'_> {
             .validate(RegionTable::jiangsu(), self.store.today())
             .map_err(faults)?;
         if !scope.covers_code(&p.region_code) {
-            return Err(StoreError::Invalid(format!(
-                "工作地点：{}不在本账号管辖的地区内",
-                RegionTable::jiangsu().name_of(&p.region_code)
-            )));
+            // As a file outside the subtree: not the user's to write.
+            return Err(StoreError::Forbidden);
         }
         let now = self.store.now_ms();
         let mut tx = self.store.begin_write().await?;

@@ -17,6 +17,7 @@ use utoipa_axum::routes;
 
 pub(crate) mod applications;
 mod doc;
+mod jobs;
 mod levy;
 mod persons;
 mod services;
@@ -78,6 +79,14 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(settlement::approve))
         .routes(routes!(levy::levy))
         .routes(routes!(levy::employment, levy::record_employment))
+        .routes(routes!(jobs::postings, jobs::create_posting))
+        .routes(routes!(jobs::posting_matches))
+        .routes(routes!(jobs::seeker, jobs::register))
+        .routes(routes!(jobs::seeker_matches))
+        .routes(routes!(jobs::place))
+        .routes(routes!(jobs::visit))
+        .routes(routes!(jobs::courses, jobs::create_course))
+        .routes(routes!(jobs::attend))
         .fallback(not_found);
     let (api, doc) = OpenApiRouter::default().nest("/api", api).split_for_parts();
     let json: std::sync::Arc<str> = doc.to_json().unwrap_or_default().into();

@@ -6,12 +6,14 @@ pub mod audit;
 mod certificates;
 mod employment;
 mod home;
+pub(crate) mod jobs;
 mod levy;
 pub mod persons;
 mod regions;
 pub(crate) mod services;
 mod session;
 mod subsidy;
+mod training;
 mod users;
 
 use anju_domain::{RegionCode, Role};
@@ -151,6 +153,8 @@ pub fn routes() -> Router<App> {
         .merge(services::routes())
         .merge(levy::routes())
         .merge(employment::routes())
+        .merge(jobs::routes())
+        .merge(training::routes())
         .fallback(not_found)
 }
 
@@ -232,6 +236,13 @@ impl Layout {
             nav.push(NavItem {
                 href: "/cases",
                 label: "服务个案",
+                current: false,
+            });
+        }
+        if scope.role().reads_persons() {
+            nav.push(NavItem {
+                href: "/jobs",
+                label: "就业服务",
                 current: false,
             });
         }
@@ -379,6 +390,40 @@ pub fn xlsx_download(ascii: &str, name: &str, bytes: Vec<u8>) -> axum::response:
         axum::body::Body::from(bytes),
     )
         .into_response()
+}
+
+/// A sheet of `rows` under `headers` as an XLSX download (written in the work directory,
+/// read back, removed).
+pub async fn sheet_download(
+    app: &crate::App,
+    ascii: &str,
+    name: &str,
+    headers: &[&str],
+    rows: &[Vec<String>],
+) -> Result<axum::response::Response, AppError> {
+    anju_io::private::create_dir(&app.work_dir).map_err(|e| AppError::Internal(e.to_string()))?;
+    let path = app
+        .work_dir
+        .join(format!("sheet-{}.xlsx", anju_store::random_token()));
+    let write = || -> Result<(), anju_io::WriteError> {
+        let mut w = anju_io::SheetWriter::create(&path, headers)?;
+        for r in rows {
+            let cells: Vec<&str> = r.iter().map(String::as_str).collect();
+            w.write_row(&cells)?;
+        }
+        w.finish()
+    };
+    let written = write();
+    let bytes = match written {
+        Ok(()) => tokio::fs::read(&path).await,
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&path).await;
+            return Err(AppError::Internal(e.to_string()));
+        }
+    };
+    let _ = tokio::fs::remove_file(&path).await;
+    let bytes = bytes.map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(xlsx_download(ascii, name, bytes))
 }
 
 /// A time in Beijing time, to the second.

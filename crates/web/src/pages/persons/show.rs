@@ -53,6 +53,8 @@ pub struct FilePage {
     services: crate::pages::services::FileServices,
     /// Employment: every status recorded, and the form's choices.
     employment: crate::pages::employment::FileEmployment,
+    /// Employment services: the registration and the service chain.
+    jobs: crate::pages::jobs::FileJobs,
 }
 
 fn field_label(key: &str) -> String {
@@ -253,6 +255,7 @@ pub async fn file_page(
         saved,
         services: crate::pages::services::file_cases(app, s, rec).await?,
         employment: crate::pages::employment::file_employment(app, s, rec).await?,
+        jobs: crate::pages::jobs::file_jobs(app, s, rec).await?,
     })
 }
 
