@@ -6,6 +6,7 @@
 //! there is no account. Failures print one line naming the cause and exit non-zero.
 
 mod bench;
+mod bench_jobs;
 mod bench_load;
 mod commands;
 mod employment;
@@ -302,6 +303,16 @@ pub enum BenchCommand {
         employers: u64,
         #[arg(long, default_value_t = 500_000)]
         staff: u64,
+    },
+    /// Job matching: registers N generated job seekers and posts M generated jobs, then
+    /// times every seeker matched at once, and one seeker's and one posting's ranked list
+    Matching {
+        #[arg(long, default_value_t = 10_000)]
+        seekers: u64,
+        #[arg(long, default_value_t = 50_000)]
+        postings: u64,
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
     },
     /// Roll generation: builds N generated grants (N/2 people with both subsidies, with
     /// 低保 and other assistance statuses) into the database, then times the month's roll
@@ -653,6 +664,11 @@ fn main() -> ExitCode {
             Command::Bench(BenchCommand::Levy { employers, staff }) => {
                 bench::levy(&cli.global, employers, staff).await
             }
+            Command::Bench(BenchCommand::Matching {
+                seekers,
+                postings,
+                samples,
+            }) => bench_jobs::matching(&cli.global, seekers, postings, samples).await,
             Command::Bench(BenchCommand::Settlement { records }) => {
                 bench::settlement(&cli.global, records).await
             }

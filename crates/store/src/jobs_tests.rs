@@ -203,6 +203,33 @@ contract!(
             "wanted work and skills rank first"
         );
 
+        // Every seeker's count of fitting postings and best score at once.
+        let counts = jobs.match_counts(&county).await.unwrap();
+        assert_eq!(counts[&a], (4, 90));
+        // The deaf seeker: the post for the deaf scores 8 同县 + 20 技能 + 10 适合 + 5 工资.
+        assert_eq!(counts[&b], (4, 43));
+        let counts = jobs.match_counts(&town_a).await.unwrap();
+        assert_eq!(counts.len(), 1, "the town's own seekers");
+        assert_eq!(
+            counts[&a].0, 3,
+            "the next town's posting is not the town's to see"
+        );
+        // Many at once: the same checks, one transaction.
+        let many: Vec<_> = ["保洁", "仓管"]
+            .iter()
+            .map(|p| {
+                posting(p, TOWN_A, "", "3000")
+                    .validate(anju_domain::RegionTable::jiangsu(), d("2025-06-02"))
+                    .unwrap()
+            })
+            .collect();
+        assert!(matches!(
+            jobs.post_many(&town_b, &many).await,
+            Err(StoreError::Forbidden)
+        ));
+        assert_eq!(jobs.post_many(&county, &many).await.unwrap(), 2);
+        assert_eq!(jobs.postings(&county, true).await.unwrap().len(), 8);
+
         // Seekers listed are the subtree's only.
         assert_eq!(jobs.seekers(&town_a, None).await.unwrap().len(), 1);
         assert_eq!(

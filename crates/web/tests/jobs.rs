@@ -126,6 +126,10 @@ contract!(
         );
         let list = app.page(&village, "/jobs/seekers").await;
         assert!(list.contains("王五") && !list.contains("320102199002030013"));
+        assert!(
+            list.contains("1个（最高"),
+            "the list counts the postings that fit: {list}"
+        );
 
         // The town places from the match: the file shows the placement and the visits.
         let page = app.page(&town, &format!("/jobs/seekers/{key}")).await;

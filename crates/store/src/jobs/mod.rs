@@ -478,6 +478,150 @@ impl Jobs<'_> {
         Ok(id)
     }
 
+    /// Posts many jobs at once (a bulk load: one transaction, one audit entry); the same
+    /// checks as [`Jobs::post`] for each. Returns how many were posted.
+    pub async fn post_many(&self, scope: &Scope, postings: &[Posting]) -> Result<usize> {
+        scope.require(scope.role().runs_job_services())?;
+        if postings.iter().any(|p| !scope.covers_code(&p.region_code)) {
+            return Err(StoreError::Forbidden);
+        }
+        let now = self.store.now_ms();
+        let today = self.store.today().to_string();
+        let rows: Vec<Vec<Arg>> = postings
+            .iter()
+            .map(|p| {
+                vec![
+                    Arg::OptText(p.employer_code.clone()),
+                    Arg::Text(p.employer_name.clone()),
+                    Arg::Text(p.post.clone()),
+                    Arg::Int(i64::from(p.openings)),
+                    Arg::Int(p.wage_fen),
+                    Arg::Text(p.region_code.clone()),
+                    Arg::Text(p.hours.as_str().into()),
+                    Arg::Text(p.skills.join("、")),
+                    Arg::Text(join_codes(&p.categories)),
+                    Arg::Text(join_codes(&p.grades)),
+                    Arg::Int(i64::from(p.accessible)),
+                    Arg::Text(today.clone()),
+                    Arg::OptText(p.closes_on.map(|d| d.to_string())),
+                    Arg::Text("open".into()),
+                    Arg::Int(now),
+                    Arg::Text(scope.username.clone()),
+                ]
+            })
+            .collect();
+        let mut tx = self.store.begin_write().await?;
+        crate::sql::insert_rows(
+            &mut tx,
+            self.store.backend(),
+            "job_postings",
+            &[
+                "employer_code",
+                "employer_name",
+                "post",
+                "openings",
+                "wage_fen",
+                "region_code",
+                "hours",
+                "skills",
+                "categories",
+                "grades",
+                "accessible",
+                "posted_on",
+                "closes_on",
+                "status",
+                "created_at",
+                "created_by",
+            ],
+            rows,
+        )
+        .await?;
+        append(
+            self.store,
+            &mut tx,
+            now,
+            NewEntry::by(scope, "jobs.post_many", "postings", Outcome::Success)
+                .detail(format!("{}个岗位", postings.len())),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(postings.len())
+    }
+
+    /// For every seeker of the scope still seeking: how many open postings it sees fit, and
+    /// the best score (person row id → (count, best)). Postings are sorted by region once, so
+    /// each seeker looks only at those under its wanted region.
+    pub async fn match_counts(
+        &self,
+        scope: &Scope,
+    ) -> Result<std::collections::HashMap<i64, (usize, u32)>> {
+        scope.require(scope.role().reads_persons())?;
+        let backend = self.store.backend();
+        let mut w = Where::default();
+        w.push_prefix(backend, "p.household_code", scope.prefix());
+        w.push_plain("s.status = 'seeking'");
+        let sql = format!(
+            "SELECT {SEEKER_COLUMNS} FROM job_seekers s JOIN persons p ON p.id = s.person_id \
+             WHERE {}",
+            w.sql()
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for a in w.args {
+            q = a.bind_owned(q);
+        }
+        let seekers = q.fetch_all(self.store.pool()).await?;
+        let mut w = Where::default();
+        let v = visible(&mut w, backend, "j.region_code", scope);
+        w.push_plain(v);
+        w.push_plain("j.status = 'open'");
+        w.push(
+            "(j.closes_on IS NULL OR j.closes_on >= ?)",
+            Arg::Text(self.store.today().to_string()),
+        );
+        let sql = format!(
+            "SELECT * FROM (SELECT {POSTING_COLUMNS} FROM job_postings j WHERE {}) t \
+             WHERE t.filled < t.openings",
+            w.sql()
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for a in w.args {
+            q = a.bind_owned(q);
+        }
+        let mut postings: Vec<PostingRecord> = q
+            .fetch_all(self.store.pool())
+            .await?
+            .iter()
+            .map(posting_from_row)
+            .collect::<Result<_>>()?;
+        postings.sort_by(|a, b| a.posting.region_code.cmp(&b.posting.region_code));
+        let rules = Self::rules()?;
+        let mut out = std::collections::HashMap::with_capacity(seekers.len());
+        for r in &seekers {
+            let (s, categories) = seeker_from_row(r, false)?;
+            let grade: Option<i64> = r.try_get("grade")?;
+            let who = Profile::new(
+                &s.seeker,
+                &s.household_code,
+                categories,
+                grade.and_then(|g| u8::try_from(g).ok()),
+            );
+            let from = postings.partition_point(|p| p.posting.region_code < who.wanted_prefix);
+            let mut count = 0;
+            let mut best = 0;
+            for p in postings[from..]
+                .iter()
+                .take_while(|p| p.posting.region_code.starts_with(&who.wanted_prefix))
+            {
+                if let Some(f) = matching::fit(&rules, &who, &p.posting) {
+                    count += 1;
+                    best = best.max(f.score);
+                }
+            }
+            out.insert(s.person_id, (count, best));
+        }
+        Ok(out)
+    }
+
     /// Closes a posting (no more matches); staff of its subtree.
     pub async fn close(&self, scope: &Scope, id: i64) -> Result<()> {
         scope.require(scope.role().runs_job_services())?;

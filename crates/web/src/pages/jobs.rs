@@ -231,6 +231,18 @@ pub struct SeekersPage {
     layout: Layout,
     rows: Vec<SeekerRecord>,
     status: String,
+    /// For each seeker still seeking: the postings that fit and the best score.
+    counts: std::collections::HashMap<i64, (usize, u32)>,
+}
+
+impl SeekersPage {
+    fn matched(&self, person: &i64) -> String {
+        match self.counts.get(person) {
+            Some((0, _)) => "无".into(),
+            Some((n, best)) => format!("{n}个（最高{best}分）"),
+            None => String::new(),
+        }
+    }
 }
 
 fn status_filter(q: &ListQuery) -> Result<Option<&str>, AppError> {
@@ -247,10 +259,12 @@ pub async fn seekers(
     Query(q): Query<ListQuery>,
 ) -> Result<SeekersPage, AppError> {
     let status = status_filter(&q)?;
+    let jobs = app.store.jobs();
     Ok(SeekersPage {
         layout: Layout::for_session(&s, "就业服务：求职登记", "/jobs"),
-        rows: app.store.jobs().seekers(s.scope(), status).await?,
+        rows: jobs.seekers(s.scope(), status).await?,
         status: q.status.trim().to_owned(),
+        counts: jobs.match_counts(s.scope()).await?,
     })
 }
 
