@@ -103,24 +103,14 @@ impl EmploymentRules {
 
     /// The rules shipped (`data/employment/rules.tsv`).
     pub fn shipped() -> Result<EmploymentRules, String> {
-        const TEXT: &str = include_str!("../../../data/employment/rules.tsv");
-        let mut lines = TEXT
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.trim().is_empty());
-        let headers: Vec<&str> = lines.next().unwrap_or("").split('\t').collect();
-        let cells: Vec<&str> = lines.next().unwrap_or("").split('\t').collect();
-        let get = |h: &str| -> Result<u32, String> {
-            headers
-                .iter()
-                .position(|x| *x == h)
-                .and_then(|i| cells.get(i))
-                .and_then(|c| c.trim().parse().ok())
-                .ok_or_else(|| format!("就业规则缺少“{h}”"))
-        };
+        let t = crate::data_table::DataTable::parse(
+            "就业规则",
+            include_str!("../../../data/employment/rules.tsv"),
+        );
         Ok(EmploymentRules {
-            age_from: get("劳动年龄起")?,
-            age_to: get("劳动年龄止")?,
-            window_months: get("再就业间隔（月）")?,
+            age_from: t.value(0, "劳动年龄起")?,
+            age_to: t.value(0, "劳动年龄止")?,
+            window_months: t.value(0, "再就业间隔（月）")?,
         })
     }
 }

@@ -175,30 +175,23 @@ pub struct Relief {
 impl Relief {
     /// The relief shipped (`data/levy/relief.tsv`).
     pub fn shipped() -> Result<Relief, String> {
-        const TEXT: &str = include_str!("../../../../data/levy/relief.tsv");
-        let mut lines = TEXT
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.trim().is_empty());
-        let headers: Vec<&str> = lines.next().unwrap_or("").split('\t').collect();
-        let cells: Vec<&str> = lines.next().unwrap_or("").split('\t').collect();
-        let get = |h: &str| -> Result<i64, String> {
-            headers
-                .iter()
-                .position(|x| *x == h)
-                .and_then(|i| cells.get(i))
-                .and_then(|c| c.trim().parse().ok())
-                .ok_or_else(|| format!("减征政策缺少“{h}”"))
-        };
+        let t = crate::data_table::DataTable::parse(
+            "减征政策",
+            include_str!("../../../../data/levy/relief.tsv"),
+        );
         let pct = |h: &str| -> Result<u8, String> {
-            u8::try_from(get(h)?).map_err(|_| format!("减征政策“{h}”应为0至100"))
+            t.value::<u8>(0, h)
+                .ok()
+                .filter(|p| *p <= 100)
+                .ok_or_else(|| format!("减征政策“{h}”应为0至100"))
         };
         Ok(Relief {
-            from_year: i32::try_from(get("起始年度")?).map_err(|e| e.to_string())?,
-            to_year: i32::try_from(get("终止年度")?).map_err(|e| e.to_string())?,
-            threshold_hundredths: get("比例门槛（%）")? * 100,
+            from_year: t.value(0, "起始年度")?,
+            to_year: t.value(0, "终止年度")?,
+            threshold_hundredths: t.value::<i64>(0, "比例门槛（%）")? * 100,
             pay_at_or_above: pct("达到门槛缴纳（%）")?,
             pay_below: pct("未达门槛缴纳（%）")?,
-            exempt_staff: get("免征企业人数上限")?,
+            exempt_staff: t.value(0, "免征企业人数上限")?,
         })
     }
 }
@@ -216,35 +209,21 @@ pub struct RewardRule {
 
 /// The reward rules shipped (`data/levy/rewards.tsv`).
 pub fn reward_rules() -> Result<Vec<RewardRule>, String> {
-    const TEXT: &str = include_str!("../../../../data/levy/rewards.tsv");
-    let mut lines = TEXT
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty());
-    let headers: Vec<&str> = lines.next().unwrap_or("").split('\t').collect();
-    let col = |h: &str| {
-        headers
-            .iter()
-            .position(|x| *x == h)
-            .ok_or_else(|| format!("奖励标准缺少“{h}”"))
-    };
-    let (r, w, m, x) = (
-        col("区划代码")?,
-        col("月最低工资（元）")?,
-        col("达到倍数")?,
-        col("超过倍数")?,
+    let t = crate::data_table::DataTable::parse(
+        "奖励标准",
+        include_str!("../../../../data/levy/rewards.tsv"),
     );
-    lines
-        .enumerate()
-        .map(|(i, l)| {
-            let c: Vec<&str> = l.split('\t').collect();
-            let get = |j: usize| c.get(j).map(|s| s.trim()).unwrap_or("");
+    (0..t.len())
+        .map(|i| {
             let bad = || format!("奖励标准第{}行有误", i + 2);
             Ok(RewardRule {
-                region_prefix: crate::programme::condition::region_prefix_of(get(r))
-                    .ok_or_else(bad)?,
-                min_wage: Fen::parse_yuan(get(w)).map_err(|_| bad())?,
-                meet_multiple: get(m).parse().map_err(|_| bad())?,
-                exceed_multiple: get(x).parse().map_err(|_| bad())?,
+                region_prefix: crate::programme::condition::region_prefix_of(
+                    t.text(i, "区划代码")?,
+                )
+                .ok_or_else(bad)?,
+                min_wage: Fen::parse_yuan(t.text(i, "月最低工资（元）")?).map_err(|_| bad())?,
+                meet_multiple: t.value(i, "达到倍数")?,
+                exceed_multiple: t.value(i, "超过倍数")?,
             })
         })
         .collect()
