@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod cert_rules;
 pub mod certificate;
 pub mod credit_code;
+pub mod crosscheck;
 pub mod data_table;
 pub mod employment;
 pub mod id_number;

@@ -2,6 +2,7 @@
 //! people's files, with progress, and generating realistic test data.
 
 pub mod cases;
+pub mod crosscheck;
 pub mod export;
 pub mod generate;
 pub mod import;

@@ -15,6 +15,7 @@ mod care;
 mod cases;
 mod certificates;
 mod clock;
+mod crosscheck;
 mod devices;
 mod employment;
 mod error;
@@ -45,6 +46,8 @@ mod applications_tests;
 mod certificates_tests;
 #[cfg(test)]
 mod contract_tests;
+#[cfg(test)]
+mod crosscheck_tests;
 #[cfg(test)]
 mod jobs_tests;
 #[cfg(test)]
@@ -79,6 +82,9 @@ pub use cases::{
 };
 pub use certificates::{Certificates, SweepChange, SweepReport};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use crosscheck::{
+    Batch, CLASSES, Classes, Crosschecks, Item, ResultRow, RowFault, RunResult, Task, class_label,
+};
 pub use devices::{CaseDevice, DeviceItemRecord, Devices, is_rental};
 pub use employment::{Employment, NewlyEmployed, StatusRecord};
 pub use error::StoreError;

@@ -64,6 +64,36 @@ pub(crate) async fn insert_rows(
     columns: &[&str],
     rows: Vec<Vec<Arg>>,
 ) -> crate::Result<()> {
+    insert(conn, backend, table, columns, rows, "").await
+}
+
+/// As [`insert_rows`], leaving out rows that would break a unique constraint.
+pub(crate) async fn insert_rows_ignoring(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Arg>>,
+) -> crate::Result<()> {
+    insert(
+        conn,
+        backend,
+        table,
+        columns,
+        rows,
+        " ON CONFLICT DO NOTHING",
+    )
+    .await
+}
+
+async fn insert(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Arg>>,
+    suffix: &str,
+) -> crate::Result<()> {
     let n = columns.len();
     // Under SQLite's 32,766 and PostgreSQL's 65,535 parameters a statement.
     let per_chunk = (30_000 / n.max(1)).max(1);
@@ -80,6 +110,7 @@ pub(crate) async fn insert_rows(
             sql.push_str(&ps.join(","));
             sql.push(')');
         }
+        sql.push_str(suffix);
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for row in chunk {
             for a in row {

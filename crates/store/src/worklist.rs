@@ -316,6 +316,9 @@ impl Store {
         // Service cases whose step now due waits on this role.
         out.items
             .extend(crate::cases::work_items(self, scope, today).await?);
+        // Cross-check tasks open in the subtree's towns.
+        out.items
+            .extend(crate::crosscheck::work_items(self, scope, today).await?);
         // Return visits due after job placements.
         out.items
             .extend(crate::jobs::chain::work_items(self, scope, today).await?);

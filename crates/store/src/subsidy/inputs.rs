@@ -144,15 +144,29 @@ impl Subsidies<'_> {
         apply: impl Into<Apply>,
     ) -> Result<TableResult> {
         scope.require(scope.role.imports_persons())?;
+        let mut tx = self.store.begin_write().await?;
+        let res = self.events_in(&mut tx, scope, &rows, "import").await?;
+        self.finish(tx, scope, "subsidy.import_events", label, apply.into(), res)
+            .await
+    }
+
+    /// The events of [`Subsidies::import_events`] written in `tx`, the history's source
+    /// named (an import, or a confirmed cross-check).
+    pub(crate) async fn events_in(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        scope: &Scope,
+        rows: &[EventRow],
+        source: &str,
+    ) -> Result<TableResult> {
         let (now, today) = (self.store.now_ms(), self.store.today());
         let backend = self.store.backend();
-        let mut tx = self.store.begin_write().await?;
         let ids: Vec<&IdNumber> = rows.iter().map(|r| &r.id_number).collect();
-        let mut persons = persons_in_scope(&mut tx, backend, scope, &ids).await?;
+        let mut persons = persons_in_scope(&mut *tx, backend, scope, &ids).await?;
         let mut res = TableResult::default();
         let mut seen = HashSet::new();
         let mut history = Vec::new();
-        for r in &rows {
+        for r in rows {
             if r.date > today {
                 res.rejected.push(Rejection::new(
                     r.row,
@@ -217,12 +231,11 @@ impl Subsidies<'_> {
             }
             p.life_status = r.status;
             p.life_date = Some(r.date);
-            open_recoveries(&mut tx, p, now).await?;
+            open_recoveries(&mut *tx, p, now).await?;
             res.updated += 1;
         }
-        write_history(&mut tx, backend, scope, "import", now, &history).await?;
-        self.finish(tx, scope, "subsidy.import_events", label, apply.into(), res)
-            .await
+        write_history(&mut *tx, backend, scope, source, now, &history).await?;
+        Ok(res)
     }
 
     /// Assistance statuses, matched on (person, type, first month): a new key is inserted, a
@@ -235,20 +248,39 @@ impl Subsidies<'_> {
         apply: impl Into<Apply>,
     ) -> Result<TableResult> {
         scope.require(scope.role.imports_persons())?;
+        let mut tx = self.store.begin_write().await?;
+        let res = self.assistance_in(&mut tx, scope, &rows).await?;
+        self.finish(
+            tx,
+            scope,
+            "subsidy.import_assistance",
+            label,
+            apply.into(),
+            res,
+        )
+        .await
+    }
+
+    /// The rows of [`Subsidies::import_assistance`] written in `tx`.
+    pub(crate) async fn assistance_in(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        scope: &Scope,
+        rows: &[AssistanceRow],
+    ) -> Result<TableResult> {
         let now = self.store.now_ms();
         let backend = self.store.backend();
-        let mut tx = self.store.begin_write().await?;
         let ids: Vec<&IdNumber> = rows.iter().map(|r| &r.id_number).collect();
-        let persons = persons_in_scope(&mut tx, backend, scope, &ids).await?;
+        let persons = persons_in_scope(&mut *tx, backend, scope, &ids).await?;
         let person_ids: Vec<i64> = persons.values().map(|p| p.id).collect();
-        let mut existing = load_assistance(&mut tx, backend, &person_ids).await?;
+        let mut existing = load_assistance(&mut *tx, backend, &person_ids).await?;
         let mut res = TableResult::default();
         let mut seen = HashSet::new();
         let mut new_rows = Vec::new();
-        for r in &rows {
+        for r in rows {
             if new_rows.len() >= FLUSH {
                 insert_rows(
-                    &mut tx,
+                    &mut *tx,
                     backend,
                     "assistance",
                     ASSISTANCE_COLUMNS,
@@ -306,16 +338,15 @@ impl Subsidies<'_> {
                 }
             }
         }
-        insert_rows(&mut tx, backend, "assistance", ASSISTANCE_COLUMNS, new_rows).await?;
-        self.finish(
-            tx,
-            scope,
-            "subsidy.import_assistance",
-            label,
-            apply.into(),
-            res,
+        insert_rows(
+            &mut *tx,
+            backend,
+            "assistance",
+            ASSISTANCE_COLUMNS,
+            new_rows,
         )
-        .await
+        .await?;
+        Ok(res)
     }
 
     /// Grants, matched on (person, subsidy, first month). A grant whose months overlap another

@@ -1,0 +1,1223 @@
+//! Cross-check batches (数据比对): a department's list matched against the registry of the
+//! runner's subtree, every row classified, every difference the rules name turned into a
+//! task for the town of the person's household; tasks confirmed (the change applied through
+//! the import's own path, the batch as the history's source) or rejected with a reason.
+
+use std::collections::{HashMap, HashSet};
+
+use anju_domain::audit::Outcome;
+use anju_domain::crosscheck::{
+    self, Action, Difference, Facts, ListKind, ListRow, TaskRule, Then, rule_for,
+};
+use anju_domain::id_number::{IdNumber, Sex};
+use anju_domain::month::Month;
+use anju_domain::person::LifeStatus;
+use anju_domain::subsidy::{Assistance, AssistanceKind};
+use anju_domain::{RegionTable, mask};
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::audit::{NewEntry, append};
+use crate::sql::{Arg, Where, insert_rows};
+use crate::{Result, Scope, Store, StoreError};
+
+/// A row the reader could not take: its number and faults.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RowFault {
+    pub row: usize,
+    pub column: String,
+    pub reason: String,
+}
+
+/// What the reader hands over: a row read, or a row refused.
+pub enum Item {
+    Row(ListRow),
+    Bad(usize, Vec<crosscheck::Fault>),
+}
+
+/// Rows per class.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct Classes {
+    pub consistent: i64,
+    pub different: i64,
+    pub list_only: i64,
+    pub registry_only: i64,
+    pub weak: i64,
+    pub rejected: i64,
+}
+
+pub const CLASSES: [(&str, &str); 6] = [
+    ("consistent", "一致"),
+    ("different", "有差异"),
+    ("list_only", "仅名单有"),
+    ("registry_only", "仅档案有"),
+    ("weak", "弱匹配待确认"),
+    ("rejected", "无法比对"),
+];
+
+pub fn class_label(c: &str) -> &'static str {
+    CLASSES.iter().find(|x| x.0 == c).map_or("", |x| x.1)
+}
+
+impl Classes {
+    fn add(&mut self, class: &str) {
+        match class {
+            "consistent" => self.consistent += 1,
+            "different" => self.different += 1,
+            "list_only" => self.list_only += 1,
+            "registry_only" => self.registry_only += 1,
+            "weak" => self.weak += 1,
+            _ => self.rejected += 1,
+        }
+    }
+
+    pub fn get(&self, class: &str) -> i64 {
+        match class {
+            "consistent" => self.consistent,
+            "different" => self.different,
+            "list_only" => self.list_only,
+            "registry_only" => self.registry_only,
+            "weak" => self.weak,
+            _ => self.rejected,
+        }
+    }
+}
+
+/// A batch as run.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Batch {
+    pub id: i64,
+    pub kind: ListKind,
+    pub file_name: String,
+    /// SHA-256 of the file, hex.
+    pub digest: String,
+    pub run_by: String,
+    pub run_at: i64,
+    pub region_code: String,
+    pub rows: i64,
+    pub classes: Classes,
+    pub tasks: i64,
+}
+
+/// The outcome of a run, with the refused rows.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RunResult {
+    pub batch: Batch,
+    pub errors: Vec<RowFault>,
+}
+
+/// One classified row of a batch (row 0: a registry-only person).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ResultRow {
+    pub row_no: i64,
+    pub class: String,
+    /// Masked unless the role may see it whole.
+    pub id_number: String,
+    pub name: String,
+    pub person_id: Option<i64>,
+    pub town: String,
+    pub differences: Vec<Difference>,
+}
+
+/// A task raised by a batch.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Task {
+    pub id: i64,
+    pub batch_id: i64,
+    pub kind: ListKind,
+    pub task: String,
+    pub person_id: i64,
+    pub name: String,
+    pub id_number: String,
+    pub town: String,
+    pub detail: String,
+    pub due_on: String,
+    /// open, confirmed or rejected.
+    pub status: String,
+    pub reason: String,
+    pub resolved_by: Option<String>,
+}
+
+pub struct Crosschecks<'a> {
+    store: &'a Store,
+}
+
+impl Store {
+    pub fn crosschecks(&self) -> Crosschecks<'_> {
+        Crosschecks { store: self }
+    }
+}
+
+fn town_of(household: &str) -> String {
+    format!("{:0<12}", household.get(..9).unwrap_or(household))
+}
+
+fn encode(diffs: &[Difference]) -> String {
+    serde_json::to_string(diffs).unwrap_or_default()
+}
+
+fn decode(s: &str) -> Vec<Difference> {
+    #[derive(serde::Deserialize)]
+    struct D {
+        code: String,
+        field: String,
+        registry: String,
+        list: String,
+    }
+    serde_json::from_str::<Vec<D>>(s)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|d| Difference {
+            code: d.code,
+            field: d.field,
+            registry: d.registry,
+            list: d.list,
+        })
+        .collect()
+}
+
+/// A registry file as matching needs it.
+struct Found {
+    id: i64,
+    id_number: String,
+    household: String,
+    facts: Facts,
+}
+
+const FOUND_COLUMNS: &str = "id, id_number, name, sex, birth_date, household_code, life_status, \
+    life_date, cert_state, cert_valid_to";
+
+fn found(r: &sqlx::any::AnyRow, today: &str) -> Result<Found> {
+    let household: String = r.try_get("household_code")?;
+    let sex: String = r.try_get("sex")?;
+    let state: String = r.try_get("cert_state")?;
+    let valid: Option<String> = r.try_get("cert_valid_to")?;
+    let life: String = r.try_get("life_status")?;
+    let life_date: Option<String> = r.try_get("life_date")?;
+    Ok(Found {
+        id: r.try_get("id")?,
+        id_number: r.try_get("id_number")?,
+        facts: Facts {
+            name: r.try_get("name")?,
+            sex: Some(if sex == "m" { Sex::Male } else { Sex::Female }),
+            birth: r.try_get::<String, _>("birth_date")?.parse().ok(),
+            household: household.clone(),
+            life_status: LifeStatus::parse(&life),
+            life_date: life_date.and_then(|d| d.parse().ok()),
+            certified: state == "active" && valid.is_some_and(|v| v.as_str() >= today),
+            assistance: Vec::new(),
+            care_fen: None,
+        },
+        household,
+    })
+}
+
+/// A task to write, and the row's class and differences.
+struct Pending {
+    rows: Vec<Vec<Arg>>,
+    tasks: Vec<Vec<Arg>>,
+}
+
+const ROW_COLUMNS: &[&str] = &[
+    "batch_id",
+    "row_no",
+    "class",
+    "id_number",
+    "name",
+    "person_id",
+    "household_code",
+    "diffs",
+];
+
+const TASK_COLUMNS: &[&str] = &[
+    "batch_id",
+    "kind",
+    "code",
+    "task",
+    "person_id",
+    "household_code",
+    "due_on",
+    "status",
+    "action",
+    "fingerprint",
+    "detail",
+    "reason",
+    "created_at",
+];
+
+/// Rows are matched this many at a time.
+const CHUNK: usize = 5000;
+
+impl Crosschecks<'_> {
+    /// Matches a list against the registry of the scope's subtree and keeps the batch (all or
+    /// nothing: a read error from `items` leaves no trace). Staff who import files.
+    pub async fn run(
+        &self,
+        scope: &Scope,
+        kind: ListKind,
+        file_name: &str,
+        digest: &str,
+        items: impl IntoIterator<Item = std::result::Result<Item, String>>,
+    ) -> Result<RunResult> {
+        scope.require(scope.role().imports_persons())?;
+        let store = self.store;
+        let rules = crosscheck::task_rules().map_err(StoreError::Internal)?;
+        let band =
+            anju_domain::employment::EmploymentRules::shipped().map_err(StoreError::Internal)?;
+        let calendar = store.certificates().calendar().await?;
+        let today = store.today();
+        let now = store.now_ms();
+        let mut tx = store.begin_write().await?;
+        let batch: i64 = sqlx::query_scalar(
+            "INSERT INTO crosscheck_batches (kind, file_name, digest, run_by, run_at, region_code, \
+             rows, consistent, different, list_only, registry_only, weak, rejected, tasks) \
+             VALUES ($1, $2, $3, $4, $5, $6, 0, 0, 0, 0, 0, 0, 0, 0) RETURNING id",
+        )
+        .bind(kind.as_str())
+        .bind(file_name.to_owned())
+        .bind(digest.to_owned())
+        .bind(scope.username.clone())
+        .bind(now)
+        .bind(scope.region().code.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
+        let ctx = Ctx {
+            batch,
+            kind,
+            rules: &rules,
+            due: |days: u32| calendar.add_working_days(today, days).to_string(),
+            now,
+        };
+        let mut classes = Classes::default();
+        let mut errors = Vec::new();
+        let mut matched: HashSet<i64> = HashSet::new();
+        let mut rows = 0i64;
+        let mut chunk: Vec<Item> = Vec::with_capacity(CHUNK);
+        let mut items = items.into_iter();
+        loop {
+            let next = items.next();
+            let end = next.is_none();
+            if let Some(item) = next {
+                chunk.push(item.map_err(StoreError::Invalid)?);
+            }
+            if chunk.len() >= CHUNK || (end && !chunk.is_empty()) {
+                rows += chunk.len() as i64;
+                let mut p = Pending {
+                    rows: Vec::new(),
+                    tasks: Vec::new(),
+                };
+                self.classify(
+                    &mut tx,
+                    scope,
+                    &ctx,
+                    std::mem::take(&mut chunk),
+                    &mut p,
+                    &mut classes,
+                    &mut errors,
+                    &mut matched,
+                )
+                .await?;
+                write(&mut tx, store.backend(), p).await?;
+            }
+            if end {
+                break;
+            }
+        }
+        // The people the list should have held and does not.
+        if kind == ListKind::Insurance {
+            let mut w = Where::default();
+            w.push_prefix(store.backend(), "household_code", scope.prefix());
+            w.push_plain("life_status = 'living' AND cert_state = 'active'");
+            let t = today.to_string();
+            w.push("cert_valid_to >= ?", Arg::Text(t.clone()));
+            let sql = format!("SELECT {FOUND_COLUMNS} FROM persons WHERE {}", w.sql());
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for a in w.args {
+                q = a.bind_owned(q);
+            }
+            let mut p = Pending {
+                rows: Vec::new(),
+                tasks: Vec::new(),
+            };
+            for r in q.fetch_all(&mut *tx).await? {
+                let id: i64 = r.try_get("id")?;
+                if matched.contains(&id) {
+                    continue;
+                }
+                let f = found(&r, &t)?;
+                if let Some(d) = crosscheck::registry_only(kind, &f.facts, today, &band) {
+                    classes.add("registry_only");
+                    ctx.task(&mut p, &f, &d, "");
+                    p.rows.push(row_args(
+                        batch,
+                        0,
+                        "registry_only",
+                        &f.id_number,
+                        &f.facts.name,
+                        Some(f.id),
+                        &f.household,
+                        &[d],
+                    ));
+                }
+                if p.rows.len() >= CHUNK {
+                    write(
+                        &mut tx,
+                        store.backend(),
+                        std::mem::replace(
+                            &mut p,
+                            Pending {
+                                rows: Vec::new(),
+                                tasks: Vec::new(),
+                            },
+                        ),
+                    )
+                    .await?;
+                }
+            }
+            write(&mut tx, store.backend(), p).await?;
+        }
+        let tasks: i64 = sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM crosscheck_tasks WHERE batch_id = $1",
+        )
+        .bind(batch)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE crosscheck_batches SET rows = $1, consistent = $2, different = $3, \
+             list_only = $4, registry_only = $5, weak = $6, rejected = $7, tasks = $8 WHERE id = $9",
+        )
+        .bind(rows)
+        .bind(classes.consistent)
+        .bind(classes.different)
+        .bind(classes.list_only)
+        .bind(classes.registry_only)
+        .bind(classes.weak)
+        .bind(classes.rejected)
+        .bind(tasks)
+        .bind(batch)
+        .execute(&mut *tx)
+        .await?;
+        append(
+            store,
+            &mut tx,
+            now,
+            NewEntry::by(scope, "crosscheck.run", format!("batch:{batch}"), Outcome::Success)
+                .detail(format!(
+                    "{} {file_name}：{rows}行，有差异{}，仅名单有{}，仅档案有{}，弱匹配{}，无法比对{}，任务{tasks}",
+                    kind.as_str(),
+                    classes.different,
+                    classes.list_only,
+                    classes.registry_only,
+                    classes.weak,
+                    classes.rejected
+                )),
+        )
+        .await?;
+        tx.commit().await?;
+        errors.sort_by_key(|e: &RowFault| e.row);
+        Ok(RunResult {
+            batch: Batch {
+                id: batch,
+                kind,
+                file_name: file_name.to_owned(),
+                digest: digest.to_owned(),
+                run_by: scope.username.clone(),
+                run_at: now,
+                region_code: scope.region().code.to_string(),
+                rows,
+                classes,
+                tasks,
+            },
+            errors,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn classify<F: Fn(u32) -> String>(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        scope: &Scope,
+        ctx: &Ctx<'_, F>,
+        chunk: Vec<Item>,
+        p: &mut Pending,
+        classes: &mut Classes,
+        errors: &mut Vec<RowFault>,
+        matched: &mut HashSet<i64>,
+    ) -> Result<()> {
+        let backend = self.store.backend();
+        let today = self.store.today().to_string();
+        // The files of the chunk's ID numbers in the scope.
+        let ids: Vec<String> = chunk
+            .iter()
+            .filter_map(|i| match i {
+                Item::Row(r) => r.id.as_ref().map(|id| id.as_str().to_owned()),
+                Item::Bad(..) => None,
+            })
+            .collect();
+        let mut by_id: HashMap<String, Found> = HashMap::with_capacity(ids.len());
+        for part in ids.chunks(500) {
+            let mut w = Where::default();
+            let ps: Vec<String> = part.iter().map(|i| w.arg(Arg::Text(i.clone()))).collect();
+            w.push_plain(format!("id_number IN ({})", ps.join(",")));
+            w.push_prefix(backend, "household_code", scope.prefix());
+            let sql = format!("SELECT {FOUND_COLUMNS} FROM persons WHERE {}", w.sql());
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for a in w.args {
+                q = a.bind_owned(q);
+            }
+            for r in q.fetch_all(&mut *tx).await? {
+                let f = found(&r, &today)?;
+                by_id.insert(f.id_number.clone(), f);
+            }
+        }
+        // Weak matches: name, birth date (and sex when given), exactly one file.
+        let mut weak: HashMap<usize, Found> = HashMap::new();
+        for item in &chunk {
+            let Item::Row(r) = item else { continue };
+            if r.id.is_some() {
+                continue;
+            }
+            let Some(birth) = r.birth else { continue };
+            let mut w = Where::default();
+            w.push("name = ?", Arg::Text(r.name.clone()));
+            w.push("birth_date = ?", Arg::Text(birth.to_string()));
+            if let Some(s) = r.sex {
+                w.push(
+                    "sex = ?",
+                    Arg::Text(if s == Sex::Male { "m" } else { "f" }.into()),
+                );
+            }
+            w.push_prefix(backend, "household_code", scope.prefix());
+            let sql = format!(
+                "SELECT {FOUND_COLUMNS} FROM persons WHERE {} LIMIT 2",
+                w.sql()
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for a in w.args {
+                q = a.bind_owned(q);
+            }
+            let found_rows = q.fetch_all(&mut *tx).await?;
+            if found_rows.len() == 1 {
+                weak.insert(r.row, found(&found_rows[0], &today)?);
+            }
+        }
+        // What the kind compares beyond the file: assistance, the care subsidy paid.
+        if matches!(ctx.kind, ListKind::Assistance | ListKind::ElderlyAllowance) {
+            let persons: Vec<i64> = by_id.values().chain(weak.values()).map(|f| f.id).collect();
+            let mut assistance: HashMap<i64, Vec<Assistance>> = HashMap::new();
+            let mut care: HashMap<i64, (String, i64)> = HashMap::new();
+            for part in persons.chunks(500) {
+                let list: Vec<String> = part.iter().map(i64::to_string).collect();
+                let sql = format!(
+                    "SELECT person_id, kind, from_month, to_month, amount_fen FROM assistance \
+                     WHERE person_id IN ({})",
+                    list.join(",")
+                );
+                for r in sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(&mut *tx)
+                    .await?
+                {
+                    let k: String = r.try_get("kind")?;
+                    let Some(kind) = AssistanceKind::ALL.into_iter().find(|x| x.as_str() == k)
+                    else {
+                        continue;
+                    };
+                    let from: String = r.try_get("from_month")?;
+                    let to: Option<String> = r.try_get("to_month")?;
+                    let Ok(from) = Month::parse(&from) else {
+                        continue;
+                    };
+                    assistance
+                        .entry(r.try_get("person_id")?)
+                        .or_default()
+                        .push(Assistance {
+                            kind,
+                            from,
+                            to: to.and_then(|t| Month::parse(&t).ok()),
+                            amount: r
+                                .try_get::<Option<i64>, _>("amount_fen")?
+                                .map(anju_domain::money::Fen),
+                        });
+                }
+                if ctx.kind == ListKind::ElderlyAllowance {
+                    let sql = format!(
+                        "SELECT person_id, pay_month, amount_fen FROM roll_lines \
+                         WHERE kind = 'care' AND person_id IN ({})",
+                        list.join(",")
+                    );
+                    for r in sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .fetch_all(&mut *tx)
+                        .await?
+                    {
+                        let m: String = r.try_get("pay_month")?;
+                        let a: i64 = r.try_get("amount_fen")?;
+                        let e = care
+                            .entry(r.try_get("person_id")?)
+                            .or_insert((String::new(), 0));
+                        if m > e.0 {
+                            *e = (m, a);
+                        }
+                    }
+                }
+            }
+            for f in by_id.values_mut().chain(weak.values_mut()) {
+                f.facts.assistance = assistance.remove(&f.id).unwrap_or_default();
+                f.facts.care_fen = care.get(&f.id).map(|c| c.1);
+            }
+        }
+        for item in chunk {
+            match item {
+                Item::Bad(row, faults) => {
+                    classes.add("rejected");
+                    let id = String::new();
+                    p.rows.push(row_args(
+                        ctx.batch,
+                        row as i64,
+                        "rejected",
+                        &id,
+                        "",
+                        None,
+                        "",
+                        &[],
+                    ));
+                    for f in faults {
+                        errors.push(RowFault {
+                            row,
+                            column: f.column,
+                            reason: f.reason,
+                        });
+                    }
+                }
+                Item::Row(r) => {
+                    let id_text =
+                        r.id.as_ref()
+                            .map_or(r.id_text.clone(), |i| i.as_str().to_owned());
+                    let hit = r.id.as_ref().and_then(|i| by_id.get(i.as_str()));
+                    match (hit, weak.get(&r.row)) {
+                        (Some(f), _) => {
+                            matched.insert(f.id);
+                            let diffs = crosscheck::compare(&r, &f.facts);
+                            let class = if diffs.is_empty() {
+                                "consistent"
+                            } else {
+                                "different"
+                            };
+                            classes.add(class);
+                            let action = crosscheck::action_text(&r);
+                            for d in &diffs {
+                                ctx.task(p, f, d, &action);
+                            }
+                            p.rows.push(row_args(
+                                ctx.batch,
+                                r.row as i64,
+                                class,
+                                &id_text,
+                                &r.name,
+                                Some(f.id),
+                                &f.household,
+                                &diffs,
+                            ));
+                        }
+                        (None, Some(f)) => {
+                            matched.insert(f.id);
+                            classes.add("weak");
+                            let mut diffs = crosscheck::compare(&r, &f.facts);
+                            diffs.insert(
+                                0,
+                                Difference {
+                                    code: "weak".into(),
+                                    field: "身份证号".into(),
+                                    registry: f.id_number.clone(),
+                                    list: if r.id_text.is_empty() {
+                                        "（无）".into()
+                                    } else {
+                                        r.id_text.clone()
+                                    },
+                                },
+                            );
+                            ctx.task(p, f, &diffs[0], "");
+                            p.rows.push(row_args(
+                                ctx.batch,
+                                r.row as i64,
+                                "weak",
+                                &id_text,
+                                &r.name,
+                                Some(f.id),
+                                &f.household,
+                                &diffs,
+                            ));
+                        }
+                        (None, None) => {
+                            classes.add("list_only");
+                            p.rows.push(row_args(
+                                ctx.batch,
+                                r.row as i64,
+                                "list_only",
+                                &id_text,
+                                &r.name,
+                                None,
+                                "",
+                                &[],
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+struct Ctx<'a, F: Fn(u32) -> String> {
+    batch: i64,
+    kind: ListKind,
+    rules: &'a [TaskRule],
+    due: F,
+    now: i64,
+}
+
+impl<F: Fn(u32) -> String> Ctx<'_, F> {
+    /// The task a difference raises, if the rules name one. Its fingerprint (kind,
+    /// difference, person and what the list says) keeps it from being raised twice.
+    fn task(&self, p: &mut Pending, f: &Found, d: &Difference, action: &str) {
+        let Some(rule) = rule_for(self.rules, self.kind, &d.code) else {
+            return;
+        };
+        let action = if rule.then == Then::Nothing {
+            ""
+        } else {
+            action
+        };
+        p.tasks.push(vec![
+            Arg::Int(self.batch),
+            Arg::Text(self.kind.as_str().into()),
+            Arg::Text(d.code.clone()),
+            Arg::Text(rule.task.clone()),
+            Arg::Int(f.id),
+            Arg::Text(f.household.clone()),
+            Arg::Text((self.due)(rule.days)),
+            Arg::Text("open".into()),
+            Arg::Text(action.to_owned()),
+            Arg::Text(format!(
+                "{}|{}|{}|{}",
+                self.kind.as_str(),
+                d.code,
+                f.id,
+                d.list
+            )),
+            Arg::Text(format!(
+                "{}：档案为“{}”，名单为“{}”",
+                d.field, d.registry, d.list
+            )),
+            Arg::Text(String::new()),
+            Arg::Int(self.now),
+        ]);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn row_args(
+    batch: i64,
+    row: i64,
+    class: &str,
+    id_number: &str,
+    name: &str,
+    person: Option<i64>,
+    household: &str,
+    diffs: &[Difference],
+) -> Vec<Arg> {
+    vec![
+        Arg::Int(batch),
+        Arg::Int(row),
+        Arg::Text(class.into()),
+        Arg::Text(id_number.into()),
+        Arg::Text(name.into()),
+        Arg::OptInt(person),
+        Arg::Text(household.into()),
+        Arg::Text(if diffs.is_empty() {
+            String::new()
+        } else {
+            encode(diffs)
+        }),
+    ]
+}
+
+async fn write(conn: &mut sqlx::AnyConnection, backend: crate::Backend, p: Pending) -> Result<()> {
+    insert_rows(conn, backend, "crosscheck_rows", ROW_COLUMNS, p.rows).await?;
+    // A difference already tasked (open, confirmed or rejected) is not raised again.
+    crate::sql::insert_rows_ignoring(conn, backend, "crosscheck_tasks", TASK_COLUMNS, p.tasks).await
+}
+
+fn batch_from_row(r: &sqlx::any::AnyRow) -> Result<Batch> {
+    let kind: String = r.try_get("kind")?;
+    Ok(Batch {
+        id: r.try_get("id")?,
+        kind: ListKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == kind)
+            .ok_or_else(|| StoreError::Internal("比对批次无法读取".into()))?,
+        file_name: r.try_get("file_name")?,
+        digest: r.try_get("digest")?,
+        run_by: r.try_get("run_by")?,
+        run_at: r.try_get("run_at")?,
+        region_code: r.try_get("region_code")?,
+        rows: r.try_get("rows")?,
+        classes: Classes {
+            consistent: r.try_get("consistent")?,
+            different: r.try_get("different")?,
+            list_only: r.try_get("list_only")?,
+            registry_only: r.try_get("registry_only")?,
+            weak: r.try_get("weak")?,
+            rejected: r.try_get("rejected")?,
+        },
+        tasks: r.try_get("tasks")?,
+    })
+}
+
+/// A town's rows of a batch per class.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TownClasses {
+    pub town_code: String,
+    pub town: String,
+    pub classes: Classes,
+}
+
+impl Crosschecks<'_> {
+    fn may_read(scope: &Scope) -> Result<()> {
+        scope.require(scope.role().reads_persons())
+    }
+
+    /// The batches the scope sees (run in its subtree or above it), the latest first.
+    pub async fn batches(&self, scope: &Scope) -> Result<Vec<Batch>> {
+        Self::may_read(scope)?;
+        let mut w = Where::default();
+        let v = crate::jobs::visible(&mut w, self.store.backend(), "region_code", scope);
+        w.push_plain(v);
+        let sql = format!(
+            "SELECT * FROM crosscheck_batches WHERE {} ORDER BY run_at DESC, id DESC LIMIT 1000",
+            w.sql()
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for a in w.args {
+            q = a.bind_owned(q);
+        }
+        q.fetch_all(self.store.pool())
+            .await?
+            .iter()
+            .map(batch_from_row)
+            .collect()
+    }
+
+    /// One batch the scope sees, and its rows per class for each town of the subtree.
+    pub async fn batch(&self, scope: &Scope, id: i64) -> Result<(Batch, Vec<TownClasses>)> {
+        Self::may_read(scope)?;
+        let b = sqlx::query("SELECT * FROM crosscheck_batches WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.store.pool())
+            .await?
+            .map(|r| batch_from_row(&r))
+            .transpose()?
+            .filter(|b| crate::jobs::sees(scope, &b.region_code))
+            .ok_or_else(|| StoreError::NotFound("比对批次".into()))?;
+        let mut w = Where::default();
+        w.push("batch_id = ?", Arg::Int(id));
+        w.push_plain("household_code <> ''");
+        w.push_prefix(self.store.backend(), "household_code", scope.prefix());
+        let sql = format!(
+            "SELECT substr(household_code, 1, 9) AS town, class, CAST(COUNT(*) AS BIGINT) AS n \
+             FROM crosscheck_rows WHERE {} GROUP BY substr(household_code, 1, 9), class \
+             ORDER BY town",
+            w.sql()
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for a in w.args {
+            q = a.bind_owned(q);
+        }
+        let mut towns: Vec<TownClasses> = Vec::new();
+        for r in q.fetch_all(self.store.pool()).await? {
+            let code = town_of(&r.try_get::<String, _>("town")?);
+            let class: String = r.try_get("class")?;
+            let n: i64 = r.try_get("n")?;
+            if towns.last().is_none_or(|t| t.town_code != code) {
+                towns.push(TownClasses {
+                    town: RegionTable::jiangsu().name_of(&code),
+                    town_code: code,
+                    classes: Classes::default(),
+                });
+            }
+            if let Some(t) = towns.last_mut() {
+                for _ in 0..n {
+                    t.classes.add(&class);
+                }
+            }
+        }
+        Ok((b, towns))
+    }
+
+    /// A page of a batch's rows of one class (all classes when none): those of the scope's
+    /// towns, and, for users who see the batch's own region, the rows that matched no file.
+    /// Masked by role; the view is audited.
+    pub async fn rows(
+        &self,
+        scope: &Scope,
+        id: i64,
+        class: Option<&str>,
+        page: i64,
+        per_page: i64,
+    ) -> Result<(Vec<ResultRow>, i64)> {
+        let (b, _) = self.batch(scope, id).await?;
+        let mut w = Where::default();
+        w.push("batch_id = ?", Arg::Int(id));
+        if let Some(c) = class {
+            w.push("class = ?", Arg::Text(c.to_owned()));
+        }
+        let mine = w.prefix(self.store.backend(), "household_code", scope.prefix());
+        if scope.covers_code(&b.region_code) {
+            w.push_plain(format!("({mine} OR household_code = '')"));
+        } else {
+            w.push_plain(mine);
+        }
+        let count_sql = format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM crosscheck_rows WHERE {}",
+            w.sql()
+        );
+        let mut cq = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql));
+        for a in &w.args {
+            cq = a.bind_scalar(cq);
+        }
+        let total = cq.fetch_one(self.store.pool()).await?;
+        let (_, offset) = crate::sql::clamp_page(page, per_page, total);
+        let sql = format!(
+            "SELECT row_no, class, id_number, name, person_id, household_code, diffs \
+             FROM crosscheck_rows WHERE {} ORDER BY class, row_no, id_number LIMIT {} OFFSET {offset}",
+            w.sql(),
+            per_page.clamp(1, 100_000)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for a in w.args {
+            q = a.bind_owned(q);
+        }
+        let whole = scope.role().sees_identifiers();
+        let out: Vec<ResultRow> = q
+            .fetch_all(self.store.pool())
+            .await?
+            .iter()
+            .map(|r| {
+                let id_number: String = r.try_get("id_number")?;
+                let town: String = r.try_get("household_code")?;
+                Ok(ResultRow {
+                    row_no: r.try_get("row_no")?,
+                    class: r.try_get("class")?,
+                    id_number: if whole || id_number.len() < 15 {
+                        id_number
+                    } else {
+                        mask::id_number(&id_number)
+                    },
+                    name: r.try_get("name")?,
+                    person_id: r.try_get("person_id")?,
+                    town: if town.is_empty() {
+                        String::new()
+                    } else {
+                        RegionTable::jiangsu().name_of(&town_of(&town))
+                    },
+                    differences: decode(&r.try_get::<String, _>("diffs")?),
+                })
+            })
+            .collect::<Result<_>>()?;
+        if !out.is_empty() {
+            self.store
+                .persons()
+                .record_view(
+                    scope,
+                    "crosscheck.rows",
+                    format!("batch:{id}"),
+                    format!("{}行{}", out.len(), class.map(class_label).unwrap_or("")),
+                )
+                .await?;
+        }
+        Ok((out, total))
+    }
+
+    /// The tasks of the scope's towns (with `status` when given), the nearest deadline first.
+    pub async fn tasks(&self, scope: &Scope, status: Option<&str>) -> Result<Vec<Task>> {
+        Self::may_read(scope)?;
+        let mut w = Where::default();
+        w.push_prefix(self.store.backend(), "t.household_code", scope.prefix());
+        if let Some(s) = status {
+            w.push("t.status = ?", Arg::Text(s.to_owned()));
+        }
+        let sql = format!(
+            "SELECT t.*, p.name, p.id_number FROM crosscheck_tasks t JOIN persons p \
+             ON p.id = t.person_id WHERE {} ORDER BY t.status, t.due_on, t.id LIMIT 5000",
+            w.sql()
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for a in w.args {
+            q = a.bind_owned(q);
+        }
+        let whole = scope.role().sees_identifiers();
+        let out: Vec<Task> = q
+            .fetch_all(self.store.pool())
+            .await?
+            .iter()
+            .map(|r| task_from_row(r, whole))
+            .collect::<Result<_>>()?;
+        if !out.is_empty() {
+            self.store
+                .persons()
+                .record_view(
+                    scope,
+                    "crosscheck.tasks",
+                    format!("region:{}", scope.region().code),
+                    format!("{}项", out.len()),
+                )
+                .await?;
+        }
+        Ok(out)
+    }
+
+    async fn claim(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        scope: &Scope,
+        id: i64,
+        status: &str,
+        reason: &str,
+    ) -> Result<(Task, String)> {
+        let row = sqlx::query(
+            "SELECT t.*, p.name, p.id_number FROM crosscheck_tasks t JOIN persons p \
+             ON p.id = t.person_id WHERE t.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound("核查任务".into()))?;
+        let task = task_from_row(&row, true)?;
+        let household: String = row.try_get("household_code")?;
+        if !scope.covers_code(&household) {
+            return Err(StoreError::NotFound("核查任务".into()));
+        }
+        // One of two staff acting at once wins; the other is told it is done.
+        let n = sqlx::query(
+            "UPDATE crosscheck_tasks SET status = $1, reason = $2, resolved_by = $3, \
+             resolved_at = $4 WHERE id = $5 AND status = 'open'",
+        )
+        .bind(status.to_owned())
+        .bind(reason.to_owned())
+        .bind(scope.username.clone())
+        .bind(self.store.now_ms())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n != 1 {
+            return Err(StoreError::Invalid(format!(
+                "该任务已处理（{}）",
+                if task.status == "confirmed" {
+                    "已确认"
+                } else {
+                    "已驳回"
+                }
+            )));
+        }
+        let action: String = row.try_get("action")?;
+        Ok((task, action))
+    }
+
+    /// Confirms a task: the difference is true. Its change (a death, a move, an assistance
+    /// status) is applied as an import applies it, the batch the history's source; a task
+    /// confirmed already is refused, so the change is applied once. Town staff and above.
+    pub async fn confirm(&self, scope: &Scope, id: i64) -> Result<Task> {
+        scope.require(scope.role().imports_persons())?;
+        let mut tx = self.store.begin_write().await?;
+        let (task, action) = self.claim(&mut tx, scope, id, "confirmed", "").await?;
+        let source = format!("crosscheck:{}", task.batch_id);
+        let id_number = IdNumber::parse(&task.id_number)
+            .map_err(|_| StoreError::Internal("核查任务的身份证号无法读取".into()))?;
+        let subsidies = self.store.subsidies();
+        match crosscheck::parse_action(&action) {
+            Some(Action::Life(status, date)) => {
+                let r = subsidies
+                    .events_in(
+                        &mut tx,
+                        scope,
+                        &[crate::EventRow {
+                            row: 1,
+                            id_number,
+                            status,
+                            date,
+                        }],
+                        &source,
+                    )
+                    .await?;
+                if let Some(e) = r.rejected.first() {
+                    return Err(StoreError::Invalid(e.message.clone()));
+                }
+            }
+            Some(Action::Assistance(a)) => {
+                let label = format!("{}", AssistanceRowLabel(&a));
+                let r = subsidies
+                    .assistance_in(
+                        &mut tx,
+                        scope,
+                        &[crate::AssistanceRow {
+                            row: 1,
+                            id_number,
+                            assistance: a,
+                        }],
+                    )
+                    .await?;
+                if let Some(e) = r.rejected.first() {
+                    return Err(StoreError::Invalid(e.message.clone()));
+                }
+                crate::persons::write_history(
+                    &mut tx,
+                    self.store.backend(),
+                    scope,
+                    &source,
+                    self.store.now_ms(),
+                    &[crate::persons::HistoryRow {
+                        person_id: task.person_id,
+                        field: "assistance".into(),
+                        before: None,
+                        after: Some(label),
+                    }],
+                )
+                .await?;
+            }
+            None => {}
+        }
+        append(
+            self.store,
+            &mut tx,
+            self.store.now_ms(),
+            NewEntry::by(
+                scope,
+                "crosscheck.confirm",
+                format!("task:{id}"),
+                Outcome::Success,
+            )
+            .detail(format!("{}：{}", task.task, task.detail)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Task {
+            status: "confirmed".into(),
+            resolved_by: Some(scope.username.clone()),
+            ..task
+        })
+    }
+
+    /// Rejects a task with the reason (kept; the same difference from a list is not raised
+    /// again unless the list says something else). Town staff and above.
+    pub async fn reject(&self, scope: &Scope, id: i64, reason: &str) -> Result<Task> {
+        scope.require(scope.role().imports_persons())?;
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 200 {
+            return Err(StoreError::Invalid(
+                "驳回理由：请填写（不超过200个字）".into(),
+            ));
+        }
+        let mut tx = self.store.begin_write().await?;
+        let (task, _) = self.claim(&mut tx, scope, id, "rejected", reason).await?;
+        append(
+            self.store,
+            &mut tx,
+            self.store.now_ms(),
+            NewEntry::by(
+                scope,
+                "crosscheck.reject",
+                format!("task:{id}"),
+                Outcome::Success,
+            )
+            .detail(format!("{}：{reason}", task.task)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Task {
+            status: "rejected".into(),
+            reason: reason.to_owned(),
+            resolved_by: Some(scope.username.clone()),
+            ..task
+        })
+    }
+}
+
+struct AssistanceRowLabel<'a>(&'a Assistance);
+
+impl std::fmt::Display for AssistanceRowLabel<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let a = self.0;
+        write!(f, "{} {}起", a.kind.label(), a.from)?;
+        if let Some(t) = a.to {
+            write!(f, "至{t}")?;
+        }
+        if let Some(m) = a.amount {
+            write!(f, "，每月{}元", m.yuan())?;
+        }
+        Ok(())
+    }
+}
+
+fn task_from_row(r: &sqlx::any::AnyRow, whole: bool) -> Result<Task> {
+    let kind: String = r.try_get("kind")?;
+    let id_number: String = r.try_get("id_number")?;
+    let household: String = r.try_get("household_code")?;
+    Ok(Task {
+        id: r.try_get("id")?,
+        batch_id: r.try_get("batch_id")?,
+        kind: ListKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == kind)
+            .ok_or_else(|| StoreError::Internal("核查任务无法读取".into()))?,
+        task: r.try_get("task")?,
+        person_id: r.try_get("person_id")?,
+        name: r.try_get("name")?,
+        id_number: if whole {
+            id_number
+        } else {
+            mask::id_number(&id_number)
+        },
+        town: RegionTable::jiangsu().name_of(&town_of(&household)),
+        detail: r.try_get("detail")?,
+        due_on: r.try_get("due_on")?,
+        status: r.try_get("status")?,
+        reason: r.try_get("reason")?,
+        resolved_by: r.try_get("resolved_by")?,
+    })
+}
+
+/// The worklist's line for the open cross-check tasks of the scope's towns.
+pub(crate) async fn work_items(
+    store: &Store,
+    scope: &Scope,
+    today: chrono::NaiveDate,
+) -> Result<Vec<crate::WorkItem>> {
+    let mut w = Where::default();
+    w.push_prefix(store.backend(), "household_code", scope.prefix());
+    w.push_plain("status = 'open'");
+    let sql = format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n, MIN(due_on) AS due FROM crosscheck_tasks WHERE {}",
+        w.sql()
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for a in w.args {
+        q = a.bind_owned(q);
+    }
+    let r = q.fetch_one(store.pool()).await?;
+    let n: i64 = r.try_get("n")?;
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let due: Option<chrono::NaiveDate> = r
+        .try_get::<Option<String>, _>("due")?
+        .and_then(|d| d.parse().ok());
+    Ok(vec![crate::WorkItem {
+        kind: "crosscheck",
+        label: format!("{n} 项数据比对核查任务待处理"),
+        count: n,
+        overdue: due.is_some_and(|d| d < today),
+        due,
+        href: "/crosscheck/tasks".into(),
+    }])
+}
