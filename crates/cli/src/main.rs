@@ -9,6 +9,7 @@ mod bench;
 mod bench_jobs;
 mod bench_load;
 mod commands;
+mod crosscheck;
 mod employment;
 mod registry;
 mod services;
@@ -112,6 +113,27 @@ enum Command {
     /// The employment security levy (残疾人就业保障金)
     #[command(subcommand)]
     Levy(LevyCommand),
+    /// Cross-checks with other departments' lists (数据比对)
+    #[command(subcommand)]
+    Crosscheck(CrosscheckCommand),
+}
+
+#[derive(Subcommand)]
+pub enum CrosscheckCommand {
+    /// Match a list against the registry of the acting account's subtree: every row
+    /// classified, every difference the rules name a task for the town
+    Run {
+        /// deaths, moves, assistance, elderly_allowance, insurance, students or registry
+        #[arg(long)]
+        kind: String,
+        file: std::path::PathBuf,
+        /// Print the batch as one JSON object on stdout
+        #[arg(long)]
+        json: bool,
+        /// Write every row's class (行号, 身份证号, 类别, 差异) to this CSV or XLSX
+        #[arg(long)]
+        rows_out: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -679,6 +701,7 @@ fn main() -> ExitCode {
             Command::Cases(c) => services::cases(&cli.global, c).await,
             Command::Settle(c) => services::settle(&cli.global, c).await,
             Command::Levy(c) => employment::levy(&cli.global, c).await,
+            Command::Crosscheck(c) => crosscheck::crosscheck(&cli.global, c).await,
             Command::Export(c) => registry::export(&cli.global, c).await,
             Command::Gen(c) => registry::generate(c),
         }

@@ -1359,3 +1359,82 @@ fn the_levy_from_the_command_line() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn a_crosscheck_from_the_command_line() {
+    let d = temp_dir("crosscheck");
+    std::fs::write(
+        d.join("persons.csv"),
+        "身份证号,姓名,残疾类别,残疾等级,户籍地区划代码,残疾人证有效期至\n\
+         11010519491231002X,张三,肢体,二级,320102002001,2030-12-31\n\
+         320102198005060010,李四,视力,一级,320102002001,2030-12-31\n",
+    )
+    .unwrap();
+    let imp = run(anju(&d).args(["import", "persons", "persons.csv", "--json"]));
+    assert_eq!(imp.status.code(), Some(0), "{}", text(&imp.stderr));
+    // The police's deaths: one living person dead, one unknown, one unreadable row.
+    std::fs::write(
+        d.join("deaths.csv"),
+        "公民身份号码,姓名,死亡时间\n\
+         11010519491231002X,张三,2025-03-01\n\
+         320102199901010016,王五,2025-03-02\n\
+         ,,2025-03-03\n",
+    )
+    .unwrap();
+    let cc = |extra: &[&str]| {
+        let mut args = vec![
+            "crosscheck",
+            "run",
+            "--kind",
+            "deaths",
+            "deaths.csv",
+            "--json",
+        ];
+        args.extend(extra);
+        run(anju(&d).args(&args))
+    };
+    let out = cc(&["--rows-out", "rows.csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v = json_of(&out);
+    assert_eq!(v["rows"], 3);
+    assert_eq!(
+        v["classes"],
+        serde_json::json!({"consistent":0,"different":1,"list_only":1,"registry_only":0,"weak":0,"rejected":1})
+    );
+    assert_eq!(v["tasks"], 1);
+    assert_eq!(v["errors"][0]["row"], 4);
+    assert_eq!(v["errors"][0]["column"], "身份证号");
+    let rows = std::fs::read_to_string(d.join("rows.csv")).unwrap();
+    assert!(rows.contains("行号,身份证号,类别,差异"), "{rows}");
+    assert!(
+        rows.contains("2,11010519491231002X,有差异,生存状态"),
+        "{rows}"
+    );
+    assert!(rows.contains("3,320102199901010016,仅名单有"), "{rows}");
+    // The same file again: no new task.
+    let again = json_of(&cc(&[]));
+    assert_eq!(again["tasks"], 0);
+    assert!(again["batch"].as_i64() > v["batch"].as_i64());
+    // A list without its columns, a kind that does not exist: refused, nothing kept.
+    std::fs::write(
+        d.join("bad.csv"),
+        "身份证号,姓名\n11010519491231002X,张三\n",
+    )
+    .unwrap();
+    let bad = run(anju(&d).args(["crosscheck", "run", "--kind", "deaths", "bad.csv"]));
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        text(&bad.stderr).contains("死亡日期"),
+        "{}",
+        text(&bad.stderr)
+    );
+    let nokind = run(anju(&d).args(["crosscheck", "run", "--kind", "taxes", "deaths.csv"]));
+    assert_eq!(nokind.status.code(), Some(1));
+    assert!(text(&nokind.stderr).contains("没有“taxes”这种名单"));
+    let third = json_of(&cc(&[]));
+    assert_eq!(
+        third["batch"].as_i64(),
+        again["batch"].as_i64().map(|b| b + 1),
+        "the refused runs kept no batch"
+    );
+}
