@@ -1,7 +1,6 @@
 //! `anju crosscheck run --kind KIND FILE [--json] [--rows-out FILE.csv]`: a department's list
 //! matched against the registry of the acting account's subtree.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anju_domain::crosscheck::ListKind;
@@ -96,7 +95,7 @@ async fn write_rows(
     store: &anju_store::Store,
     scope: &anju_store::Scope,
     batch: i64,
-    out: &PathBuf,
+    out: &std::path::Path,
 ) -> Result<(), String> {
     let mut w = anju_io::SheetWriter::create(out, &["行号", "身份证号", "类别", "差异"])
         .map_err(|e| e.to_string())?;
