@@ -83,7 +83,8 @@ pub use cases::{
 pub use certificates::{Certificates, SweepChange, SweepReport};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use crosscheck::{
-    Batch, CLASSES, Classes, Crosschecks, Item, ResultRow, RowFault, RunResult, Task, class_label,
+    Batch, CLASSES, Classes, Crosschecks, Item, ResultRow, RowFault, RunResult, Task, TownClasses,
+    class_label,
 };
 pub use devices::{CaseDevice, DeviceItemRecord, Devices, is_rental};
 pub use employment::{Employment, NewlyEmployed, StatusRecord};

@@ -800,6 +800,40 @@ fn routes() -> Vec<Route> {
             Some(r#"{"id_number":"x","hours":"1","completed":"是"}"#),
             nobody,
         ),
+        // Cross-checks: batches seen in the subtree and from below; lists run and tasks
+        // resolved by the staff who import.
+        r(Method::GET, "/crosscheck", false, None, reader),
+        refusable(Method::POST, "/crosscheck", false, Some(""), importer),
+        r(Method::GET, "/crosscheck/tasks", false, None, reader),
+        r(
+            Method::GET,
+            "/crosscheck/tasks?status=all",
+            false,
+            None,
+            reader,
+        ),
+        r(Method::GET, "/crosscheck/999999", false, None, nobody),
+        r(
+            Method::GET,
+            "/crosscheck/999999/export.xlsx",
+            false,
+            None,
+            nobody,
+        ),
+        r(
+            Method::POST,
+            "/crosscheck/tasks/999999/confirm",
+            false,
+            Some(""),
+            nobody,
+        ),
+        r(
+            Method::POST,
+            "/crosscheck/tasks/999999/reject",
+            false,
+            Some("reason=x"),
+            nobody,
+        ),
         // The employment security levy: counties, cities and the administrator.
         r(Method::GET, "/levy", false, None, provider_registrar),
         r(

@@ -769,6 +769,35 @@ async fn pages_work_and_are_accessible_in_chromium() {
         .unwrap();
     assert!(b.text().await.contains("登记学员出勤"));
     b.check("training-course").await;
+    // Cross-checks: a deaths list run, its batch with the differing rows, the tasks.
+    let list = std::env::temp_dir().join(format!("anju-browser-deaths-{}.csv", std::process::id()));
+    std::fs::write(
+        &list,
+        "公民身份号码,姓名,死亡时间\n320102199002030013,王五,2025-03-01\n320102199901010016,赵六,2025-03-02\n",
+    )
+    .unwrap();
+    let run = anju_jobs::crosscheck::run(
+        &app.store,
+        &admin,
+        anju_domain::crosscheck::ListKind::Deaths,
+        &list,
+        "死亡名单.csv",
+    )
+    .await
+    .unwrap();
+    let _ = std::fs::remove_file(&list);
+    b.client.goto(&app.url("/crosscheck")).await.unwrap();
+    assert!(b.text().await.contains("上传名单比对"));
+    b.check("crosscheck").await;
+    b.client
+        .goto(&app.url(&format!("/crosscheck/{}?class=different", run.batch.id)))
+        .await
+        .unwrap();
+    assert!(b.text().await.contains("生存状态"));
+    b.check("crosscheck-batch").await;
+    b.client.goto(&app.url("/crosscheck/tasks")).await.unwrap();
+    assert!(b.text().await.contains("核实死亡"));
+    b.check("crosscheck-tasks").await;
 
     b.client.goto(&app.url("/no-such-page")).await.unwrap();
     b.check("not-found").await;
@@ -788,6 +817,6 @@ async fn pages_work_and_are_accessible_in_chromium() {
     assert!(b.text().await.contains("密码错误"));
     b.check("audit-filtered").await;
 
-    assert!(b.pages >= 53, "checked {} pages", b.pages);
+    assert!(b.pages >= 56, "checked {} pages", b.pages);
     b.client.close().await.unwrap();
 }

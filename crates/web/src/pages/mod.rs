@@ -4,6 +4,7 @@
 
 pub mod audit;
 mod certificates;
+mod crosscheck;
 mod employment;
 mod home;
 pub(crate) mod jobs;
@@ -154,6 +155,7 @@ pub fn routes() -> Router<App> {
         .merge(levy::routes())
         .merge(employment::routes())
         .merge(jobs::routes())
+        .merge(crosscheck::routes())
         .merge(training::routes())
         .fallback(not_found)
 }
@@ -243,6 +245,13 @@ impl Layout {
             nav.push(NavItem {
                 href: "/jobs",
                 label: "就业服务",
+                current: false,
+            });
+        }
+        if scope.role().reads_persons() {
+            nav.push(NavItem {
+                href: "/crosscheck",
+                label: "数据比对",
                 current: false,
             });
         }

@@ -90,6 +90,8 @@ pub struct Upload {
     pub overwrite_conflicts: bool,
     /// The year the sheet's figures describe, where the form asks for it.
     pub data_year: Option<String>,
+    /// The kind of list, where the form asks for it (a cross-check).
+    pub kind: Option<String>,
 }
 
 /// Receives the upload form (file, sheet, encoding, strict, replace) with its CSRF check.
@@ -111,6 +113,7 @@ pub async fn receive(
     let mut sheet = None;
     let mut encoding = EncodingChoice::Auto;
     let mut data_year = None;
+    let mut kind = None;
     while let Some(mut field) = multipart
         .next_field()
         .await
@@ -123,6 +126,7 @@ pub async fn receive(
             "preview" => dry_run = true,
             "overwrite" => overwrite_conflicts = true,
             "data_year" => data_year = Some(field.text().await.unwrap_or_default()),
+            "kind" => kind = Some(field.text().await.unwrap_or_default()),
             "sheet" => {
                 sheet =
                     Some(field.text().await.unwrap_or_default()).filter(|s| !s.trim().is_empty())
@@ -178,6 +182,7 @@ pub async fn receive(
         dry_run,
         overwrite_conflicts,
         data_year,
+        kind,
     }))
 }
 
