@@ -192,3 +192,148 @@ pub async fn matching(g: &crate::Global, seekers: u64, postings: u64, samples: u
     store.close().await;
     Ok(ExitCode::SUCCESS)
 }
+
+/// `anju bench crosscheck`: files `people` generated people (unless the registry already
+/// holds as many), writes a list of `rows` rows of `kind` (nine in ten of the registry's
+/// people, the rest unknown numbers, a few without a number for the weak match, a few
+/// unreadable), then times the run: read, matched, classified, kept with its tasks.
+pub async fn crosscheck(g: &crate::Global, people: u64, rows: u64, kind: &str) -> CmdResult {
+    use anju_domain::crosscheck::ListKind;
+    use anju_jobs::{ImportOptions, generate_persons, import_persons};
+    let kind = ListKind::parse(kind).ok_or("--kind：没有这种名单")?;
+    let store = crate::commands::open_store(g).await?;
+    let scope = crate::commands::acting_scope(&store, g).await?;
+    let dir = std::env::temp_dir().join(format!("anju-bench-cc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let persons_csv = dir.join("persons.csv");
+    generate_persons(people, 21, &persons_csv, store.today())?;
+    let held = store
+        .persons()
+        .list(&scope, &anju_store::PersonFilter::new(store.today()))
+        .await
+        .map_err(|e| e.to_string())?
+        .total;
+    if (held as u64) < people {
+        let t = Instant::now();
+        import_persons(
+            &store,
+            &scope,
+            &persons_csv,
+            &ImportOptions::default(),
+            |_| {},
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        println!("准备：导入 {people} 人 {:.1} s", t.elapsed().as_secs_f64());
+    } else {
+        println!("准备：档案已有 {held} 人，不再导入");
+    }
+    let mut reader =
+        anju_io::open(&persons_csv, &anju_io::ReadOptions::default()).map_err(|e| e.to_string())?;
+    let name_at = reader
+        .headers
+        .iter()
+        .position(|h| h == "姓名")
+        .ok_or("生成的档案缺少姓名")?;
+    let list = dir.join("list.csv");
+    let headers: Vec<&str> = match kind {
+        ListKind::Insurance => vec![
+            "身份证号",
+            "姓名",
+            "险种",
+            "参保状态",
+            "缴费年月",
+            "出生日期",
+            "性别",
+        ],
+        ListKind::Deaths => vec!["身份证号", "姓名", "死亡日期", "出生日期", "性别"],
+        _ => return Err("--kind：基准只支持 insurance 和 deaths".into()),
+    };
+    let mut w = anju_io::SheetWriter::create(&list, &headers).map_err(|e| e.to_string())?;
+    let t = Instant::now();
+    let mut written = 0u64;
+    let mut i = 0u64;
+    while written < rows {
+        let row = reader.next_row().map_err(|e| e.to_string())?;
+        let (id, name) = match &row {
+            Some(r) if i % 10 != 9 => (
+                r.cells.first().cloned().unwrap_or_default(),
+                r.cells.get(name_at).cloned().unwrap_or_default(),
+            ),
+            // Unknown people: numbers that are nobody's here.
+            _ => (
+                IdNumber::compose(
+                    "110105",
+                    chrono::NaiveDate::from_ymd_opt(1960 + (i % 40) as i32, 1 + (i % 12) as u32, 1)
+                        .ok_or("日期")?,
+                    (i / 480 % 999) as u16 + 1,
+                )
+                .map(|x| x.as_str().to_owned())
+                .unwrap_or_default(),
+                format!("外地{i}"),
+            ),
+        };
+        let parsed = IdNumber::parse(&id).ok();
+        let birth = parsed
+            .as_ref()
+            .map(|p| p.birth_date().to_string())
+            .unwrap_or_default();
+        let sex = parsed.as_ref().map(|p| p.sex().label()).unwrap_or("");
+        // One in a thousand without its number (the weak match), one in five thousand bad.
+        let id_cell = if i % 1000 == 500 {
+            String::new()
+        } else if i % 5000 == 7 {
+            "123".to_owned()
+        } else {
+            id
+        };
+        let cells: Vec<String> = match kind {
+            ListKind::Insurance => vec![
+                id_cell,
+                name,
+                if i % 2 == 0 { "养老" } else { "医保" }.into(),
+                if i % 20 == 3 {
+                    "暂停缴费"
+                } else {
+                    "参保缴费"
+                }
+                .into(),
+                "2025-05".into(),
+                birth,
+                sex.into(),
+            ],
+            _ => vec![id_cell, name, "2025-03-01".into(), birth, sex.into()],
+        };
+        w.write_row(&cells).map_err(|e| e.to_string())?;
+        written += 1;
+        i += 1;
+    }
+    w.finish().map_err(|e| e.to_string())?;
+    println!(
+        "准备：写出 {rows} 行名单 {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    let r = anju_jobs::crosscheck::run(&store, &scope, kind, &list, "list.csv")
+        .await
+        .map_err(|e| e.to_string())?;
+    let took = t.elapsed().as_secs_f64();
+    let b = &r.batch;
+    println!(
+        "crosscheck, {}: {} rows of {} against {held_or} people: {took:.2} s — consistent {}, different {}, list only {}, registry only {}, weak {}, rejected {}, tasks {}",
+        store.backend().as_str(),
+        b.rows,
+        kind.as_str(),
+        b.classes.consistent,
+        b.classes.different,
+        b.classes.list_only,
+        b.classes.registry_only,
+        b.classes.weak,
+        b.classes.rejected,
+        b.tasks,
+        held_or = people.max(held as u64),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}

@@ -336,6 +336,17 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         samples: usize,
     },
+    /// Cross-check: files N generated people (unless the registry holds as many), writes a
+    /// list of M rows of a kind, and times its run against the registry
+    Crosscheck {
+        #[arg(long, default_value_t = 1_000_000)]
+        people: u64,
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: u64,
+        /// insurance or deaths
+        #[arg(long, default_value = "insurance")]
+        kind: String,
+    },
     /// Roll generation: builds N generated grants (N/2 people with both subsidies, with
     /// 低保 and other assistance statuses) into the database, then times the month's roll
     Roll {
@@ -691,6 +702,9 @@ fn main() -> ExitCode {
                 postings,
                 samples,
             }) => bench_jobs::matching(&cli.global, seekers, postings, samples).await,
+            Command::Bench(BenchCommand::Crosscheck { people, rows, kind }) => {
+                bench_jobs::crosscheck(&cli.global, people, rows, &kind).await
+            }
             Command::Bench(BenchCommand::Settlement { records }) => {
                 bench::settlement(&cli.global, records).await
             }

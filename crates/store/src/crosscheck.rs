@@ -71,6 +71,17 @@ impl Classes {
         }
     }
 
+    fn set(&mut self, class: &str, n: i64) {
+        match class {
+            "consistent" => self.consistent = n,
+            "different" => self.different = n,
+            "list_only" => self.list_only = n,
+            "registry_only" => self.registry_only = n,
+            "weak" => self.weak = n,
+            _ => self.rejected = n,
+        }
+    }
+
     pub fn get(&self, class: &str) -> i64 {
         match class {
             "consistent" => self.consistent,
@@ -184,27 +195,63 @@ struct Found {
     facts: Facts,
 }
 
-const FOUND_COLUMNS: &str = "id, id_number, name, sex, birth_date, household_code, life_status, \
-    life_date, cert_state, cert_valid_to";
+/// A file's facts packed into one text column: a million rows are decoded as one value each,
+/// not ten (the cost of matching is mostly the decoding).
+const FOUND_COLUMNS: &str = "CAST(id AS TEXT) || '|' || id_number || '|' || sex || '|' || \
+    birth_date || '|' || household_code || '|' || life_status || '|' || COALESCE(life_date, '') \
+    || '|' || cert_state || '|' || COALESCE(cert_valid_to, '') || '|' || name AS packed";
 
-fn found(r: &sqlx::any::AnyRow, today: &str) -> Result<Found> {
-    let household: String = r.try_get("household_code")?;
-    let sex: String = r.try_get("sex")?;
-    let state: String = r.try_get("cert_state")?;
-    let valid: Option<String> = r.try_get("cert_valid_to")?;
-    let life: String = r.try_get("life_status")?;
-    let life_date: Option<String> = r.try_get("life_date")?;
+/// The files `where_sql` selects (`limit` at most), their facts packed and the lines joined
+/// by the database into one value: one value decoded for a chunk, not a row per file.
+async fn fetch_found(
+    conn: &mut sqlx::AnyConnection,
+    backend: crate::Backend,
+    where_sql: &str,
+    args: Vec<Arg>,
+    limit: Option<usize>,
+    today: &str,
+) -> Result<Vec<Found>> {
+    let agg = match backend {
+        crate::Backend::Sqlite => "group_concat(packed, char(10))",
+        crate::Backend::Postgres => "string_agg(packed, chr(10))",
+    };
+    let limit = limit.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
+    let sql = format!(
+        "SELECT {agg} FROM (SELECT {FOUND_COLUMNS} FROM persons WHERE {where_sql}{limit}) t"
+    );
+    let mut q = sqlx::query_scalar::<_, Option<String>>(sqlx::AssertSqlSafe(sql));
+    for a in args {
+        q = a.bind_owned_scalar(q);
+    }
+    let text = q.fetch_one(&mut *conn).await?.unwrap_or_default();
+    text.lines().map(|l| found(l, today)).collect()
+}
+
+fn found(packed: &str, today: &str) -> Result<Found> {
+    let bad = || StoreError::Internal("档案无法读取".into());
+    let mut p = packed.splitn(10, '|');
+    let mut next = || p.next().ok_or_else(bad);
+    let id: i64 = next()?.parse().map_err(|_| bad())?;
+    let id_number = next()?.to_owned();
+    let sex = next()?;
+    let birth = next()?.parse().ok();
+    let household = next()?.to_owned();
+    let life = LifeStatus::parse(next()?);
+    let life_date = next()?.parse().ok();
+    let state = next()?;
+    let valid = next()?;
+    let name = next()?.to_owned();
     Ok(Found {
-        id: r.try_get("id")?,
-        id_number: r.try_get("id_number")?,
+        id,
+        id_number,
         facts: Facts {
-            name: r.try_get("name")?,
+            name,
             sex: Some(if sex == "m" { Sex::Male } else { Sex::Female }),
-            birth: r.try_get::<String, _>("birth_date")?.parse().ok(),
+            birth,
             household: household.clone(),
-            life_status: LifeStatus::parse(&life),
-            life_date: life_date.and_then(|d| d.parse().ok()),
-            certified: state == "active" && valid.is_some_and(|v| v.as_str() >= today),
+            life_status: life,
+            life_date,
+            certified: state == "active" && !valid.is_empty() && valid >= today,
             assistance: Vec::new(),
             care_fen: None,
         },
@@ -213,9 +260,48 @@ fn found(r: &sqlx::any::AnyRow, today: &str) -> Result<Found> {
 }
 
 /// A task to write, and the row's class and differences.
+#[derive(Default)]
 struct Pending {
     rows: Vec<Vec<Arg>>,
+    /// Consistent rows, packed a line each (row|id number|person|household|name): most of a
+    /// list, kept as one value a chunk rather than a row each.
+    consistent: Vec<String>,
+    first_consistent: i64,
     tasks: Vec<Vec<Arg>>,
+    /// (town, class) of each row matched to a file.
+    towns: Vec<(String, &'static str)>,
+}
+
+impl Pending {
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        batch: i64,
+        row: i64,
+        class: &'static str,
+        id_number: &str,
+        name: &str,
+        person: Option<i64>,
+        household: &str,
+        diffs: &[Difference],
+    ) {
+        if !household.is_empty() {
+            self.towns.push((town_of(household), class));
+        }
+        if class == "consistent" {
+            if self.consistent.is_empty() {
+                self.first_consistent = row;
+            }
+            self.consistent.push(format!(
+                "{row}|{id_number}|{}|{household}|{name}",
+                person.unwrap_or(0)
+            ));
+        } else {
+            self.rows.push(row_args(
+                batch, row, class, id_number, name, person, household, diffs,
+            ));
+        }
+    }
 }
 
 const ROW_COLUMNS: &[&str] = &[
@@ -267,6 +353,7 @@ impl Crosschecks<'_> {
         let calendar = store.certificates().calendar().await?;
         let today = store.today();
         let now = store.now_ms();
+        let started = std::time::Instant::now();
         let mut tx = store.begin_write().await?;
         let batch: i64 = sqlx::query_scalar(
             "INSERT INTO crosscheck_batches (kind, file_name, digest, run_by, run_at, region_code, \
@@ -291,21 +378,27 @@ impl Crosschecks<'_> {
         let mut classes = Classes::default();
         let mut errors = Vec::new();
         let mut matched: HashSet<i64> = HashSet::new();
+        let mut towns: HashMap<(String, &'static str), i64> = HashMap::new();
         let mut rows = 0i64;
         let mut chunk: Vec<Item> = Vec::with_capacity(CHUNK);
         let mut items = items.into_iter();
+        let (mut reading, mut classifying, mut writing) = (
+            std::time::Duration::ZERO,
+            std::time::Duration::ZERO,
+            std::time::Duration::ZERO,
+        );
         loop {
+            let t = std::time::Instant::now();
             let next = items.next();
+            reading += t.elapsed();
             let end = next.is_none();
             if let Some(item) = next {
                 chunk.push(item.map_err(StoreError::Invalid)?);
             }
             if chunk.len() >= CHUNK || (end && !chunk.is_empty()) {
                 rows += chunk.len() as i64;
-                let mut p = Pending {
-                    rows: Vec::new(),
-                    tasks: Vec::new(),
-                };
+                let mut p = Pending::default();
+                let t = std::time::Instant::now();
                 self.classify(
                     &mut tx,
                     scope,
@@ -317,65 +410,114 @@ impl Crosschecks<'_> {
                     &mut matched,
                 )
                 .await?;
-                write(&mut tx, store.backend(), p).await?;
+                classifying += t.elapsed();
+                let t = std::time::Instant::now();
+                write(&mut tx, store.backend(), batch, &mut towns, p).await?;
+                writing += t.elapsed();
             }
             if end {
                 break;
             }
         }
-        // The people the list should have held and does not.
+        tracing::debug!(
+            batch,
+            rows,
+            ms = started.elapsed().as_millis() as u64,
+            reading_ms = reading.as_millis() as u64,
+            classifying_ms = classifying.as_millis() as u64,
+            writing_ms = writing.as_millis() as u64,
+            "crosscheck: rows read, matched and kept"
+        );
+        // The people the list should have held and does not: those the kind expects (for
+        // insurance, certificate holders of working age) it did not name.
         if kind == ListKind::Insurance {
             let mut w = Where::default();
             w.push_prefix(store.backend(), "household_code", scope.prefix());
             w.push_plain("life_status = 'living' AND cert_state = 'active'");
             let t = today.to_string();
             w.push("cert_valid_to >= ?", Arg::Text(t.clone()));
-            let sql = format!("SELECT {FOUND_COLUMNS} FROM persons WHERE {}", w.sql());
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for a in w.args {
-                q = a.bind_owned(q);
+            // Born within the working-age band on today (the rule decides each one again).
+            let years = |n: u32| today.checked_sub_months(chrono::Months::new(n * 12));
+            if let (Some(youngest), Some(oldest)) = (years(band.age_from), years(band.age_to + 1)) {
+                w.push("birth_date <= ?", Arg::Text(youngest.to_string()));
+                w.push("birth_date > ?", Arg::Text(oldest.to_string()));
             }
-            let mut p = Pending {
-                rows: Vec::new(),
-                tasks: Vec::new(),
+            // The ids as one value (a decode per row would cost more than the scan).
+            let agg = match store.backend() {
+                crate::Backend::Sqlite => "group_concat(CAST(id AS TEXT), ',')",
+                crate::Backend::Postgres => "string_agg(CAST(id AS TEXT), ',')",
             };
-            for r in q.fetch_all(&mut *tx).await? {
-                let id: i64 = r.try_get("id")?;
-                if matched.contains(&id) {
-                    continue;
-                }
-                let f = found(&r, &t)?;
-                if let Some(d) = crosscheck::registry_only(kind, &f.facts, today, &band) {
-                    classes.add("registry_only");
-                    ctx.task(&mut p, &f, &d, "");
-                    p.rows.push(row_args(
-                        batch,
-                        0,
-                        "registry_only",
-                        &f.id_number,
-                        &f.facts.name,
-                        Some(f.id),
-                        &f.household,
-                        &[d],
-                    ));
+            let sql = format!("SELECT {agg} FROM persons WHERE {}", w.sql());
+            let mut q = sqlx::query_scalar::<_, Option<String>>(sqlx::AssertSqlSafe(sql));
+            for a in w.args {
+                q = a.bind_owned_scalar(q);
+            }
+            let ids = q.fetch_one(&mut *tx).await?.unwrap_or_default();
+            let missing: Vec<i64> = ids
+                .split(',')
+                .filter_map(|i| i.parse().ok())
+                .filter(|id| !matched.contains(id))
+                .collect();
+            let mut p = Pending::default();
+            for part in missing.chunks(500) {
+                let list: Vec<String> = part.iter().map(i64::to_string).collect();
+                let found_here = fetch_found(
+                    &mut tx,
+                    store.backend(),
+                    &format!("id IN ({})", list.join(",")),
+                    Vec::new(),
+                    None,
+                    &t,
+                )
+                .await?;
+                for f in found_here {
+                    if let Some(d) = crosscheck::registry_only(kind, &f.facts, today, &band) {
+                        classes.add("registry_only");
+                        ctx.task(&mut p, &f, &d, "");
+                        p.add(
+                            batch,
+                            0,
+                            "registry_only",
+                            &f.id_number,
+                            &f.facts.name,
+                            Some(f.id),
+                            &f.household,
+                            &[d],
+                        );
+                    }
                 }
                 if p.rows.len() >= CHUNK {
-                    write(
-                        &mut tx,
-                        store.backend(),
-                        std::mem::replace(
-                            &mut p,
-                            Pending {
-                                rows: Vec::new(),
-                                tasks: Vec::new(),
-                            },
-                        ),
-                    )
-                    .await?;
+                    let full = std::mem::take(&mut p);
+                    write(&mut tx, store.backend(), batch, &mut towns, full).await?;
                 }
             }
-            write(&mut tx, store.backend(), p).await?;
+            write(&mut tx, store.backend(), batch, &mut towns, p).await?;
+            tracing::debug!(
+                batch,
+                missing = missing.len(),
+                ms = started.elapsed().as_millis() as u64,
+                "crosscheck: registry-only people found"
+            );
         }
+        let town_rows: Vec<Vec<Arg>> = towns
+            .into_iter()
+            .map(|((town, class), n)| {
+                vec![
+                    Arg::Int(batch),
+                    Arg::Text(town),
+                    Arg::Text(class.into()),
+                    Arg::Int(n),
+                ]
+            })
+            .collect();
+        insert_rows(
+            &mut tx,
+            store.backend(),
+            "crosscheck_towns",
+            &["batch_id", "town_code", "class", "n"],
+            town_rows,
+        )
+        .await?;
         let tasks: i64 = sqlx::query_scalar(
             "SELECT CAST(COUNT(*) AS BIGINT) FROM crosscheck_tasks WHERE batch_id = $1",
         )
@@ -414,6 +556,11 @@ impl Crosschecks<'_> {
         )
         .await?;
         tx.commit().await?;
+        tracing::debug!(
+            batch,
+            ms = started.elapsed().as_millis() as u64,
+            "crosscheck: committed"
+        );
         errors.sort_by_key(|e: &RowFault| e.row);
         Ok(RunResult {
             batch: Batch {
@@ -447,60 +594,77 @@ impl Crosschecks<'_> {
         let backend = self.store.backend();
         let today = self.store.today().to_string();
         // The files of the chunk's ID numbers in the scope.
-        let ids: Vec<String> = chunk
+        let mut ids: Vec<String> = chunk
             .iter()
             .filter_map(|i| match i {
                 Item::Row(r) => r.id.as_ref().map(|id| id.as_str().to_owned()),
                 Item::Bad(..) => None,
             })
             .collect();
+        // In order, the index's pages are visited once each.
+        ids.sort_unstable();
+        ids.dedup();
+        let t0 = std::time::Instant::now();
         let mut by_id: HashMap<String, Found> = HashMap::with_capacity(ids.len());
         for part in ids.chunks(500) {
             let mut w = Where::default();
             let ps: Vec<String> = part.iter().map(|i| w.arg(Arg::Text(i.clone()))).collect();
             w.push_plain(format!("id_number IN ({})", ps.join(",")));
-            w.push_prefix(backend, "household_code", scope.prefix());
-            let sql = format!("SELECT {FOUND_COLUMNS} FROM persons WHERE {}", w.sql());
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for a in w.args {
-                q = a.bind_owned(q);
-            }
-            for r in q.fetch_all(&mut *tx).await? {
-                let f = found(&r, &today)?;
+            // The ID number's index drives; the region only filters.
+            w.push_prefix_filter_only(backend, "household_code", scope.prefix());
+            let sql = w.sql();
+            for f in fetch_found(&mut *tx, backend, &sql, w.args, None, &today).await? {
                 by_id.insert(f.id_number.clone(), f);
             }
         }
+        let t1 = std::time::Instant::now();
         // Weak matches: name, birth date (and sex when given), exactly one file.
+        // The chunk's names looked up together (the name's index drives; the region only
+        // filters), then each row's name, birth date and sex must single out one file.
         let mut weak: HashMap<usize, Found> = HashMap::new();
-        for item in &chunk {
-            let Item::Row(r) = item else { continue };
-            if r.id.is_some() {
-                continue;
+        let wanted: Vec<&ListRow> = chunk
+            .iter()
+            .filter_map(|i| match i {
+                Item::Row(r) if r.id.is_none() && r.birth.is_some() => Some(r),
+                _ => None,
+            })
+            .collect();
+        if !wanted.is_empty() {
+            let names: HashSet<&str> = wanted.iter().map(|r| r.name.as_str()).collect();
+            let mut candidates: Vec<Found> = Vec::new();
+            let names: Vec<&str> = names.into_iter().collect();
+            for part in names.chunks(500) {
+                let mut w = Where::default();
+                let ps: Vec<String> = part
+                    .iter()
+                    .map(|n| w.arg(Arg::Text((*n).to_owned())))
+                    .collect();
+                w.push_plain(format!("name IN ({})", ps.join(",")));
+                w.push_prefix_filter_only(backend, "household_code", scope.prefix());
+                let sql = w.sql();
+                candidates
+                    .extend(fetch_found(&mut *tx, backend, &sql, w.args, None, &today).await?);
             }
-            let Some(birth) = r.birth else { continue };
-            let mut w = Where::default();
-            w.push("name = ?", Arg::Text(r.name.clone()));
-            w.push("birth_date = ?", Arg::Text(birth.to_string()));
-            if let Some(s) = r.sex {
-                w.push(
-                    "sex = ?",
-                    Arg::Text(if s == Sex::Male { "m" } else { "f" }.into()),
-                );
-            }
-            w.push_prefix(backend, "household_code", scope.prefix());
-            let sql = format!(
-                "SELECT {FOUND_COLUMNS} FROM persons WHERE {} LIMIT 2",
-                w.sql()
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for a in w.args {
-                q = a.bind_owned(q);
-            }
-            let found_rows = q.fetch_all(&mut *tx).await?;
-            if found_rows.len() == 1 {
-                weak.insert(r.row, found(&found_rows[0], &today)?);
+            for r in wanted {
+                let mut hits = candidates.iter().filter(|f| {
+                    f.facts.name == r.name
+                        && f.facts.birth == r.birth
+                        && r.sex.is_none_or(|s| f.facts.sex == Some(s))
+                });
+                if let (Some(f), None) = (hits.next(), hits.next()) {
+                    weak.insert(
+                        r.row,
+                        Found {
+                            id: f.id,
+                            id_number: f.id_number.clone(),
+                            household: f.household.clone(),
+                            facts: f.facts.clone(),
+                        },
+                    );
+                }
             }
         }
+        let t2 = std::time::Instant::now();
         // What the kind compares beyond the file: assistance, the care subsidy paid.
         if matches!(ctx.kind, ListKind::Assistance | ListKind::ElderlyAllowance) {
             let persons: Vec<i64> = by_id.values().chain(weak.values()).map(|f| f.id).collect();
@@ -565,21 +729,13 @@ impl Crosschecks<'_> {
                 f.facts.care_fen = care.get(&f.id).map(|c| c.1);
             }
         }
+        let t3 = std::time::Instant::now();
         for item in chunk {
             match item {
                 Item::Bad(row, faults) => {
                     classes.add("rejected");
                     let id = String::new();
-                    p.rows.push(row_args(
-                        ctx.batch,
-                        row as i64,
-                        "rejected",
-                        &id,
-                        "",
-                        None,
-                        "",
-                        &[],
-                    ));
+                    p.add(ctx.batch, row as i64, "rejected", &id, "", None, "", &[]);
                     for f in faults {
                         errors.push(RowFault {
                             row,
@@ -607,7 +763,7 @@ impl Crosschecks<'_> {
                             for d in &diffs {
                                 ctx.task(p, f, d, &action);
                             }
-                            p.rows.push(row_args(
+                            p.add(
                                 ctx.batch,
                                 r.row as i64,
                                 class,
@@ -616,7 +772,7 @@ impl Crosschecks<'_> {
                                 Some(f.id),
                                 &f.household,
                                 &diffs,
-                            ));
+                            );
                         }
                         (None, Some(f)) => {
                             matched.insert(f.id);
@@ -636,7 +792,7 @@ impl Crosschecks<'_> {
                                 },
                             );
                             ctx.task(p, f, &diffs[0], "");
-                            p.rows.push(row_args(
+                            p.add(
                                 ctx.batch,
                                 r.row as i64,
                                 "weak",
@@ -645,11 +801,11 @@ impl Crosschecks<'_> {
                                 Some(f.id),
                                 &f.household,
                                 &diffs,
-                            ));
+                            );
                         }
                         (None, None) => {
                             classes.add("list_only");
-                            p.rows.push(row_args(
+                            p.add(
                                 ctx.batch,
                                 r.row as i64,
                                 "list_only",
@@ -658,12 +814,19 @@ impl Crosschecks<'_> {
                                 None,
                                 "",
                                 &[],
-                            ));
+                            );
                         }
                     }
                 }
             }
         }
+        tracing::trace!(
+            by_id_ms = (t1 - t0).as_millis() as u64,
+            weak_ms = (t2 - t1).as_millis() as u64,
+            extra_ms = (t3 - t2).as_millis() as u64,
+            compare_ms = t3.elapsed().as_millis() as u64,
+            "crosscheck: a chunk classified"
+        );
         Ok(())
     }
 }
@@ -742,8 +905,27 @@ fn row_args(
     ]
 }
 
-async fn write(conn: &mut sqlx::AnyConnection, backend: crate::Backend, p: Pending) -> Result<()> {
+async fn write(
+    conn: &mut sqlx::AnyConnection,
+    backend: crate::Backend,
+    batch: i64,
+    towns: &mut HashMap<(String, &'static str), i64>,
+    p: Pending,
+) -> Result<()> {
+    for t in p.towns {
+        *towns.entry(t).or_default() += 1;
+    }
     insert_rows(conn, backend, "crosscheck_rows", ROW_COLUMNS, p.rows).await?;
+    if !p.consistent.is_empty() {
+        sqlx::query(
+            "INSERT INTO crosscheck_consistent (batch_id, first_row, packed) VALUES ($1, $2, $3)",
+        )
+        .bind(batch)
+        .bind(p.first_consistent)
+        .bind(p.consistent.join("\n"))
+        .execute(&mut *conn)
+        .await?;
+    }
     // A difference already tasked (open, confirmed or rejected) is not raised again.
     crate::sql::insert_rows_ignoring(conn, backend, "crosscheck_tasks", TASK_COLUMNS, p.tasks).await
 }
@@ -819,23 +1001,19 @@ impl Crosschecks<'_> {
             .transpose()?
             .filter(|b| crate::jobs::sees(scope, &b.region_code))
             .ok_or_else(|| StoreError::NotFound("比对批次".into()))?;
-        let mut w = Where::default();
-        w.push("batch_id = ?", Arg::Int(id));
-        w.push_plain("household_code <> ''");
-        w.push_prefix(self.store.backend(), "household_code", scope.prefix());
-        let sql = format!(
-            "SELECT substr(household_code, 1, 9) AS town, class, CAST(COUNT(*) AS BIGINT) AS n \
-             FROM crosscheck_rows WHERE {} GROUP BY substr(household_code, 1, 9), class \
-             ORDER BY town",
-            w.sql()
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for a in w.args {
-            q = a.bind_owned(q);
-        }
+        let rows = sqlx::query(
+            "SELECT town_code, class, n FROM crosscheck_towns WHERE batch_id = $1 \
+             ORDER BY town_code",
+        )
+        .bind(id)
+        .fetch_all(self.store.pool())
+        .await?;
         let mut towns: Vec<TownClasses> = Vec::new();
-        for r in q.fetch_all(self.store.pool()).await? {
-            let code = town_of(&r.try_get::<String, _>("town")?);
+        for r in rows {
+            let code: String = r.try_get("town_code")?;
+            if !scope.covers_code(&code) {
+                continue;
+            }
             let class: String = r.try_get("class")?;
             let n: i64 = r.try_get("n")?;
             if towns.last().is_none_or(|t| t.town_code != code) {
@@ -846,9 +1024,7 @@ impl Crosschecks<'_> {
                 });
             }
             if let Some(t) = towns.last_mut() {
-                for _ in 0..n {
-                    t.classes.add(&class);
-                }
+                t.classes.set(&class, n);
             }
         }
         Ok((b, towns))
@@ -866,6 +1042,14 @@ impl Crosschecks<'_> {
         per_page: i64,
     ) -> Result<(Vec<ResultRow>, i64)> {
         let (b, _) = self.batch(scope, id).await?;
+        let whole = scope.role().sees_identifiers();
+        let mask_id = |id_number: String| {
+            if whole || id_number.len() < 15 {
+                id_number
+            } else {
+                mask::id_number(&id_number)
+            }
+        };
         let mut w = Where::default();
         w.push("batch_id = ?", Arg::Int(id));
         if let Some(c) = class {
@@ -877,42 +1061,44 @@ impl Crosschecks<'_> {
         } else {
             w.push_plain(mine);
         }
-        let count_sql = format!(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM crosscheck_rows WHERE {}",
-            w.sql()
-        );
-        let mut cq = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql));
-        for a in &w.args {
-            cq = a.bind_scalar(cq);
-        }
-        let total = cq.fetch_one(self.store.pool()).await?;
-        let (_, offset) = crate::sql::clamp_page(page, per_page, total);
-        let sql = format!(
-            "SELECT row_no, class, id_number, name, person_id, household_code, diffs \
-             FROM crosscheck_rows WHERE {} ORDER BY class, row_no, id_number LIMIT {} OFFSET {offset}",
-            w.sql(),
-            per_page.clamp(1, 100_000)
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for a in w.args {
-            q = a.bind_owned(q);
-        }
-        let whole = scope.role().sees_identifiers();
-        let out: Vec<ResultRow> = q
-            .fetch_all(self.store.pool())
-            .await?
-            .iter()
-            .map(|r| {
-                let id_number: String = r.try_get("id_number")?;
+        // One class other than the consistent: paged by the database. Otherwise the packed
+        // consistent rows join the others, paged here.
+        let paged = class.is_some_and(|c| c != "consistent");
+        let (total, limit) = if paged {
+            let count_sql = format!(
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM crosscheck_rows WHERE {}",
+                w.sql()
+            );
+            let mut cq = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql));
+            for a in &w.args {
+                cq = a.bind_scalar(cq);
+            }
+            let total = cq.fetch_one(self.store.pool()).await?;
+            let (_, offset) = crate::sql::clamp_page(page, per_page, total);
+            (
+                total,
+                format!(" LIMIT {} OFFSET {offset}", per_page.clamp(1, 1_000_000)),
+            )
+        } else {
+            (0, String::new())
+        };
+        let mut out: Vec<ResultRow> = Vec::new();
+        if class != Some("consistent") {
+            let sql = format!(
+                "SELECT row_no, class, id_number, name, person_id, household_code, diffs \
+                 FROM crosscheck_rows WHERE {} ORDER BY class, row_no, id_number{limit}",
+                w.sql()
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for a in w.args {
+                q = a.bind_owned(q);
+            }
+            for r in q.fetch_all(self.store.pool()).await? {
                 let town: String = r.try_get("household_code")?;
-                Ok(ResultRow {
+                out.push(ResultRow {
                     row_no: r.try_get("row_no")?,
                     class: r.try_get("class")?,
-                    id_number: if whole || id_number.len() < 15 {
-                        id_number
-                    } else {
-                        mask::id_number(&id_number)
-                    },
+                    id_number: mask_id(r.try_get("id_number")?),
                     name: r.try_get("name")?,
                     person_id: r.try_get("person_id")?,
                     town: if town.is_empty() {
@@ -921,9 +1107,50 @@ impl Crosschecks<'_> {
                         RegionTable::jiangsu().name_of(&town_of(&town))
                     },
                     differences: decode(&r.try_get::<String, _>("diffs")?),
-                })
-            })
-            .collect::<Result<_>>()?;
+                });
+            }
+        }
+        let total = if paged {
+            total
+        } else {
+            let packs: Vec<String> = sqlx::query_scalar(
+                "SELECT packed FROM crosscheck_consistent WHERE batch_id = $1 ORDER BY first_row",
+            )
+            .bind(id)
+            .fetch_all(self.store.pool())
+            .await?;
+            for pack in &packs {
+                for line in pack.lines() {
+                    let mut f = line.splitn(5, '|');
+                    let (Some(row), Some(idn), Some(person), Some(household), Some(name)) =
+                        (f.next(), f.next(), f.next(), f.next(), f.next())
+                    else {
+                        continue;
+                    };
+                    if !scope.covers_code(household) {
+                        continue;
+                    }
+                    out.push(ResultRow {
+                        row_no: row.parse().unwrap_or(0),
+                        class: "consistent".into(),
+                        id_number: mask_id(idn.to_owned()),
+                        name: name.to_owned(),
+                        person_id: person.parse().ok().filter(|p| *p > 0),
+                        town: RegionTable::jiangsu().name_of(&town_of(household)),
+                        differences: Vec::new(),
+                    });
+                }
+            }
+            out.sort_by(|a, b| (&a.class, a.row_no).cmp(&(&b.class, b.row_no)));
+            let total = out.len() as i64;
+            let (_, offset) = crate::sql::clamp_page(page, per_page, total);
+            out = out
+                .into_iter()
+                .skip(usize::try_from(offset).unwrap_or(0))
+                .take(usize::try_from(per_page.max(1)).unwrap_or(usize::MAX))
+                .collect();
+            total
+        };
         if !out.is_empty() {
             self.store
                 .persons()

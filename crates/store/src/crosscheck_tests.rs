@@ -243,6 +243,29 @@ contract!(
             third.batch.classes.consistent, 1,
             "the death is now on the file"
         );
+        let (consistent, n) = store
+            .crosschecks()
+            .rows(&town, third.batch.id, Some("consistent"), 1, 10)
+            .await
+            .unwrap();
+        assert_eq!(
+            (n, consistent[0].row_no, consistent[0].person_id),
+            (1, 2, Some(pa))
+        );
+        let (every, n) = store
+            .crosschecks()
+            .rows(&county, third.batch.id, None, 1, 10)
+            .await
+            .unwrap();
+        assert_eq!(n, 4);
+        assert!(every.iter().any(|r| r.class == "consistent"));
+        assert!(matches!(
+            store
+                .crosschecks()
+                .rows(&other_town, third.batch.id, Some("consistent"), 1, 10)
+                .await,
+            Err(StoreError::NotFound(_))
+        ));
         assert!(
             store
                 .crosschecks()

@@ -36,6 +36,15 @@ impl Arg {
         }
     }
 
+    pub(crate) fn bind_owned_scalar<'q, T>(self, q: AnyScalar<'q, T>) -> AnyScalar<'q, T> {
+        match self {
+            Arg::Text(s) => q.bind(s),
+            Arg::OptText(s) => q.bind(s),
+            Arg::Int(i) => q.bind(i),
+            Arg::OptInt(i) => q.bind(i),
+        }
+    }
+
     pub(crate) fn bind_scalar<'q, T>(&self, q: AnyScalar<'q, T>) -> AnyScalar<'q, T> {
         match self {
             Arg::Text(s) => q.bind(s.clone()),

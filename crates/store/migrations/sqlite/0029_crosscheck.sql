@@ -54,3 +54,19 @@ CREATE TABLE crosscheck_tasks (
     resolved_at BIGINT
 );
 CREATE INDEX crosscheck_tasks_town ON crosscheck_tasks (status, household_code);
+-- The consistent rows of a batch (most of a list), packed a line each (row|id number|person|
+-- household|name), one value per chunk of the run.
+CREATE TABLE crosscheck_consistent (
+    batch_id BIGINT NOT NULL REFERENCES crosscheck_batches (id),
+    first_row BIGINT NOT NULL,
+    packed TEXT NOT NULL
+);
+CREATE INDEX crosscheck_consistent_batch ON crosscheck_consistent (batch_id, first_row);
+-- A batch's rows matched to a file, per town and class.
+CREATE TABLE crosscheck_towns (
+    batch_id BIGINT NOT NULL REFERENCES crosscheck_batches (id),
+    town_code TEXT NOT NULL,
+    class TEXT NOT NULL,
+    n BIGINT NOT NULL
+);
+CREATE INDEX crosscheck_towns_batch ON crosscheck_towns (batch_id, town_code);
