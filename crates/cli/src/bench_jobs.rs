@@ -291,7 +291,12 @@ pub async fn crosscheck(g: &crate::Global, people: u64, rows: u64, kind: &str) -
             ListKind::Insurance => vec![
                 id_cell,
                 name,
-                if i.is_multiple_of(2) { "养老" } else { "医保" }.into(),
+                if i.is_multiple_of(2) {
+                    "养老"
+                } else {
+                    "医保"
+                }
+                .into(),
                 if i % 20 == 3 {
                     "暂停缴费"
                 } else {

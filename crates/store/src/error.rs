@@ -27,6 +27,9 @@ pub enum StoreError {
     WrongPassword,
     #[error("密码错误次数过多，暂时不能修改密码，请稍后再试或联系管理员")]
     Locked,
+    /// A verification key asked more than its day's quota.
+    #[error("已超出今日核验限额，请明天再试或联系残联管理员调整限额")]
+    QuotaExceeded,
     #[error(transparent)]
     Region(#[from] RegionError),
     #[error(transparent)]

@@ -16,6 +16,7 @@ mod cases;
 mod certificates;
 mod clock;
 mod crosscheck;
+mod dept_keys;
 mod devices;
 mod employment;
 mod error;
@@ -86,6 +87,7 @@ pub use crosscheck::{
     Batch, CLASSES, Classes, Crosschecks, Item, ResultRow, RowFault, RunResult, Task, TownClasses,
     class_label,
 };
+pub use dept_keys::{DeptKey, DeptKeys, MAX_IDS, Purpose, Verified};
 pub use devices::{CaseDevice, DeviceItemRecord, Devices, is_rental};
 pub use employment::{Employment, NewlyEmployed, StatusRecord};
 pub use error::StoreError;

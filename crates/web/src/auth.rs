@@ -168,6 +168,30 @@ impl FromRequestParts<App> for ApiUser {
     }
 }
 
+/// A department's verification key (`Authorization: Bearer dk_…`), the only caller of the
+/// verification service; a user's session token is known there but refused (403).
+pub struct DeptKeyUser(pub anju_store::DeptKey, pub String);
+
+impl FromRequestParts<App> for DeptKeyUser {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, AppError> {
+        let token = bearer(&parts.headers)
+            .filter(|t| !t.is_empty() && t.len() <= 128)
+            .ok_or(AppError::Unauthenticated)?;
+        if token.starts_with("dk_") {
+            let key = app
+                .store
+                .dept_keys()
+                .authenticate(&token)
+                .await?
+                .ok_or(AppError::Unauthenticated)?;
+            return Ok(DeptKeyUser(key, client_addr(parts)));
+        }
+        session(parts, app, Some(token), SessionKind::Api).await?;
+        Err(AppError::Forbidden)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

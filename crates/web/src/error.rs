@@ -29,6 +29,8 @@ pub enum AppError {
     Invalid(Vec<anju_domain::person::FieldError>),
     /// Too many attempts from one address: try again after the seconds given.
     TooManyRequests(u64),
+    /// A verification key over its day's quota.
+    QuotaExceeded,
     /// The database is busy with a long job: try again after the seconds given.
     Busy(u64),
     Internal(String),
@@ -48,7 +50,7 @@ impl AppError {
             }
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) | AppError::Invalid(_) => StatusCode::BAD_REQUEST,
-            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyRequests(_) | AppError::QuotaExceeded => StatusCode::TOO_MANY_REQUESTS,
             AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -64,6 +66,7 @@ impl AppError {
             AppError::BadRequest(_) => "bad_request",
             AppError::Invalid(_) => "invalid",
             AppError::TooManyRequests(_) => "too_many_requests",
+            AppError::QuotaExceeded => "quota_exceeded",
             AppError::Busy(_) => "busy",
             AppError::Internal(_) => "internal",
         }
@@ -84,6 +87,9 @@ impl AppError {
             AppError::TooManyRequests(secs) => {
                 format!("尝试次数过多，请{secs}秒后再试")
             }
+            AppError::QuotaExceeded => {
+                "已超出今日核验限额，请明天再试或联系残联管理员调整限额".into()
+            }
             AppError::Busy(secs) => {
                 format!("系统正在处理大批量数据，请{secs}秒后再试；您的操作没有保存")
             }
@@ -95,6 +101,7 @@ impl AppError {
     pub fn retry_after(&self) -> Option<u64> {
         match self {
             AppError::TooManyRequests(s) | AppError::Busy(s) => Some(*s),
+            AppError::QuotaExceeded => Some(3600),
             _ => None,
         }
     }
@@ -116,6 +123,8 @@ impl From<StoreError> for AppError {
             StoreError::Forbidden => AppError::Forbidden,
             StoreError::NotFound(_) => AppError::NotFound,
             StoreError::Busy => AppError::Busy(5),
+            // A key's day is over: try again after midnight (an hour is a fair hint).
+            StoreError::QuotaExceeded => AppError::QuotaExceeded,
             e if e.is_client_error() => AppError::BadRequest(e.to_string()),
             e => AppError::Internal(e.to_string()),
         }

@@ -834,6 +834,29 @@ fn routes() -> Vec<Route> {
             Some("reason=x"),
             nobody,
         ),
+        // The verification service: keys are the administrator's; users never call it.
+        r(Method::GET, "/verify-keys", false, None, admin_only),
+        refusable(
+            Method::POST,
+            "/verify-keys",
+            false,
+            Some("department=X&purpose=certificate&region=320000000000&quota=10"),
+            admin_only,
+        ),
+        r(
+            Method::POST,
+            "/verify-keys/999999/revoke",
+            false,
+            Some(""),
+            nobody,
+        ),
+        r(
+            Method::POST,
+            "/api/verify",
+            true,
+            Some(r#"{"id_numbers":["{person}"]}"#),
+            nobody,
+        ),
         // The employment security levy: counties, cities and the administrator.
         r(Method::GET, "/levy", false, None, provider_registrar),
         r(

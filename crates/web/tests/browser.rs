@@ -798,6 +798,14 @@ async fn pages_work_and_are_accessible_in_chromium() {
     b.client.goto(&app.url("/crosscheck/tasks")).await.unwrap();
     assert!(b.text().await.contains("核实死亡"));
     b.check("crosscheck-tasks").await;
+    app.store
+        .dept_keys()
+        .create(&admin, "玄武区民政局", "certificate", "320102000000", "1000")
+        .await
+        .unwrap();
+    b.client.goto(&app.url("/verify-keys")).await.unwrap();
+    assert!(b.text().await.contains("玄武区民政局"));
+    b.check("verify-keys").await;
 
     b.client.goto(&app.url("/no-such-page")).await.unwrap();
     b.check("not-found").await;
@@ -817,6 +825,6 @@ async fn pages_work_and_are_accessible_in_chromium() {
     assert!(b.text().await.contains("密码错误"));
     b.check("audit-filtered").await;
 
-    assert!(b.pages >= 56, "checked {} pages", b.pages);
+    assert!(b.pages >= 57, "checked {} pages", b.pages);
     b.client.close().await.unwrap();
 }

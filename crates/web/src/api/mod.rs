@@ -23,6 +23,7 @@ mod persons;
 mod services;
 mod settlement;
 mod subsidy;
+mod verify;
 
 use doc::Failure;
 
@@ -87,6 +88,7 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(jobs::visit))
         .routes(routes!(jobs::courses, jobs::create_course))
         .routes(routes!(jobs::attend))
+        .routes(routes!(verify::verify))
         .fallback(not_found);
     let (api, doc) = OpenApiRouter::default().nest("/api", api).split_for_parts();
     let json: std::sync::Arc<str> = doc.to_json().unwrap_or_default().into();

@@ -16,6 +16,7 @@ mod session;
 mod subsidy;
 mod training;
 mod users;
+mod verify_keys;
 
 use anju_domain::{RegionCode, Role};
 use anju_store::Scope;
@@ -156,6 +157,7 @@ pub fn routes() -> Router<App> {
         .merge(employment::routes())
         .merge(jobs::routes())
         .merge(crosscheck::routes())
+        .merge(verify_keys::routes())
         .merge(training::routes())
         .fallback(not_found)
 }
@@ -274,6 +276,13 @@ impl Layout {
             nav.push(NavItem {
                 href: "/users",
                 label: "用户管理",
+                current: false,
+            });
+        }
+        if scope.role().manages_users() {
+            nav.push(NavItem {
+                href: "/verify-keys",
+                label: "证照核验",
                 current: false,
             });
         }
