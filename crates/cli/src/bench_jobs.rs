@@ -338,6 +338,42 @@ pub async fn crosscheck(g: &crate::Global, people: u64, rows: u64, kind: &str) -
         b.tasks,
         held_or = people.max(held as u64),
     );
+    // The verification service: calls of 1,000 numbers each (nine in ten held here).
+    let (key, _) = store
+        .dept_keys()
+        .create(&scope, "基准测试", "category", "320000000000", "10000000")
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut reader =
+        anju_io::open(&persons_csv, &anju_io::ReadOptions::default()).map_err(|e| e.to_string())?;
+    let mut ids = Vec::new();
+    while ids.len() < 100_000 {
+        let Some(r) = reader.next_row().map_err(|e| e.to_string())? else {
+            break;
+        };
+        ids.push(r.cells.first().cloned().unwrap_or_default());
+    }
+    let mut ms = Vec::new();
+    for call in ids.chunks(1000).take(100) {
+        let t = Instant::now();
+        let answers = store
+            .dept_keys()
+            .verify(&key, call, "bench")
+            .await
+            .map_err(|e| e.to_string())?;
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        if answers.len() != call.len() {
+            return Err("核验答复的个数不对".into());
+        }
+    }
+    ms.sort_by(f64::total_cmp);
+    println!(
+        "verify, {}: {} calls of 1,000 ID numbers: p50 {:.1} ms, p95 {:.1} ms",
+        store.backend().as_str(),
+        ms.len(),
+        percentile(&ms, 0.5),
+        percentile(&ms, 0.95)
+    );
     let _ = std::fs::remove_dir_all(&dir);
     store.close().await;
     Ok(ExitCode::SUCCESS)

@@ -356,8 +356,19 @@ impl DeptKeys<'_> {
                 .collect();
             w.push_plain(format!("id_number IN ({})", ps.join(",")));
             w.push_prefix_filter_only(self.store.backend(), "household_code", &region);
-            w.push_plain("life_status = 'living' AND cert_state = 'active'");
-            w.push("cert_valid_to >= ?", crate::sql::Arg::Text(today.clone()));
+            // Only the ID number's index may drive (SQLite's unary `+` keeps the certificate's
+            // index, which would scan every holder, out of the plan).
+            let plus = match self.store.backend() {
+                crate::Backend::Sqlite => "+",
+                crate::Backend::Postgres => "",
+            };
+            w.push_plain(format!(
+                "{plus}life_status = 'living' AND {plus}cert_state = 'active'"
+            ));
+            w.push(
+                &format!("{plus}cert_valid_to >= ?"),
+                crate::sql::Arg::Text(today.clone()),
+            );
             let sql = format!(
                 "SELECT id_number, category, grade FROM persons WHERE {}",
                 w.sql()

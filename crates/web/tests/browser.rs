@@ -800,7 +800,13 @@ async fn pages_work_and_are_accessible_in_chromium() {
     b.check("crosscheck-tasks").await;
     app.store
         .dept_keys()
-        .create(&admin, "玄武区民政局", "certificate", "320102000000", "1000")
+        .create(
+            &admin,
+            "玄武区民政局",
+            "certificate",
+            "320102000000",
+            "1000",
+        )
         .await
         .unwrap();
     b.client.goto(&app.url("/verify-keys")).await.unwrap();
