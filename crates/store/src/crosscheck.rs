@@ -846,10 +846,10 @@ impl<F: Fn(u32) -> String> Ctx<'_, F> {
         let Some(rule) = rule_for(self.rules, self.kind, &d.code) else {
             return;
         };
-        let action = if rule.then == Then::Nothing {
-            ""
-        } else {
-            action
+        let action = match (&rule.programme, rule.then) {
+            (Some(name), _) => format!("programme|{name}"),
+            (None, Then::Nothing) => String::new(),
+            (None, _) => action.to_owned(),
         };
         p.tasks.push(vec![
             Arg::Int(self.batch),
@@ -860,7 +860,7 @@ impl<F: Fn(u32) -> String> Ctx<'_, F> {
             Arg::Text(f.household.clone()),
             Arg::Text((self.due)(rule.days)),
             Arg::Text("open".into()),
-            Arg::Text(action.to_owned()),
+            Arg::Text(action),
             Arg::Text(format!(
                 "{}|{}|{}|{}",
                 self.kind.as_str(),
@@ -1312,7 +1312,7 @@ impl Crosschecks<'_> {
                 )
                 .await?;
             }
-            None => {}
+            Some(Action::Programme(_)) | None => {}
         }
         append(
             self.store,
@@ -1328,9 +1328,31 @@ impl Crosschecks<'_> {
         )
         .await?;
         tx.commit().await?;
+        // A programme the rule names (an insurance premium paid for the person): its case is
+        // opened when the person is eligible; either way the task says what came of it.
+        let mut reason = task.reason.clone();
+        if let Some(Action::Programme(name)) = crosscheck::parse_action(&action) {
+            reason = match self
+                .store
+                .cases()
+                .open(scope, task.person_id, &name, self.store.today(), None)
+                .await
+            {
+                Ok(c) => format!("已受理“{name}”个案#{}", c.id),
+                Err(StoreError::Invalid(m)) => format!("未受理“{name}”：{m}"),
+                Err(StoreError::NotFound(_)) => format!("本地没有“{name}”服务项目"),
+                Err(e) => return Err(e),
+            };
+            sqlx::query("UPDATE crosscheck_tasks SET reason = $1 WHERE id = $2")
+                .bind(reason.clone())
+                .bind(id)
+                .execute(self.store.pool())
+                .await?;
+        }
         Ok(Task {
             status: "confirmed".into(),
             resolved_by: Some(scope.username.clone()),
+            reason,
             ..task
         })
     }

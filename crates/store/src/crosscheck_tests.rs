@@ -341,12 +341,29 @@ contract!(
             .await
             .unwrap();
         assert!(tasks.iter().all(|t| t.task == "参保动员"));
-        // Mobilisation confirmed changes nothing on the file but closes the task.
-        store
+        // Mobilisation confirmed: the premium programme's case opens for whoever is eligible
+        // (b: grade one, of working age), and the task says so; not for e (grade three).
+        let tb = tasks.iter().find(|t| t.id_number == b.as_str()).unwrap();
+        let done = store.crosschecks().confirm(&county, tb.id).await.unwrap();
+        assert!(
+            done.reason.starts_with("已受理“城乡居民养老保险代缴”个案#"),
+            "{}",
+            done.reason
+        );
+        let te = tasks.iter().find(|t| t.id_number == e.as_str()).unwrap();
+        let done = store.crosschecks().confirm(&county, te.id).await.unwrap();
+        assert!(
+            done.reason
+                .starts_with("未受理“城乡居民养老保险代缴”：不符合"),
+            "{}",
+            done.reason
+        );
+        let listed = store
             .crosschecks()
-            .confirm(&county, tasks[0].id)
+            .tasks(&county, Some("confirmed"))
             .await
             .unwrap();
+        assert!(listed.iter().any(|t| t.reason.starts_with("已受理")));
 
         // 低保 started: confirmed, the status is written as an import writes it.
         let rows = list(

@@ -602,8 +602,13 @@ pub fn compare(row: &ListRow, f: &Facts) -> Vec<Difference> {
             month,
         } => {
             if status != "参保缴费" {
+                let code = if kind == "养老" {
+                    "not_paying_pension"
+                } else {
+                    "not_paying_medical"
+                };
                 out.push(diff(
-                    "not_paying",
+                    code,
                     "参保状态",
                     "",
                     format!("{kind}{status}（{month}）"),
@@ -659,7 +664,8 @@ pub enum Then {
     Assistance,
 }
 
-/// A rule: a difference of a kind (any kind when `kind` is none) becomes a task.
+/// A rule: a difference of a kind (any kind when `kind` is none) becomes a task; confirming
+/// it may also open a case of a service programme for the person (when eligible).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TaskRule {
     pub kind: Option<ListKind>,
@@ -667,6 +673,7 @@ pub struct TaskRule {
     pub task: String,
     pub days: u32,
     pub then: Then,
+    pub programme: Option<String>,
 }
 
 pub fn task_rules() -> Result<Vec<TaskRule>, String> {
@@ -699,6 +706,11 @@ pub fn task_rules() -> Result<Vec<TaskRule>, String> {
                 task: t.text(i, "任务")?.to_owned(),
                 days: t.value(i, "期限（工作日）")?,
                 then,
+                programme: t
+                    .text(i, "服务项目")
+                    .ok()
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_owned),
             })
         })
         .collect()
@@ -735,11 +747,14 @@ pub fn action_text(row: &ListRow) -> String {
 pub enum Action {
     Life(LifeStatus, NaiveDate),
     Assistance(Assistance),
+    /// Open a case of this programme for the person, if eligible.
+    Programme(String),
 }
 
 pub fn parse_action(s: &str) -> Option<Action> {
     let p: Vec<&str> = s.split('|').collect();
     match p.as_slice() {
+        ["programme", name] if !name.is_empty() => Some(Action::Programme((*name).to_owned())),
         ["death", d] => Some(Action::Life(LifeStatus::Deceased, d.parse().ok()?)),
         ["move", d] => Some(Action::Life(LifeStatus::MovedOut, d.parse().ok()?)),
         ["assistance", k, from, to, amount] => Some(Action::Assistance(Assistance {
