@@ -834,6 +834,36 @@ fn routes() -> Vec<Route> {
             Some("reason=x"),
             nobody,
         ),
+        r(Method::GET, "/api/crosscheck/batches", true, None, reader),
+        r(
+            Method::GET,
+            "/api/crosscheck/batches/999999",
+            true,
+            None,
+            nobody,
+        ),
+        r(Method::GET, "/api/crosscheck/tasks", true, None, reader),
+        r(
+            Method::GET,
+            "/api/crosscheck/tasks?status=open",
+            true,
+            None,
+            reader,
+        ),
+        r(
+            Method::POST,
+            "/api/crosscheck/tasks/999999/confirm",
+            true,
+            None,
+            nobody,
+        ),
+        r(
+            Method::POST,
+            "/api/crosscheck/tasks/999999/reject",
+            true,
+            Some(r#"{"reason":"x"}"#),
+            nobody,
+        ),
         // The verification service: keys are the administrator's; users never call it.
         r(Method::GET, "/verify-keys", false, None, admin_only),
         refusable(

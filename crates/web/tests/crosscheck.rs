@@ -159,4 +159,43 @@ contract!(a_list_through_the_pages, |db: Db| async move {
         .await
         .unwrap();
     assert_eq!(none.status(), 400);
+    // Through the API: the batches, one with its towns, the tasks (masked for a village).
+    let token = app.token("zhen", PW).await;
+    let batches: serde_json::Value = app.get_json(&token, "/api/crosscheck/batches").await;
+    assert_eq!(batches["batches"].as_array().unwrap().len(), 2);
+    let first = batches["batches"][1]["id"].as_i64().unwrap();
+    let detail: serde_json::Value = app
+        .get_json(&token, &format!("/api/crosscheck/batches/{first}"))
+        .await;
+    assert_eq!(detail["towns"][0]["classes"]["different"], 1);
+    let done: serde_json::Value = app
+        .get_json(&token, "/api/crosscheck/tasks?status=confirmed")
+        .await;
+    assert_eq!(done["tasks"][0]["status"], "confirmed");
+    assert_eq!(done["tasks"][0]["id_number"], "11010519491231002X");
+    let vtoken = app.token("cun", PW).await;
+    let masked: serde_json::Value = app.get_json(&vtoken, "/api/crosscheck/tasks").await;
+    assert!(
+        masked["tasks"][0]["id_number"]
+            .as_str()
+            .unwrap()
+            .contains('*')
+    );
+    let c = TestApp::client();
+    let again = c
+        .post(app.url(&format!("/api/crosscheck/tasks/{id}/confirm")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 400);
+    let qh = app.token("qh", PW).await;
+    let foreign = c
+        .post(app.url(&format!("/api/crosscheck/tasks/{id}/reject")))
+        .bearer_auth(&qh)
+        .json(&serde_json::json!({"reason": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), 404);
 });

@@ -16,6 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub(crate) mod applications;
+mod crosscheck;
 mod doc;
 mod jobs;
 mod levy;
@@ -89,6 +90,11 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(jobs::courses, jobs::create_course))
         .routes(routes!(jobs::attend))
         .routes(routes!(verify::verify))
+        .routes(routes!(crosscheck::batches))
+        .routes(routes!(crosscheck::batch))
+        .routes(routes!(crosscheck::tasks))
+        .routes(routes!(crosscheck::confirm))
+        .routes(routes!(crosscheck::reject))
         .fallback(not_found);
     let (api, doc) = OpenApiRouter::default().nest("/api", api).split_for_parts();
     let json: std::sync::Arc<str> = doc.to_json().unwrap_or_default().into();
