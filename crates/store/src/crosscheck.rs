@@ -973,7 +973,7 @@ impl Crosschecks<'_> {
     pub async fn batches(&self, scope: &Scope) -> Result<Vec<Batch>> {
         Self::may_read(scope)?;
         let mut w = Where::default();
-        let v = crate::jobs::visible(&mut w, self.store.backend(), "region_code", scope);
+        let v = scope.shared_sql(&mut w, self.store.backend(), "region_code");
         w.push_plain(v);
         let sql = format!(
             "SELECT * FROM crosscheck_batches WHERE {} ORDER BY run_at DESC, id DESC LIMIT 1000",
@@ -999,7 +999,7 @@ impl Crosschecks<'_> {
             .await?
             .map(|r| batch_from_row(&r))
             .transpose()?
-            .filter(|b| crate::jobs::sees(scope, &b.region_code))
+            .filter(|b| scope.shares(&b.region_code))
             .ok_or_else(|| StoreError::NotFound("比对批次".into()))?;
         let rows = sqlx::query(
             "SELECT town_code, class, n FROM crosscheck_towns WHERE batch_id = $1 \

@@ -54,6 +54,40 @@ impl Scope {
         RegionCode::parse(code).is_ok_and(|c| self.covers(&c))
     }
 
+    /// Whether a row of region `code` that is not personal data (a posting, a course, a
+    /// cross-check batch) is seen: it lies in this subtree, or is one of the regions above it
+    /// (a county's posting is open to its towns; the next town's is not).
+    pub fn shares(&self, code: &str) -> bool {
+        RegionCode::parse(code).is_ok_and(|c| {
+            self.covers(&c)
+                || anju_domain::RegionTable::jiangsu()
+                    .path(&self.region.code)
+                    .iter()
+                    .any(|r| r.code == c)
+        })
+    }
+
+    /// [`Scope::shares`] as a condition on column `col`, its arguments added to `w`.
+    pub(crate) fn shared_sql(
+        &self,
+        w: &mut crate::sql::Where,
+        backend: crate::Backend,
+        col: &str,
+    ) -> String {
+        let inside = w.prefix(backend, col, self.prefix());
+        let above: Vec<String> = anju_domain::RegionTable::jiangsu()
+            .path(&self.region.code)
+            .into_iter()
+            .filter(|r| r.code != self.region.code)
+            .map(|r| w.arg(crate::sql::Arg::Text(r.code.to_string())))
+            .collect();
+        if above.is_empty() {
+            inside
+        } else {
+            format!("({inside} OR {col} IN ({}))", above.join(", "))
+        }
+    }
+
     /// The code prefix for `LIKE $n || '%'` filters.
     pub(crate) fn prefix(&self) -> &str {
         self.region.prefix()

@@ -11,7 +11,6 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::audit::{NewEntry, append};
-use crate::jobs::{sees, visible};
 use crate::sql::{Arg, Where};
 use crate::{Result, Scope, Store, StoreError};
 
@@ -142,7 +141,7 @@ impl Training<'_> {
         scope.require(scope.role().reads_persons())?;
         let backend = self.store.backend();
         let mut w = Where::default();
-        let v = visible(&mut w, backend, "c.region_code", scope);
+        let v = scope.shared_sql(&mut w, backend, "c.region_code");
         w.push_plain(v);
         if let Some(y) = year {
             w.push("c.ends_on >= ?", Arg::Text(format!("{y}-01-01")));
@@ -183,7 +182,7 @@ impl Training<'_> {
             .await?
             .ok_or_else(|| StoreError::NotFound("培训课程".into()))?;
         let region: String = row.try_get("region_code")?;
-        if !sees(scope, &region) {
+        if !scope.shares(&region) {
             return Err(StoreError::NotFound("培训课程".into()));
         }
         let mut w = Where::default();

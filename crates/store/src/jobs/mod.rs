@@ -12,13 +12,13 @@ use anju_domain::audit::Outcome;
 use anju_domain::certificate::{Category, Grade};
 use anju_domain::jobs::matching::{self, Fit, MatchRules, Profile};
 use anju_domain::jobs::{Hours, Posting, PostingInput, Seeker, SeekerInput, region_prefix, words};
-use anju_domain::{RegionCode, RegionTable, mask};
+use anju_domain::{RegionTable, mask};
 use serde::Serialize;
 use sqlx::Row;
 
 use crate::audit::{NewEntry, append};
 use crate::sql::{Arg, Where};
-use crate::{Backend, PersonRecord, Result, Scope, Store, StoreError};
+use crate::{PersonRecord, Result, Scope, Store, StoreError};
 
 /// A seeker's registration with the person it belongs to.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -98,34 +98,6 @@ impl Store {
     pub fn jobs(&self) -> Jobs<'_> {
         Jobs { store: self }
     }
-}
-
-/// The condition that a row's `col` region is seen by `scope`: in its subtree, or one of the
-/// regions above it.
-pub(crate) fn visible(w: &mut Where, backend: Backend, col: &str, scope: &Scope) -> String {
-    let table = RegionTable::jiangsu();
-    let inside = w.prefix(backend, col, scope.prefix());
-    let above: Vec<String> = table
-        .path(&scope.region().code)
-        .into_iter()
-        .filter(|r| r.code != scope.region().code)
-        .map(|r| w.arg(Arg::Text(r.code.to_string())))
-        .collect();
-    if above.is_empty() {
-        inside
-    } else {
-        format!("({inside} OR {col} IN ({}))", above.join(", "))
-    }
-}
-
-/// Whether `scope` sees a row of region `code` (as [`visible`] says).
-pub(crate) fn sees(scope: &Scope, code: &str) -> bool {
-    RegionCode::parse(code).is_ok_and(|c| {
-        scope.covers(&c) || {
-            let table = RegionTable::jiangsu();
-            table.path(&scope.region().code).iter().any(|r| r.code == c)
-        }
-    })
 }
 
 pub(crate) fn faults(f: Vec<(&'static str, String)>) -> StoreError {
@@ -571,7 +543,7 @@ impl Jobs<'_> {
         }
         let seekers = q.fetch_all(self.store.pool()).await?;
         let mut w = Where::default();
-        let v = visible(&mut w, backend, "j.region_code", scope);
+        let v = scope.shared_sql(&mut w, backend, "j.region_code");
         w.push_plain(v);
         w.push_plain("j.status = 'open'");
         w.push(
@@ -655,7 +627,7 @@ impl Jobs<'_> {
     pub async fn postings(&self, scope: &Scope, open_only: bool) -> Result<Vec<PostingRecord>> {
         scope.require(scope.role().reads_persons())?;
         let mut w = Where::default();
-        let v = visible(&mut w, self.store.backend(), "j.region_code", scope);
+        let v = scope.shared_sql(&mut w, self.store.backend(), "j.region_code");
         w.push_plain(v);
         if open_only {
             w.push_plain("j.status = 'open'");
@@ -685,7 +657,7 @@ impl Jobs<'_> {
             .await?
             .map(|r| posting_from_row(&r))
             .transpose()?
-            .filter(|p| sees(scope, &p.posting.region_code))
+            .filter(|p| scope.shares(&p.posting.region_code))
             .ok_or_else(|| StoreError::NotFound("岗位".into()))?;
         Ok(p)
     }
@@ -705,7 +677,7 @@ impl Jobs<'_> {
             .ok_or_else(|| StoreError::NotFound("就业需求登记".into()))?;
         let mut w = Where::default();
         let backend = self.store.backend();
-        let v = visible(&mut w, backend, "j.region_code", scope);
+        let v = scope.shared_sql(&mut w, backend, "j.region_code");
         w.push_plain(v);
         w.push_prefix(
             backend,
