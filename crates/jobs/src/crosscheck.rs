@@ -64,14 +64,32 @@ pub async fn run(
     path: &Path,
     file_name: &str,
 ) -> Result<RunResult, ImportError> {
+    run_with_progress(store, scope, kind, path, file_name, |_| {}).await
+}
+
+/// [`run`], telling `progress` how far the reading has come every 10,000 rows.
+pub async fn run_with_progress(
+    store: &Store,
+    scope: &Scope,
+    kind: ListKind,
+    path: &Path,
+    file_name: &str,
+    progress: impl Fn(crate::Progress) + Send,
+) -> Result<RunResult, ImportError> {
     let digest = digest(path)?;
     let mut reader = anju_io::open(path, &ReadOptions::default())?;
     let at = columns(kind, &reader.headers)?;
     let today = store.today();
+    let total = reader.rows_hint;
+    let mut read = 0u64;
     let items = std::iter::from_fn(move || match reader.next_row() {
         Ok(None) => None,
         Err(e) => Some(Err(e.to_string())),
         Ok(Some(row)) => {
+            read += 1;
+            if read.is_multiple_of(10_000) {
+                progress(crate::Progress { rows: read, total });
+            }
             if row.cells.iter().all(|c| c.trim().is_empty()) {
                 return Some(Ok(None));
             }

@@ -29,6 +29,8 @@ pub struct Job {
     pub back: String,
     /// After a preview: the upload, kept until it is imported for real or swept.
     pub kept: Option<crate::pages::persons::import::Upload>,
+    /// Where the job's page sends its owner once the work is done (a cross-check's batch).
+    pub next: Option<String>,
 }
 
 #[derive(Clone)]
@@ -154,6 +156,7 @@ mod tests {
             errors_file: None,
             back: "/".into(),
             kept: None,
+            next: None,
         }
     }
 

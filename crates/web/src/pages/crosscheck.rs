@@ -85,35 +85,74 @@ pub async fn upload(
             return Ok((axum::http::StatusCode::BAD_REQUEST, page).into_response());
         }
     };
-    let kind = u.kind.as_deref().and_then(ListKind::parse);
-    let result = match kind {
-        None => Err(format!(
-            "名单类型“{}”不存在",
-            u.kind.as_deref().unwrap_or("")
-        )),
-        Some(kind) => {
-            let (store, scope, path, name) = (
+    let Some(kind) = u.kind.as_deref().and_then(ListKind::parse) else {
+        let _ = tokio::fs::remove_file(&u.path).await;
+        let page = batches_page(
+            &app,
+            &s,
+            Some(format!(
+                "名单类型“{}”不存在",
+                u.kind.as_deref().unwrap_or("")
+            )),
+        )
+        .await?;
+        return Ok((axum::http::StatusCode::BAD_REQUEST, page).into_response());
+    };
+    // The run goes in turn with the imports; its page shows how far it has come, then the
+    // batch (or why the list was refused, with nothing kept).
+    app.jobs.insert(
+        u.id.clone(),
+        crate::jobs::Job {
+            owner: s.scope().user_id(),
+            file_name: u.file_name.clone(),
+            state: crate::jobs::JobState::Running(anju_jobs::Progress::default()),
+            errors_file: None,
+            back: "/crosscheck".into(),
+            kept: None,
+            next: None,
+        },
+    );
+    let scope = s.scope().clone();
+    let id = u.id.clone();
+    tokio::spawn(async move {
+        let work = {
+            let (store, path, name, jobs, id) = (
                 app.store.clone(),
-                s.scope().clone(),
                 u.path.clone(),
                 u.file_name.clone(),
+                app.jobs.clone(),
+                u.id.clone(),
             );
-            let work =
-                async move { anju_jobs::crosscheck::run(&store, &scope, kind, &path, &name).await };
-            app.jobs
-                .in_turn(&u.id, work)
+            async move {
+                anju_jobs::crosscheck::run_with_progress(
+                    &store,
+                    &scope,
+                    kind,
+                    &path,
+                    &name,
+                    move |p| {
+                        jobs.update(&id, |j| j.state = crate::jobs::JobState::Running(p));
+                    },
+                )
                 .await
-                .map_err(|e| e.to_string())
-        }
-    };
-    let _ = tokio::fs::remove_file(&u.path).await;
-    match result {
-        Ok(r) => Ok(Redirect::to(&format!("/crosscheck/{}", r.batch.id)).into_response()),
-        Err(msg) => {
-            let page = batches_page(&app, &s, Some(format!("{}：{msg}", u.file_name))).await?;
-            Ok((axum::http::StatusCode::BAD_REQUEST, page).into_response())
-        }
-    }
+            }
+        };
+        let result = app.jobs.in_turn(&u.id, work).await;
+        let _ = tokio::fs::remove_file(&u.path).await;
+        app.jobs.update(&u.id, |j| match result {
+            Ok(r) => {
+                j.next = Some(format!("/crosscheck/{}", r.batch.id));
+                j.state = crate::jobs::JobState::Done(anju_jobs::ImportReport {
+                    rows: u64::try_from(r.batch.rows).unwrap_or(0),
+                    rejected: u64::try_from(r.batch.classes.rejected).unwrap_or(0),
+                    committed: true,
+                    ..Default::default()
+                });
+            }
+            Err(e) => j.state = crate::jobs::JobState::Failed(e.to_string()),
+        });
+    });
+    Ok(Redirect::to(&format!("/imports/{id}")).into_response())
 }
 
 #[derive(Deserialize, Default)]

@@ -198,6 +198,7 @@ pub fn register(app: &App, s: &Session, u: &Upload, back: &str) -> (ImportOption
             errors_file: None,
             back: back.to_owned(),
             kept: None,
+            next: None,
         },
     );
     let opts = ImportOptions {
@@ -349,11 +350,23 @@ pub async fn job(
     State(app): State<App>,
     PageUser(s): PageUser,
     Path(id): Path<String>,
-) -> Result<JobPage, AppError> {
+) -> Result<Response, AppError> {
     let job = app
         .jobs
         .get(&id, s.scope().user_id())
         .ok_or(AppError::NotFound)?;
+    if let (JobState::Done(_), Some(next)) = (&job.state, &job.next) {
+        return Ok(Redirect::to(next).into_response());
+    }
+    job_page(&app, &s, id, job).map(IntoResponse::into_response)
+}
+
+fn job_page(
+    app: &App,
+    s: &Session,
+    id: String,
+    job: crate::jobs::Job,
+) -> Result<JobPage, AppError> {
     let queued = match job.state {
         JobState::Queued => Some(app.jobs.position(&id).unwrap_or(1)),
         _ => None,
@@ -389,7 +402,7 @@ pub async fn job(
         .map(|r| r.changes.iter().take(200).cloned().collect())
         .unwrap_or_default();
     Ok(JobPage {
-        layout: Layout::for_session(&s, "导入结果", ""),
+        layout: Layout::for_session(s, "导入结果", ""),
         id,
         back: job.back.clone(),
         file_name: job.file_name,
