@@ -81,6 +81,8 @@ pub async fn run_with_progress(
     let at = columns(kind, &reader.headers)?;
     let today = store.today();
     let total = reader.rows_hint;
+    // About 60 bytes a row in a CSV list.
+    let expected = total.or(Some(reader.bytes / 60));
     let mut read = 0u64;
     let items = std::iter::from_fn(move || match reader.next_row() {
         Ok(None) => None,
@@ -110,6 +112,6 @@ pub async fn run_with_progress(
     .filter_map(|r: Result<Option<Item>, String>| r.transpose());
     Ok(store
         .crosschecks()
-        .run(scope, kind, file_name, &digest, items)
+        .run(scope, kind, file_name, &digest, expected, items)
         .await?)
 }

@@ -259,6 +259,56 @@ fn found(packed: &str, today: &str) -> Result<Found> {
     })
 }
 
+/// Lists of at least this many rows are matched against the registry read into memory.
+const IN_MEMORY_FROM: u64 = 100_000;
+
+/// An ID number's first 17 digits (the 18th is their check character): its key in memory.
+fn id_key(id: &str) -> Option<u64> {
+    id.get(..17)?.parse().ok()
+}
+
+/// The scope's files, packed, by ID number key: read in storage order, 50,000 a statement,
+/// each slice joined by the database into one value.
+async fn load_registry(
+    conn: &mut sqlx::AnyConnection,
+    backend: crate::Backend,
+    scope: &Scope,
+) -> Result<HashMap<u64, Box<str>>> {
+    let agg = match backend {
+        crate::Backend::Sqlite => "group_concat(packed, char(10))",
+        crate::Backend::Postgres => "string_agg(packed, chr(10))",
+    };
+    let mut out = HashMap::new();
+    let mut last = 0i64;
+    loop {
+        let mut w = Where::default();
+        w.push("id > ?", Arg::Int(last));
+        w.push_prefix_filter_only(backend, "household_code", scope.prefix());
+        let sql = format!(
+            "SELECT {agg} AS lines, MAX(id) AS last FROM (SELECT id, {FOUND_COLUMNS} FROM persons \
+             WHERE {} ORDER BY id LIMIT 50000) t",
+            w.sql()
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for a in w.args {
+            q = a.bind_owned(q);
+        }
+        let r = q.fetch_one(&mut *conn).await?;
+        let Some(next) = r.try_get::<Option<i64>, _>("last")? else {
+            break;
+        };
+        let lines: String = r.try_get::<Option<String>, _>("lines")?.unwrap_or_default();
+        for line in lines.lines() {
+            let id = line.split('|').nth(1).unwrap_or("");
+            if let Some(k) = id_key(id) {
+                out.insert(k, Box::from(line));
+            }
+        }
+        last = next;
+    }
+    Ok(out)
+}
+
 /// A task to write, and the row's class and differences.
 #[derive(Default)]
 struct Pending {
@@ -343,6 +393,7 @@ impl Crosschecks<'_> {
         kind: ListKind,
         file_name: &str,
         digest: &str,
+        expected_rows: Option<u64>,
         items: impl IntoIterator<Item = std::result::Result<Item, String>>,
     ) -> Result<RunResult> {
         scope.require(scope.role().imports_persons())?;
@@ -368,7 +419,20 @@ impl Crosschecks<'_> {
         .bind(scope.region().code.to_string())
         .fetch_one(&mut *tx)
         .await?;
+        // A large list reads the registry once, in storage order (a lookup per number costs a
+        // random page read each); a small one looks its numbers up.
+        let registry = if expected_rows.is_some_and(|n| n >= IN_MEMORY_FROM) {
+            Some(load_registry(&mut tx, store.backend(), scope).await?)
+        } else {
+            None
+        };
+        tracing::debug!(
+            in_memory = registry.as_ref().map(HashMap::len),
+            ms = started.elapsed().as_millis() as u64,
+            "crosscheck: registry ready"
+        );
         let ctx = Ctx {
+            registry,
             batch,
             kind,
             rules: &rules,
@@ -431,60 +495,80 @@ impl Crosschecks<'_> {
         // The people the list should have held and does not: those the kind expects (for
         // insurance, certificate holders of working age) it did not name.
         if kind == ListKind::Insurance {
-            let mut w = Where::default();
-            w.push_prefix(store.backend(), "household_code", scope.prefix());
-            w.push_plain("life_status = 'living' AND cert_state = 'active'");
             let t = today.to_string();
-            w.push("cert_valid_to >= ?", Arg::Text(t.clone()));
-            // Born within the working-age band on today (the rule decides each one again).
-            let years = |n: u32| today.checked_sub_months(chrono::Months::new(n * 12));
-            if let (Some(youngest), Some(oldest)) = (years(band.age_from), years(band.age_to + 1)) {
-                w.push("birth_date <= ?", Arg::Text(youngest.to_string()));
-                w.push("birth_date > ?", Arg::Text(oldest.to_string()));
-            }
-            // The ids as one value (a decode per row would cost more than the scan).
-            let agg = match store.backend() {
-                crate::Backend::Sqlite => "group_concat(CAST(id AS TEXT), ',')",
-                crate::Backend::Postgres => "string_agg(CAST(id AS TEXT), ',')",
-            };
-            let sql = format!("SELECT {agg} FROM persons WHERE {}", w.sql());
-            let mut q = sqlx::query_scalar::<_, Option<String>>(sqlx::AssertSqlSafe(sql));
-            for a in w.args {
-                q = a.bind_owned_scalar(q);
-            }
-            let ids = q.fetch_one(&mut *tx).await?.unwrap_or_default();
-            let missing: Vec<i64> = ids
-                .split(',')
-                .filter_map(|i| i.parse().ok())
-                .filter(|id| !matched.contains(id))
-                .collect();
-            let mut p = Pending::default();
-            for part in missing.chunks(500) {
-                let list: Vec<String> = part.iter().map(i64::to_string).collect();
-                let found_here = fetch_found(
-                    &mut tx,
-                    store.backend(),
-                    &format!("id IN ({})", list.join(",")),
-                    Vec::new(),
-                    None,
-                    &t,
-                )
-                .await?;
-                for f in found_here {
-                    if let Some(d) = crosscheck::registry_only(kind, &f.facts, today, &band) {
-                        classes.add("registry_only");
-                        ctx.task(&mut p, &f, &d, "");
-                        p.add(
-                            batch,
-                            0,
-                            "registry_only",
-                            &f.id_number,
-                            &f.facts.name,
-                            Some(f.id),
-                            &f.household,
-                            &[d],
-                        );
+            // The candidates: living holders of a certificate in date the list did not name
+            // (the rule then decides each, by age among other things).
+            let mut candidates: Vec<Found> = Vec::new();
+            if let Some(reg) = &ctx.registry {
+                for line in reg.values() {
+                    let f: Vec<&str> = line.splitn(10, '|').collect();
+                    let live = f.get(5) == Some(&"living")
+                        && f.get(7) == Some(&"active")
+                        && f.get(8).is_some_and(|v| !v.is_empty() && *v >= t.as_str());
+                    let id: Option<i64> = f.first().and_then(|i| i.parse().ok());
+                    if live && id.is_some_and(|id| !matched.contains(&id)) {
+                        candidates.push(found(line, &t)?);
                     }
+                }
+            } else {
+                let mut w = Where::default();
+                w.push_prefix(store.backend(), "household_code", scope.prefix());
+                w.push_plain("life_status = 'living' AND cert_state = 'active'");
+                w.push("cert_valid_to >= ?", Arg::Text(t.clone()));
+                // Born within the working-age band on today.
+                let years = |n: u32| today.checked_sub_months(chrono::Months::new(n * 12));
+                if let (Some(youngest), Some(oldest)) =
+                    (years(band.age_from), years(band.age_to + 1))
+                {
+                    w.push("birth_date <= ?", Arg::Text(youngest.to_string()));
+                    w.push("birth_date > ?", Arg::Text(oldest.to_string()));
+                }
+                // The ids as one value (a decode per row would cost more than the scan).
+                let agg = match store.backend() {
+                    crate::Backend::Sqlite => "group_concat(CAST(id AS TEXT), ',')",
+                    crate::Backend::Postgres => "string_agg(CAST(id AS TEXT), ',')",
+                };
+                let sql = format!("SELECT {agg} FROM persons WHERE {}", w.sql());
+                let mut q = sqlx::query_scalar::<_, Option<String>>(sqlx::AssertSqlSafe(sql));
+                for a in w.args {
+                    q = a.bind_owned_scalar(q);
+                }
+                let ids = q.fetch_one(&mut *tx).await?.unwrap_or_default();
+                let missing: Vec<i64> = ids
+                    .split(',')
+                    .filter_map(|i| i.parse().ok())
+                    .filter(|id| !matched.contains(id))
+                    .collect();
+                for part in missing.chunks(500) {
+                    let list: Vec<String> = part.iter().map(i64::to_string).collect();
+                    candidates.extend(
+                        fetch_found(
+                            &mut tx,
+                            store.backend(),
+                            &format!("id IN ({})", list.join(",")),
+                            Vec::new(),
+                            None,
+                            &t,
+                        )
+                        .await?,
+                    );
+                }
+            }
+            let mut p = Pending::default();
+            for f in &candidates {
+                if let Some(d) = crosscheck::registry_only(kind, &f.facts, today, &band) {
+                    classes.add("registry_only");
+                    ctx.task(&mut p, f, &d, "");
+                    p.add(
+                        batch,
+                        0,
+                        "registry_only",
+                        &f.id_number,
+                        &f.facts.name,
+                        Some(f.id),
+                        &f.household,
+                        &[d],
+                    );
                 }
                 if p.rows.len() >= CHUNK {
                     let full = std::mem::take(&mut p);
@@ -494,7 +578,7 @@ impl Crosschecks<'_> {
             write(&mut tx, store.backend(), batch, &mut towns, p).await?;
             tracing::debug!(
                 batch,
-                missing = missing.len(),
+                candidates = candidates.len(),
                 ms = started.elapsed().as_millis() as u64,
                 "crosscheck: registry-only people found"
             );
@@ -606,15 +690,26 @@ impl Crosschecks<'_> {
         ids.dedup();
         let t0 = std::time::Instant::now();
         let mut by_id: HashMap<String, Found> = HashMap::with_capacity(ids.len());
-        for part in ids.chunks(500) {
-            let mut w = Where::default();
-            let ps: Vec<String> = part.iter().map(|i| w.arg(Arg::Text(i.clone()))).collect();
-            w.push_plain(format!("id_number IN ({})", ps.join(",")));
-            // The ID number's index drives; the region only filters.
-            w.push_prefix_filter_only(backend, "household_code", scope.prefix());
-            let sql = w.sql();
-            for f in fetch_found(&mut *tx, backend, &sql, w.args, None, &today).await? {
-                by_id.insert(f.id_number.clone(), f);
+        if let Some(reg) = &ctx.registry {
+            for id in &ids {
+                if let Some(line) = id_key(id).and_then(|k| reg.get(&k)) {
+                    let f = found(line, &today)?;
+                    if f.id_number == *id {
+                        by_id.insert(f.id_number.clone(), f);
+                    }
+                }
+            }
+        } else {
+            for part in ids.chunks(500) {
+                let mut w = Where::default();
+                let ps: Vec<String> = part.iter().map(|i| w.arg(Arg::Text(i.clone()))).collect();
+                w.push_plain(format!("id_number IN ({})", ps.join(",")));
+                // The ID number's index drives; the region only filters.
+                w.push_prefix_filter_only(backend, "household_code", scope.prefix());
+                let sql = w.sql();
+                for f in fetch_found(&mut *tx, backend, &sql, w.args, None, &today).await? {
+                    by_id.insert(f.id_number.clone(), f);
+                }
             }
         }
         let t1 = std::time::Instant::now();
@@ -832,6 +927,8 @@ impl Crosschecks<'_> {
 }
 
 struct Ctx<'a, F: Fn(u32) -> String> {
+    /// The scope's files by the first 17 digits of their ID numbers, packed.
+    registry: Option<HashMap<u64, Box<str>>>,
     batch: i64,
     kind: ListKind,
     rules: &'a [TaskRule],

@@ -87,13 +87,27 @@ contract!(
         assert!(matches!(
             store
                 .crosschecks()
-                .run(&village, ListKind::Deaths, "d.csv", "x", deaths(&rows))
+                .run(
+                    &village,
+                    ListKind::Deaths,
+                    "d.csv",
+                    "x",
+                    None,
+                    deaths(&rows)
+                )
                 .await,
             Err(StoreError::Forbidden)
         ));
         let r = store
             .crosschecks()
-            .run(&county, ListKind::Deaths, "死亡.csv", "abc", deaths(&rows))
+            .run(
+                &county,
+                ListKind::Deaths,
+                "死亡.csv",
+                "abc",
+                None,
+                deaths(&rows),
+            )
             .await
             .unwrap();
         let k = &r.batch.classes;
@@ -112,7 +126,14 @@ contract!(
         // The same file again raises nothing new.
         let again = store
             .crosschecks()
-            .run(&county, ListKind::Deaths, "死亡.csv", "abc", deaths(&rows))
+            .run(
+                &county,
+                ListKind::Deaths,
+                "死亡.csv",
+                "abc",
+                None,
+                deaths(&rows),
+            )
             .await
             .unwrap();
         assert_eq!(again.batch.tasks, 0);
@@ -123,7 +144,7 @@ contract!(
         assert!(
             store
                 .crosschecks()
-                .run(&county, ListKind::Deaths, "坏.csv", "x", broken)
+                .run(&county, ListKind::Deaths, "坏.csv", "x", None, broken)
                 .await
                 .is_err()
         );
@@ -235,13 +256,38 @@ contract!(
             .unwrap();
         let third = store
             .crosschecks()
-            .run(&county, ListKind::Deaths, "死亡.csv", "abc", deaths(&rows))
+            .run(
+                &county,
+                ListKind::Deaths,
+                "死亡.csv",
+                "abc",
+                None,
+                deaths(&rows),
+            )
             .await
             .unwrap();
         assert_eq!(third.batch.tasks, 0);
         assert_eq!(
             third.batch.classes.consistent, 1,
             "the death is now on the file"
+        );
+        // A large list reads the registry into memory: the same classes.
+        let large = store
+            .crosschecks()
+            .run(
+                &county,
+                ListKind::Deaths,
+                "死亡.csv",
+                "abc",
+                Some(1_000_000),
+                deaths(&rows),
+            )
+            .await
+            .unwrap();
+        let (x, y) = (&large.batch.classes, &third.batch.classes);
+        assert_eq!(
+            (x.consistent, x.different, x.list_only, x.weak, x.rejected),
+            (y.consistent, y.different, y.list_only, y.weak, y.rejected)
         );
         let (consistent, n) = store
             .crosschecks()
@@ -321,10 +367,50 @@ contract!(
         );
         let r = store
             .crosschecks()
-            .run(&county, ListKind::Insurance, "参保.xlsx", "d1", ins)
+            .run(&county, ListKind::Insurance, "参保.xlsx", "d1", None, ins)
             .await
             .unwrap();
         let k = &r.batch.classes;
+        let ins_large = list(
+            ListKind::Insurance,
+            &[
+                cells(&[
+                    ("身份证号", a.as_str()),
+                    ("姓名", "测试"),
+                    ("险种", "养老"),
+                    ("参保状态", "参保缴费"),
+                    ("缴费年月", "2025-05"),
+                ]),
+                cells(&[
+                    ("身份证号", b.as_str()),
+                    ("姓名", "测试"),
+                    ("险种", "养老"),
+                    ("参保状态", "暂停缴费"),
+                    ("缴费年月", "2025-01"),
+                ]),
+            ],
+        );
+        let big = store
+            .crosschecks()
+            .run(
+                &county,
+                ListKind::Insurance,
+                "参保.xlsx",
+                "d1",
+                Some(500_000),
+                ins_large,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                big.batch.classes.consistent,
+                big.batch.classes.different,
+                big.batch.classes.registry_only
+            ),
+            (1, 1, 1)
+        );
+        assert_eq!(big.batch.tasks, 0, "the same differences, raised once");
         // e: a certified person of working age with no enrolment; not the aged, not the
         // uncertified.
         assert_eq!((k.consistent, k.different, k.registry_only), (1, 1, 1));
@@ -377,7 +463,7 @@ contract!(
         );
         let r = store
             .crosschecks()
-            .run(&county, ListKind::Assistance, "低保.csv", "d2", rows)
+            .run(&county, ListKind::Assistance, "低保.csv", "d2", None, rows)
             .await
             .unwrap();
         assert_eq!(r.batch.tasks, 1);
@@ -406,7 +492,7 @@ contract!(
         );
         let r = store
             .crosschecks()
-            .run(&county, ListKind::Assistance, "低保.csv", "d2", rows)
+            .run(&county, ListKind::Assistance, "低保.csv", "d2", None, rows)
             .await
             .unwrap();
         assert_eq!((r.batch.classes.consistent, r.batch.tasks), (1, 0));
