@@ -372,6 +372,12 @@ impl CertStatus {
         }
     }
 
+    /// Whether the certificate is in force (valid, or valid and expiring): what a department
+    /// verifying it, or a list expecting its holders, asks.
+    pub fn in_force(self) -> bool {
+        matches!(self, CertStatus::Valid | CertStatus::Expiring)
+    }
+
     /// The status on `today` of a certificate in `state` valid to `valid_to` (inclusive), with
     /// the default window of [`EXPIRING_DAYS`].
     pub fn on(state: CertState, valid_to: Option<NaiveDate>, today: NaiveDate) -> CertStatus {

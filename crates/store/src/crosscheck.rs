@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use anju_domain::audit::Outcome;
+use anju_domain::certificate::{CertState, CertStatus};
 use anju_domain::crosscheck::{
     self, Action, Difference, Facts, ListKind, ListRow, TaskRule, Then, rule_for,
 };
@@ -199,7 +200,9 @@ struct Found {
 /// not ten (the cost of matching is mostly the decoding).
 const FOUND_COLUMNS: &str = "CAST(id AS TEXT) || '|' || id_number || '|' || sex || '|' || \
     birth_date || '|' || household_code || '|' || life_status || '|' || COALESCE(life_date, '') \
-    || '|' || cert_state || '|' || COALESCE(cert_valid_to, '') || '|' || name AS packed";
+    || '|' || cert_state || '|' || COALESCE(cert_valid_to, '') || '|' || CASE WHEN \
+    cert_number IS NULL AND cert_issued IS NULL AND cert_valid_to IS NULL THEN '0' ELSE '1' END \
+    || '|' || name AS packed";
 
 /// The files `where_sql` selects (`limit` at most), their facts packed and the lines joined
 /// by the database into one value: one value decoded for a chunk, not a row per file.
@@ -229,7 +232,7 @@ async fn fetch_found(
 
 fn found(packed: &str, today: &str) -> Result<Found> {
     let bad = || StoreError::Internal("档案无法读取".into());
-    let mut p = packed.splitn(10, '|');
+    let mut p = packed.splitn(11, '|');
     let mut next = || p.next().ok_or_else(bad);
     let id: i64 = next()?.parse().map_err(|_| bad())?;
     let id_number = next()?.to_owned();
@@ -240,6 +243,7 @@ fn found(packed: &str, today: &str) -> Result<Found> {
     let life_date = next()?.parse().ok();
     let state = next()?;
     let valid = next()?;
+    let holds = next()? == "1";
     let name = next()?.to_owned();
     Ok(Found {
         id,
@@ -251,7 +255,15 @@ fn found(packed: &str, today: &str) -> Result<Found> {
             household: household.clone(),
             life_status: life,
             life_date,
-            certified: state == "active" && !valid.is_empty() && valid >= today,
+            // The domain's rule: a certificate held and in force on the day.
+            certified: CertStatus::of_file(
+                holds,
+                CertState::parse(state).unwrap_or(CertState::Cancelled),
+                valid.parse().ok(),
+                today.parse().unwrap_or_default(),
+                0,
+            )
+            .in_force(),
             assistance: Vec::new(),
             care_fen: None,
         },
@@ -501,10 +513,9 @@ impl Crosschecks<'_> {
             let mut candidates: Vec<Found> = Vec::new();
             if let Some(reg) = &ctx.registry {
                 for line in reg.values() {
-                    let f: Vec<&str> = line.splitn(10, '|').collect();
-                    let live = f.get(5) == Some(&"living")
-                        && f.get(7) == Some(&"active")
-                        && f.get(8).is_some_and(|v| !v.is_empty() && *v >= t.as_str());
+                    // A cheap first sieve; the rule decides each candidate.
+                    let f: Vec<&str> = line.splitn(11, '|').collect();
+                    let live = f.get(5) == Some(&"living") && f.get(7) == Some(&"active");
                     let id: Option<i64> = f.first().and_then(|i| i.parse().ok());
                     if live && id.is_some_and(|id| !matched.contains(&id)) {
                         candidates.push(found(line, &t)?);
@@ -513,8 +524,8 @@ impl Crosschecks<'_> {
             } else {
                 let mut w = Where::default();
                 w.push_prefix(store.backend(), "household_code", scope.prefix());
+                // A sieve (living, certificate active, of working age); the rule decides each.
                 w.push_plain("life_status = 'living' AND cert_state = 'active'");
-                w.push("cert_valid_to >= ?", Arg::Text(t.clone()));
                 // Born within the working-age band on today.
                 let years = |n: u32| today.checked_sub_months(chrono::Months::new(n * 12));
                 if let (Some(youngest), Some(oldest)) =

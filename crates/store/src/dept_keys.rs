@@ -6,7 +6,7 @@
 //! refused and changes nothing.
 
 use anju_domain::audit::Outcome;
-use anju_domain::certificate::{Category, Grade};
+use anju_domain::certificate::{Category, CertState, CertStatus, Grade};
 use anju_domain::id_number::IdNumber;
 use anju_domain::{RegionCode, RegionTable};
 use serde::Serialize;
@@ -130,10 +130,7 @@ impl DeptKeys<'_> {
         }
         let purpose_v = Purpose::parse(purpose);
         if purpose_v.is_none() {
-            faults.push(format!(
-                "用途：“{}”应为 certificate 或 category",
-                purpose.trim()
-            ));
+            faults.push(format!("用途：“{}”应为“持证”或“类别”", purpose.trim()));
         }
         let region_v = RegionTable::jiangsu().current(region.trim()).ok();
         if region_v.is_none() {
@@ -275,7 +272,8 @@ impl DeptKeys<'_> {
                 "id_numbers：每次核验1至{MAX_IDS}个身份证号"
             )));
         }
-        let today = self.store.today().to_string();
+        let today_date = self.store.today();
+        let today = today_date.to_string();
         let now = self.store.now_ms();
         let n = ids.len() as i64;
         let mut tx = self.store.begin_write().await?;
@@ -356,21 +354,12 @@ impl DeptKeys<'_> {
                 .collect();
             w.push_plain(format!("id_number IN ({})", ps.join(",")));
             w.push_prefix_filter_only(self.store.backend(), "household_code", &region);
-            // Only the ID number's index may drive (SQLite's unary `+` keeps the certificate's
-            // index, which would scan every holder, out of the plan).
-            let plus = match self.store.backend() {
-                crate::Backend::Sqlite => "+",
-                crate::Backend::Postgres => "",
-            };
-            w.push_plain(format!(
-                "{plus}life_status = 'living' AND {plus}cert_state = 'active'"
-            ));
-            w.push(
-                &format!("{plus}cert_valid_to >= ?"),
-                crate::sql::Arg::Text(today.clone()),
-            );
+            // The ID number's index drives; whether a certificate is in force is the domain's
+            // rule, decided below for each file found.
             let sql = format!(
-                "SELECT id_number, category, grade FROM persons WHERE {}",
+                "SELECT id_number, category, grade, life_status, cert_state, cert_valid_to, \
+                 CASE WHEN cert_number IS NULL AND cert_issued IS NULL AND cert_valid_to IS NULL \
+                 THEN 0 ELSE 1 END AS holds FROM persons WHERE {}",
                 w.sql()
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -378,10 +367,25 @@ impl DeptKeys<'_> {
                 q = a.bind_owned(q);
             }
             for r in q.fetch_all(self.store.pool()).await? {
-                held.insert(
-                    r.try_get("id_number")?,
-                    (r.try_get("category")?, r.try_get("grade")?),
-                );
+                let life: String = r.try_get("life_status")?;
+                let state: String = r.try_get("cert_state")?;
+                let valid: Option<String> = r.try_get("cert_valid_to")?;
+                let holds: i64 = r.try_get("holds")?;
+                let in_force = life == "living"
+                    && CertStatus::of_file(
+                        holds == 1,
+                        CertState::parse(&state).unwrap_or(CertState::Cancelled),
+                        valid.and_then(|v| v.parse().ok()),
+                        today_date,
+                        0,
+                    )
+                    .in_force();
+                if in_force {
+                    held.insert(
+                        r.try_get("id_number")?,
+                        (r.try_get("category")?, r.try_get("grade")?),
+                    );
+                }
             }
         }
         let detailed = key.purpose == Purpose::Category;

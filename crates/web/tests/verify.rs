@@ -45,6 +45,25 @@ contract!(
             (Field::CertValidTo, "2099-12-31"),
         ])
         .await;
+        // A certificate with its number and no end date is in force; one past its date is not.
+        app.add_person(&[
+            (Field::IdNumber, "320102199002030013"),
+            (Field::Name, "王五"),
+            (Field::Category, "肢体"),
+            (Field::Grade, "三级"),
+            (Field::HouseholdCode, "320102002001"),
+            (Field::CertNumber, "32010219900203001343"),
+        ])
+        .await;
+        app.add_person(&[
+            (Field::IdNumber, "320102199901010016"),
+            (Field::Name, "赵六"),
+            (Field::Category, "肢体"),
+            (Field::Grade, "三级"),
+            (Field::HouseholdCode, "320102002001"),
+            (Field::CertValidTo, "2020-01-01"),
+        ])
+        .await;
         let (admin, csrf) = app.browser("admin", ADMIN_PW).await;
         let (county, _) = app.browser("xw", PW).await;
         assert_eq!(
@@ -138,6 +157,17 @@ contract!(
             json!({"id_number": "nonsense", "valid_certificate": false})
         );
         assert!(r["results"][0].get("name").is_none());
+        let r: Value = call(
+            &detailed,
+            json!(["320102199002030013", "320102199901010016"]),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(r["results"][0]["valid_certificate"], true, "{r}");
+        assert_eq!(r["results"][1]["valid_certificate"], false, "{r}");
         // More than 1,000 numbers, a user's token, no key, a revoked key.
         let many: Vec<String> = (0..1001).map(|i| format!("{i}")).collect();
         assert_eq!(call(&detailed, json!(many)).await.unwrap().status(), 400);
