@@ -15,6 +15,7 @@ use anju_domain::month::Month;
 use anju_domain::person::LifeStatus;
 use anju_domain::subsidy::{Assistance, AssistanceKind};
 use anju_domain::{RegionTable, mask};
+use chrono::NaiveDate;
 use serde::Serialize;
 use sqlx::Row;
 
@@ -164,6 +165,54 @@ fn town_of(household: &str) -> String {
     format!("{:0<12}", household.get(..9).unwrap_or(household))
 }
 
+/// A town's code as a key that costs no allocation: the household's first nine characters,
+/// zero-filled to twelve.
+type TownKey = [u8; 12];
+
+fn town_key(household: &str) -> TownKey {
+    let mut k = [b'0'; 12];
+    let b = household.as_bytes();
+    let n = b.len().min(9);
+    k[..n].copy_from_slice(&b[..n]);
+    k
+}
+
+/// Rows per (town, class).
+type TownCounts = HashMap<(TownKey, &'static str), i64>;
+
+/// The people matched so far: a bit per person id (ids are dense), a set for any beyond.
+#[derive(Default)]
+struct Seen {
+    bits: Vec<u64>,
+    far: HashSet<i64>,
+}
+
+impl Seen {
+    const DENSE: i64 = 1 << 26;
+
+    fn insert(&mut self, id: i64) {
+        if (0..Self::DENSE).contains(&id) {
+            let (w, b) = ((id / 64) as usize, id % 64);
+            if self.bits.len() <= w {
+                self.bits.resize(w + 1, 0);
+            }
+            self.bits[w] |= 1 << b;
+        } else {
+            self.far.insert(id);
+        }
+    }
+
+    fn contains(&self, id: i64) -> bool {
+        if (0..Self::DENSE).contains(&id) {
+            self.bits
+                .get((id / 64) as usize)
+                .is_some_and(|w| w & (1 << (id % 64)) != 0)
+        } else {
+            self.far.contains(&id)
+        }
+    }
+}
+
 fn encode(diffs: &[Difference]) -> String {
     serde_json::to_string(diffs).unwrap_or_default()
 }
@@ -188,11 +237,11 @@ fn decode(s: &str) -> Vec<Difference> {
         .collect()
 }
 
-/// A registry file as matching needs it.
+/// A registry file as matching needs it (its household is `facts.household`).
+#[derive(Clone)]
 struct Found {
     id: i64,
     id_number: String,
-    household: String,
     facts: Facts,
 }
 
@@ -212,7 +261,7 @@ async fn fetch_found(
     where_sql: &str,
     args: Vec<Arg>,
     limit: Option<usize>,
-    today: &str,
+    today: NaiveDate,
 ) -> Result<Vec<Found>> {
     let agg = match backend {
         crate::Backend::Sqlite => "group_concat(packed, char(10))",
@@ -230,7 +279,7 @@ async fn fetch_found(
     text.lines().map(|l| found(l, today)).collect()
 }
 
-fn found(packed: &str, today: &str) -> Result<Found> {
+fn found(packed: &str, today: NaiveDate) -> Result<Found> {
     let bad = || StoreError::Internal("档案无法读取".into());
     let mut p = packed.splitn(11, '|');
     let mut next = || p.next().ok_or_else(bad);
@@ -252,7 +301,7 @@ fn found(packed: &str, today: &str) -> Result<Found> {
             name,
             sex: Some(if sex == "m" { Sex::Male } else { Sex::Female }),
             birth,
-            household: household.clone(),
+            household,
             life_status: life,
             life_date,
             // The domain's rule: a certificate held and in force on the day.
@@ -260,14 +309,13 @@ fn found(packed: &str, today: &str) -> Result<Found> {
                 holds,
                 CertState::parse(state).unwrap_or(CertState::Cancelled),
                 valid.parse().ok(),
-                today.parse().unwrap_or_default(),
+                today,
                 0,
             )
             .in_force(),
             assistance: Vec::new(),
             care_fen: None,
         },
-        household,
     })
 }
 
@@ -279,18 +327,52 @@ fn id_key(id: &str) -> Option<u64> {
     id.get(..17)?.parse().ok()
 }
 
+/// The scope's files in memory: their packed lines end to end in one text, found by the ID
+/// number's key (no allocation per file: a million take about 100 MB).
+#[derive(Default)]
+struct Registry {
+    text: String,
+    at: HashMap<u64, (usize, u32), FastHash>,
+}
+
+/// Keys are ID numbers, not chosen by an attacker against the hash: a fast hasher will do.
+type FastHash = std::hash::BuildHasherDefault<rustc_hash::FxHasher>;
+
+impl Registry {
+    fn push(&mut self, key: u64, line: &str) {
+        let start = self.text.len();
+        self.text.push_str(line);
+        self.at.insert(key, (start, line.len() as u32));
+    }
+
+    fn get(&self, key: u64) -> Option<&str> {
+        let (start, len) = *self.at.get(&key)?;
+        self.text.get(start..start + len as usize)
+    }
+
+    fn len(&self) -> usize {
+        self.at.len()
+    }
+
+    fn lines(&self) -> impl Iterator<Item = &str> {
+        self.at
+            .values()
+            .filter_map(|&(start, len)| self.text.get(start..start + len as usize))
+    }
+}
+
 /// The scope's files, packed, by ID number key: read in storage order, 50,000 a statement,
 /// each slice joined by the database into one value.
 async fn load_registry(
     conn: &mut sqlx::AnyConnection,
     backend: crate::Backend,
     scope: &Scope,
-) -> Result<HashMap<u64, Box<str>>> {
+) -> Result<Registry> {
     let agg = match backend {
         crate::Backend::Sqlite => "group_concat(packed, char(10))",
         crate::Backend::Postgres => "string_agg(packed, chr(10))",
     };
-    let mut out = HashMap::new();
+    let mut out = Registry::default();
     let mut last = 0i64;
     loop {
         let mut w = Where::default();
@@ -313,7 +395,7 @@ async fn load_registry(
         for line in lines.lines() {
             let id = line.split('|').nth(1).unwrap_or("");
             if let Some(k) = id_key(id) {
-                out.insert(k, Box::from(line));
+                out.push(k, line);
             }
         }
         last = next;
@@ -327,11 +409,11 @@ struct Pending {
     rows: Vec<Vec<Arg>>,
     /// Consistent rows, packed a line each (row|id number|person|household|name): most of a
     /// list, kept as one value a chunk rather than a row each.
-    consistent: Vec<String>,
-    first_consistent: i64,
+    consistent: String,
+    first_consistent: Option<i64>,
     tasks: Vec<Vec<Arg>>,
-    /// (town, class) of each row matched to a file.
-    towns: Vec<(String, &'static str)>,
+    /// Rows matched to a file, by town and class.
+    towns: TownCounts,
 }
 
 impl Pending {
@@ -348,16 +430,20 @@ impl Pending {
         diffs: &[Difference],
     ) {
         if !household.is_empty() {
-            self.towns.push((town_of(household), class));
+            *self.towns.entry((town_key(household), class)).or_default() += 1;
         }
         if class == "consistent" {
-            if self.consistent.is_empty() {
-                self.first_consistent = row;
+            use std::fmt::Write;
+            if self.first_consistent.is_none() {
+                self.first_consistent = Some(row);
+            } else {
+                self.consistent.push('\n');
             }
-            self.consistent.push(format!(
+            let _ = write!(
+                self.consistent,
                 "{row}|{id_number}|{}|{household}|{name}",
                 person.unwrap_or(0)
-            ));
+            );
         } else {
             self.rows.push(row_args(
                 batch, row, class, id_number, name, person, household, diffs,
@@ -439,7 +525,7 @@ impl Crosschecks<'_> {
             None
         };
         tracing::debug!(
-            in_memory = registry.as_ref().map(HashMap::len),
+            in_memory = registry.as_ref().map(Registry::len),
             ms = started.elapsed().as_millis() as u64,
             "crosscheck: registry ready"
         );
@@ -453,16 +539,18 @@ impl Crosschecks<'_> {
         };
         let mut classes = Classes::default();
         let mut errors = Vec::new();
-        let mut matched: HashSet<i64> = HashSet::new();
-        let mut towns: HashMap<(String, &'static str), i64> = HashMap::new();
+        let mut matched = Seen::default();
+        let mut towns = TownCounts::new();
         let mut rows = 0i64;
         let mut chunk: Vec<Item> = Vec::with_capacity(CHUNK);
         let mut items = items.into_iter();
-        let (mut reading, mut classifying, mut writing) = (
+        let (mut reading, mut looking, mut deciding) = (
             std::time::Duration::ZERO,
             std::time::Duration::ZERO,
             std::time::Duration::ZERO,
         );
+        // A chunk decided and not yet written.
+        let mut writing: Option<Pending> = None;
         loop {
             let t = std::time::Instant::now();
             let next = items.next();
@@ -473,52 +561,71 @@ impl Crosschecks<'_> {
             }
             if chunk.len() >= CHUNK || (end && !chunk.is_empty()) {
                 rows += chunk.len() as i64;
+                let t = std::time::Instant::now();
+                let chunk = std::mem::take(&mut chunk);
+                let looked = self.lookup(&mut tx, scope, &ctx, &chunk).await?;
+                looking += t.elapsed();
+                // The previous chunk is written while this one is decided: the database works
+                // (its own thread or process) while this thread compares.
+                let t = std::time::Instant::now();
+                let previous = writing.take();
                 let mut p = Pending::default();
-                let t = std::time::Instant::now();
-                self.classify(
-                    &mut tx,
-                    scope,
-                    &ctx,
-                    std::mem::take(&mut chunk),
-                    &mut p,
-                    &mut classes,
-                    &mut errors,
-                    &mut matched,
-                )
-                .await?;
-                classifying += t.elapsed();
-                let t = std::time::Instant::now();
-                write(&mut tx, store.backend(), batch, &mut towns, p).await?;
-                writing += t.elapsed();
+                let (written, decided) = tokio::join!(
+                    async {
+                        match previous {
+                            Some(w) => write(&mut tx, store.backend(), batch, &mut towns, w).await,
+                            None => Ok(()),
+                        }
+                    },
+                    decide(
+                        &ctx,
+                        chunk,
+                        looked,
+                        &mut p,
+                        &mut classes,
+                        &mut errors,
+                        &mut matched,
+                        today
+                    )
+                );
+                written?;
+                decided?;
+                writing = Some(p);
+                deciding += t.elapsed();
             }
             if end {
                 break;
             }
         }
+        let t = std::time::Instant::now();
+        if let Some(w) = writing.take() {
+            write(&mut tx, store.backend(), batch, &mut towns, w).await?;
+        }
+        deciding += t.elapsed();
         tracing::debug!(
             batch,
             rows,
             ms = started.elapsed().as_millis() as u64,
             reading_ms = reading.as_millis() as u64,
-            classifying_ms = classifying.as_millis() as u64,
-            writing_ms = writing.as_millis() as u64,
+            looking_ms = looking.as_millis() as u64,
+            deciding_and_writing_ms = deciding.as_millis() as u64,
             "crosscheck: rows read, matched and kept"
         );
         // The people the list should have held and does not: those the kind expects (for
         // insurance, certificate holders of working age) it did not name.
         if kind == ListKind::Insurance {
-            let t = today.to_string();
+            let t = today;
             // The candidates: living holders of a certificate in date the list did not name
             // (the rule then decides each, by age among other things).
             let mut candidates: Vec<Found> = Vec::new();
             if let Some(reg) = &ctx.registry {
-                for line in reg.values() {
+                for line in reg.lines() {
                     // A cheap first sieve; the rule decides each candidate.
-                    let f: Vec<&str> = line.splitn(11, '|').collect();
-                    let live = f.get(5) == Some(&"living") && f.get(7) == Some(&"active");
-                    let id: Option<i64> = f.first().and_then(|i| i.parse().ok());
-                    if live && id.is_some_and(|id| !matched.contains(&id)) {
-                        candidates.push(found(line, &t)?);
+                    let mut f = line.splitn(9, '|');
+                    let id: Option<i64> = f.next().and_then(|i| i.parse().ok());
+                    let live = f.nth(4) == Some("living") && f.nth(1) == Some("active");
+                    if live && id.is_some_and(|id| !matched.contains(id)) {
+                        candidates.push(found(line, t)?);
                     }
                 }
             } else {
@@ -548,7 +655,7 @@ impl Crosschecks<'_> {
                 let missing: Vec<i64> = ids
                     .split(',')
                     .filter_map(|i| i.parse().ok())
-                    .filter(|id| !matched.contains(id))
+                    .filter(|id| !matched.contains(*id))
                     .collect();
                 for part in missing.chunks(500) {
                     let list: Vec<String> = part.iter().map(i64::to_string).collect();
@@ -559,7 +666,7 @@ impl Crosschecks<'_> {
                             &format!("id IN ({})", list.join(",")),
                             Vec::new(),
                             None,
-                            &t,
+                            t,
                         )
                         .await?,
                     );
@@ -577,7 +684,7 @@ impl Crosschecks<'_> {
                         &f.id_number,
                         &f.facts.name,
                         Some(f.id),
-                        &f.household,
+                        &f.facts.household,
                         &[d],
                     );
                 }
@@ -599,7 +706,7 @@ impl Crosschecks<'_> {
             .map(|((town, class), n)| {
                 vec![
                     Arg::Int(batch),
-                    Arg::Text(town),
+                    Arg::Text(String::from_utf8_lossy(&town).into_owned()),
                     Arg::Text(class.into()),
                     Arg::Int(n),
                 ]
@@ -674,40 +781,40 @@ impl Crosschecks<'_> {
         })
     }
 
-    #[allow(clippy::too_many_arguments)]
-    async fn classify<F: Fn(u32) -> String>(
+    /// The files a chunk's rows match: by ID number (unless each row looks its own up as it
+    /// is decided), by name for the rows without one, with what the kind compares beyond the
+    /// file.
+    async fn lookup<F: Fn(u32) -> String>(
         &self,
         tx: &mut sqlx::AnyConnection,
         scope: &Scope,
         ctx: &Ctx<'_, F>,
-        chunk: Vec<Item>,
-        p: &mut Pending,
-        classes: &mut Classes,
-        errors: &mut Vec<RowFault>,
-        matched: &mut HashSet<i64>,
-    ) -> Result<()> {
+        chunk: &[Item],
+    ) -> Result<Looked> {
         let backend = self.store.backend();
-        let today = self.store.today().to_string();
+        let today = self.store.today();
+        let direct = ctx.direct();
         // The files of the chunk's ID numbers in the scope.
-        let mut ids: Vec<String> = chunk
-            .iter()
-            .filter_map(|i| match i {
-                Item::Row(r) => r.id.as_ref().map(|id| id.as_str().to_owned()),
-                Item::Bad(..) => None,
-            })
-            .collect();
+        let mut ids: Vec<String> = if direct {
+            Vec::new()
+        } else {
+            chunk
+                .iter()
+                .filter_map(|i| match i {
+                    Item::Row(r) => r.id.as_ref().map(|id| id.as_str().to_owned()),
+                    Item::Bad(..) => None,
+                })
+                .collect()
+        };
         // In order, the index's pages are visited once each.
         ids.sort_unstable();
         ids.dedup();
         let t0 = std::time::Instant::now();
         let mut by_id: HashMap<String, Found> = HashMap::with_capacity(ids.len());
-        if let Some(reg) = &ctx.registry {
+        if ctx.registry.is_some() {
             for id in &ids {
-                if let Some(line) = id_key(id).and_then(|k| reg.get(&k)) {
-                    let f = found(line, &today)?;
-                    if f.id_number == *id {
-                        by_id.insert(f.id_number.clone(), f);
-                    }
+                if let Some(f) = in_memory(ctx.registry.as_ref(), id, today)? {
+                    by_id.insert(f.id_number.clone(), f);
                 }
             }
         } else {
@@ -718,7 +825,7 @@ impl Crosschecks<'_> {
                 // The ID number's index drives; the region only filters.
                 w.push_prefix_filter_only(backend, "household_code", scope.prefix());
                 let sql = w.sql();
-                for f in fetch_found(&mut *tx, backend, &sql, w.args, None, &today).await? {
+                for f in fetch_found(&mut *tx, backend, &sql, w.args, None, today).await? {
                     by_id.insert(f.id_number.clone(), f);
                 }
             }
@@ -748,8 +855,7 @@ impl Crosschecks<'_> {
                 w.push_plain(format!("name IN ({})", ps.join(",")));
                 w.push_prefix_filter_only(backend, "household_code", scope.prefix());
                 let sql = w.sql();
-                candidates
-                    .extend(fetch_found(&mut *tx, backend, &sql, w.args, None, &today).await?);
+                candidates.extend(fetch_found(&mut *tx, backend, &sql, w.args, None, today).await?);
             }
             for r in wanted {
                 let mut hits = candidates.iter().filter(|f| {
@@ -758,15 +864,7 @@ impl Crosschecks<'_> {
                         && r.sex.is_none_or(|s| f.facts.sex == Some(s))
                 });
                 if let (Some(f), None) = (hits.next(), hits.next()) {
-                    weak.insert(
-                        r.row,
-                        Found {
-                            id: f.id,
-                            id_number: f.id_number.clone(),
-                            household: f.household.clone(),
-                            facts: f.facts.clone(),
-                        },
-                    );
+                    weak.insert(r.row, f.clone());
                 }
             }
         }
@@ -835,111 +933,153 @@ impl Crosschecks<'_> {
                 f.facts.care_fen = care.get(&f.id).map(|c| c.1);
             }
         }
-        let t3 = std::time::Instant::now();
-        for item in chunk {
-            match item {
-                Item::Bad(row, faults) => {
-                    classes.add("rejected");
-                    let id = String::new();
-                    p.add(ctx.batch, row as i64, "rejected", &id, "", None, "", &[]);
-                    for f in faults {
-                        errors.push(RowFault {
-                            row,
-                            column: f.column,
-                            reason: f.reason,
-                        });
-                    }
+        tracing::trace!(
+            by_id_ms = (t1 - t0).as_millis() as u64,
+            weak_ms = (t2 - t1).as_millis() as u64,
+            extra_ms = t2.elapsed().as_millis() as u64,
+            "crosscheck: a chunk looked up"
+        );
+        Ok(Looked { by_id, weak })
+    }
+}
+
+/// What a chunk's rows match.
+struct Looked {
+    by_id: HashMap<String, Found>,
+    weak: HashMap<usize, Found>,
+}
+
+/// The file with this ID number in the registry in memory.
+fn in_memory(registry: Option<&Registry>, id: &str, today: NaiveDate) -> Result<Option<Found>> {
+    let Some(line) = registry.and_then(|r| r.get(id_key(id)?)) else {
+        return Ok(None);
+    };
+    let f = found(line, today)?;
+    Ok((f.id_number == id).then_some(f))
+}
+
+/// Classifies a chunk's rows on what [`Crosschecks::lookup`] found, giving way to the
+/// chunk being written every few hundred rows.
+#[allow(clippy::too_many_arguments)]
+async fn decide<F: Fn(u32) -> String>(
+    ctx: &Ctx<'_, F>,
+    chunk: Vec<Item>,
+    looked: Looked,
+    p: &mut Pending,
+    classes: &mut Classes,
+    errors: &mut Vec<RowFault>,
+    matched: &mut Seen,
+    today: NaiveDate,
+) -> Result<()> {
+    let Looked { by_id, weak } = looked;
+    let direct = ctx.direct();
+    for (i, item) in chunk.into_iter().enumerate() {
+        if i % 500 == 499 {
+            tokio::task::yield_now().await;
+        }
+        match item {
+            Item::Bad(row, faults) => {
+                classes.add("rejected");
+                let id = String::new();
+                p.add(ctx.batch, row as i64, "rejected", &id, "", None, "", &[]);
+                for f in faults {
+                    errors.push(RowFault {
+                        row,
+                        column: f.column,
+                        reason: f.reason,
+                    });
                 }
-                Item::Row(r) => {
-                    let id_text =
-                        r.id.as_ref()
-                            .map_or(r.id_text.clone(), |i| i.as_str().to_owned());
-                    let hit = r.id.as_ref().and_then(|i| by_id.get(i.as_str()));
-                    match (hit, weak.get(&r.row)) {
-                        (Some(f), _) => {
-                            matched.insert(f.id);
-                            let diffs = crosscheck::compare(&r, &f.facts);
-                            let class = if diffs.is_empty() {
-                                "consistent"
-                            } else {
-                                "different"
-                            };
-                            classes.add(class);
-                            let action = crosscheck::action_text(&r);
-                            for d in &diffs {
-                                ctx.task(p, f, d, &action);
-                            }
-                            p.add(
-                                ctx.batch,
-                                r.row as i64,
-                                class,
-                                &id_text,
-                                &r.name,
-                                Some(f.id),
-                                &f.household,
-                                &diffs,
-                            );
+            }
+            Item::Row(r) => {
+                let id_text =
+                    r.id.as_ref()
+                        .map_or(r.id_text.clone(), |i| i.as_str().to_owned());
+                let looked_up;
+                let hit = match &r.id {
+                    Some(i) if direct => {
+                        looked_up = in_memory(ctx.registry.as_ref(), i.as_str(), today)?;
+                        looked_up.as_ref()
+                    }
+                    Some(i) => by_id.get(i.as_str()),
+                    None => None,
+                };
+                match (hit, weak.get(&r.row)) {
+                    (Some(f), _) => {
+                        matched.insert(f.id);
+                        let diffs = crosscheck::compare(&r, &f.facts);
+                        let class = if diffs.is_empty() {
+                            "consistent"
+                        } else {
+                            "different"
+                        };
+                        classes.add(class);
+                        let action = crosscheck::action_text(&r);
+                        for d in &diffs {
+                            ctx.task(p, f, d, &action);
                         }
-                        (None, Some(f)) => {
-                            matched.insert(f.id);
-                            classes.add("weak");
-                            let mut diffs = crosscheck::compare(&r, &f.facts);
-                            diffs.insert(
-                                0,
-                                Difference {
-                                    code: "weak".into(),
-                                    field: "身份证号".into(),
-                                    registry: f.id_number.clone(),
-                                    list: if r.id_text.is_empty() {
-                                        "（无）".into()
-                                    } else {
-                                        r.id_text.clone()
-                                    },
+                        p.add(
+                            ctx.batch,
+                            r.row as i64,
+                            class,
+                            &id_text,
+                            &r.name,
+                            Some(f.id),
+                            &f.facts.household,
+                            &diffs,
+                        );
+                    }
+                    (None, Some(f)) => {
+                        matched.insert(f.id);
+                        classes.add("weak");
+                        let mut diffs = crosscheck::compare(&r, &f.facts);
+                        diffs.insert(
+                            0,
+                            Difference {
+                                code: "weak".into(),
+                                field: "身份证号".into(),
+                                registry: f.id_number.clone(),
+                                list: if r.id_text.is_empty() {
+                                    "（无）".into()
+                                } else {
+                                    r.id_text.clone()
                                 },
-                            );
-                            ctx.task(p, f, &diffs[0], "");
-                            p.add(
-                                ctx.batch,
-                                r.row as i64,
-                                "weak",
-                                &id_text,
-                                &r.name,
-                                Some(f.id),
-                                &f.household,
-                                &diffs,
-                            );
-                        }
-                        (None, None) => {
-                            classes.add("list_only");
-                            p.add(
-                                ctx.batch,
-                                r.row as i64,
-                                "list_only",
-                                &id_text,
-                                &r.name,
-                                None,
-                                "",
-                                &[],
-                            );
-                        }
+                            },
+                        );
+                        ctx.task(p, f, &diffs[0], "");
+                        p.add(
+                            ctx.batch,
+                            r.row as i64,
+                            "weak",
+                            &id_text,
+                            &r.name,
+                            Some(f.id),
+                            &f.facts.household,
+                            &diffs,
+                        );
+                    }
+                    (None, None) => {
+                        classes.add("list_only");
+                        p.add(
+                            ctx.batch,
+                            r.row as i64,
+                            "list_only",
+                            &id_text,
+                            &r.name,
+                            None,
+                            "",
+                            &[],
+                        );
                     }
                 }
             }
         }
-        tracing::trace!(
-            by_id_ms = (t1 - t0).as_millis() as u64,
-            weak_ms = (t2 - t1).as_millis() as u64,
-            extra_ms = (t3 - t2).as_millis() as u64,
-            compare_ms = t3.elapsed().as_millis() as u64,
-            "crosscheck: a chunk classified"
-        );
-        Ok(())
     }
+    Ok(())
 }
 
 struct Ctx<'a, F: Fn(u32) -> String> {
     /// The scope's files by the first 17 digits of their ID numbers, packed.
-    registry: Option<HashMap<u64, Box<str>>>,
+    registry: Option<Registry>,
     batch: i64,
     kind: ListKind,
     rules: &'a [TaskRule],
@@ -948,6 +1088,13 @@ struct Ctx<'a, F: Fn(u32) -> String> {
 }
 
 impl<F: Fn(u32) -> String> Ctx<'_, F> {
+    /// With the registry in memory and nothing to add to the files, each row looks its file
+    /// up as it is decided.
+    fn direct(&self) -> bool {
+        self.registry.is_some()
+            && !matches!(self.kind, ListKind::Assistance | ListKind::ElderlyAllowance)
+    }
+
     /// The task a difference raises, if the rules name one. Its fingerprint (kind,
     /// difference, person and what the list says) keeps it from being raised twice.
     fn task(&self, p: &mut Pending, f: &Found, d: &Difference, action: &str) {
@@ -965,7 +1112,7 @@ impl<F: Fn(u32) -> String> Ctx<'_, F> {
             Arg::Text(d.code.clone()),
             Arg::Text(rule.task.clone()),
             Arg::Int(f.id),
-            Arg::Text(f.household.clone()),
+            Arg::Text(f.facts.household.clone()),
             Arg::Text((self.due)(rule.days)),
             Arg::Text("open".into()),
             Arg::Text(action),
@@ -1017,20 +1164,20 @@ async fn write(
     conn: &mut sqlx::AnyConnection,
     backend: crate::Backend,
     batch: i64,
-    towns: &mut HashMap<(String, &'static str), i64>,
+    towns: &mut TownCounts,
     p: Pending,
 ) -> Result<()> {
-    for t in p.towns {
-        *towns.entry(t).or_default() += 1;
+    for (t, n) in p.towns {
+        *towns.entry(t).or_default() += n;
     }
     insert_rows(conn, backend, "crosscheck_rows", ROW_COLUMNS, p.rows).await?;
-    if !p.consistent.is_empty() {
+    if let Some(first) = p.first_consistent {
         sqlx::query(
             "INSERT INTO crosscheck_consistent (batch_id, first_row, packed) VALUES ($1, $2, $3)",
         )
         .bind(batch)
-        .bind(p.first_consistent)
-        .bind(p.consistent.join("\n"))
+        .bind(first)
+        .bind(p.consistent)
         .execute(&mut *conn)
         .await?;
     }

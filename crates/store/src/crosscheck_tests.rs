@@ -411,6 +411,24 @@ contract!(
             (1, 1, 1)
         );
         assert_eq!(big.batch.tasks, 0, "the same differences, raised once");
+        // Per town, the same counts whichever way the registry was read.
+        let per_town = |id: i64| {
+            let store = &store;
+            let county = &county;
+            async move {
+                let (_, towns) = store.crosschecks().batch(county, id).await.unwrap();
+                towns
+                    .into_iter()
+                    .map(|t| {
+                        let c = t.classes;
+                        (t.town_code, c.consistent, c.different, c.registry_only)
+                    })
+                    .collect::<Vec<_>>()
+            }
+        };
+        let small_towns = per_town(r.batch.id).await;
+        assert_eq!(small_towns, per_town(big.batch.id).await);
+        assert_eq!(small_towns, vec![(VILLAGE[..9].to_owned() + "000", 1, 1, 1)]);
         // e: a certified person of working age with no enrolment; not the aged, not the
         // uncertified.
         assert_eq!((k.consistent, k.different, k.registry_only), (1, 1, 1));

@@ -103,8 +103,11 @@ async fn insert(
     rows: Vec<Vec<Arg>>,
     suffix: &str,
 ) -> crate::Result<()> {
+    if backend == Backend::Postgres {
+        return insert_json(conn, table, columns, rows, suffix).await;
+    }
     let n = columns.len();
-    // Under SQLite's 32,766 and PostgreSQL's 65,535 parameters a statement.
+    // Under SQLite's 32,766 parameters a statement.
     let per_chunk = (30_000 / n.max(1)).max(1);
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
@@ -127,6 +130,54 @@ async fn insert(
             }
         }
         q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// PostgreSQL: the rows as one JSON value a statement, turned into the table's own row type
+/// by the server (`json_populate_recordset`): one parameter instead of thousands, each of
+/// which costs more to bind and plan than the server costs to read the JSON.
+async fn insert_json(
+    conn: &mut sqlx::AnyConnection,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Arg>>,
+    suffix: &str,
+) -> crate::Result<()> {
+    use std::fmt::Write;
+    const PER_STATEMENT: usize = 5000;
+    let cols = columns.join(", ");
+    let sql = format!(
+        "INSERT INTO {table} ({cols}) SELECT {cols} FROM \
+         json_populate_recordset(NULL::{table}, $1::json){suffix}"
+    );
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let mut json = String::from("[");
+        for (i, row) in rows.by_ref().take(PER_STATEMENT).enumerate() {
+            json.push_str(if i == 0 { "{" } else { ",{" });
+            for (k, (col, a)) in columns.iter().zip(row).enumerate() {
+                if k > 0 {
+                    json.push(',');
+                }
+                let _ = write!(json, "\"{col}\":");
+                match a {
+                    Arg::Text(t) | Arg::OptText(Some(t)) => {
+                        json.push_str(&serde_json::to_string(&t).unwrap_or_default())
+                    }
+                    Arg::Int(n) | Arg::OptInt(Some(n)) => {
+                        let _ = write!(json, "{n}");
+                    }
+                    Arg::OptText(None) | Arg::OptInt(None) => json.push_str("null"),
+                }
+            }
+            json.push('}');
+        }
+        json.push(']');
+        sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(json)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }

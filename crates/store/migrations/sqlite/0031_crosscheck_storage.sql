@@ -1,0 +1,2 @@
+-- PostgreSQL only (storage of the packed consistent rows); SQLite does not compress values.
+SELECT 1;
