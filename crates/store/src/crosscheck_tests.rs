@@ -428,7 +428,10 @@ contract!(
         };
         let small_towns = per_town(r.batch.id).await;
         assert_eq!(small_towns, per_town(big.batch.id).await);
-        assert_eq!(small_towns, vec![(VILLAGE[..9].to_owned() + "000", 1, 1, 1)]);
+        assert_eq!(
+            small_towns,
+            vec![(VILLAGE[..9].to_owned() + "000", 1, 1, 1)]
+        );
         // e: a certified person of working age with no enrolment; not the aged, not the
         // uncertified.
         assert_eq!((k.consistent, k.different, k.registry_only), (1, 1, 1));
