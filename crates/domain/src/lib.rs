@@ -19,6 +19,7 @@ pub mod levy;
 pub mod mask;
 pub mod money;
 pub mod month;
+pub mod needs;
 pub mod password;
 pub mod person;
 pub mod programme;
@@ -30,6 +31,7 @@ pub mod star_rating;
 pub mod subsidy;
 pub mod time;
 pub mod training;
+pub mod visit;
 
 pub use region::{Level, Region, RegionCode, RegionError, RegionTable};
 pub use role::Role;
