@@ -66,6 +66,8 @@ pub struct VisitRules {
     pub rules: Vec<VisitRule>,
     /// Working days a town has for a follow-up a visit raised.
     pub followup_days: u32,
+    /// Days before a visit is due that it joins the worklist.
+    pub notice_days: u32,
 }
 
 /// When a person's next visit is due, and under which rule.
@@ -80,7 +82,7 @@ pub struct Due {
 }
 
 impl VisitRules {
-    pub fn parse(rules: &str, followup: &str) -> Result<VisitRules, String> {
+    pub fn parse(rules: &str, settings: &str) -> Result<VisitRules, String> {
         let t = DataTable::parse("入户访视规则表", rules);
         let mut out = Vec::with_capacity(t.len());
         for i in 0..t.len() {
@@ -97,17 +99,18 @@ impl VisitRules {
                 months,
             });
         }
-        let f = DataTable::parse("走访跟进时限表", followup);
+        let f = DataTable::parse("入户访视时限表", settings);
         Ok(VisitRules {
             rules: out,
-            followup_days: f.value(0, "办理时限（工作日）")?,
+            followup_days: f.value(0, "跟进办理时限（工作日）")?,
+            notice_days: f.value(0, "提前提醒（天）")?,
         })
     }
 
     pub fn shipped() -> Result<VisitRules, String> {
         VisitRules::parse(
             include_str!("../../../data/visits/rules.tsv"),
-            include_str!("../../../data/visits/followup.tsv"),
+            include_str!("../../../data/visits/settings.tsv"),
         )
     }
 
@@ -318,7 +321,7 @@ mod tests {
     #[test]
     fn the_shortest_interval_of_the_rules_met_applies() {
         let r = VisitRules::shipped().unwrap();
-        assert_eq!(r.followup_days, 5);
+        assert_eq!((r.followup_days, r.notice_days), (5, 14));
         let none = VisitFacts::default();
         assert!(r.applies(&none).is_none());
         let severe = VisitFacts {
@@ -359,7 +362,7 @@ mod tests {
 
     #[test]
     fn rules_tables_with_faults_are_named() {
-        let f = "办理时限（工作日）\n5\n";
+        let f = "跟进办理时限（工作日）\t提前提醒（天）\n5\t14\n";
         assert!(
             VisitRules::parse("规则\t条件\t间隔月数\n甲\tflying\t3\n", f)
                 .unwrap_err()

@@ -39,6 +39,7 @@ pub mod testing;
 mod training;
 mod users;
 mod verification;
+mod visits;
 mod worklist;
 
 #[cfg(test)]
@@ -61,6 +62,8 @@ mod programmes_tests;
 mod services_tests;
 #[cfg(test)]
 mod subsidy_tests;
+#[cfg(test)]
+mod visits_tests;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -118,6 +121,7 @@ pub use users::{Bootstrap, NewUser, User, Users};
 pub use verification::{
     Campaign, RESULTS, TownProgress, Verification, VerificationItem, result_label,
 };
+pub use visits::{DueFilter, Followup, VisitDue, VisitLabels, VisitRecord, Visits};
 pub use worklist::{TownLoad, WorkItem, Worklist};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -322,6 +322,9 @@ impl Store {
         // Return visits due after job placements.
         out.items
             .extend(crate::jobs::chain::work_items(self, scope, today).await?);
+        // Home visits due and what visits asked the towns to follow up.
+        out.items
+            .extend(crate::visits::work_items(self, scope, today).await?);
         // Verification items waiting in the subtree, per campaign.
         for c in self.verification().campaigns(scope).await? {
             let pending = c.total - c.done;
