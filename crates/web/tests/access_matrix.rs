@@ -800,6 +800,69 @@ fn routes() -> Vec<Route> {
             Some(r#"{"id_number":"x","hours":"1","completed":"是"}"#),
             nobody,
         ),
+        // Home visits: the list of the subtree, a person's visits recorded by those who
+        // write files, follow-ups closed by the town and above.
+        r(Method::GET, "/visits", false, None, reader),
+        r(Method::GET, "/visits?overdue=1&page=2", false, None, reader),
+        r(Method::GET, "/visits/export.xlsx", false, None, reader),
+        r(Method::GET, "/visits/followups", false, None, reader),
+        r(Method::GET, "/visits/followups?all=1", false, None, reader),
+        r(
+            Method::POST,
+            "/visits/followups/999999/close",
+            false,
+            Some("outcome=x"),
+            nobody,
+        ),
+        r(
+            Method::GET,
+            "/persons/{row}/visits/new",
+            false,
+            None,
+            writer_inside,
+        ),
+        r(
+            Method::POST,
+            "/persons/{row}/visits",
+            false,
+            Some(
+                "visited_on=2025-09-01&met=self&living=family&health=good&income=wage&needs=rehab",
+            ),
+            writer_inside,
+        ),
+        r(Method::GET, "/api/visits", true, None, reader),
+        r(Method::GET, "/api/visits?overdue=true", true, None, reader),
+        r(
+            Method::GET,
+            "/api/persons/{person}/visits",
+            true,
+            None,
+            reader_inside,
+        ),
+        r(
+            Method::POST,
+            "/api/persons/{person}/visits",
+            true,
+            Some(
+                r#"{"visited_on":"2025-09-01","met":"本人","living":"独居","health":"一般","income":"低保或特困供养","needs":["康复服务"]}"#,
+            ),
+            writer_inside,
+        ),
+        r(Method::GET, "/api/visit-followups", true, None, reader),
+        r(
+            Method::GET,
+            "/api/visit-followups?all=true",
+            true,
+            None,
+            reader,
+        ),
+        r(
+            Method::POST,
+            "/api/visit-followups/999999/close",
+            true,
+            Some(r#"{"outcome":"x"}"#),
+            nobody,
+        ),
         // Cross-checks: batches seen in the subtree and from below; lists run and tasks
         // resolved by the staff who import.
         r(Method::GET, "/crosscheck", false, None, reader),

@@ -15,7 +15,7 @@ use common::{ADMIN_PW, Db, TestApp};
 use serde_json::{Value, json};
 
 /// Every route the API serves, as (method, path).
-const ROUTES: [(&str, &str); 71] = [
+const ROUTES: [(&str, &str); 76] = [
     ("post", "/api/login"),
     ("post", "/api/logout"),
     ("get", "/api/me"),
@@ -81,6 +81,11 @@ const ROUTES: [(&str, &str); 71] = [
     ("get", "/api/training-courses"),
     ("post", "/api/training-courses"),
     ("post", "/api/training-courses/{id}/attendance"),
+    ("get", "/api/visits"),
+    ("get", "/api/persons/{id}/visits"),
+    ("post", "/api/persons/{id}/visits"),
+    ("get", "/api/visit-followups"),
+    ("post", "/api/visit-followups/{id}/close"),
     ("post", "/api/verify"),
     ("get", "/api/crosscheck/batches"),
     ("get", "/api/crosscheck/batches/{id}"),
@@ -313,7 +318,7 @@ async fn schemathesis_finds_no_error_and_no_answer_off_the_document() {
         String::from_utf8_lossy(&out.stderr)
     );
     // It did test the API: the summary counts the operations and the cases that passed.
-    assert!(report.contains("Tested: 69"), "{report}");
+    assert!(report.contains("Tested: 74"), "{report}");
     assert!(!report.contains("Unresolvable references"), "{report}");
     eprintln!("{report}");
 }

@@ -769,6 +769,44 @@ async fn pages_work_and_are_accessible_in_chromium() {
         .unwrap();
     assert!(b.text().await.contains("登记学员出勤"));
     b.check("training-course").await;
+    // Home visits: a visit found the person living alone and raised a follow-up.
+    app.store
+        .visits()
+        .record(
+            &admin,
+            person,
+            &anju_domain::visit::VisitInput {
+                visited_on: app.store.today().to_string(),
+                met: "本人".into(),
+                living: "独居".into(),
+                health: "较差".into(),
+                income: "家庭供养".into(),
+                needs: vec!["康复服务".into()],
+                note: "行动不便".into(),
+                followup: "请镇里协调修缮屋顶".into(),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    b.client.goto(&app.url("/visits")).await.unwrap();
+    assert!(b.text().await.contains("独居者每季度走访"));
+    b.check("visits").await;
+    b.client
+        .goto(&app.url(&format!("/persons/{person}/visits/new")))
+        .await
+        .unwrap();
+    assert!(b.text().await.contains("急需解决的问题"));
+    b.check("visit-form").await;
+    b.client.goto(&app.url("/visits/followups")).await.unwrap();
+    assert!(b.text().await.contains("请镇里协调修缮屋顶"));
+    b.check("visit-followups").await;
+    b.client
+        .goto(&app.url(&format!("/persons/{person}#visit-h")))
+        .await
+        .unwrap();
+    assert!(b.text().await.contains("行动不便"));
+    b.check("person-visits").await;
     // Cross-checks: a deaths list run, its batch with the differing rows, the tasks.
     let list = std::env::temp_dir().join(format!("anju-browser-deaths-{}.csv", std::process::id()));
     std::fs::write(
@@ -831,6 +869,6 @@ async fn pages_work_and_are_accessible_in_chromium() {
     assert!(b.text().await.contains("密码错误"));
     b.check("audit-filtered").await;
 
-    assert!(b.pages >= 57, "checked {} pages", b.pages);
+    assert!(b.pages >= 61, "checked {} pages", b.pages);
     b.client.close().await.unwrap();
 }

@@ -25,6 +25,7 @@ mod services;
 mod settlement;
 mod subsidy;
 mod verify;
+mod visits;
 
 use doc::Failure;
 
@@ -95,6 +96,10 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(crosscheck::tasks))
         .routes(routes!(crosscheck::confirm))
         .routes(routes!(crosscheck::reject))
+        .routes(routes!(visits::due))
+        .routes(routes!(visits::of_person, visits::record))
+        .routes(routes!(visits::followups))
+        .routes(routes!(visits::close))
         .fallback(not_found);
     let (api, doc) = OpenApiRouter::default().nest("/api", api).split_for_parts();
     let json: std::sync::Arc<str> = doc.to_json().unwrap_or_default().into();

@@ -17,6 +17,7 @@ mod subsidy;
 mod training;
 mod users;
 mod verify_keys;
+pub(crate) mod visits;
 
 use anju_domain::{RegionCode, Role};
 use anju_store::Scope;
@@ -159,6 +160,7 @@ pub fn routes() -> Router<App> {
         .merge(crosscheck::routes())
         .merge(verify_keys::routes())
         .merge(training::routes())
+        .merge(visits::routes())
         .fallback(not_found)
 }
 
@@ -240,6 +242,11 @@ impl Layout {
             nav.push(NavItem {
                 href: "/cases",
                 label: "服务个案",
+                current: false,
+            });
+            nav.push(NavItem {
+                href: "/visits",
+                label: "入户访视",
                 current: false,
             });
         }

@@ -55,6 +55,8 @@ pub struct FilePage {
     employment: crate::pages::employment::FileEmployment,
     /// Employment services: the registration and the service chain.
     jobs: crate::pages::jobs::FileJobs,
+    /// Home visits.
+    visits: crate::pages::visits::FileVisits,
 }
 
 fn field_label(key: &str) -> String {
@@ -256,6 +258,7 @@ pub async fn file_page(
         services: crate::pages::services::file_cases(app, s, rec).await?,
         employment: crate::pages::employment::file_employment(app, s, rec).await?,
         jobs: crate::pages::jobs::file_jobs(app, s, rec).await?,
+        visits: crate::pages::visits::file_visits(app, s, rec).await?,
     })
 }
 

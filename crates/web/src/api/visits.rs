@@ -1,0 +1,192 @@
+//! Home visits through the API: the caller's visit list, a person's visits and a new one
+//! (kept once per token), and the follow-ups visits raised, closed by the town. Scoped as
+//! the pages are; ID numbers masked by role; every list of names audited.
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::doc::Failure;
+use super::{body, query};
+use crate::auth::ApiUser;
+use crate::{App, AppError};
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DueQuery {
+    /// Only the overdue.
+    #[serde(default)]
+    overdue: bool,
+    /// Only under this rule (its name, as in `data/visits/rules.tsv`).
+    #[serde(default)]
+    rule: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DueList {
+    visits: Vec<anju_store::VisitDue>,
+}
+
+/// The people the visit rules name in the caller's subtree, with their next visit, the
+/// nearest first.
+#[utoipa::path(get, path = "/visits", tag = "入户访视", security(("bearer" = [])),
+    params(DueQuery), responses((status = 200, body = DueList), Failure))]
+pub async fn due(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    q: Result<Query<DueQuery>, QueryRejection>,
+) -> Result<Json<DueList>, AppError> {
+    let q = query(q)?;
+    let visits = app
+        .store
+        .visits()
+        .due(
+            s.scope(),
+            &anju_store::DueFilter {
+                overdue_only: q.overdue,
+                rule: q.rule.filter(|r| !r.trim().is_empty()),
+                ..anju_store::DueFilter::default()
+            },
+        )
+        .await?;
+    app.store
+        .persons()
+        .record_view(
+            s.scope(),
+            "visit.list",
+            "visits".into(),
+            format!("访视名单{}人", visits.len()),
+        )
+        .await?;
+    Ok(Json(DueList { visits }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PersonVisits {
+    visits: Vec<anju_store::VisitRecord>,
+}
+
+async fn person_key(app: &App, s: &crate::auth::Session, id_number: &str) -> Result<i64, AppError> {
+    let id = crate::pages::persons::show::parse_id(id_number)?;
+    Ok(app.store.persons().lookup(s.scope(), &id).await?.id)
+}
+
+/// A person's visits, the latest first.
+#[utoipa::path(get, path = "/persons/{id}/visits", tag = "入户访视", security(("bearer" = [])),
+    params(("id" = String, Path, description = "身份证号", example = "320102194901010013")),
+    responses((status = 200, body = PersonVisits), Failure))]
+pub async fn of_person(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    Path(id_number): Path<String>,
+) -> Result<Json<PersonVisits>, AppError> {
+    let person = person_key(&app, &s, &id_number).await?;
+    let visits = app.store.visits().of_person(s.scope(), person).await?;
+    app.store
+        .persons()
+        .record_view(
+            s.scope(),
+            "visit.view",
+            format!("person:{person}"),
+            format!("走访记录{}条", visits.len()),
+        )
+        .await?;
+    Ok(Json(PersonVisits { visits }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct VisitBody {
+    #[serde(flatten)]
+    visit: anju_domain::visit::VisitInput,
+    /// A token the client makes once per form: the same form sent again is kept once.
+    #[serde(default)]
+    token: Option<String>,
+}
+
+/// Records a visit (village workers and staff who write files).
+#[utoipa::path(post, path = "/persons/{id}/visits", tag = "入户访视", security(("bearer" = [])),
+    params(("id" = String, Path, description = "身份证号", example = "320102194901010013")),
+    request_body = VisitBody, responses((status = 200, body = anju_store::VisitRecord), Failure))]
+pub async fn record(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    Path(id_number): Path<String>,
+    b: Result<Json<VisitBody>, JsonRejection>,
+) -> Result<Json<anju_store::VisitRecord>, AppError> {
+    let b = body(b)?;
+    let person = person_key(&app, &s, &id_number).await?;
+    Ok(Json(
+        app.store
+            .visits()
+            .record(s.scope(), person, &b.visit, b.token.as_deref())
+            .await?,
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FollowupsQuery {
+    /// Closed ones too.
+    #[serde(default)]
+    all: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Followups {
+    followups: Vec<anju_store::Followup>,
+}
+
+/// What visits asked the towns of the caller's subtree to follow up.
+#[utoipa::path(get, path = "/visit-followups", tag = "入户访视", security(("bearer" = [])),
+    params(FollowupsQuery), responses((status = 200, body = Followups), Failure))]
+pub async fn followups(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    q: Result<Query<FollowupsQuery>, QueryRejection>,
+) -> Result<Json<Followups>, AppError> {
+    let q = query(q)?;
+    let followups = app.store.visits().followups(s.scope(), !q.all).await?;
+    app.store
+        .persons()
+        .record_view(
+            s.scope(),
+            "visit.followups",
+            "visit_followups".into(),
+            format!("跟进事项{}条", followups.len()),
+        )
+        .await?;
+    Ok(Json(Followups { followups }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CloseBody {
+    /// What was done.
+    #[schema(example = "已协调村委修缮")]
+    outcome: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Closed {
+    ok: bool,
+}
+
+/// Closes a follow-up with what was done (town staff and above).
+#[utoipa::path(post, path = "/visit-followups/{id}/close", tag = "入户访视",
+    security(("bearer" = [])), params(("id" = String, Path, description = "跟进事项编号")),
+    request_body = CloseBody, responses((status = 200, body = Closed), Failure))]
+pub async fn close(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    Path(id): Path<String>,
+    b: Result<Json<CloseBody>, JsonRejection>,
+) -> Result<Json<Closed>, AppError> {
+    let b = body(b)?;
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    app.store
+        .visits()
+        .close_followup(s.scope(), id, &b.outcome)
+        .await?;
+    Ok(Json(Closed { ok: true }))
+}
