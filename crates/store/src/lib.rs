@@ -23,6 +23,7 @@ mod error;
 mod homes;
 mod jobs;
 mod levy;
+mod needs;
 mod persons;
 mod programmes;
 mod providers;
@@ -98,6 +99,7 @@ pub use homes::{Evaluation, HomeLine, Homes, SchemeRecord};
 pub use jobs::chain::{Chain, DueVisit, JobStep, PlacementInput, PlacementRecord};
 pub use jobs::{Jobs, MATCH_LIMIT, PostingMatch, PostingRecord, SeekerMatch, SeekerRecord};
 pub use levy::{Levies, LevyLine, LevyRun};
+pub use needs::{Gap, GapCount, Gaps, Needs};
 pub use persons::{
     Conflict, HistoryEntry, ImportBatch, ImportCounts, ImportRules, PersonFilter, PersonPage,
     PersonRecord, Persons, RowOutcome, Sort, Source,

@@ -271,5 +271,90 @@ contract!(
                 .unwrap()
                 .is_empty()
         );
+
+        // Needs against services: the latest visit's needs without a service are warnings.
+        let mut v = visit("2026-02-20", "与家人同住");
+        v.needs = vec![
+            "基本生活救助".into(),
+            "辅助器具适配".into(),
+            "文化体育服务".into(),
+        ];
+        store
+            .visits()
+            .record(&village, p_poor, &v, None)
+            .await
+            .unwrap();
+        let g = store.needs().gaps(&town, None).await.unwrap();
+        assert_eq!(g.region, "320102002000");
+        let found: Vec<(i64, &str, chrono::NaiveDate)> = g
+            .warnings
+            .iter()
+            .map(|w| (w.person_id, w.need_code.as_str(), w.since))
+            .collect();
+        // 低保 answers basic living; culture has no service here and is not warned of; the
+        // rehabilitation needs are each person's since the first visit naming them.
+        assert_eq!(
+            found,
+            vec![
+                (p_poor, "device", d("2026-02-20")),
+                (p_mild, "rehab", d("2026-01-05")),
+                (p_severe, "rehab", d("2026-03-01")),
+            ]
+        );
+        assert_eq!(g.warnings[0].need, "辅助器具适配");
+        assert_eq!(g.warnings[0].town_code, "320102002000");
+        assert_eq!(g.warnings[0].id_number.len(), 18, "whole for the town");
+        assert_eq!(
+            g.counts
+                .iter()
+                .map(|c| (c.need.as_str(), c.count))
+                .collect::<Vec<_>>(),
+            vec![("康复服务", 2), ("辅助器具适配", 1)]
+        );
+        let masked = store.needs().gaps(&village, None).await.unwrap();
+        assert!(masked.warnings.iter().all(|w| w.id_number.contains('*')));
+        assert!(
+            store
+                .needs()
+                .gaps(&other, None)
+                .await
+                .unwrap()
+                .warnings
+                .is_empty()
+        );
+        assert!(matches!(
+            store.needs().gaps(&village, Some("320104")).await,
+            Err(StoreError::Forbidden)
+        ));
+        assert_eq!(
+            store
+                .needs()
+                .gaps(&county, Some("320102002"))
+                .await
+                .unwrap()
+                .warnings
+                .len(),
+            3
+        );
+        assert!(
+            store
+                .worklist(&town)
+                .await
+                .unwrap()
+                .items
+                .iter()
+                .any(|i| i.kind == "needs_gap" && i.count == 3)
+        );
+        // A later visit that no longer names the need closes its warning.
+        let mut v = visit("2026-03-02", "独居");
+        v.needs = Vec::new();
+        store
+            .visits()
+            .record(&village, p_mild, &v, None)
+            .await
+            .unwrap();
+        let g = store.needs().gaps(&town, None).await.unwrap();
+        assert!(!g.warnings.iter().any(|w| w.person_id == p_mild));
+        assert_eq!(g.warnings.len(), 2);
     }
 );

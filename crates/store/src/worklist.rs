@@ -325,6 +325,9 @@ impl Store {
         // Home visits due and what visits asked the towns to follow up.
         out.items
             .extend(crate::visits::work_items(self, scope, today).await?);
+        // Needs the visits recorded that no service answers yet.
+        out.items
+            .extend(crate::needs::work_items(self, scope).await?);
         // Verification items waiting in the subtree, per campaign.
         for c in self.verification().campaigns(scope).await? {
             let pending = c.total - c.done;
