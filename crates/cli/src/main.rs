@@ -11,6 +11,7 @@ mod bench_load;
 mod commands;
 mod crosscheck;
 mod employment;
+mod needs;
 mod registry;
 mod services;
 mod subsidy;
@@ -121,6 +122,22 @@ enum Command {
     /// Cross-checks with other departments' lists (数据比对)
     #[command(subcommand)]
     Crosscheck(CrosscheckCommand),
+    /// Needs the home visits recorded that no service answers (需求未满足预警)
+    #[command(subcommand)]
+    Needs(NeedsCommand),
+}
+
+#[derive(Subcommand)]
+pub enum NeedsCommand {
+    /// Every need without its service, by town, need item and person
+    Gaps {
+        /// Only under this region (default: the acting account's whole scope)
+        #[arg(long)]
+        region: Option<String>,
+        /// Print the warnings as one JSON object on stdout
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -721,6 +738,7 @@ fn main() -> ExitCode {
             Command::Settle(c) => services::settle(&cli.global, c).await,
             Command::Levy(c) => employment::levy(&cli.global, c).await,
             Command::Crosscheck(c) => crosscheck::crosscheck(&cli.global, c).await,
+            Command::Needs(c) => needs::needs(&cli.global, c).await,
             Command::Export(c) => registry::export(&cli.global, c).await,
             Command::Gen(c) => registry::generate(c),
         }

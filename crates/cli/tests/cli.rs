@@ -1438,3 +1438,70 @@ fn a_crosscheck_from_the_command_line() {
         "the refused runs kept no batch"
     );
 }
+
+#[tokio::test]
+async fn needs_gaps_from_the_command_line() {
+    let d = temp_dir("needs");
+    std::fs::write(
+        d.join("persons.csv"),
+        "身份证号,姓名,残疾类别,残疾等级,户籍地区划代码,残疾人证有效期至\n\
+         320102198005060010,李四,视力,一级,320102002001,2030-12-31\n",
+    )
+    .unwrap();
+    let imp = run(anju(&d).args(["import", "persons", "persons.csv", "--json"]));
+    assert_eq!(imp.status.code(), Some(0), "{}", text(&imp.stderr));
+    // A visit that records two needs: rehabilitation (no case) and culture (no service held).
+    let url = format!("sqlite://{}", d.join("anju-data/anju.db").display());
+    let key = std::fs::read(d.join("anju-data/audit.key")).unwrap();
+    let key = anju_domain::audit::AuditKey::new(&key).unwrap();
+    let store = anju_store::Store::open_keyed(&url, Some(key))
+        .await
+        .unwrap();
+    let admin = store.users().local_scope("admin").await.unwrap();
+    let person = store
+        .persons()
+        .get(
+            &admin,
+            &anju_domain::id_number::IdNumber::parse("320102198005060010").unwrap(),
+        )
+        .await
+        .unwrap();
+    let on = store.today().to_string();
+    store
+        .visits()
+        .record(
+            &admin,
+            person.id,
+            &anju_domain::visit::VisitInput {
+                visited_on: on.clone(),
+                met: "本人".into(),
+                living: "独居".into(),
+                health: "一般".into(),
+                income: "家庭供养".into(),
+                needs: vec!["康复服务".into(), "文化体育服务".into()],
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    store.close().await;
+    let out = run(anju(&d).args(["needs", "gaps", "--json"]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v = json_of(&out);
+    assert_eq!(
+        v,
+        serde_json::json!({"region": "320000000000", "count": 1, "warnings": [
+            {"id_number": "320102198005060010", "need": "康复服务", "town": "320102002000", "since": on}
+        ]})
+    );
+    let out = run(anju(&d).args(["needs", "gaps", "--region", "320104", "--json"]));
+    assert_eq!(json_of(&out)["count"], 0);
+    assert_eq!(json_of(&out)["region"], "320104000000");
+    let out = run(anju(&d).args(["needs", "gaps", "--region", "999999"]));
+    assert_ne!(out.status.code(), Some(0));
+    assert!(!text(&out.stderr).trim().is_empty());
+    let out = run(anju(&d).args(["needs", "gaps", "--region", "320102"]));
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).contains("需求未满足预警：1条"));
+}
