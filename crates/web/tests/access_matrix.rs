@@ -848,6 +848,23 @@ fn routes() -> Vec<Route> {
             ),
             writer_inside,
         ),
+        r(Method::GET, "/needs/gaps", false, None, reader),
+        r(
+            Method::GET,
+            "/needs/gaps?region={code}&need=康复服务",
+            false,
+            None,
+            reader_inside,
+        ),
+        r(Method::GET, "/needs/gaps/export.xlsx", false, None, reader),
+        r(Method::GET, "/api/needs/gaps", true, None, reader),
+        r(
+            Method::GET,
+            "/api/needs/gaps?region={code}",
+            true,
+            None,
+            reader_inside,
+        ),
         r(Method::GET, "/api/visit-followups", true, None, reader),
         r(
             Method::GET,

@@ -801,6 +801,9 @@ async fn pages_work_and_are_accessible_in_chromium() {
     b.client.goto(&app.url("/visits/followups")).await.unwrap();
     assert!(b.text().await.contains("请镇里协调修缮屋顶"));
     b.check("visit-followups").await;
+    b.client.goto(&app.url("/needs/gaps")).await.unwrap();
+    assert!(b.text().await.contains("康复服务"));
+    b.check("needs-gaps").await;
     b.client
         .goto(&app.url(&format!("/persons/{person}#visit-h")))
         .await
@@ -869,6 +872,6 @@ async fn pages_work_and_are_accessible_in_chromium() {
     assert!(b.text().await.contains("密码错误"));
     b.check("audit-filtered").await;
 
-    assert!(b.pages >= 61, "checked {} pages", b.pages);
+    assert!(b.pages >= 62, "checked {} pages", b.pages);
     b.client.close().await.unwrap();
 }

@@ -84,6 +84,21 @@ contract!(
         assert_eq!(file.matches("行动不便，屋顶漏雨").count(), 1, "kept once");
         assert!(file.contains("康复服务、辅助器具适配") && file.contains("独居"));
         assert!(file.contains("转镇（街道）跟进：请镇里协调修缮屋顶"));
+        // The needs without a service: warnings for the town, counted by need.
+        let gaps = app.page(&town, "/needs/gaps").await;
+        assert!(gaps.contains("需求未满足预警共2条"), "{gaps}");
+        assert!(gaps.contains("康复服务") && gaps.contains("辅助器具适配"));
+        assert!(gaps.contains("320102199002030013"), "whole for the town");
+        let only = app.page(&town, "/needs/gaps?need=康复服务").await;
+        assert_eq!(only.matches("320102199002030013").count(), 1);
+        assert!(!app.page(&other, "/needs/gaps").await.contains("王五"));
+        assert!(app.page(&town, "/").await.contains("2 条需求未满足预警"));
+        let x = town
+            .get(app.url("/needs/gaps/export.xlsx"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(x.status(), 200);
         // A date in the future: refused by field, nothing kept.
         let res = village
             .post(app.url(&format!("/persons/{key}/visits")))
@@ -173,6 +188,12 @@ contract!(
             .get_json(&tok, "/api/persons/320102199002030013/visits")
             .await;
         assert_eq!(mine["visits"].as_array().unwrap().len(), 2);
+        // The latest visit names only employment help: that is the one warning now.
+        let g: Value = app.get_json(&tok, "/api/needs/gaps?region=320102").await;
+        assert_eq!(g["region"], "320102000000");
+        assert_eq!(g["warnings"].as_array().unwrap().len(), 1);
+        assert_eq!(g["warnings"][0]["need"], "就业帮扶");
+        assert_eq!(g["counts"][0]["count"], 1);
         let bad = TestApp::client()
             .post(app.url("/api/persons/320102199002030013/visits"))
             .bearer_auth(&tok)

@@ -100,6 +100,7 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(visits::of_person, visits::record))
         .routes(routes!(visits::followups))
         .routes(routes!(visits::close))
+        .routes(routes!(visits::gaps))
         .fallback(not_found);
     let (api, doc) = OpenApiRouter::default().nest("/api", api).split_for_parts();
     let json: std::sync::Arc<str> = doc.to_json().unwrap_or_default().into();

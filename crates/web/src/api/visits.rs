@@ -190,3 +190,38 @@ pub async fn close(
         .await?;
     Ok(Json(Closed { ok: true }))
 }
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GapsQuery {
+    /// Only under this region (its code; 320102 for 320102000000).
+    #[serde(default)]
+    region: Option<String>,
+}
+
+/// The needs visits recorded that no service answers (需求未满足预警), per person and counted
+/// per town and need.
+#[utoipa::path(get, path = "/needs/gaps", tag = "入户访视", security(("bearer" = [])),
+    params(GapsQuery), responses((status = 200, body = anju_store::Gaps), Failure))]
+pub async fn gaps(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    q: Result<Query<GapsQuery>, QueryRejection>,
+) -> Result<Json<anju_store::Gaps>, AppError> {
+    let q = query(q)?;
+    let g = app
+        .store
+        .needs()
+        .gaps(s.scope(), q.region.as_deref())
+        .await?;
+    app.store
+        .persons()
+        .record_view(
+            s.scope(),
+            "needs.gaps",
+            format!("region:{}", g.region),
+            format!("需求未满足预警{}条", g.warnings.len()),
+        )
+        .await?;
+    Ok(Json(g))
+}

@@ -9,6 +9,7 @@ mod employment;
 mod home;
 pub(crate) mod jobs;
 mod levy;
+mod needs;
 pub mod persons;
 mod regions;
 pub(crate) mod services;
@@ -161,6 +162,7 @@ pub fn routes() -> Router<App> {
         .merge(verify_keys::routes())
         .merge(training::routes())
         .merge(visits::routes())
+        .merge(needs::routes())
         .fallback(not_found)
 }
 
