@@ -6,6 +6,7 @@
 //! there is no account. Failures print one line naming the cause and exit non-zero.
 
 mod bench;
+mod bench_field;
 mod bench_jobs;
 mod bench_load;
 mod commands;
@@ -347,6 +348,13 @@ pub enum BenchCommand {
         employers: u64,
         #[arg(long, default_value_t = 500_000)]
         staff: u64,
+    },
+    /// Needs-gap warnings: files N generated people, records a home visit with needs for
+    /// three in ten, then times the warnings of the province and of its largest county, and
+    /// the visit list
+    Needs {
+        #[arg(long, default_value_t = 1_000_000)]
+        people: u64,
     },
     /// Job matching: registers N generated job seekers and posts M generated jobs, then
     /// times every seeker matched at once, and one seeker's and one posting's ranked list
@@ -715,6 +723,9 @@ fn main() -> ExitCode {
             }
             Command::Bench(BenchCommand::Eligibility { people, date }) => {
                 bench::eligibility(&cli.global, people, &date).await
+            }
+            Command::Bench(BenchCommand::Needs { people }) => {
+                bench_field::needs(&cli.global, people).await
             }
             Command::Bench(BenchCommand::Levy { employers, staff }) => {
                 bench::levy(&cli.global, employers, staff).await

@@ -356,5 +356,57 @@ contract!(
         let g = store.needs().gaps(&town, None).await.unwrap();
         assert!(!g.warnings.iter().any(|w| w.person_id == p_mild));
         assert_eq!(g.warnings.len(), 2);
+        // Many visits at once: all or nothing, within the scope.
+        let checked = |on: &str| anju_domain::visit::Visit {
+            visited_on: d(on),
+            met: "self".into(),
+            living: "family".into(),
+            health: "good".into(),
+            income: "wage".into(),
+            needs: vec!["device".into()],
+            note: String::new(),
+            followup: None,
+        };
+        let err = store
+            .visits()
+            .record_many(
+                &village,
+                vec![
+                    (severe.clone(), checked("2026-03-01")),
+                    (elsewhere.clone(), checked("2026-03-01")),
+                ],
+            )
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("不在您的管辖范围内"), "{err}");
+        assert_eq!(
+            store
+                .visits()
+                .of_person(&town, p_severe)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(
+            store
+                .visits()
+                .record_many(
+                    &county,
+                    vec![
+                        (severe.clone(), checked("2026-03-02")),
+                        (elsewhere.clone(), checked("2026-03-02"))
+                    ]
+                )
+                .await
+                .unwrap(),
+            2
+        );
+        let g = store.needs().gaps(&county, None).await.unwrap();
+        assert!(
+            g.warnings
+                .iter()
+                .any(|w| w.person_id == p_else && w.need_code == "device")
+        );
     }
 );
