@@ -798,6 +798,71 @@ async fn pages_work_and_are_accessible_in_chromium() {
         .unwrap();
     assert!(b.text().await.contains("急需解决的问题"));
     b.check("visit-form").await;
+    // What is typed is kept in the browser and put back when the page is opened again.
+    b.fill("note", "断网时填写").await;
+    b.client.refresh().await.unwrap();
+    assert!(b.text().await.contains("已恢复上次未提交的填写内容"));
+    let js = |script: &'static str| b.client.execute(script, vec![]);
+    assert_eq!(
+        js("return document.getElementById('note').value;")
+            .await
+            .unwrap(),
+        "断网时填写"
+    );
+    // Sent with no connection: it waits in the browser, then goes when the connection returns.
+    let before = app
+        .store
+        .visits()
+        .of_person(&admin, person)
+        .await
+        .unwrap()
+        .len();
+    js("Object.defineProperty(navigator, 'onLine', {configurable: true, get: function () { return false; }}); \
+        ['met-self', 'living-family', 'health-fair', 'income-family'].forEach(function (id) { document.getElementById(id).checked = true; });")
+        .await
+        .unwrap();
+    b.client
+        .find(Locator::Css("form[data-keep] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(b.text().await.contains("网络未连接"));
+    assert_eq!(
+        js("return JSON.parse(localStorage.getItem('anju-outbox')).length;")
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        app.store
+            .visits()
+            .of_person(&admin, person)
+            .await
+            .unwrap()
+            .len(),
+        before,
+        "nothing sent yet"
+    );
+    js("Object.defineProperty(navigator, 'onLine', {configurable: true, get: function () { return true; }}); \
+        window.dispatchEvent(new Event('online'));")
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !b.text().await.contains("已提交") {
+        assert!(Instant::now() < deadline, "the waiting visit was not sent");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let after = app.store.visits().of_person(&admin, person).await.unwrap();
+    assert_eq!(after.len(), before + 1);
+    assert_eq!(after[0].visit.note, "断网时填写");
+    assert_eq!(
+        js("return JSON.parse(localStorage.getItem('anju-outbox')).length;")
+            .await
+            .unwrap(),
+        0
+    );
     b.client.goto(&app.url("/visits/followups")).await.unwrap();
     assert!(b.text().await.contains("请镇里协调修缮屋顶"));
     b.check("visit-followups").await;
