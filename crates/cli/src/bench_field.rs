@@ -80,7 +80,12 @@ pub async fn needs(g: &crate::Global, people: u64) -> CmdResult {
             Visit {
                 visited_on: on,
                 met: "self".into(),
-                living: if i.is_multiple_of(10) { "alone" } else { "family" }.into(),
+                living: if i.is_multiple_of(10) {
+                    "alone"
+                } else {
+                    "family"
+                }
+                .into(),
                 health: "fair".into(),
                 income: "family".into(),
                 needs: NEEDS[(i as usize / 10) % NEEDS.len()]
