@@ -29,6 +29,7 @@ pub mod role;
 pub mod session;
 pub mod star_rating;
 pub mod subsidy;
+pub mod survey;
 pub mod time;
 pub mod training;
 pub mod visit;
