@@ -35,6 +35,7 @@ mod settlement;
 mod spool;
 mod sql;
 mod subsidy;
+mod survey;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod training;
@@ -63,6 +64,8 @@ mod programmes_tests;
 mod services_tests;
 #[cfg(test)]
 mod subsidy_tests;
+#[cfg(test)]
+mod survey_tests;
 #[cfg(test)]
 mod visits_tests;
 
@@ -118,6 +121,7 @@ pub use subsidy::{
     LineFilter, LineView, PaidLine, PersonSubsidies, RecoveryRecord, Rejection, ReturnRow, Roll,
     RollDiff, RollLine, RollOutcome, RollSummary, StoppedLine, Subsidies, TableResult, TownTotal,
 };
+pub use survey::{Survey, SurveyForm, SurveyProgress};
 pub use training::{AttendanceRecord, CourseRecord, TrainedCount, Training};
 pub use users::{Bootstrap, NewUser, User, Users};
 pub use verification::{
