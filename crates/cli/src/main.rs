@@ -126,6 +126,21 @@ enum Command {
     /// Needs the home visits recorded that no service answers (需求未满足预警)
     #[command(subcommand)]
     Needs(NeedsCommand),
+    /// The annual survey (残疾人基本服务状况和需求信息数据动态更新)
+    #[command(subcommand)]
+    Survey(SurveyCommand),
+}
+
+#[derive(Subcommand)]
+pub enum SurveyCommand {
+    /// Open a survey year for the certificate holders of a region (administrators)
+    Open {
+        #[arg(long)]
+        year: i32,
+        /// The region (default: the acting account's own)
+        #[arg(long)]
+        region: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -549,6 +564,15 @@ pub enum ImportCommand {
         #[arg(long)]
         data_year: i32,
     },
+    /// Forms of the annual survey filled elsewhere: one row per person (身份证号 and a column
+    /// per question headed by its label, as /survey/template.xlsx lays them out)
+    Survey {
+        #[command(flatten)]
+        sheet: SheetArgs,
+        /// The survey year
+        #[arg(long)]
+        year: i32,
+    },
     /// The levy's parameters (区划代码, 年度 = the declaration year, 安排比例, 上年社会平均工资)
     LevyParams(SheetArgs),
     /// Local 低保 standards
@@ -750,6 +774,7 @@ fn main() -> ExitCode {
             Command::Levy(c) => employment::levy(&cli.global, c).await,
             Command::Crosscheck(c) => crosscheck::crosscheck(&cli.global, c).await,
             Command::Needs(c) => needs::needs(&cli.global, c).await,
+            Command::Survey(c) => needs::survey(&cli.global, c).await,
             Command::Export(c) => registry::export(&cli.global, c).await,
             Command::Gen(c) => registry::generate(c),
         }

@@ -1,12 +1,13 @@
 //! `anju needs gaps [--region CODE] [--json]`: the needs the home visits recorded that no
-//! service answers, as the towns' warning list (需求未满足预警); the listing is audited.
+//! service answers, as the towns' warning list (需求未满足预警); the listing is audited. And
+//! `anju survey open`: a survey year opened for a region's certificate holders.
 
 use std::process::ExitCode;
 
 use serde_json::json;
 
-use crate::NeedsCommand;
 use crate::commands::{CmdResult, acting_scope, open_store};
+use crate::{NeedsCommand, SurveyCommand};
 
 pub async fn needs(g: &crate::Global, cmd: NeedsCommand) -> CmdResult {
     let NeedsCommand::Gaps { region, json } = cmd;
@@ -59,5 +60,23 @@ pub async fn needs(g: &crate::Global, cmd: NeedsCommand) -> CmdResult {
             );
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `anju survey open --year Y [--region CODE]`.
+pub async fn survey(g: &crate::Global, cmd: SurveyCommand) -> CmdResult {
+    let SurveyCommand::Open { year, region } = cmd;
+    let store = open_store(g).await?;
+    let scope = acting_scope(&store, g).await?;
+    let r = store
+        .survey()
+        .open_year(&scope, year, region.as_deref())
+        .await;
+    store.close().await;
+    r.map_err(|e| e.to_string())?;
+    println!(
+        "{year}年度调查已开启：{}",
+        region.unwrap_or_else(|| scope.region().code.to_string())
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -1505,3 +1505,77 @@ async fn needs_gaps_from_the_command_line() {
     assert_eq!(out.status.code(), Some(0));
     assert!(text(&out.stdout).contains("需求未满足预警：1条"));
 }
+
+#[test]
+fn survey_forms_imported_from_the_command_line() {
+    let d = temp_dir("survey");
+    std::fs::write(
+        d.join("persons.csv"),
+        "身份证号,姓名,残疾类别,残疾等级,户籍地区划代码,残疾人证有效期至\n\
+         320102198005060010,李四,视力,一级,320102002001,2030-12-31\n\
+         320102199002030013,王五,肢体,三级,320102002001,2030-12-31\n",
+    )
+    .unwrap();
+    let imp = run(anju(&d).args(["import", "persons", "persons.csv", "--json"]));
+    assert_eq!(imp.status.code(), Some(0), "{}", text(&imp.stderr));
+    let sheet = "序号,身份证号,姓名,住房类型,享受低保,需求\n\
+         1,320102198005060010,李四,租住,否,康复服务、辅助器具适配\n\
+         2,320102199002030013,王五,船屋,也许,\n\
+         3,,无名,租住,否,\n";
+    std::fs::write(d.join("survey.csv"), sheet).unwrap();
+    // Not before the year is opened.
+    let out = run(anju(&d).args(["import", "survey", "survey.csv", "--year", "2026", "--json"]));
+    let v = json_of(&out);
+    assert_eq!(v["inserted"], 0);
+    // This year in China (the platform's day).
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let year = chrono::DateTime::from_timestamp(secs + 8 * 3600, 0)
+        .unwrap()
+        .format("%Y")
+        .to_string();
+    let o = run(anju(&d).args(["survey", "open", "--year", &year, "--region", "320102"]));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let next = (year.parse::<i32>().unwrap() + 1).to_string();
+    assert_ne!(
+        run(anju(&d).args(["survey", "open", "--year", &next]))
+            .status
+            .code(),
+        Some(0),
+        "not a year to come"
+    );
+    // Strict: every bad row reported, nothing kept.
+    let out = run(anju(&d).args([
+        "import",
+        "survey",
+        "survey.csv",
+        "--year",
+        &year,
+        "--json",
+        "--strict",
+    ]));
+    let v = json_of(&out);
+    assert_eq!(v["inserted"], 0);
+    let errors = error_codes(&v);
+    let at: Vec<(u64, &str)> = errors.iter().map(|e| (e.0, e.1.as_str())).collect();
+    assert!(
+        at.contains(&(3, "住房类型")) && at.contains(&(3, "享受低保")),
+        "{errors:?}"
+    );
+    assert!(at.contains(&(4, "身份证号")), "{errors:?}");
+    // Not strict: the good row kept, the bad ones reported.
+    let out = run(anju(&d).args(["import", "survey", "survey.csv", "--year", &year, "--json"]));
+    let v = json_of(&out);
+    assert_eq!(v["inserted"], 1, "{v}");
+    assert_eq!(v["rejected"], 2, "{v}");
+    // Again: nothing changes.
+    let out = run(anju(&d).args(["import", "survey", "survey.csv", "--year", &year, "--json"]));
+    assert_eq!(json_of(&out)["unchanged"], 1);
+    // A sheet without the ID number's column is refused whole.
+    std::fs::write(d.join("bad.csv"), "姓名,住房类型\n李四,租住\n").unwrap();
+    let out = run(anju(&d).args(["import", "survey", "bad.csv", "--year", &year]));
+    assert_ne!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("身份证号"));
+}

@@ -70,6 +70,8 @@ fn synonyms(f: Field) -> &'static [&'static str] {
         Field::CertValidTo => &[
             "有效期",
             "有效期至",
+            "残疾人证有效期至",
+            "残疾证有效期至",
             "证件有效期",
             "有效截止日期",
             "有效期限",

@@ -10,6 +10,7 @@ pub mod levy;
 pub mod programme;
 pub mod providers;
 pub mod subsidy;
+pub mod survey;
 
 pub use cases::import_cases;
 pub use export::{ExportError, export_headers, export_persons, export_row};

@@ -506,6 +506,164 @@ impl Survey<'_> {
         Ok(n)
     }
 
+    /// Imports forms of `year` filled elsewhere (one row per person: the ID number and the
+    /// answers by question label, as the national system exports them). Each row's faults
+    /// by column; with `apply` the good rows are kept (a person's form replaced), all in one
+    /// transaction. Staff who import files; audited once.
+    pub async fn import(
+        &self,
+        scope: &Scope,
+        year: i32,
+        label: &str,
+        rows: Vec<(usize, String, BTreeMap<String, String>)>,
+        apply: crate::Apply,
+    ) -> Result<crate::TableResult> {
+        use crate::Rejection;
+        scope.require(scope.role().imports_persons())?;
+        if year > self.store.today().year() || year < 2015 {
+            return Err(StoreError::Invalid(format!(
+                "年度：“{year}”不是可导入的调查年度"
+            )));
+        }
+        let (q, _) = questions()?;
+        let mut out = crate::TableResult::default();
+        let mut good: Vec<(PersonRecord, Answers)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (row, id_text, input) in rows {
+            let reject = |out: &mut crate::TableResult, col: &str, code: &str, m: String| {
+                out.rejected.push(Rejection::new(row, col, code, m));
+            };
+            let id = match anju_domain::id_number::IdNumber::parse_with_legacy(id_text.trim()) {
+                Ok((id, _)) => id,
+                Err(_) => {
+                    let m = if id_text.trim().is_empty() {
+                        "缺少身份证号".to_owned()
+                    } else {
+                        format!("身份证号“{}”无效", id_text.trim())
+                    };
+                    reject(&mut out, "身份证号", "id_invalid", m);
+                    continue;
+                }
+            };
+            if !seen.insert(id.as_str().to_owned()) {
+                reject(
+                    &mut out,
+                    "身份证号",
+                    "duplicate",
+                    "身份证号在表中重复".into(),
+                );
+                continue;
+            }
+            let rec = match self.store.persons().get(scope, &id).await {
+                Ok(r) => r,
+                Err(StoreError::NotFound(_)) => {
+                    reject(
+                        &mut out,
+                        "身份证号",
+                        "person_unknown",
+                        format!(
+                            "{}：您的管辖范围内没有此人的档案",
+                            mask::id_number(id.as_str())
+                        ),
+                    );
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            if let Err(e) = self.holder(scope, year, rec.id).await {
+                reject(&mut out, "身份证号", "not_surveyed", e.to_string());
+                continue;
+            }
+            let age = u32::try_from(anju_domain::id_number::age_on(
+                rec.person.birth_date,
+                self.store.today(),
+            ))
+            .unwrap_or(0);
+            match q.check(&input, age) {
+                Ok(a) => good.push((rec, a)),
+                Err(faults) => {
+                    for (col, m) in faults {
+                        reject(&mut out, &col, "value_invalid", m);
+                    }
+                }
+            }
+        }
+        out.rejected.sort_by_key(|r| r.row);
+        let keep = match apply {
+            crate::Apply::Always => true,
+            crate::Apply::IfClean => out.rejected.is_empty(),
+            crate::Apply::Never => false,
+        };
+        if !keep {
+            return Ok(out);
+        }
+        let now = self.store.now_ms();
+        let mut tx = self.store.begin_write().await?;
+        for (rec, answers) in &good {
+            let json =
+                serde_json::to_string(answers).map_err(|e| StoreError::Internal(e.to_string()))?;
+            let stored: Option<String> = sqlx::query_scalar(
+                "SELECT answers FROM survey_forms WHERE year = $1 AND person_id = $2",
+            )
+            .bind(i64::from(year))
+            .bind(rec.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match stored {
+                Some(s) if Self::answers_of(&s)? == *answers => out.unchanged += 1,
+                Some(_) => {
+                    sqlx::query(
+                        "UPDATE survey_forms SET answers = $1, status = 'submitted',                          version = version + 1, updated_by = $2, updated_at = $3                          WHERE year = $4 AND person_id = $5",
+                    )
+                    .bind(json)
+                    .bind(scope.username.clone())
+                    .bind(now)
+                    .bind(i64::from(year))
+                    .bind(rec.id)
+                    .execute(&mut *tx)
+                    .await?;
+                    out.updated += 1;
+                }
+                None => {
+                    sqlx::query(
+                        "INSERT INTO survey_forms (year, person_id, household_code, answers,                          status, version, updated_by, updated_at, note)                          VALUES ($1, $2, $3, $4, 'submitted', 1, $5, $6, '')",
+                    )
+                    .bind(i64::from(year))
+                    .bind(rec.id)
+                    .bind(rec.person.household_code.as_str().to_owned())
+                    .bind(json)
+                    .bind(scope.username.clone())
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    out.inserted += 1;
+                }
+            }
+        }
+        append(
+            self.store,
+            &mut tx,
+            now,
+            NewEntry::by(
+                scope,
+                "survey.import",
+                format!("year:{year}"),
+                Outcome::Success,
+            )
+            .detail(format!(
+                "{label}：新增{}份，更新{}份，未变{}份，有误{}处",
+                out.inserted,
+                out.updated,
+                out.unchanged,
+                out.rejected.len()
+            )),
+        )
+        .await?;
+        tx.commit().await?;
+        out.committed = true;
+        Ok(out)
+    }
+
     /// A person's answers year by year, the latest first.
     pub async fn years_of(
         &self,
