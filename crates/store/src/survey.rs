@@ -463,7 +463,9 @@ impl Survey<'_> {
         note: &str,
     ) -> Result<u64> {
         scope.require(scope.role().runs_job_services())?;
-        let code = RegionTable::jiangsu().current(village)?;
+        let code = RegionTable::jiangsu()
+            .current(village)
+            .map_err(|_| StoreError::NotFound("村（社区）".into()))?;
         if code.level != Level::Village || !scope.covers(&code.code) {
             return Err(StoreError::NotFound("村（社区）".into()));
         }
@@ -662,6 +664,43 @@ impl Survey<'_> {
         tx.commit().await?;
         out.committed = true;
         Ok(out)
+    }
+
+    /// Every form of `year` in the scope, by household and person: (ID number, masked
+    /// unless the role may see it whole; name; status; answers). Not audited here.
+    pub async fn forms(
+        &self,
+        scope: &Scope,
+        year: i32,
+    ) -> Result<Vec<(String, String, String, Answers)>> {
+        scope.require(scope.role().reads_persons())?;
+        let mut w = Where::default();
+        w.push_prefix(self.store.backend(), "f.household_code", scope.prefix());
+        let y = w.arg(crate::sql::Arg::Int(i64::from(year)));
+        let sql = format!(
+            "SELECT p.id_number, p.name, f.status, f.answers FROM survey_forms f \
+             JOIN persons p ON p.id = f.person_id WHERE {} AND f.year = {y} \
+             ORDER BY f.household_code, p.id",
+            w.sql()
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for a in w.args {
+            q = a.bind_owned(q);
+        }
+        let whole = scope.role().sees_identifiers();
+        q.fetch_all(self.store.pool())
+            .await?
+            .iter()
+            .map(|r| {
+                let id: String = r.try_get("id_number")?;
+                Ok((
+                    if whole { id } else { mask::id_number(&id) },
+                    r.try_get("name")?,
+                    r.try_get("status")?,
+                    Self::answers_of(&r.try_get::<String, _>("answers")?)?,
+                ))
+            })
+            .collect()
     }
 
     /// A person's answers year by year, the latest first.

@@ -869,6 +869,35 @@ async fn pages_work_and_are_accessible_in_chromium() {
     b.client.goto(&app.url("/needs/gaps")).await.unwrap();
     assert!(b.text().await.contains("康复服务"));
     b.check("needs-gaps").await;
+    // The annual survey: the year opened, its progress, a holder's form.
+    let holder = app
+        .add_person(&[
+            (anju_domain::person::Field::IdNumber, "320102198005060010"),
+            (anju_domain::person::Field::Name, "李四"),
+            (anju_domain::person::Field::Category, "视力"),
+            (anju_domain::person::Field::Grade, "一级"),
+            (anju_domain::person::Field::CertValidTo, "2031-05-01"),
+            (anju_domain::person::Field::HouseholdCode, "320102002001"),
+        ])
+        .await;
+    let year = chrono::Datelike::year(&app.store.today());
+    app.store
+        .survey()
+        .open_year(&admin, year, None)
+        .await
+        .unwrap();
+    b.client
+        .goto(&app.url(&format!("/survey?year={year}")))
+        .await
+        .unwrap();
+    assert!(b.text().await.contains("调查进度"));
+    b.check("survey").await;
+    b.client
+        .goto(&app.url(&format!("/survey/{year}/persons/{}", holder.id)))
+        .await
+        .unwrap();
+    assert!(b.text().await.contains("社会保障"));
+    b.check("survey-form").await;
     b.client
         .goto(&app.url(&format!("/persons/{person}#visit-h")))
         .await
@@ -937,6 +966,6 @@ async fn pages_work_and_are_accessible_in_chromium() {
     assert!(b.text().await.contains("密码错误"));
     b.check("audit-filtered").await;
 
-    assert!(b.pages >= 62, "checked {} pages", b.pages);
+    assert!(b.pages >= 64, "checked {} pages", b.pages);
     b.client.close().await.unwrap();
 }

@@ -101,6 +101,8 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(visits::followups))
         .routes(routes!(visits::close))
         .routes(routes!(visits::gaps))
+        .routes(routes!(visits::survey_progress))
+        .routes(routes!(visits::survey_form, visits::survey_save))
         .fallback(not_found);
     let (api, doc) = OpenApiRouter::default().nest("/api", api).split_for_parts();
     let json: std::sync::Arc<str> = doc.to_json().unwrap_or_default().into();

@@ -225,3 +225,93 @@ pub async fn gaps(
         .await?;
     Ok(Json(g))
 }
+
+/// A survey year from the path.
+fn year_param(y: &str) -> Result<i32, AppError> {
+    y.trim()
+        .parse()
+        .ok()
+        .filter(|y| (2015..=2100).contains(y))
+        .ok_or_else(|| AppError::BadRequest(format!("“{y}”不是调查年度")))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Progress {
+    year: i32,
+    regions: Vec<anju_store::SurveyProgress>,
+}
+
+/// The annual survey's progress of a year per child region of the caller's.
+#[utoipa::path(get, path = "/survey/{year}/progress", tag = "入户访视", security(("bearer" = [])),
+    params(("year" = i32, Path, description = "调查年度", example = 2026)),
+    responses((status = 200, body = Progress), Failure))]
+pub async fn survey_progress(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    Path(year): Path<String>,
+) -> Result<Json<Progress>, AppError> {
+    let year = year_param(&year)?;
+    Ok(Json(Progress {
+        year,
+        regions: app.store.survey().progress(s.scope(), year).await?,
+    }))
+}
+
+/// A person's survey form of a year: as saved, or prefilled; with the answers the file
+/// contradicts.
+#[utoipa::path(get, path = "/persons/{id}/survey/{year}", tag = "入户访视",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "身份证号", example = "320102194901010013"),
+        ("year" = i32, Path, description = "调查年度", example = 2026)),
+    responses((status = 200, body = anju_store::SurveyForm), Failure))]
+pub async fn survey_form(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    Path((id_number, year)): Path<(String, String)>,
+) -> Result<Json<anju_store::SurveyForm>, AppError> {
+    let year = year_param(&year)?;
+    let person = person_key(&app, &s, &id_number).await?;
+    let f = app.store.survey().form(s.scope(), year, person).await?;
+    app.store
+        .persons()
+        .record_view(
+            s.scope(),
+            "survey.view",
+            format!("person:{person}"),
+            format!("{year}年度调查表"),
+        )
+        .await?;
+    Ok(Json(f))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SurveyBody {
+    /// Answers by question code or label.
+    answers: std::collections::BTreeMap<String, String>,
+    /// The form's version when it was read (0 for a new one).
+    #[serde(default)]
+    version: i64,
+}
+
+/// Saves a person's survey form of a year; a form changed since it was read is refused.
+#[utoipa::path(post, path = "/persons/{id}/survey/{year}", tag = "入户访视",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "身份证号", example = "320102194901010013"),
+        ("year" = i32, Path, description = "调查年度", example = 2026)),
+    request_body = SurveyBody, responses((status = 200, body = anju_store::SurveyForm), Failure))]
+pub async fn survey_save(
+    State(app): State<App>,
+    ApiUser(s): ApiUser,
+    Path((id_number, year)): Path<(String, String)>,
+    b: Result<Json<SurveyBody>, JsonRejection>,
+) -> Result<Json<anju_store::SurveyForm>, AppError> {
+    let b = body(b)?;
+    let year = year_param(&year)?;
+    let person = person_key(&app, &s, &id_number).await?;
+    Ok(Json(
+        app.store
+            .survey()
+            .save(s.scope(), year, person, &b.answers, b.version)
+            .await?,
+    ))
+}

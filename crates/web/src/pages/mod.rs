@@ -15,6 +15,7 @@ mod regions;
 pub(crate) mod services;
 mod session;
 mod subsidy;
+mod survey;
 mod training;
 mod users;
 mod verify_keys;
@@ -163,6 +164,7 @@ pub fn routes() -> Router<App> {
         .merge(training::routes())
         .merge(visits::routes())
         .merge(needs::routes())
+        .merge(survey::routes())
         .fallback(not_found)
 }
 

@@ -346,10 +346,16 @@ pub async fn close(
     Ok(Redirect::to("/visits/followups").into_response())
 }
 
-/// The file's visits, for the person page.
+/// The file's visits and survey answers, for the person page.
 pub struct FileVisits {
     pub rows: Vec<(VisitRecord, anju_store::VisitLabels)>,
     pub can_write: bool,
+    /// This year, for the link to its survey form.
+    pub year: i32,
+    /// The survey years answered, the latest first.
+    pub survey_years: Vec<i32>,
+    /// Each question answered in any year, with its answer per year (side by side).
+    pub survey: Vec<(String, Vec<String>)>,
 }
 
 pub async fn file_visits(
@@ -357,6 +363,23 @@ pub async fn file_visits(
     s: &Session,
     rec: &PersonRecord,
 ) -> Result<FileVisits, AppError> {
+    let years = app.store.survey().years_of(s.scope(), rec.id).await?;
+    let needs = NeedItems::shipped().map_err(AppError::Internal)?;
+    let qs = anju_domain::survey::Questions::shipped(&needs).map_err(AppError::Internal)?;
+    let survey = qs
+        .all()
+        .iter()
+        .filter(|q| years.iter().any(|(_, _, a)| a.contains_key(&q.code)))
+        .map(|q| {
+            (
+                q.label.clone(),
+                years
+                    .iter()
+                    .map(|(_, _, a)| a.get(&q.code).cloned().unwrap_or_default())
+                    .collect(),
+            )
+        })
+        .collect();
     Ok(FileVisits {
         rows: app
             .store
@@ -370,5 +393,8 @@ pub async fn file_visits(
             })
             .collect(),
         can_write: s.scope().role().writes_persons(),
+        year: chrono::Datelike::year(&app.store.today()),
+        survey_years: years.iter().map(|y| y.0).collect(),
+        survey,
     })
 }
