@@ -1,5 +1,6 @@
 //! Needs against services (需求未满足预警): every need the latest home visit of a living person
-//! records, since the first visit of its unbroken run, is looked for among the services the
+//! records (since the first visit of its unbroken run) or the person's latest survey form
+//! records (since the day it was saved) is looked for among the services the
 //! person holds (`data/needs/services.tsv`: a case of the programme kind, assistance or a
 //! grant this month, employment, a placement, training); a need without its service is a
 //! warning for the town of the household. Warnings are computed, not kept: one closes when
@@ -128,13 +129,62 @@ impl Needs<'_> {
                     .collect(),
             ));
         }
+        // Each person's latest survey form: its needs count from the day it was saved, unless
+        // a visit recorded them earlier.
+        let mut w = Where::default();
+        w.push_prefix(backend, "p.household_code", &prefix);
+        w.push_plain("p.life_status = 'living'");
+        let sql = format!(
+            "SELECT f.person_id, f.updated_at, f.answers, p.name, p.id_number, p.household_code \
+             FROM survey_forms f JOIN persons p ON p.id = f.person_id WHERE {} \
+             AND NOT EXISTS (SELECT 1 FROM survey_forms g WHERE g.person_id = f.person_id \
+             AND g.year > f.year)",
+            w.sql()
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for a in w.args {
+            q = a.bind_owned(q);
+        }
+        let mut surveyed: BTreeMap<i64, Vec<(String, NaiveDate)>> = BTreeMap::new();
+        for r in q.fetch_all(self.store.pool()).await? {
+            let id: i64 = r.try_get("person_id")?;
+            let answers: BTreeMap<String, String> =
+                serde_json::from_str(&r.try_get::<String, _>("answers")?).unwrap_or_default();
+            let on = anju_domain::time::beijing_date(r.try_get("updated_at")?)
+                .unwrap_or_else(|| self.store.today());
+            let codes: Vec<(String, NaiveDate)> = answers
+                .get("needs")
+                .map(|v| {
+                    v.split('、')
+                        .filter_map(|n| items.find(n).map(|i| (i.code.clone(), on)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if codes.is_empty() {
+                continue;
+            }
+            people.entry(id).or_insert_with(|| Who {
+                name: r.try_get("name").unwrap_or_default(),
+                id_number: r.try_get("id_number").unwrap_or_default(),
+                household: r.try_get("household_code").unwrap_or_default(),
+                visits: Vec::new(),
+            });
+            surveyed.insert(id, codes);
+        }
         // The needs still recorded, watched by the map.
         let open: Vec<(i64, Vec<(String, NaiveDate)>)> = people
             .iter()
             .map(|(id, w)| {
+                let mut needs = NeedServices::current(&w.visits);
+                for (n, on) in surveyed.get(id).into_iter().flatten() {
+                    match needs.iter_mut().find(|(m, _)| m == n) {
+                        Some((_, since)) => *since = (*since).min(*on),
+                        None => needs.push((n.clone(), *on)),
+                    }
+                }
                 (
                     *id,
-                    NeedServices::current(&w.visits)
+                    needs
                         .into_iter()
                         .filter(|(n, _)| map.watched(n))
                         .collect::<Vec<_>>(),

@@ -367,6 +367,21 @@ impl Survey<'_> {
             _ => 0,
         };
         if changed == 0 {
+            // The same answers sent again (a phone that lost its connection sends twice):
+            // kept once, and that is no conflict.
+            let stored: Option<String> = sqlx::query_scalar(
+                "SELECT answers FROM survey_forms WHERE year = $1 AND person_id = $2",
+            )
+            .bind(i64::from(year))
+            .bind(rec.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(s) = stored
+                && Self::answers_of(&s)? == answers
+            {
+                drop(tx);
+                return self.form(scope, year, rec.id).await;
+            }
             let by: Option<String> = sqlx::query_scalar(
                 "SELECT updated_by FROM survey_forms WHERE year = $1 AND person_id = $2",
             )

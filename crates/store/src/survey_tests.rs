@@ -101,6 +101,9 @@ contract!(
         assert_eq!(saved.contradictions.len(), 1);
         assert_eq!(saved.contradictions[0].question, "享受低保");
         assert_eq!(saved.answers["needs"], "康复服务");
+        // The same form sent again (a phone that lost its connection): stored once.
+        let again = s.save(&village, 2026, p_poor, &said, 0).await.unwrap();
+        assert_eq!(again.version, 1);
         // A second worker who opened the new form saves over it: told, nothing overwritten.
         let err = s
             .save(&v2, 2026, p_poor, &answers(&[("住房类型", "借住")]), 0)
@@ -153,6 +156,15 @@ contract!(
             .await
             .unwrap_err();
         assert!(err.to_string().contains("审核通过"), "{err}");
+        // The survey's needs join the needs-gap warnings, from the day the form was saved.
+        let g = store.needs().gaps(&town, None).await.unwrap();
+        assert_eq!(
+            g.warnings
+                .iter()
+                .map(|w| (w.person_id, w.need_code.as_str(), w.since))
+                .collect::<Vec<_>>(),
+            vec![(p_poor, "rehab", d("2026-03-02"))]
+        );
         let years = s.years_of(&town, p_poor).await.unwrap();
         assert_eq!(years.len(), 1);
         assert_eq!((years[0].0, years[0].1.as_str()), (2026, "accepted"));
