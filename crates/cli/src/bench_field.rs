@@ -1,6 +1,6 @@
-//! `anju bench needs`: the needs-gap warnings (and the visit list) on generated people with
-//! generated home visits: three in ten people visited, their needs varied, a tenth of them
-//! in 低保-free households living alone.
+//! `anju bench needs`: the needs-gap warnings, the visit list and the survey's progress on
+//! generated people with generated home visits: three in ten people visited, their needs
+//! varied, one visit in ten finding the person living alone.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -174,6 +174,30 @@ pub async fn needs(g: &crate::Global, people: u64) -> CmdResult {
     }
     println!(
         "visit list, {engine}: the acting account's whole scope: {listed} people due, p50 {:.0} ms",
+        p50(times)
+    );
+    // The survey's progress page: the year opened for the whole scope, counted per child
+    // region.
+    let year = chrono::Datelike::year(&store.today());
+    store
+        .survey()
+        .open_year(&scope, year, None)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut times = Vec::new();
+    let mut regions = 0;
+    for _ in 0..5 {
+        let t = Instant::now();
+        regions = store
+            .survey()
+            .progress(&scope, year)
+            .await
+            .map_err(|e| e.to_string())?
+            .len();
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    println!(
+        "survey progress, {engine}: {people} people, {regions} child regions, p50 {:.0} ms",
         p50(times)
     );
     store.close().await;

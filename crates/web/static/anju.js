@@ -25,10 +25,11 @@
   setTimeout(poll, 1000);
 })();
 
-// A form marked data-keep (the home-visit form, filled on a phone with a weak signal) is never
+// A form marked data-keep (the home-visit and survey forms, filled on a phone with a weak signal) is never
 // lost: what is typed is kept in the browser as it is typed and put back if the page is opened
 // again; sent while the connection is down, it waits in the browser ("待提交") and is sent when
-// the connection returns. Each form carries its own token, so a form sent twice is kept once.
+// the connection returns. A visit form carries its own token and a survey form its version, so a
+// form sent twice is kept once.
 // Without scripts the form posts as any other.
 (function () {
   var form = document.querySelector("form[data-keep]");
@@ -46,10 +47,17 @@
   }
   function waiting() {
     var n = outbox().length;
-    return n ? "有 " + n + " 份走访记录保存在本机，等待网络恢复后自动提交。" : "";
+    return n ? "有 " + n + " 份表单保存在本机，等待网络恢复后自动提交。" : "";
   }
   // Put back a draft of this form (not its csrf: the page's own is current).
   var draft = read(key, null);
+  // A draft of a form saved since (by someone else) is not put over it: the worker is told.
+  var was = draft && draft.filter(function (p) { return p[0] === "version"; })[0];
+  if (was && form.elements.version && was[1] !== form.elements.version.value) {
+    localStorage.removeItem(key);
+    draft = null;
+    say("这份表单在您上次填写后已被他人修改，本机未提交的填写没有恢复，请核对后重新填写。");
+  }
   if (draft && draft.length) {
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name || el.name === "csrf" || el.type === "hidden") { return; }
@@ -82,15 +90,15 @@
       var rest = outbox().slice(1);
       if (r.ok && r.url.indexOf("/login") < 0) {
         localStorage.setItem(OUTBOX, JSON.stringify(rest));
-        say("一份保存在本机的走访记录已提交。" + waiting());
+        say("一份保存在本机的表单已提交。" + waiting());
         flush();
       } else if (r.url.indexOf("/login") >= 0) {
-        say("登录已过期，请重新登录后打开此页，保存在本机的走访记录会自动提交。");
+        say("登录已过期，请重新登录后打开此页，保存在本机的表单会自动提交。");
       } else {
         // Refused (a field at fault): kept as a draft of its form for the worker to correct.
         localStorage.setItem(OUTBOX, JSON.stringify(rest));
         localStorage.setItem(item.key, JSON.stringify(item.fields));
-        say("一份保存在本机的走访记录未被接受，请重新打开该人的走访表单修改后提交。" + waiting());
+        say("一份保存在本机的表单未被接受，请重新打开该表单修改后提交。" + waiting());
       }
     }).catch(function () { say(waiting()); });
   }
@@ -103,7 +111,7 @@
       items.push(item);
       localStorage.setItem(OUTBOX, JSON.stringify(items));
       localStorage.removeItem(key);
-      say("网络未连接：这份走访记录已保存在本机，恢复网络后自动提交。" + waiting());
+      say("网络未连接：这份表单已保存在本机，恢复网络后自动提交。" + waiting());
     }
     if (!navigator.onLine) { queue(); return; }
     send(item).then(function (r) {
