@@ -877,6 +877,7 @@ fn routes() -> Vec<Route> {
             admin_in_subtree,
         ),
         r(Method::GET, "/survey/template.xlsx", false, None, any_role),
+        refusable(Method::POST, "/survey/import", false, Some(""), importer),
         r(Method::GET, "/survey/2025/export.xlsx", false, None, reader),
         r(
             Method::POST,

@@ -153,11 +153,40 @@ contract!(
                 .status(),
             200
         );
+        // Forms filled elsewhere, imported through the page: the report names the bad row.
+        let p = app.page(&town, &format!("/survey?year={year}")).await;
+        assert!(p.contains("可识别的列：身份证号、居住情况"));
+        let csv = "身份证号,姓名,住房类型,需求\n320102199002030013,王五,借住,康复服务、辅助器具适配\n320102199901010016,赵六,租住,\n";
+        let f = reqwest::multipart::Form::new()
+            .text("csrf", tcsrf.clone())
+            .text("data_year", year.clone())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("调查表.csv"),
+            );
+        let res = town
+            .post(app.url("/survey/import"))
+            .multipart(f)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let job = res.headers()["location"].to_str().unwrap().to_owned();
+        let report = common::finished_job(&app, &town, &job).await;
+        assert!(report.contains("您的管辖范围内没有此人的档案"), "{report}");
+        assert_eq!(
+            app.page(&town, &form_path)
+                .await
+                .matches("value=\"借住\" checked")
+                .count(),
+            1,
+            "the good row kept"
+        );
         // The file shows the answers by year.
         let file = app.page(&town, &format!("/persons/{key}")).await;
         assert!(file.contains("历年调查回答") && file.contains("康复服务、辅助器具适配"));
 
-        // The API: the form with its version, saved by the town (an accepted form).
+        // The API: the form with its version (the import made it 2), saved by the town.
         let tok = app.token("zhen", PW).await;
         let f: Value = app
             .get_json(
@@ -167,12 +196,12 @@ contract!(
             .await;
         assert_eq!(
             (f["status"].clone(), f["version"].clone()),
-            (json!("accepted"), json!(1))
+            (json!("submitted"), json!(2))
         );
         let res = TestApp::client()
             .post(app.url(&format!("/api/persons/320102199002030013/survey/{year}")))
             .bearer_auth(&tok)
-            .json(&json!({"answers": {"住房类型": "自有住房", "需求": "康复服务"}, "version": 1}))
+            .json(&json!({"answers": {"住房类型": "自有住房", "需求": "康复服务"}, "version": 2}))
             .send()
             .await
             .unwrap();
@@ -180,7 +209,7 @@ contract!(
         let f: Value = res.json().await.unwrap();
         assert_eq!(
             (f["version"].clone(), f["answers"]["housing"].clone()),
-            (json!(2), json!("自有住房"))
+            (json!(3), json!("自有住房"))
         );
         let p: Value = app
             .get_json(&tok, &format!("/api/survey/{year}/progress"))

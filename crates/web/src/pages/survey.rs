@@ -25,6 +25,7 @@ pub fn routes() -> Router<App> {
     Router::new()
         .route("/survey", get(progress).post(open))
         .route("/survey/template.xlsx", get(template))
+        .route("/survey/import", post(import))
         .route("/survey/{year}/export.xlsx", get(export))
         .route("/survey/{year}/villages/{code}/check", post(check))
         .route("/survey/{year}/persons/{id}", get(form).post(save))
@@ -64,6 +65,10 @@ pub struct ProgressPage {
     /// The children are villages and the user checks them.
     can_check: bool,
     can_open: bool,
+    can_import: bool,
+    /// The recognised columns: 身份证号 and every question's label.
+    columns: Vec<String>,
+    error: Option<String>,
 }
 
 pub async fn progress(
@@ -71,7 +76,18 @@ pub async fn progress(
     PageUser(s): PageUser,
     Query(q): Query<YearQuery>,
 ) -> Result<ProgressPage, AppError> {
-    let year = year_of(&app, &q.year)?;
+    progress_page(&app, &s, &q.year, None).await
+}
+
+async fn progress_page(
+    app: &App,
+    s: &crate::auth::Session,
+    year: &str,
+    error: Option<String>,
+) -> Result<ProgressPage, AppError> {
+    let year = year_of(app, year)?;
+    let mut columns = vec!["身份证号".to_owned()];
+    columns.extend(questions()?.all().iter().map(|q| q.label.clone()));
     let rows = app.store.survey().progress(s.scope(), year).await?;
     let level = s.scope().region().level;
     Ok(ProgressPage {
@@ -87,7 +103,49 @@ pub async fn progress(
         rows,
         can_check: s.scope().role().runs_job_services() && level == anju_domain::Level::Town,
         can_open: s.scope().role().manages_users(),
+        can_import: s.scope().role().imports_persons(),
+        columns,
+        error,
     })
+}
+
+/// Imports a sheet of forms filled elsewhere (as `anju import survey`), as a job with its
+/// own progress page and the row-level report.
+pub async fn import(
+    State(app): State<App>,
+    PageUser(s): PageUser,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, AppError> {
+    if !s.scope().role().imports_persons() {
+        return Err(AppError::Forbidden);
+    }
+    let started = crate::pages::services::upload(
+        &app,
+        &s,
+        multipart,
+        "/survey",
+        move |store, scope, path, opts, year| async move {
+            let year: Option<i32> = year
+                .as_deref()
+                .map(str::trim)
+                .and_then(|y| y.parse().ok())
+                .filter(|y| (2015..=2100).contains(y));
+            match year {
+                Some(y) => anju_jobs::survey::import(&store, &scope, &path, y, &opts).await,
+                None => Err(anju_jobs::ImportError::Store(
+                    anju_store::StoreError::Invalid("请填写调查年度（如2026）".into()),
+                )),
+            }
+        },
+    )
+    .await?;
+    match started {
+        Ok(r) => Ok(r),
+        Err(msg) => {
+            let page = progress_page(&app, &s, "", Some(msg)).await?;
+            Ok((axum::http::StatusCode::BAD_REQUEST, page).into_response())
+        }
+    }
 }
 
 #[derive(Deserialize)]
