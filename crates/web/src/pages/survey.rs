@@ -92,7 +92,7 @@ async fn progress_page(
     let level = s.scope().region().level;
     Ok(ProgressPage {
         layout: Layout::for_session(
-            &s,
+            s,
             &format!("{year}年度残疾人基本服务状况和需求调查"),
             "/visits",
         ),
