@@ -416,9 +416,31 @@ impl Survey<'_> {
 
     /// Progress of `year` per child region of the scope (per village for a town).
     pub async fn progress(&self, scope: &Scope, year: i32) -> Result<Vec<SurveyProgress>> {
+        self.progress_in(scope, year, None).await
+    }
+
+    /// Progress of `year` per child region of `region` (within the scope; the scope's own
+    /// when none): a county looks into one of its towns to check its villages.
+    pub async fn progress_in(
+        &self,
+        scope: &Scope,
+        year: i32,
+        region: Option<&str>,
+    ) -> Result<Vec<SurveyProgress>> {
         scope.require(scope.role().reads_persons())?;
         let table = RegionTable::jiangsu();
-        let region = scope.region();
+        let region = match region.map(str::trim).filter(|r| !r.is_empty()) {
+            Some(r) => {
+                let c = table
+                    .current(&format!("{r:0<12}"))
+                    .map_err(|_| StoreError::NotFound("地区".into()))?;
+                if !scope.covers(&c.code) {
+                    return Err(StoreError::NotFound("地区".into()));
+                }
+                c
+            }
+            None => scope.region(),
+        };
         // The children's prefix length: a village is the finest.
         let width = match region.level {
             Level::Province => 4,
@@ -429,7 +451,7 @@ impl Survey<'_> {
         let backend = self.store.backend();
         let today = self.store.today().to_string();
         let mut w = Where::default();
-        w.push_prefix(backend, "p.household_code", scope.prefix());
+        w.push_prefix(backend, "p.household_code", region.prefix());
         let y = w.arg(crate::sql::Arg::Int(i64::from(year)));
         let t1 = w.arg(crate::sql::Arg::Text(today));
         let sql = format!(

@@ -150,6 +150,16 @@ contract!(
             1
         );
         assert_eq!(s.progress(&county, 2026).await.unwrap()[0].accepted, 1);
+        // The county looks into the town to see its villages; not into another county.
+        let villages = s
+            .progress_in(&county, 2026, Some("320102002"))
+            .await
+            .unwrap();
+        assert_eq!(villages[0].region_code, VILLAGE);
+        assert!(matches!(
+            s.progress_in(&county, 2026, Some("320104002")).await,
+            Err(StoreError::NotFound(_))
+        ));
         // Accepted: the village can no longer change it; the town can.
         let err = s
             .save(&village, 2026, p_poor, &answers(&[("住房类型", "借住")]), 1)

@@ -870,6 +870,13 @@ fn routes() -> Vec<Route> {
         r(Method::GET, "/survey", false, None, reader),
         r(Method::GET, "/survey?year=2025", false, None, reader),
         r(
+            Method::GET,
+            "/survey?year=2025&region={code}",
+            false,
+            None,
+            reader_inside,
+        ),
+        r(
             Method::POST,
             "/survey",
             false,

@@ -16,6 +16,8 @@ contract!(
     the_annual_survey_through_the_pages_and_the_api,
     |db: Db| async move {
         let app = TestApp::spawn(db).await;
+        app.add_user("xw", Role::County, "320102000000", Some(PW))
+            .await;
         app.add_user("zhen", Role::Town, "320102002000", Some(PW))
             .await;
         app.add_user("cun", Role::Village, "320102002001", Some(PW))
@@ -138,6 +140,26 @@ contract!(
             app.page(&town, &format!("/survey?year={year}"))
                 .await
                 .contains("已审核1人")
+        );
+        // The county sees its towns, and looks into one to check its villages.
+        let (county, _) = app.browser("xw", PW).await;
+        let c = app.page(&county, &format!("/survey?year={year}")).await;
+        assert!(
+            c.contains(&format!("/survey?year={year}&amp;region=320102002000")),
+            "{c}"
+        );
+        let c = app
+            .page(&county, &format!("/survey?year={year}&region=320102002000"))
+            .await;
+        assert!(c.contains("返回本级") && c.contains("/villages/320102002001/check"));
+        assert_eq!(
+            county
+                .get(app.url(&format!("/survey?year={year}&region=320104002000")))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404
         );
         let x = town
             .get(app.url(&format!("/survey/{year}/export.xlsx")))

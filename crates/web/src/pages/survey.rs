@@ -51,6 +51,9 @@ fn year_of(app: &App, y: &str) -> Result<i32, AppError> {
 pub struct YearQuery {
     #[serde(default)]
     year: String,
+    /// A child region to look into (a county into one of its towns).
+    #[serde(default)]
+    region: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -64,6 +67,10 @@ pub struct ProgressPage {
     accepted: i64,
     /// The children are villages and the user checks them.
     can_check: bool,
+    /// The rows are regions above the villages: each links to its own children.
+    drill: bool,
+    /// The region looked into, when not the user's own.
+    within: Option<String>,
     can_open: bool,
     can_import: bool,
     /// The recognised columns: 身份证号 and every question's label.
@@ -76,20 +83,33 @@ pub async fn progress(
     PageUser(s): PageUser,
     Query(q): Query<YearQuery>,
 ) -> Result<ProgressPage, AppError> {
-    progress_page(&app, &s, &q.year, None).await
+    progress_page(&app, &s, &q.year, &q.region, None).await
 }
 
 async fn progress_page(
     app: &App,
     s: &crate::auth::Session,
     year: &str,
+    region: &str,
     error: Option<String>,
 ) -> Result<ProgressPage, AppError> {
     let year = year_of(app, year)?;
     let mut columns = vec!["身份证号".to_owned()];
     columns.extend(questions()?.all().iter().map(|q| q.label.clone()));
-    let rows = app.store.survey().progress(s.scope(), year).await?;
-    let level = s.scope().region().level;
+    let region = Some(region.trim()).filter(|r| !r.is_empty());
+    let rows = app
+        .store
+        .survey()
+        .progress_in(s.scope(), year, region)
+        .await?;
+    let table = anju_domain::RegionTable::jiangsu();
+    let shown = match region {
+        Some(r) => table
+            .current(&format!("{r:0<12}"))
+            .map_err(|_| AppError::NotFound)?,
+        None => s.scope().region(),
+    };
+    let level = shown.level;
     Ok(ProgressPage {
         layout: Layout::for_session(
             s,
@@ -102,6 +122,11 @@ async fn progress_page(
         accepted: rows.iter().map(|r| r.accepted).sum(),
         rows,
         can_check: s.scope().role().runs_job_services() && level == anju_domain::Level::Town,
+        drill: !matches!(
+            level,
+            anju_domain::Level::Town | anju_domain::Level::Village
+        ),
+        within: region.map(|_| shown.name.clone()),
         can_open: s.scope().role().manages_users(),
         can_import: s.scope().role().imports_persons(),
         columns,
@@ -142,7 +167,7 @@ pub async fn import(
     match started {
         Ok(r) => Ok(r),
         Err(msg) => {
-            let page = progress_page(&app, &s, "", Some(msg)).await?;
+            let page = progress_page(&app, &s, "", "", Some(msg)).await?;
             Ok((axum::http::StatusCode::BAD_REQUEST, page).into_response())
         }
     }
