@@ -27,32 +27,11 @@ fn p50(mut v: Vec<f64>) -> f64 {
 /// three in ten (unless visits are there), then times the province's warnings, the largest
 /// county's, and that county's visit list (p50 of five runs each).
 pub async fn needs(g: &crate::Global, people: u64) -> CmdResult {
-    use anju_jobs::{ImportOptions, generate_persons, import_persons};
     let store = crate::commands::open_store(g).await?;
     let scope = crate::commands::acting_scope(&store, g).await?;
     let dir = std::env::temp_dir().join(format!("anju-bench-needs-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let persons_csv = dir.join("persons.csv");
-    generate_persons(people, 21, &persons_csv, store.today())?;
-    let held = store
-        .persons()
-        .list(&scope, &anju_store::PersonFilter::new(store.today()))
-        .await
-        .map_err(|e| e.to_string())?
-        .total;
-    if (held as u64) < people {
-        let t = Instant::now();
-        import_persons(
-            &store,
-            &scope,
-            &persons_csv,
-            &ImportOptions::default(),
-            |_| {},
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-        println!("准备：导入 {people} 人 {:.1} s", t.elapsed().as_secs_f64());
-    }
+    let (persons_csv, _) = crate::bench_jobs::ensure_people(&store, &scope, people, &dir).await?;
     let before = store
         .needs()
         .gaps(&scope, None)

@@ -197,27 +197,28 @@ pub async fn matching(g: &crate::Global, seekers: u64, postings: u64, samples: u
 /// holds as many), writes a list of `rows` rows of `kind` (nine in ten of the registry's
 /// people, the rest unknown numbers, a few without a number for the weak match, a few
 /// unreadable), then times the run: read, matched, classified, kept with its tasks.
-pub async fn crosscheck(g: &crate::Global, people: u64, rows: u64, kind: &str) -> CmdResult {
-    use anju_domain::crosscheck::ListKind;
+/// Writes `people` generated people to `dir`/persons.csv and files them, unless the
+/// registry already holds as many; the sheet's path and how many files the registry held.
+pub(crate) async fn ensure_people(
+    store: &anju_store::Store,
+    scope: &anju_store::Scope,
+    people: u64,
+    dir: &std::path::Path,
+) -> Result<(std::path::PathBuf, u64), String> {
     use anju_jobs::{ImportOptions, generate_persons, import_persons};
-    let kind = ListKind::parse(kind).ok_or("--kind：没有这种名单")?;
-    let store = crate::commands::open_store(g).await?;
-    let scope = crate::commands::acting_scope(&store, g).await?;
-    let dir = std::env::temp_dir().join(format!("anju-bench-cc-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let persons_csv = dir.join("persons.csv");
     generate_persons(people, 21, &persons_csv, store.today())?;
     let held = store
         .persons()
-        .list(&scope, &anju_store::PersonFilter::new(store.today()))
+        .list(scope, &anju_store::PersonFilter::new(store.today()))
         .await
         .map_err(|e| e.to_string())?
         .total;
     if (held as u64) < people {
         let t = Instant::now();
         import_persons(
-            &store,
-            &scope,
+            store,
+            scope,
             &persons_csv,
             &ImportOptions::default(),
             |_| {},
@@ -228,6 +229,17 @@ pub async fn crosscheck(g: &crate::Global, people: u64, rows: u64, kind: &str) -
     } else {
         println!("准备：档案已有 {held} 人，不再导入");
     }
+    Ok((persons_csv, held as u64))
+}
+
+pub async fn crosscheck(g: &crate::Global, people: u64, rows: u64, kind: &str) -> CmdResult {
+    use anju_domain::crosscheck::ListKind;
+    let kind = ListKind::parse(kind).ok_or("--kind：没有这种名单")?;
+    let store = crate::commands::open_store(g).await?;
+    let scope = crate::commands::acting_scope(&store, g).await?;
+    let dir = std::env::temp_dir().join(format!("anju-bench-cc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let (persons_csv, held) = ensure_people(&store, &scope, people, &dir).await?;
     let mut reader =
         anju_io::open(&persons_csv, &anju_io::ReadOptions::default()).map_err(|e| e.to_string())?;
     let name_at = reader
@@ -336,7 +348,7 @@ pub async fn crosscheck(g: &crate::Global, people: u64, rows: u64, kind: &str) -
         b.classes.weak,
         b.classes.rejected,
         b.tasks,
-        held_or = people.max(held as u64),
+        held_or = people.max(held),
     );
     // The verification service: calls of 1,000 numbers each (nine in ten held here).
     let (key, _) = store

@@ -200,8 +200,9 @@ async fn person(app: &App, s: &Session, id: i64) -> Result<PersonRecord, AppErro
 pub async fn new_form(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> Result<FormPage, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     if !s.scope().role().writes_persons() {
         return Err(AppError::Forbidden);
     }
@@ -254,9 +255,10 @@ pub struct VisitForm {
 pub async fn record(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     axum::extract::RawForm(raw): axum::extract::RawForm,
 ) -> Result<Response, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     // The needs are a repeated field (one per box ticked).
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&raw)
         .map_err(|_| AppError::BadRequest("表单无法读取".into()))?;
@@ -335,9 +337,10 @@ pub struct CloseForm {
 pub async fn close(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     Form(f): Form<CloseForm>,
 ) -> Result<Response, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     s.check_csrf(&f.csrf)?;
     app.store
         .visits()
