@@ -14,6 +14,7 @@ pub mod crosscheck;
 pub mod data_table;
 pub mod employment;
 pub mod id_number;
+pub mod indicator;
 pub mod jobs;
 pub mod levy;
 pub mod mask;

@@ -116,6 +116,11 @@ impl Role {
         matches!(self, Role::Admin | Role::City | Role::County | Role::Town)
     }
 
+    /// Sets plan targets and splits a county's task among its towns (the leader reads them).
+    pub fn sets_targets(self) -> bool {
+        matches!(self, Role::Admin | Role::City | Role::County)
+    }
+
     /// May set the subsidy policy: standards, 低保 standards (rules that move money for a
     /// whole city).
     pub fn sets_policy(self) -> bool {

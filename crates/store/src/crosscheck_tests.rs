@@ -371,6 +371,20 @@ contract!(
             .await
             .unwrap();
         let k = &r.batch.classes;
+        // The list's statuses are what the insurance indicator reads: of the three holders
+        // of working age (not the aged, not the uncertified) one pays for pension insurance.
+        let board = store
+            .indicators()
+            .board(&county, None, crate::When::Now)
+            .await
+            .unwrap();
+        let pension = board
+            .indicators
+            .iter()
+            .find(|i| i.key == "pension_insurance")
+            .unwrap();
+        assert_eq!((pension.tally.n, pension.tally.d), (1, 3));
+        assert_eq!(pension.display, "33.33%");
         let ins_large = list(
             ListKind::Insurance,
             &[

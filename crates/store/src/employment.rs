@@ -47,7 +47,7 @@ impl Store {
     }
 }
 
-fn status_from_row(r: &sqlx::any::AnyRow) -> Result<Status> {
+pub(crate) fn status_from_row(r: &sqlx::any::AnyRow) -> Result<Status> {
     let bad = || StoreError::Internal("就业记录无法读取".into());
     Ok(Status {
         form: EmploymentForm::parse(&r.try_get::<String, _>("form")?).ok_or_else(bad)?,

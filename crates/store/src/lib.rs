@@ -21,6 +21,7 @@ mod devices;
 mod employment;
 mod error;
 mod homes;
+mod indicators;
 mod jobs;
 mod levy;
 mod needs;
@@ -52,6 +53,8 @@ mod certificates_tests;
 mod contract_tests;
 #[cfg(test)]
 mod crosscheck_tests;
+#[cfg(test)]
+mod indicators_tests;
 #[cfg(test)]
 mod jobs_tests;
 #[cfg(test)]
@@ -99,6 +102,10 @@ pub use devices::{CaseDevice, DeviceItemRecord, Devices, is_rental};
 pub use employment::{Employment, NewlyEmployed, StatusRecord};
 pub use error::StoreError;
 pub use homes::{Evaluation, HomeLine, Homes, SchemeRecord};
+pub use indicators::{
+    Basis, BehindPage, BehindPerson, Board, ChildValue, IndicatorValue, Indicators, SnapshotTaken,
+    TargetImport, TargetLine, TargetRow, TargetSheet, When, people::Which,
+};
 pub use jobs::chain::{Chain, DueVisit, JobStep, PlacementInput, PlacementRecord};
 pub use jobs::{Jobs, MATCH_LIMIT, PostingMatch, PostingRecord, SeekerMatch, SeekerRecord};
 pub use levy::{Levies, LevyLine, LevyRun};
@@ -202,6 +209,8 @@ struct Inner {
     /// Serialises reading and changing the security settings.
     settings: tokio::sync::Mutex<()>,
     worklists: worklist::WorklistCache,
+    /// One recount of the indicators' village tallies at a time.
+    indicators: tokio::sync::Mutex<()>,
 }
 
 /// The handle every layer above holds. Cheap to clone.
@@ -307,6 +316,7 @@ impl Store {
                 touches: sessions::Touches::default(),
                 settings: tokio::sync::Mutex::new(()),
                 worklists: worklist::WorklistCache::default(),
+                indicators: tokio::sync::Mutex::new(()),
             }),
         };
         store.audit().start_keyed().await?;

@@ -95,6 +95,19 @@ pub(crate) async fn insert_rows_ignoring(
     .await
 }
 
+/// As [`insert_rows`], with `suffix` after the rows (an `ON CONFLICT … DO UPDATE`). The rows
+/// must not conflict among themselves.
+pub(crate) async fn insert_rows_then(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Arg>>,
+    suffix: &str,
+) -> crate::Result<()> {
+    insert(conn, backend, table, columns, rows, suffix).await
+}
+
 async fn insert(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,

@@ -246,6 +246,8 @@ struct Pending {
     tasks: Vec<Vec<Arg>>,
     /// Rows matched to a file, by town and class.
     towns: TownCounts,
+    /// An insurance list's statuses by (person, kind): what the indicators read.
+    insurance: std::collections::BTreeMap<(i64, &'static str), (bool, String, String)>,
 }
 
 impl Pending {
@@ -849,6 +851,22 @@ async fn decide<F: Fn(u32) -> String>(
                         for d in &diffs {
                             ctx.task(p, f, d, &action);
                         }
+                        if let crosscheck::Payload::Insurance {
+                            kind,
+                            status,
+                            month,
+                        } = &r.payload
+                        {
+                            let kind = if kind == "养老" {
+                                "pension"
+                            } else {
+                                "medical"
+                            };
+                            p.insurance.insert(
+                                (f.id, kind),
+                                (status == "参保缴费", status.clone(), month.to_string()),
+                            );
+                        }
                         p.add(
                             ctx.batch,
                             r.row as i64,
@@ -1011,6 +1029,32 @@ async fn write(
         .bind(first)
         .bind(p.consistent)
         .execute(&mut *conn)
+        .await?;
+    }
+    if !p.insurance.is_empty() {
+        let rows = p
+            .insurance
+            .into_iter()
+            .map(|((person, kind), (paying, status, month))| {
+                vec![
+                    Arg::Int(person),
+                    Arg::Text(kind.into()),
+                    Arg::Int(i64::from(paying)),
+                    Arg::Text(status),
+                    Arg::Text(month),
+                    Arg::Int(batch),
+                ]
+            })
+            .collect();
+        crate::sql::insert_rows_then(
+            conn,
+            backend,
+            "insurance_status",
+            &["person_id", "kind", "paying", "status", "month", "batch_id"],
+            rows,
+            " ON CONFLICT (person_id, kind) DO UPDATE SET paying = excluded.paying, \
+             status = excluded.status, month = excluded.month, batch_id = excluded.batch_id",
+        )
         .await?;
     }
     // A difference already tasked (open, confirmed or rejected) is not raised again.
