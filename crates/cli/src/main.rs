@@ -12,6 +12,7 @@ mod bench_load;
 mod commands;
 mod crosscheck;
 mod employment;
+mod indicators;
 mod needs;
 mod registry;
 mod services;
@@ -129,6 +130,36 @@ enum Command {
     /// The annual survey (残疾人基本服务状况和需求信息数据动态更新)
     #[command(subcommand)]
     Survey(SurveyCommand),
+    /// Plan indicators of a region against their targets, per child region (规划指标)
+    Indicators(IndicatorsArgs),
+}
+
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct IndicatorsArgs {
+    #[command(subcommand)]
+    pub command: Option<IndicatorsCommand>,
+    /// The region (default: the acting account's own)
+    #[arg(long)]
+    pub region: Option<String>,
+    /// The values on this day (YYYY-MM-DD; default: today)
+    #[arg(long, conflicts_with = "year")]
+    pub date: Option<String>,
+    /// The values at this year's end (its snapshot when taken)
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// Print the values as one JSON object on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand)]
+pub enum IndicatorsCommand {
+    /// Take the year-end snapshot of a year that has ended (administrators; once a year)
+    Snapshot {
+        #[arg(long)]
+        year: i32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -573,6 +604,9 @@ pub enum ImportCommand {
         #[arg(long)]
         year: i32,
     },
+    /// Plan targets (区划代码, 年度, 指标, 目标值): a region's task and its towns' shares;
+    /// kept whole or not at all
+    Targets(SheetArgs),
     /// The levy's parameters (区划代码, 年度 = the declaration year, 安排比例, 上年社会平均工资)
     LevyParams(SheetArgs),
     /// Local 低保 standards
@@ -775,6 +809,7 @@ fn main() -> ExitCode {
             Command::Crosscheck(c) => crosscheck::crosscheck(&cli.global, c).await,
             Command::Needs(c) => needs::needs(&cli.global, c).await,
             Command::Survey(c) => needs::survey(&cli.global, c).await,
+            Command::Indicators(c) => indicators::indicators(&cli.global, c).await,
             Command::Export(c) => registry::export(&cli.global, c).await,
             Command::Gen(c) => registry::generate(c),
         }

@@ -66,6 +66,16 @@ pub async fn import(g: &Global, cmd: ImportCommand) -> CmdResult {
         ImportCommand::Deliveries(a) => {
             return crate::services::import_sheet(g, a, anju_jobs::import_deliveries).await;
         }
+        ImportCommand::Targets(sheet) => {
+            let store = open_store(g).await?;
+            let scope = acting_scope(&store, g).await?;
+            let opts = crate::subsidy::options(&sheet);
+            let result =
+                anju_jobs::indicators::import_targets(&store, &scope, &sheet.file, &opts).await;
+            store.close().await;
+            let report = result.map_err(|e| format!("{}：{e}", sheet.file.display()))?;
+            return print_report(&report, sheet.json);
+        }
         ImportCommand::Survey { sheet, year } => {
             let store = open_store(g).await?;
             let scope = acting_scope(&store, g).await?;

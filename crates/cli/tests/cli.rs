@@ -1579,3 +1579,121 @@ fn survey_forms_imported_from_the_command_line() {
     assert_ne!(out.status.code(), Some(0));
     assert!(text(&out.stderr).contains("身份证号"));
 }
+
+#[test]
+fn indicators_and_targets_from_the_command_line() {
+    let d = temp_dir("indicators");
+    std::fs::write(
+        d.join("persons.csv"),
+        "身份证号,姓名,残疾类别,残疾等级,户籍地区划代码,残疾人证有效期至\n\
+         320102198005060010,李四,视力,一级,320102002001,2030-12-31\n\
+         320102199002030013,王五,肢体,三级,320102002001,2030-12-31\n\
+         320102199901010016,赵六,听力,二级,320102003001,2030-12-31\n",
+    )
+    .unwrap();
+    let imp = run(anju(&d).args(["import", "persons", "persons.csv", "--json"]));
+    assert_eq!(imp.status.code(), Some(0), "{}", text(&imp.stderr));
+    // A bad sheet changes nothing and names every bad row.
+    std::fs::write(
+        d.join("bad.csv"),
+        "区划代码,年度,指标,目标值\n\
+         320102,2026,实名制新增就业人数,163\n\
+         999999,2026,实名制新增就业人数,5\n\
+         320102002000,2026,飞行人数,5\n\
+         320102003000,2026,new_employment,-1\n",
+    )
+    .unwrap();
+    let out = run(anju(&d).args(["import", "targets", "bad.csv", "--json"]));
+    let v = json_of(&out);
+    assert_eq!(v["committed"], false, "{v}");
+    let rows: Vec<u64> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["row"].as_u64().unwrap())
+        .collect();
+    assert_eq!(rows, vec![3, 4, 5]);
+    std::fs::write(
+        d.join("targets.csv"),
+        "区划代码,年度,指标,目标值\n\
+         320102,2026,实名制新增就业人数,163\n\
+         320102002000,2026,new_employment,100\n\
+         320102003000,2026,new_employment,63\n\
+         320102,2026,holders,3\n",
+    )
+    .unwrap();
+    let out = run(anju(&d).args(["import", "targets", "targets.csv", "--json"]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(json_of(&out)["inserted"], 4);
+
+    let out = run(anju(&d).args(["indicators", "--region", "320102", "--json"]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v = json_of(&out);
+    assert_eq!(v["region"], "320102000000");
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, vec!["as_of", "indicators", "region"]);
+    let find = |name: &str| {
+        v["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let holders = find("持证残疾人数");
+    let mut fields: Vec<&str> = holders.as_object().unwrap().keys().map(String::as_str).collect();
+    fields.sort_unstable();
+    assert_eq!(fields, vec!["children", "denominator", "name", "numerator", "target", "value"]);
+    assert_eq!(holders["value"], 3);
+    assert_eq!(holders["target"], 3);
+    let town = |i: &serde_json::Value, code: &str| {
+        i["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["region"] == code)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(town(&holders, "320102002000")["value"], 2);
+    assert_eq!(town(&holders, "320102003000")["value"], 1);
+    let emp = find("实名制新增就业人数");
+    assert_eq!(emp["target"], 163);
+    assert_eq!(town(&emp, "320102002000")["target"], 100);
+    let income = find("残疾人家庭人均可支配收入增幅");
+    assert!(income["value"].is_null(), "no data, not zero");
+    let grade1 = find("一级残疾持证人数");
+    assert_eq!(grade1["value"], 1);
+
+    // The text form; a year in the future and an unknown region are refused.
+    let out = run(anju(&d).args(["indicators", "--region", "320102"]));
+    assert!(text(&out.stdout).contains("持证残疾人数：3人"), "{}", text(&out.stdout));
+    let out = run(anju(&d).args(["indicators", "--region", "320102", "--year", "2099"]));
+    assert_ne!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("尚未开始"), "{}", text(&out.stderr));
+    let out = run(anju(&d).args(["indicators", "--region", "999999"]));
+    assert_ne!(out.status.code(), Some(0));
+
+    // The year-end snapshot: the current year is refused, a past one taken once.
+    let out = run(anju(&d).args(["indicators", "snapshot", "--year", "2099"]));
+    assert_ne!(out.status.code(), Some(0));
+    let out = run(anju(&d).args(["indicators", "snapshot", "--year", "2025"]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("已生成"), "{}", text(&out.stdout));
+    let out = run(anju(&d).args(["indicators", "snapshot", "--year", "2025"]));
+    assert!(text(&out.stdout).contains("此前已生成"), "{}", text(&out.stdout));
+    let out = run(anju(&d).args(["indicators", "--region", "320102", "--year", "2025", "--json"]));
+    assert_eq!(json_of(&out)["as_of"], "2025-12-31");
+    let out = run(anju(&d).args([
+        "indicators",
+        "--region",
+        "320102002000",
+        "--date",
+        "2025-06-30",
+        "--json",
+    ]));
+    let v = json_of(&out);
+    assert_eq!(v["as_of"], "2025-06-30");
+    assert_eq!(v["region"], "320102002000");
+}

@@ -6,6 +6,7 @@ pub mod crosscheck;
 pub mod export;
 pub mod generate;
 pub mod import;
+pub mod indicators;
 pub mod levy;
 pub mod programme;
 pub mod providers;
