@@ -18,7 +18,10 @@ pub async fn indicators(g: &crate::Global, args: IndicatorsArgs) -> CmdResult {
         store.close().await;
         let r = r.map_err(|e| e.to_string())?;
         if r.taken {
-            println!("{year}年末指标快照已生成（截至{}，{}个区划）", r.as_of, r.regions);
+            println!(
+                "{year}年末指标快照已生成（截至{}，{}个区划）",
+                r.as_of, r.regions
+            );
         } else {
             println!("{year}年末指标快照此前已生成，保持不变");
         }

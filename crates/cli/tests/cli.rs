@@ -1642,9 +1642,24 @@ fn indicators_and_targets_from_the_command_line() {
             .clone()
     };
     let holders = find("持证残疾人数");
-    let mut fields: Vec<&str> = holders.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut fields: Vec<&str> = holders
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     fields.sort_unstable();
-    assert_eq!(fields, vec!["children", "denominator", "name", "numerator", "target", "value"]);
+    assert_eq!(
+        fields,
+        vec![
+            "children",
+            "denominator",
+            "name",
+            "numerator",
+            "target",
+            "value"
+        ]
+    );
     assert_eq!(holders["value"], 3);
     assert_eq!(holders["target"], 3);
     let town = |i: &serde_json::Value, code: &str| {
@@ -1668,10 +1683,18 @@ fn indicators_and_targets_from_the_command_line() {
 
     // The text form; a year in the future and an unknown region are refused.
     let out = run(anju(&d).args(["indicators", "--region", "320102"]));
-    assert!(text(&out.stdout).contains("持证残疾人数：3人"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("持证残疾人数：3人"),
+        "{}",
+        text(&out.stdout)
+    );
     let out = run(anju(&d).args(["indicators", "--region", "320102", "--year", "2099"]));
     assert_ne!(out.status.code(), Some(0));
-    assert!(text(&out.stderr).contains("尚未开始"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("尚未开始"),
+        "{}",
+        text(&out.stderr)
+    );
     let out = run(anju(&d).args(["indicators", "--region", "999999"]));
     assert_ne!(out.status.code(), Some(0));
 
@@ -1680,10 +1703,25 @@ fn indicators_and_targets_from_the_command_line() {
     assert_ne!(out.status.code(), Some(0));
     let out = run(anju(&d).args(["indicators", "snapshot", "--year", "2025"]));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("已生成"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("已生成"),
+        "{}",
+        text(&out.stdout)
+    );
     let out = run(anju(&d).args(["indicators", "snapshot", "--year", "2025"]));
-    assert!(text(&out.stdout).contains("此前已生成"), "{}", text(&out.stdout));
-    let out = run(anju(&d).args(["indicators", "--region", "320102", "--year", "2025", "--json"]));
+    assert!(
+        text(&out.stdout).contains("此前已生成"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run(anju(&d).args([
+        "indicators",
+        "--region",
+        "320102",
+        "--year",
+        "2025",
+        "--json",
+    ]));
     assert_eq!(json_of(&out)["as_of"], "2025-12-31");
     let out = run(anju(&d).args([
         "indicators",

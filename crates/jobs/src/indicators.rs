@@ -9,7 +9,11 @@ use anju_store::{Scope, Store, TargetLine};
 use crate::import::{ImportError, ImportOptions, ImportReport, map_columns};
 
 const COLUMNS: &[(&str, &[&str], bool)] = &[
-    ("区划代码", &["区划", "行政区划代码", "地区代码", "单位代码"], true),
+    (
+        "区划代码",
+        &["区划", "行政区划代码", "地区代码", "单位代码"],
+        true,
+    ),
     ("年度", &["年份", "年"], true),
     ("指标", &["指标名称", "指标代码", "任务", "任务名称"], true),
     ("目标值", &["目标", "任务数", "目标任务", "任务目标"], true),

@@ -70,6 +70,12 @@ fn writer(role: Role, _: Option<Rel>) -> bool {
 fn writer_inside(role: Role, r: Option<Rel>) -> bool {
     role.writes_persons() && r.is_some_and(inside)
 }
+fn setter(role: Role, _: Option<Rel>) -> bool {
+    role.sets_targets()
+}
+fn setter_inside(role: Role, r: Option<Rel>) -> bool {
+    role.sets_targets() && r.is_some_and(inside)
+}
 fn importer(role: Role, _: Option<Rel>) -> bool {
     role.imports_persons()
 }
@@ -865,6 +871,66 @@ fn routes() -> Vec<Route> {
             None,
             reader_inside,
         ),
+        // Plan indicators: read by every reader in the subtree (the leader among them),
+        // targets set by the county and above in their own subtree.
+        r(Method::GET, "/indicators", false, None, reader),
+        r(
+            Method::GET,
+            "/indicators?region={code}",
+            false,
+            None,
+            reader_inside,
+        ),
+        r(
+            Method::GET,
+            "/indicators?region={code}&year=2025",
+            false,
+            None,
+            reader_inside,
+        ),
+        r(
+            Method::GET,
+            "/indicators/export.xlsx?region={code}",
+            false,
+            None,
+            reader_inside,
+        ),
+        r(
+            Method::GET,
+            "/indicators/holders?region={code}",
+            false,
+            None,
+            reader_inside,
+        ),
+        r(
+            Method::GET,
+            "/indicators/holders/people?region={code}",
+            false,
+            None,
+            reader_inside,
+        ),
+        r(
+            Method::GET,
+            "/indicators/holders/people/export.xlsx?region={code}",
+            false,
+            None,
+            reader_inside,
+        ),
+        r(
+            Method::GET,
+            "/targets?region={code}",
+            false,
+            None,
+            reader_inside,
+        ),
+        r(
+            Method::POST,
+            "/targets",
+            false,
+            Some("year=2026&region={code}&t%3A{code}%3Aholders=5"),
+            setter_inside,
+        ),
+        refusable(Method::POST, "/targets/import", false, Some(""), setter),
         // The annual survey: progress in the subtree, forms of its holders, years opened by
         // the administrator, villages checked by the town and above.
         r(Method::GET, "/survey", false, None, reader),

@@ -58,6 +58,21 @@ pub struct TargetSheet {
 }
 
 impl TargetSheet {
+    /// Each child's share of `line`: code, name and the value as typed ("" when none).
+    pub fn cells(&self, line: &TargetSheetLine) -> Vec<(String, String, String)> {
+        self.children
+            .iter()
+            .zip(&line.shares)
+            .map(|(c, v)| {
+                (
+                    c.code.to_string(),
+                    c.name.clone(),
+                    v.map_or_else(String::new, |v| v.text()),
+                )
+            })
+            .collect()
+    }
+
     /// The lines whose shares do not add up to the task.
     pub fn unbalanced(&self) -> Vec<&TargetSheetLine> {
         self.lines

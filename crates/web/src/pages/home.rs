@@ -53,7 +53,11 @@ fn tasks(role: Role) -> Vec<Task> {
     let mut v = match role {
         Role::Admin => vec![t("用户管理", "/users"), t("行政区划", "/regions")],
         Role::Auditor => vec![t("审计日志", "/audit")],
-        Role::Leader => vec![t("残疾人档案", "/persons"), t("两项补贴", "/subsidies")],
+        Role::Leader => vec![
+            t("规划指标", "/indicators"),
+            t("残疾人档案", "/persons"),
+            t("两项补贴", "/subsidies"),
+        ],
         // What is not built yet is not listed: no "建设中" beside working links.
         Role::Provider => vec![],
         Role::Village => vec![t("残疾人档案", "/persons")],
@@ -61,6 +65,7 @@ fn tasks(role: Role) -> Vec<Task> {
             t("残疾人档案", "/persons"),
             t("两项补贴", "/subsidies"),
             t("残疾人证办理", "/certificates/applications"),
+            t("规划指标", "/indicators"),
         ],
     };
     if role != Role::Admin {
@@ -72,7 +77,19 @@ fn tasks(role: Role) -> Vec<Task> {
 pub async fn show(
     axum::extract::State(app): axum::extract::State<crate::App>,
     PageUser(s): PageUser,
-) -> Result<HomePage, crate::AppError> {
+) -> Result<axum::response::Response, crate::AppError> {
+    use axum::response::IntoResponse;
+    // A leader's home is the indicators against their targets.
+    if s.scope().role() == Role::Leader {
+        let page = crate::pages::indicators::board_page(
+            &app,
+            &s,
+            &crate::pages::indicators::BoardQuery::default(),
+            "/",
+        )
+        .await?;
+        return Ok(page.into_response());
+    }
     let scope = s.scope();
     let work = app.store.worklist(scope).await?;
     let table = RegionTable::jiangsu();
@@ -96,7 +113,8 @@ pub async fn show(
         region_code: region.code.to_string(),
         stats,
         tasks: tasks(scope.role()),
-    })
+    }
+    .into_response())
 }
 
 #[cfg(test)]

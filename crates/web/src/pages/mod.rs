@@ -4,9 +4,11 @@
 
 pub mod audit;
 mod certificates;
+mod chart;
 mod crosscheck;
 mod employment;
 mod home;
+pub(crate) mod indicators;
 pub(crate) mod jobs;
 mod levy;
 mod needs;
@@ -165,6 +167,7 @@ pub fn routes() -> Router<App> {
         .merge(visits::routes())
         .merge(needs::routes())
         .merge(survey::routes())
+        .merge(indicators::routes())
         .fallback(not_found)
 }
 
@@ -258,6 +261,13 @@ impl Layout {
             nav.push(NavItem {
                 href: "/jobs",
                 label: "就业服务",
+                current: false,
+            });
+        }
+        if scope.role().reads_persons() {
+            nav.push(NavItem {
+                href: "/indicators",
+                label: "规划指标",
                 current: false,
             });
         }
