@@ -1,11 +1,11 @@
 //! `anju indicators --region CODE [--date D | --year Y] [--json]`: a region's plan indicators
 //! against their targets, per child region; `anju indicators snapshot --year Y`: the year-end
-//! snapshot of a year that has ended, taken once.
+//! snapshot of a year that has ended, taken once; `anju report`: a region's monthly or
+//! yearly report written as a workbook or a printable page.
 
 use std::process::ExitCode;
 
-use anju_store::{Board, IndicatorValue, When};
-use serde_json::{Value, json};
+use anju_store::{Board, When};
 
 use crate::commands::{CmdResult, acting_scope, open_store};
 use crate::{IndicatorsArgs, IndicatorsCommand};
@@ -43,50 +43,14 @@ pub async fn indicators(g: &crate::Global, args: IndicatorsArgs) -> CmdResult {
     store.close().await;
     let board = board.map_err(|e| e.to_string())?;
     if args.json {
-        println!("{}", to_json(&board));
+        println!(
+            "{}",
+            serde_json::to_string(&board.json()).map_err(|e| e.to_string())?
+        );
     } else {
         print_text(&board);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The value in the indicator's unit: people, per cent, yuan.
-fn number(v: Option<f64>) -> Value {
-    match v {
-        Some(x) if x.fract() == 0.0 && x.abs() < 9e15 => json!(x as i64),
-        Some(x) => json!(x),
-        None => Value::Null,
-    }
-}
-
-fn indicator_json(i: &IndicatorValue) -> Value {
-    let (numerator, denominator) = if i.no_data {
-        (Value::Null, Value::Null)
-    } else if i.share {
-        (json!(i.tally.n), json!(i.tally.d))
-    } else {
-        (number(i.value), Value::Null)
-    };
-    json!({
-        "name": i.name,
-        "value": number(i.value),
-        "numerator": numerator,
-        "denominator": denominator,
-        "target": number(i.target.map(|t| t.as_f64())),
-        "children": i.children.iter().map(|c| json!({
-            "region": c.code,
-            "value": number(c.value),
-            "target": number(c.target.map(|t| t.as_f64())),
-        })).collect::<Vec<_>>(),
-    })
-}
-
-pub(crate) fn to_json(b: &Board) -> Value {
-    json!({
-        "region": b.region.code.to_string(),
-        "as_of": b.as_of.to_string(),
-        "indicators": b.indicators.iter().map(indicator_json).collect::<Vec<_>>(),
-    })
 }
 
 fn print_text(b: &Board) {
@@ -114,4 +78,45 @@ fn print_text(b: &Board) {
             i.target_text()
         );
     }
+}
+
+/// `anju report --region CODE --year Y [--month M] --out FILE.xlsx|FILE.html`.
+pub async fn report(
+    g: &crate::Global,
+    region: Option<String>,
+    year: i32,
+    month: Option<u32>,
+    out: std::path::PathBuf,
+) -> CmdResult {
+    let ext = out
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    if !matches!(ext.as_str(), "xlsx" | "html" | "htm") {
+        return Err(format!(
+            "--out：{} 应以 .xlsx（Excel工作簿）或 .html（可打印页面）结尾",
+            out.display()
+        ));
+    }
+    if month.is_some_and(|m| !(1..=12).contains(&m)) {
+        return Err("--month：月份应为1至12".into());
+    }
+    let store = open_store(g).await?;
+    let scope = acting_scope(&store, g).await?;
+    let r = store
+        .indicators()
+        .report(&scope, region.as_deref(), year, month)
+        .await;
+    store.close().await;
+    let r = r.map_err(|e| e.to_string())?;
+    let bytes = if ext == "xlsx" {
+        anju_web::report_xlsx(&r).map_err(|e| e.to_string())?
+    } else {
+        anju_web::report_html(&r, false)
+            .map_err(|e| e.to_string())?
+            .into_bytes()
+    };
+    std::fs::write(&out, bytes).map_err(|e| format!("{}：{e}", out.display()))?;
+    println!("{}（{}）已写入 {}", r.title, r.period, out.display());
+    Ok(ExitCode::SUCCESS)
 }

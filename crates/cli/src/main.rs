@@ -9,6 +9,7 @@ mod bench;
 mod bench_field;
 mod bench_jobs;
 mod bench_load;
+mod bench_plan;
 mod commands;
 mod crosscheck;
 mod employment;
@@ -132,6 +133,20 @@ enum Command {
     Survey(SurveyCommand),
     /// Plan indicators of a region against their targets, per child region (规划指标)
     Indicators(IndicatorsArgs),
+    /// A region's monthly or yearly report (月报、年报) as a workbook or a printable page
+    Report {
+        /// The region (default: the acting account's own)
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long)]
+        year: i32,
+        /// The month (1-12) of a monthly report; a yearly report without it
+        #[arg(long)]
+        month: Option<u32>,
+        /// Where to write it: FILE.xlsx or FILE.html
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
 }
 
 #[derive(clap::Args)]
@@ -394,6 +409,15 @@ pub enum BenchCommand {
         employers: u64,
         #[arg(long, default_value_t = 500_000)]
         staff: u64,
+    },
+    /// Plan indicators: files N generated people, then times the day's first reading (a
+    /// full count), warm readings of the province and the largest city, county, town and
+    /// village, readings after 1 and 100 files changed, and a county counted for a past date
+    Indicators {
+        #[arg(long, default_value_t = 1_000_000)]
+        people: u64,
+        #[arg(long, default_value_t = 20)]
+        samples: usize,
     },
     /// Needs-gap warnings: files N generated people, records a home visit with needs for
     /// three in ten, then times the warnings of the province and of its largest county, and
@@ -782,6 +806,9 @@ fn main() -> ExitCode {
             Command::Bench(BenchCommand::Eligibility { people, date }) => {
                 bench::eligibility(&cli.global, people, &date).await
             }
+            Command::Bench(BenchCommand::Indicators { people, samples }) => {
+                bench_plan::indicators(&cli.global, people, samples).await
+            }
             Command::Bench(BenchCommand::Needs { people }) => {
                 bench_field::needs(&cli.global, people).await
             }
@@ -810,6 +837,12 @@ fn main() -> ExitCode {
             Command::Needs(c) => needs::needs(&cli.global, c).await,
             Command::Survey(c) => needs::survey(&cli.global, c).await,
             Command::Indicators(c) => indicators::indicators(&cli.global, c).await,
+            Command::Report {
+                region,
+                year,
+                month,
+                out,
+            } => indicators::report(&cli.global, region, year, month, out).await,
             Command::Export(c) => registry::export(&cli.global, c).await,
             Command::Gen(c) => registry::generate(c),
         }

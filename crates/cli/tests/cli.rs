@@ -1734,4 +1734,53 @@ fn indicators_and_targets_from_the_command_line() {
     let v = json_of(&out);
     assert_eq!(v["as_of"], "2025-06-30");
     assert_eq!(v["region"], "320102002000");
+
+    // The reports: a workbook and a printable page; a wrong file type or month is refused.
+    let out = run(anju(&d).args([
+        "report",
+        "--region",
+        "320102",
+        "--year",
+        "2026",
+        "--out",
+        "年报.xlsx",
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let bytes = std::fs::read(d.join("年报.xlsx")).unwrap();
+    assert_eq!(&bytes[..2], b"PK");
+    let out = run(anju(&d).args([
+        "report",
+        "--region",
+        "320102",
+        "--year",
+        "2026",
+        "--month",
+        "3",
+        "--out",
+        "月报.html",
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let html = std::fs::read_to_string(d.join("月报.html")).unwrap();
+    assert!(html.contains("玄武区残疾人工作月报"), "{html}");
+    assert!(html.contains("2026年3月"));
+    assert!(html.contains("size: A4"));
+    assert!(html.contains("持证残疾人数"));
+    assert!(
+        !html.contains("320102198005060010"),
+        "no personal data in a report"
+    );
+    let out = run(anju(&d).args(["report", "--year", "2026", "--out", "r.pdf"]));
+    assert_ne!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains(".xlsx"), "{}", text(&out.stderr));
+    let out = run(anju(&d).args([
+        "report", "--year", "2026", "--month", "13", "--out", "r.html",
+    ]));
+    assert_ne!(out.status.code(), Some(0));
+    let out = run(anju(&d).args(["report", "--year", "2099", "--out", "r.html"]));
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stderr).contains("尚未开始"),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -13,4 +13,4 @@ pub mod write;
 
 pub use headers::{HeaderMap, map_headers};
 pub use read::{EncodingChoice, Format, ReadError, ReadOptions, Row, SheetReader, open};
-pub use write::{SheetWriter, TemplateColumn, WriteError, template_xlsx};
+pub use write::{BookSheet, SheetWriter, TemplateColumn, WriteError, template_xlsx, workbook_xlsx};

@@ -326,3 +326,56 @@ pub fn template_xlsx(columns: &[TemplateColumn]) -> Result<Vec<u8>, WriteError> 
     notes.set_column_width(2, 70).map_err(err)?;
     book.save_to_buffer().map_err(err)
 }
+
+/// One sheet of a small workbook written at once.
+pub struct BookSheet<'a> {
+    pub name: &'a str,
+    pub headers: &'a [&'a str],
+    pub rows: &'a [Vec<String>],
+}
+
+/// A workbook of several small sheets (a report), in memory: bold headers, whole numbers and
+/// decimals written as numbers so that a sheet can add them up, everything else as text.
+pub fn workbook_xlsx(sheets: &[BookSheet<'_>]) -> Result<Vec<u8>, WriteError> {
+    let err = |e: &dyn std::fmt::Display| WriteError::Io {
+        path: "workbook".into(),
+        detail: e.to_string(),
+    };
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    for s in sheets {
+        let sheet = book.add_worksheet();
+        sheet.set_name(s.name).map_err(|e| err(&e))?;
+        for (i, h) in s.headers.iter().enumerate() {
+            sheet
+                .write_string_with_format(0, i as u16, *h, &bold)
+                .map_err(|e| err(&e))?;
+            sheet
+                .set_column_width(i as u16, if i == 0 { 28.0 } else { 14.0 })
+                .map_err(|e| err(&e))?;
+        }
+        for (r, row) in s.rows.iter().enumerate() {
+            let r = (r + 1) as u32;
+            for (c, cell) in row.iter().enumerate() {
+                let plain_number = !cell.is_empty()
+                    && cell.len() < 16
+                    && !(cell.len() > 1 && cell.starts_with('0') && !cell.starts_with("0."))
+                    && cell
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-');
+                match cell.parse::<f64>() {
+                    Ok(v) if plain_number => {
+                        sheet.write_number(r, c as u16, v).map_err(|e| err(&e))?;
+                    }
+                    _ if cell.is_empty() => {}
+                    _ => {
+                        sheet
+                            .write_string(r, c as u16, within_cell_limit(cell))
+                            .map_err(|e| err(&e))?;
+                    }
+                }
+            }
+        }
+    }
+    book.save_to_buffer().map_err(|e| err(&e))
+}

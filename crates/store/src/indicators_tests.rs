@@ -484,3 +484,85 @@ contract!(
         assert_eq!(log.entries[0].actor.as_deref(), Some("lead"));
     }
 );
+
+contract!(
+    a_report_counts_cases_certificates_and_refuses_a_period_not_begun,
+    |db: TestDb| async move {
+        let store = db
+            .open_with(Arc::new(ManualClock::new(ms("2026-06-30"))))
+            .await;
+        let admin = store.users().local_scope("admin").await.unwrap();
+        let county = user(&store, "xw", Role::County, "320102000000").await;
+        let a = IdNumber::compose("320102", d("1980-01-01"), 1).unwrap();
+        let b = IdNumber::compose("320102", d("1990-02-02"), 3).unwrap();
+        let pa = file(&store, &a, VILLAGE, Some(("肢体", "一级"))).await;
+        file(&store, &b, VILLAGE2, Some(("视力", "三级"))).await;
+        for (id, issued) in [(&a, "2026-03-05"), (&b, "2025-11-20")] {
+            let mut p = store.persons().get(&admin, id).await.unwrap().person;
+            p.cert_issued = Some(d(issued));
+            store
+                .persons()
+                .update(&admin, p, Source::Web)
+                .await
+                .unwrap();
+        }
+        store
+            .cases()
+            .open(&county, pa, "辅助器具适配", d("2026-03-10"), Some("测试"))
+            .await
+            .unwrap();
+        let march = store
+            .indicators()
+            .report(&county, None, 2026, Some(3))
+            .await
+            .unwrap();
+        assert_eq!(march.title, "玄武区残疾人工作月报");
+        assert_eq!((march.from, march.to), (d("2026-03-01"), d("2026-03-31")));
+        assert_eq!(march.board.as_of, d("2026-03-31"));
+        assert_eq!(march.certificates_total, 1);
+        assert_eq!(march.certificates[0].category, "肢体");
+        let device = march
+            .cases
+            .iter()
+            .find(|c| c.programme == "辅助器具适配")
+            .unwrap();
+        assert_eq!(
+            (device.opened, device.closed, device.open_at_end),
+            (1, 0, 1)
+        );
+        assert!(march.subsidies.is_empty());
+        assert_eq!(value(&march.board, "served_device"), (1, 0));
+        assert_eq!(value(&march.board, "certificates_issued"), (1, 0));
+        // The year so far: both certificates' years differ, one is this year's.
+        let year = store
+            .indicators()
+            .report(&county, None, 2026, None)
+            .await
+            .unwrap();
+        assert_eq!(year.to, d("2026-06-30"));
+        assert_eq!(year.board.basis, Basis::Live);
+        // February: the case not yet opened.
+        let feb = store
+            .indicators()
+            .report(&county, None, 2026, Some(2))
+            .await
+            .unwrap();
+        assert!(feb.cases.is_empty());
+        for (y, m) in [(2026, Some(13)), (2026, Some(7)), (2027, None)] {
+            assert!(
+                matches!(
+                    store.indicators().report(&county, None, y, m).await,
+                    Err(StoreError::Invalid(_))
+                ),
+                "{y} {m:?}"
+            );
+        }
+        assert!(matches!(
+            store
+                .indicators()
+                .report(&county, Some("320104"), 2026, None)
+                .await,
+            Err(StoreError::NotFound(_))
+        ));
+    }
+);

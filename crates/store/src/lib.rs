@@ -103,8 +103,9 @@ pub use employment::{Employment, NewlyEmployed, StatusRecord};
 pub use error::StoreError;
 pub use homes::{Evaluation, HomeLine, Homes, SchemeRecord};
 pub use indicators::{
-    Basis, BehindPage, BehindPerson, Board, ChildValue, IndicatorValue, Indicators, SnapshotTaken,
-    TargetImport, TargetLine, TargetRow, TargetSheet, When, people::Which,
+    Basis, BehindPage, BehindPerson, Board, BoardJson, CaseLine, CertLine, ChildJson, ChildValue,
+    IndicatorJson, IndicatorValue, Indicators, Report, SnapshotTaken, SubsidyLine, TargetImport,
+    TargetLine, TargetRow, TargetSheet, When, people::Which,
 };
 pub use jobs::chain::{Chain, DueVisit, JobStep, PlacementInput, PlacementRecord};
 pub use jobs::{Jobs, MATCH_LIMIT, PostingMatch, PostingRecord, SeekerMatch, SeekerRecord};

@@ -27,6 +27,7 @@ use axum::{Json, Router};
 use tokio::net::TcpListener;
 
 pub use error::AppError;
+pub use pages::reports::{report_html, report_xlsx};
 
 /// The state every handler sees.
 #[derive(Clone)]
@@ -93,6 +94,7 @@ pub fn router(app: App) -> Router {
         .route("/metrics", get(ops::metrics))
         .route("/static/anju.css", get(stylesheet))
         .route("/static/anju.js", get(script))
+        .route("/static/report.css", get(report_stylesheet))
         .merge(api)
         .merge(pages)
         .layer(middleware::from_fn_with_state(
@@ -196,6 +198,13 @@ pub async fn serve(listener: TcpListener, app: App) -> std::io::Result<()> {
                 }
                 Err(e) => tracing::warn!("certificate rules not applied: {e}"),
             }
+            // The day's indicator tallies are counted now rather than at the first reading,
+            // and in January the year just ended is frozen if nobody has done it.
+            match store.indicators().daily().await {
+                Ok(Some(s)) => tracing::info!(year = s.year, "indicators' year-end snapshot taken"),
+                Ok(None) => {}
+                Err(e) => tracing::warn!("indicators not counted: {e}"),
+            }
         }
     });
     let store = app.store.clone();
@@ -264,6 +273,17 @@ async fn stylesheet() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         STYLESHEET,
+    )
+        .into_response()
+}
+
+async fn report_stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        pages::reports::REPORT_CSS,
     )
         .into_response()
 }

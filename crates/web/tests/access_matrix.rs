@@ -931,6 +931,35 @@ fn routes() -> Vec<Route> {
             setter_inside,
         ),
         refusable(Method::POST, "/targets/import", false, Some(""), setter),
+        r(Method::GET, "/api/indicators", true, None, reader),
+        r(
+            Method::GET,
+            "/api/indicators?region={code}&year=2025",
+            true,
+            None,
+            reader_inside,
+        ),
+        r(
+            Method::GET,
+            "/api/indicators/holders/people?region={code}",
+            true,
+            None,
+            reader_inside,
+        ),
+        r(
+            Method::GET,
+            "/reports?region={code}&year=2026",
+            false,
+            None,
+            reader_inside,
+        ),
+        r(
+            Method::GET,
+            "/reports/export.xlsx?region={code}&year=2026&month=1",
+            false,
+            None,
+            reader_inside,
+        ),
         // The annual survey: progress in the subtree, forms of its holders, years opened by
         // the administrator, villages checked by the town and above.
         r(Method::GET, "/survey", false, None, reader),

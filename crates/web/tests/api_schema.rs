@@ -15,7 +15,7 @@ use common::{ADMIN_PW, Db, TestApp};
 use serde_json::{Value, json};
 
 /// Every route the API serves, as (method, path).
-const ROUTES: [(&str, &str); 80] = [
+const ROUTES: [(&str, &str); 82] = [
     ("post", "/api/login"),
     ("post", "/api/logout"),
     ("get", "/api/me"),
@@ -87,6 +87,8 @@ const ROUTES: [(&str, &str); 80] = [
     ("get", "/api/visit-followups"),
     ("post", "/api/visit-followups/{id}/close"),
     ("get", "/api/needs/gaps"),
+    ("get", "/api/indicators"),
+    ("get", "/api/indicators/{key}/people"),
     ("get", "/api/survey/{year}/progress"),
     ("get", "/api/persons/{id}/survey/{year}"),
     ("post", "/api/persons/{id}/survey/{year}"),
@@ -322,7 +324,7 @@ async fn schemathesis_finds_no_error_and_no_answer_off_the_document() {
         String::from_utf8_lossy(&out.stderr)
     );
     // It did test the API: the summary counts the operations and the cases that passed.
-    assert!(report.contains("Tested: 78"), "{report}");
+    assert!(report.contains("Tested: 80"), "{report}");
     assert!(!report.contains("Unresolvable references"), "{report}");
     eprintln!("{report}");
 }

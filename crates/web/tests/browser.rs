@@ -933,6 +933,58 @@ async fn pages_work_and_are_accessible_in_chromium() {
     b.client.goto(&app.url("/crosscheck/tasks")).await.unwrap();
     assert!(b.text().await.contains("核实死亡"));
     b.check("crosscheck-tasks").await;
+    // Plan indicators: the board with its chart, one indicator per town, the people behind
+    // it, the targets split among towns, and the printable report.
+    app.store
+        .indicators()
+        .set_targets(
+            &admin,
+            ["320102000000", "320102002000", "320102003000"]
+                .iter()
+                .zip(["163", "100", "50"])
+                .enumerate()
+                .map(|(i, (r, v))| anju_store::TargetLine {
+                    row: i + 2,
+                    region: (*r).into(),
+                    year: year.to_string(),
+                    indicator: "new_employment".into(),
+                    value: v.into(),
+                })
+                .collect(),
+            "浏览器测试",
+        )
+        .await
+        .unwrap();
+    b.client
+        .goto(&app.url("/indicators?region=320102"))
+        .await
+        .unwrap();
+    assert!(b.text().await.contains("落后于进度"));
+    b.check("indicators").await;
+    b.client
+        .goto(&app.url("/indicators/new_employment?region=320102"))
+        .await
+        .unwrap();
+    assert!(b.text().await.contains("历年趋势"));
+    b.check("indicator").await;
+    b.client
+        .goto(&app.url("/indicators/holders/people?region=320102"))
+        .await
+        .unwrap();
+    assert!(b.text().await.contains("李四"));
+    b.check("indicator-people").await;
+    b.client
+        .goto(&app.url(&format!("/targets?region=320102&year={year}")))
+        .await
+        .unwrap();
+    assert!(b.text().await.contains("比本级任务少13"));
+    b.check("targets").await;
+    b.client
+        .goto(&app.url(&format!("/reports?region=320102&year={year}")))
+        .await
+        .unwrap();
+    assert!(b.text().await.contains("玄武区残疾人工作年报"));
+    b.check("report").await;
     app.store
         .dept_keys()
         .create(
@@ -966,6 +1018,6 @@ async fn pages_work_and_are_accessible_in_chromium() {
     assert!(b.text().await.contains("密码错误"));
     b.check("audit-filtered").await;
 
-    assert!(b.pages >= 64, "checked {} pages", b.pages);
+    assert!(b.pages >= 69, "checked {} pages", b.pages);
     b.client.close().await.unwrap();
 }

@@ -128,5 +128,45 @@ contract!(
             .await
             .unwrap();
         assert_eq!(r.status(), 404);
+
+        // The reports: a page to print on A4 and its workbook.
+        let report = app.page(&leader, "/reports?year=2026&month=1").await;
+        assert!(report.contains("玄武区残疾人工作月报"), "{report}");
+        assert!(report.contains("/static/report.css"));
+        let css = app.page(&leader, "/static/report.css").await;
+        assert!(css.contains("size: A4") && css.contains("@media print"));
+        assert!(report.contains("实名制新增就业人数"));
+        let x = leader
+            .get(app.url("/reports/export.xlsx?year=2026"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(x.status(), 200);
+        assert_eq!(&x.bytes().await.unwrap()[..2], b"PK");
+        let r = leader
+            .get(app.url("/reports?year=2026&month=13"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+
+        // The API answers what the command line prints.
+        let token = app.token("ld", PW).await;
+        let v: serde_json::Value = app.get_json(&token, "/api/indicators?region=320102").await;
+        assert_eq!(v["region"], "320102000000");
+        let holders = v["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["name"] == "持证残疾人数")
+            .unwrap()
+            .clone();
+        assert_eq!(holders["value"], 3);
+        assert_eq!(holders["target"], 4);
+        let v: serde_json::Value = app
+            .get_json(&token, "/api/indicators/holders/people?region=320102002000")
+            .await;
+        assert_eq!(v["total"], 2);
+        assert!(v["people"][0]["id_number"].as_str().unwrap().contains('*'));
     }
 );

@@ -8,11 +8,13 @@
 //! recounts everything when the day or the definitions changed.
 
 pub mod people;
+mod report;
 mod snapshots;
 mod tally;
 mod targets;
 
 pub use people::{BehindPage, BehindPerson};
+pub use report::{CaseLine, CertLine, Report, SubsidyLine};
 pub use snapshots::SnapshotTaken;
 pub use targets::{TargetImport, TargetLine, TargetRow, TargetSheet};
 
@@ -369,6 +371,16 @@ impl Indicators<'_> {
         Ok(sum_cells(&cells, child_len, defs.len()))
     }
 
+    /// Forgets the village tallies: the next reading counts everything again (what a new
+    /// day does; benchmarks and administrators after changing a rule).
+    pub async fn invalidate(&self) -> Result<()> {
+        let _one = self.store.inner.indicators.lock().await;
+        sqlx::query("DELETE FROM indicator_meta")
+            .execute(self.store.pool())
+            .await?;
+        Ok(())
+    }
+
     /// Brings the village tallies up to today: everything when the day or the definitions
     /// changed, else the villages marked since the last reading.
     pub async fn refresh(&self, defs: &Definitions) -> Result<()> {
@@ -533,4 +545,92 @@ async fn write_cells(
         q.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// A number as JSON: whole values without a decimal point.
+fn number(v: Option<f64>) -> Option<serde_json::Number> {
+    let x = v?;
+    if x.fract() == 0.0 && x.abs() < 9e15 {
+        Some(serde_json::Number::from(x as i64))
+    } else {
+        serde_json::Number::from_f64(x)
+    }
+}
+
+/// A child region's value in the JSON the command line prints and the API answers.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ChildJson {
+    /// The child region's code.
+    pub region: String,
+    #[schema(value_type = Option<f64>)]
+    pub value: Option<serde_json::Number>,
+    #[schema(value_type = Option<f64>)]
+    pub target: Option<serde_json::Number>,
+}
+
+/// One indicator: its value in its unit (people, per cent, yuan; null where there is no
+/// data), the numerator and denominator of a share (a count's or a sum's numerator is its
+/// value), its target, and its child regions'.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct IndicatorJson {
+    pub name: String,
+    #[schema(value_type = Option<f64>)]
+    pub value: Option<serde_json::Number>,
+    #[schema(value_type = Option<f64>)]
+    pub numerator: Option<serde_json::Number>,
+    #[schema(value_type = Option<i64>)]
+    pub denominator: Option<serde_json::Number>,
+    #[schema(value_type = Option<f64>)]
+    pub target: Option<serde_json::Number>,
+    pub children: Vec<ChildJson>,
+}
+
+/// A region's indicators as `anju indicators --json` prints them.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BoardJson {
+    pub region: String,
+    /// The day the values are for (YYYY-MM-DD).
+    pub as_of: String,
+    pub indicators: Vec<IndicatorJson>,
+}
+
+impl Board {
+    pub fn json(&self) -> BoardJson {
+        BoardJson {
+            region: self.region.code.to_string(),
+            as_of: self.as_of.to_string(),
+            indicators: self
+                .indicators
+                .iter()
+                .map(|i| {
+                    let (numerator, denominator) = if i.no_data {
+                        (None, None)
+                    } else if i.share {
+                        (
+                            Some(serde_json::Number::from(i.tally.n)),
+                            Some(serde_json::Number::from(i.tally.d)),
+                        )
+                    } else {
+                        (number(i.value), None)
+                    };
+                    IndicatorJson {
+                        name: i.name.clone(),
+                        value: number(i.value),
+                        numerator,
+                        denominator,
+                        target: number(i.target.map(|t| t.as_f64())),
+                        children: i
+                            .children
+                            .iter()
+                            .map(|c| ChildJson {
+                                region: c.code.clone(),
+                                value: number(c.value),
+                                target: number(c.target.map(|t| t.as_f64())),
+                            })
+                            .collect(),
+                    }
+                })
+                .collect(),
+        }
+    }
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use anju_domain::Region;
 use anju_domain::audit::Outcome;
 use anju_domain::indicator::{Definitions, Tally, pack, unpack_add};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use sqlx::Row;
 
@@ -144,6 +144,26 @@ impl Indicators<'_> {
             taken: true,
             regions: rows.len(),
         })
+    }
+
+    /// What the server does when the day turns: counts the day's tallies, and in January takes
+    /// the snapshot of the year just ended if nobody has.
+    pub async fn daily(&self) -> Result<Option<SnapshotTaken>> {
+        let scope = Scope {
+            user_id: 0,
+            username: "system".into(),
+            role: anju_domain::Role::Admin,
+            region: anju_domain::RegionTable::jiangsu().root().clone(),
+            client: "system".into(),
+            provider: None,
+        };
+        let defs = self.definitions()?;
+        self.refresh(&defs).await?;
+        let today = self.store.today();
+        if today.month() == 1 && self.snapshot_of(today.year() - 1).await?.is_none() {
+            return Ok(Some(self.take_snapshot(&scope, today.year() - 1).await?));
+        }
+        Ok(None)
     }
 
     /// The years whose snapshots have been taken, oldest first.

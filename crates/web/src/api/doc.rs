@@ -27,6 +27,7 @@ use crate::error::{ApiError, FieldFault};
         (name = "办证", description = "残疾人证申请、评定、年度核查"),
         (name = "补贴", description = "两项补贴：名册、追回、政策标准、导入"),
         (name = "管理", description = "区划、用户、审计日志、待办"),
+        (name = "规划指标", description = "规划指标、目标任务与指标背后的人员"),
     )
 )]
 pub struct ApiDoc;

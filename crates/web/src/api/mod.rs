@@ -18,6 +18,7 @@ use utoipa_axum::routes;
 pub(crate) mod applications;
 mod crosscheck;
 mod doc;
+mod indicators;
 mod jobs;
 mod levy;
 mod persons;
@@ -103,6 +104,8 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(visits::gaps))
         .routes(routes!(visits::survey_progress))
         .routes(routes!(visits::survey_form, visits::survey_save))
+        .routes(routes!(indicators::board))
+        .routes(routes!(indicators::people))
         .fallback(not_found);
     let (api, doc) = OpenApiRouter::default().nest("/api", api).split_for_parts();
     let json: std::sync::Arc<str> = doc.to_json().unwrap_or_default().into();

@@ -14,6 +14,7 @@ mod levy;
 mod needs;
 pub mod persons;
 mod regions;
+pub(crate) mod reports;
 pub(crate) mod services;
 mod session;
 mod subsidy;
@@ -168,6 +169,7 @@ pub fn routes() -> Router<App> {
         .merge(needs::routes())
         .merge(survey::routes())
         .merge(indicators::routes())
+        .merge(reports::routes())
         .fallback(not_found)
 }
 

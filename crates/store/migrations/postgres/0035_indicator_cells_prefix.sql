@@ -1,0 +1,3 @@
+-- The live tallies are read by region prefix: on PostgreSQL a LIKE prefix needs text_pattern_ops
+-- (SQLite's GLOB uses any index). Mirrors ../sqlite/0035_indicator_cells_prefix.sql.
+CREATE INDEX indicator_cells_prefix ON indicator_cells (village text_pattern_ops);
