@@ -1593,14 +1593,24 @@ fn indicators_and_targets_from_the_command_line() {
     .unwrap();
     let imp = run(anju(&d).args(["import", "persons", "persons.csv", "--json"]));
     assert_eq!(imp.status.code(), Some(0), "{}", text(&imp.stderr));
+    // This year in China (the platform's day): the indicators read this year's targets.
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let year = chrono::DateTime::from_timestamp(secs + 8 * 3600, 0)
+        .unwrap()
+        .format("%Y")
+        .to_string();
     // A bad sheet changes nothing and names every bad row.
     std::fs::write(
         d.join("bad.csv"),
         "区划代码,年度,指标,目标值\n\
-         320102,2026,实名制新增就业人数,163\n\
-         999999,2026,实名制新增就业人数,5\n\
-         320102002000,2026,飞行人数,5\n\
-         320102003000,2026,new_employment,-1\n",
+         320102,Y,实名制新增就业人数,163\n\
+         999999,Y,实名制新增就业人数,5\n\
+         320102002000,Y,飞行人数,5\n\
+         320102003000,Y,new_employment,-1\n"
+            .replace('Y', &year),
     )
     .unwrap();
     let out = run(anju(&d).args(["import", "targets", "bad.csv", "--json"]));
@@ -1616,10 +1626,11 @@ fn indicators_and_targets_from_the_command_line() {
     std::fs::write(
         d.join("targets.csv"),
         "区划代码,年度,指标,目标值\n\
-         320102,2026,实名制新增就业人数,163\n\
-         320102002000,2026,new_employment,100\n\
-         320102003000,2026,new_employment,63\n\
-         320102,2026,holders,3\n",
+         320102,Y,实名制新增就业人数,163\n\
+         320102002000,Y,new_employment,100\n\
+         320102003000,Y,new_employment,63\n\
+         320102,Y,holders,3\n"
+            .replace('Y', &year),
     )
     .unwrap();
     let out = run(anju(&d).args(["import", "targets", "targets.csv", "--json"]));

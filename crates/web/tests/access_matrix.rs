@@ -931,6 +931,13 @@ fn routes() -> Vec<Route> {
             setter_inside,
         ),
         refusable(Method::POST, "/targets/import", false, Some(""), setter),
+        r(
+            Method::POST,
+            "/indicators/snapshot",
+            false,
+            Some("year=2025"),
+            admin_only,
+        ),
         r(Method::GET, "/api/indicators", true, None, reader),
         r(
             Method::GET,

@@ -35,11 +35,13 @@ contract!(
             .await;
         let (county, _) = app.browser("xw", PW).await;
         // The county sets its task and two towns' shares that fall short by 13.
-        let page = app.page(&county, "/targets?year=2026").await;
+        // This year's tasks (the board reads the targets of the year it shows).
+        let year = chrono::Datelike::year(&app.store.today()).to_string();
+        let page = app.page(&county, &format!("/targets?year={year}")).await;
         let csrf = hidden(&page, "csrf");
         let form = [
             ("csrf", csrf.as_str()),
-            ("year", "2026"),
+            ("year", year.as_str()),
             ("region", "320102000000"),
             ("t:320102000000:new_employment", "163"),
             ("t:320102002000:new_employment", "100"),
@@ -63,7 +65,7 @@ contract!(
         // A negative share: nothing kept, the reason shown.
         let bad = [
             ("csrf", csrf.as_str()),
-            ("year", "2026"),
+            ("year", year.as_str()),
             ("region", "320102000000"),
             ("t:320102000000:holders", "9"),
             ("t:320102002000:new_employment", "-1"),
@@ -76,7 +78,7 @@ contract!(
             .unwrap();
         assert_eq!(r.status(), 400);
         assert!(r.text().await.unwrap().contains("负数"));
-        let page = app.page(&county, "/targets?year=2026").await;
+        let page = app.page(&county, &format!("/targets?year={year}")).await;
         assert!(page.contains("value=\"4\""), "the holders target stays 4");
 
         // The leader's home: the indicators, behind schedule first, with a chart and its text.
@@ -92,8 +94,25 @@ contract!(
         let ahead = home.find("持证残疾人数").unwrap();
         assert!(behind < ahead, "behind schedule first");
         assert!(home.contains("暂无数据"));
+        assert!(
+            home.contains("<desc id=\"towns-new_employment-d\">"),
+            "the towns against their tasks"
+        );
+        assert!(
+            !home.contains("生成年末快照"),
+            "the leader does not freeze years"
+        );
+        // A year frozen shows in the trend column.
+        let admin = app.store.users().local_scope("admin").await.unwrap();
+        app.store
+            .indicators()
+            .take_snapshot(&admin, 2025)
+            .await
+            .unwrap();
+        let home = app.page(&leader, "/").await;
+        assert!(home.contains("2025年3人"), "{home}");
         // The leader reads targets but has no form to change them.
-        let t = app.page(&leader, "/targets?year=2026").await;
+        let t = app.page(&leader, &format!("/targets?year={year}")).await;
         assert!(!t.contains("保存目标任务"));
         let leader_csrf = hidden(&t, "csrf");
         let mut as_leader = form;
@@ -130,14 +149,16 @@ contract!(
         assert_eq!(r.status(), 404);
 
         // The reports: a page to print on A4 and its workbook.
-        let report = app.page(&leader, "/reports?year=2026&month=1").await;
+        let report = app
+            .page(&leader, &format!("/reports?year={year}&month=1"))
+            .await;
         assert!(report.contains("玄武区残疾人工作月报"), "{report}");
         assert!(report.contains("/static/report.css"));
         let css = app.page(&leader, "/static/report.css").await;
         assert!(css.contains("size: A4") && css.contains("@media print"));
         assert!(report.contains("实名制新增就业人数"));
         let x = leader
-            .get(app.url("/reports/export.xlsx?year=2026"))
+            .get(app.url(&format!("/reports/export.xlsx?year={year}")))
             .send()
             .await
             .unwrap();

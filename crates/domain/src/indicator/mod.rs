@@ -112,6 +112,8 @@ pub struct Population {
     pub conditions: Option<Condition>,
     /// Need item codes, any of which the person's latest visit or survey recorded.
     pub needs: Vec<String>,
+    /// `在世`: only the living, with no other condition.
+    pub living: bool,
     /// The text as the sheet gave it.
     pub text: String,
 }
@@ -120,11 +122,24 @@ impl Population {
     pub fn parse(text: &str, items: &NeedItems) -> Result<Population, String> {
         let mut rest = Vec::new();
         let mut needs = Vec::new();
+        let mut living = false;
         for part in text
             .split(['；', ';'])
             .map(str::trim)
             .filter(|p| !p.is_empty())
         {
+            match part {
+                "在世" | "健在" | "生存" => {
+                    living = true;
+                    continue;
+                }
+                // 重度: grades one and two (GB/T 26341-2010).
+                "重度" | "重度残疾" => {
+                    rest.push("等级：一级、二级");
+                    continue;
+                }
+                _ => {}
+            }
             match part.split_once(['：', ':']) {
                 Some((k, v)) if k.trim() == "需求" => {
                     for n in v
@@ -149,6 +164,7 @@ impl Population {
         Ok(Population {
             conditions,
             needs,
+            living,
             text: text.trim().to_owned(),
         })
     }
@@ -156,7 +172,7 @@ impl Population {
     /// Everyone on file, the dead and the moved away included: what a measure of the year
     /// (paid, employed, trained in it) counts over.
     pub fn is_everyone(&self) -> bool {
-        self.conditions.is_none() && self.needs.is_empty()
+        self.conditions.is_none() && self.needs.is_empty() && !self.living
     }
 
     /// Whether the person belongs to the population on `date`. A population with conditions

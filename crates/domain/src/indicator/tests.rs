@@ -333,3 +333,31 @@ fn a_population_with_conditions_counts_only_the_living_and_an_empty_one_everyone
     assert_eq!(paid.tally(&subject(&p, &[]), &f, on, false).n, 9000);
     assert_eq!(paid.display(Tally { n: 9000, d: 0 }), "90.00元");
 }
+
+#[test]
+fn severe_and_living_read_as_the_federation_writes_them() {
+    let items = crate::needs::NeedItems::shipped().unwrap();
+    let p = Population::parse("重度；在世", &items).unwrap();
+    assert!(p.living && !p.is_everyone());
+    assert_eq!(
+        p.conditions,
+        Some(Condition::GradeIn(vec![
+            crate::certificate::Grade::parse("一级").unwrap(),
+            crate::certificate::Grade::parse("二级").unwrap(),
+        ]))
+    );
+    let living = Population::parse("在世", &items).unwrap();
+    let person = severe();
+    let s = subject(&person, &[]);
+    let on = d("2026-06-30");
+    assert!(living.holds(&s, &[], on, true));
+    assert!(
+        !living.holds(&s, &[], on, false),
+        "the dead are not counted"
+    );
+    assert!(
+        Population::parse("", &items)
+            .unwrap()
+            .holds(&s, &[], on, false)
+    );
+}

@@ -19,17 +19,18 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Horizontal bars with their targets marked; `id` names the title and description.
+/// Horizontal bars with their targets marked; `id` names the title and description. Each row
+/// is its label and value on a line, the bar under it across the whole width: nothing is cut
+/// off or overlaps when a phone scales the drawing down.
 pub fn bars(id: &str, title: &str, bars: &[Bar]) -> String {
-    const ROW: f64 = 34.0;
-    const LEFT: f64 = 150.0;
-    const WIDTH: f64 = 330.0;
+    const ROW: f64 = 46.0;
+    const WIDTH: f64 = 470.0;
     let max = bars
         .iter()
         .flat_map(|b| [b.value, b.target.unwrap_or(0.0)])
         .fold(0.0_f64, f64::max)
         .max(1.0);
-    let height = ROW * bars.len().max(1) as f64 + 10.0;
+    let height = ROW * bars.len().max(1) as f64 + 4.0;
     let desc: Vec<String> = bars
         .iter()
         .map(|b| {
@@ -45,34 +46,32 @@ pub fn bars(id: &str, title: &str, bars: &[Bar]) -> String {
         })
         .collect();
     let mut s = format!(
-        "<svg class=\"chart\" viewBox=\"0 0 600 {height}\" role=\"img\" \
+        "<svg class=\"chart\" viewBox=\"0 0 480 {height}\" role=\"img\" \
          aria-labelledby=\"{id}-t {id}-d\" xmlns=\"http://www.w3.org/2000/svg\">\
          <title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>",
         esc(title),
         esc(&desc.join("；"))
     );
     for (i, b) in bars.iter().enumerate() {
-        let y = i as f64 * ROW + 6.0;
+        let y = i as f64 * ROW + 2.0;
         let w = (b.value / max * WIDTH).max(0.0);
         let class = if b.behind { "bar behind" } else { "bar" };
-        let label: String = b.label.chars().take(9).collect();
+        let label: String = b.label.chars().take(16).collect();
+        let bar_y = y + 22.0;
         s.push_str(&format!(
-            "<text x=\"{:.0}\" y=\"{:.0}\" text-anchor=\"end\" class=\"label\">{}</text>\
-             <rect x=\"{LEFT}\" y=\"{y:.0}\" width=\"{w:.1}\" height=\"20\" class=\"{class}\"/>\
-             <text x=\"{:.1}\" y=\"{:.0}\" class=\"value\">{}</text>",
-            LEFT - 8.0,
+            "<text x=\"0\" y=\"{:.0}\" class=\"label\">{}　{}</text>\
+             <rect x=\"0\" y=\"{bar_y:.0}\" width=\"{WIDTH}\" height=\"16\" class=\"track\"/>\
+             <rect x=\"0\" y=\"{bar_y:.0}\" width=\"{w:.1}\" height=\"16\" class=\"{class}\"/>",
             y + 15.0,
             esc(&label),
-            LEFT + w + 6.0,
-            y + 15.0,
-            esc(&b.text)
+            esc(&b.text),
         ));
         if let Some(t) = b.target {
-            let x = LEFT + t / max * WIDTH;
+            let x = (t / max * WIDTH).clamp(1.0, WIDTH + 8.0);
             s.push_str(&format!(
                 "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{:.0}\" y2=\"{:.0}\" class=\"target\"/>",
-                y - 3.0,
-                y + 23.0
+                y + 19.0,
+                y + 41.0
             ));
         }
     }
@@ -117,7 +116,7 @@ mod tests {
         assert!(svg.contains("各镇&lt;任务&gt;"));
         assert!(svg.contains("梅园新村街道：50人，目标100，落后"));
         assert!(svg.contains("玄武门街道：80人"));
-        assert_eq!(svg.matches("<rect").count(), 2);
+        assert_eq!(svg.matches("class=\"bar").count(), 2);
         assert_eq!(svg.matches("class=\"target\"").count(), 1);
         assert!(svg.contains("bar behind"));
     }

@@ -24,6 +24,7 @@ pub fn routes() -> Router<App> {
         .route("/indicators/{key}", get(one))
         .route("/indicators/{key}/people", get(people))
         .route("/indicators/{key}/people/export.xlsx", get(people_export))
+        .route("/indicators/snapshot", post(snapshot))
         .route("/targets", get(targets).post(save_targets))
         .route("/targets/import", post(import_targets))
 }
@@ -83,6 +84,8 @@ pub struct Row {
     pub i: IndicatorValue,
     pub progress: String,
     pub expected: String,
+    /// The values at the ends of the years snapshotted (the last five).
+    pub trend: String,
 }
 
 impl Row {
@@ -100,6 +103,7 @@ impl Row {
             i,
             progress,
             expected,
+            trend: String::new(),
         }
     }
 }
@@ -113,10 +117,15 @@ pub struct BoardPage {
     pub rows: Vec<Row>,
     pub behind: usize,
     pub chart: String,
+    /// Bars per child region against each one's task, for the indicators split among them
+    /// (behind schedule first, three at most).
+    pub child_charts: Vec<(String, String, String)>,
     pub query: String,
     pub year: String,
     pub date: String,
     pub years: Vec<i32>,
+    pub can_snapshot: bool,
+    pub last_year: i32,
 }
 
 /// The board of the user's region (or the one asked for): the leader's home page too.
@@ -131,7 +140,20 @@ pub async fn board_page(
         .indicators()
         .board(s.scope(), q.region(), q.when()?)
         .await?;
+    let defs = app.store.indicators().definitions()?;
+    let history = app.store.indicators().history(&board.region, &defs).await?;
     let mut rows: Vec<Row> = board.indicators.iter().cloned().map(Row::of).collect();
+    // Still in the definitions' order here: the k-th row is the k-th definition.
+    let recent = &history[history.len().saturating_sub(5)..];
+    for (k, (r, def)) in rows.iter_mut().zip(defs.all()).enumerate() {
+        if !r.i.no_data {
+            r.trend = recent
+                .iter()
+                .map(|(y, t)| format!("{y}年{}", def.display(t[k])))
+                .collect::<Vec<_>>()
+                .join("；");
+        }
+    }
     // Behind schedule first, then those with a target, then the rest; each in file order.
     rows.sort_by_key(|r| (!r.i.behind, r.i.target.is_none(), r.i.no_data));
     let behind = rows.iter().filter(|r| r.i.behind).count();
@@ -151,8 +173,39 @@ pub async fn board_page(
     } else {
         bars("progress", "各指标完成目标的进度（%）", &chart_bars)
     };
+    let child_charts = rows
+        .iter()
+        .filter(|r| !r.i.no_data && r.i.children.iter().any(|c| c.target.is_some()))
+        .take(3)
+        .map(|r| {
+            let bars_of: Vec<Bar> =
+                r.i.children
+                    .iter()
+                    .filter(|c| c.target.is_some() || c.tally.n != 0)
+                    .map(|c| Bar {
+                        label: c.name.clone(),
+                        value: c.value.unwrap_or(0.0),
+                        target: c.target.map(|t| t.as_f64()),
+                        text: c.display.clone(),
+                        behind: c.behind,
+                    })
+                    .collect();
+            (
+                r.i.key.clone(),
+                r.i.name.clone(),
+                bars(
+                    &format!("towns-{}", r.i.key),
+                    &format!("{}：各下级区划对照任务", r.i.name),
+                    &bars_of,
+                ),
+            )
+        })
+        .collect();
     let years = app.store.indicators().snapshot_years().await?;
     Ok(BoardPage {
+        child_charts,
+        can_snapshot: s.scope().role().manages_users(),
+        last_year: app.store.today().year() - 1,
         layout: Layout::for_session(s, "规划指标", here),
         basis: board.basis.label(),
         board,
@@ -589,4 +642,34 @@ pub async fn import_targets(
             Ok((axum::http::StatusCode::BAD_REQUEST, page).into_response())
         }
     }
+}
+
+#[derive(Deserialize)]
+pub struct SnapshotForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    year: String,
+}
+
+/// An administrator freezes a finished year's values (once; a second time changes nothing).
+pub async fn snapshot(
+    State(app): State<App>,
+    PageUser(s): PageUser,
+    axum::extract::Form(f): axum::extract::Form<SnapshotForm>,
+) -> Result<Response, AppError> {
+    s.check_csrf(&f.csrf)?;
+    if !s.scope().role().manages_users() {
+        return Err(AppError::Forbidden);
+    }
+    let year: i32 = f
+        .year
+        .trim()
+        .parse()
+        .map_err(|_| AppError::BadRequest("年度应为四位数字".into()))?;
+    app.store
+        .indicators()
+        .take_snapshot(s.scope(), year)
+        .await?;
+    Ok(Redirect::to(&format!("/indicators?year={year}")).into_response())
 }
