@@ -133,6 +133,45 @@ contract!(
         assert_eq!(value(&board, "renovation"), (0, 1));
         agrees_with_a_fresh_count(&store, &county, &board).await;
 
+        // A case opened and a visit's need are marked like a file's change.
+        let pa = store.persons().get(&admin, &a).await.unwrap().id;
+        let pb = store.persons().get(&admin, &b).await.unwrap().id;
+        store
+            .cases()
+            .open(&county, pa, "辅助器具适配", d("2026-06-01"), Some("测试"))
+            .await
+            .unwrap();
+        store
+            .visits()
+            .record(
+                &county,
+                pb,
+                &anju_domain::visit::VisitInput {
+                    visited_on: "2026-06-20".into(),
+                    met: "本人".into(),
+                    living: "独居".into(),
+                    health: "一般".into(),
+                    income: "家庭供养".into(),
+                    needs: vec!["辅助器具适配".into()],
+                    ..Default::default()
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        let board = store
+            .indicators()
+            .board(&county, None, When::Now)
+            .await
+            .unwrap();
+        assert_eq!(value(&board, "served_device"), (1, 0));
+        assert_eq!(
+            value(&board, "device_fitting"),
+            (0, 1),
+            "b needs one, not yet fitted"
+        );
+        agrees_with_a_fresh_count(&store, &county, &board).await;
+
         // The province sees the other county too; the county does not see it.
         let province = store
             .indicators()
@@ -564,5 +603,65 @@ contract!(
                 .await,
             Err(StoreError::NotFound(_))
         ));
+    }
+);
+
+contract!(
+    a_registry_loaded_whole_is_counted_whole_and_then_followed_again,
+    |db: TestDb| async move {
+        use anju_domain::person::{Field, PersonInput, validate};
+        let store = db
+            .open_with(Arc::new(ManualClock::new(ms("2026-06-30"))))
+            .await;
+        let county = user(&store, "xw", Role::County, "320102000000").await;
+        let board = store
+            .indicators()
+            .board(&county, None, When::Now)
+            .await
+            .unwrap();
+        assert_eq!(value(&board, "holders"), (0, 0));
+        let person = |seq: u16, village: &str| {
+            let id = IdNumber::compose("320102", d("1980-05-06"), seq).unwrap();
+            let mut i = PersonInput::default();
+            i.set(Field::IdNumber, id.as_str());
+            i.set(Field::Name, "测试");
+            i.set(Field::HouseholdCode, village);
+            i.set(Field::Category, "肢体");
+            i.set(Field::Grade, "二级");
+            i.set(Field::CertValidTo, "2030-12-31");
+            validate(&i, anju_domain::RegionTable::jiangsu()).unwrap()
+        };
+        // Into an empty registry: the bulk load (on PostgreSQL without the per-statement
+        // marks), then every village counted at the next reading.
+        let mut batch = store
+            .persons()
+            .begin_import(&county, "全部.csv")
+            .await
+            .unwrap();
+        batch
+            .apply(vec![
+                (2, person(11, VILLAGE)),
+                (3, person(13, OTHER_TOWN_VILLAGE)),
+            ])
+            .await
+            .unwrap();
+        batch.commit(2, 0).await.unwrap();
+        let board = store
+            .indicators()
+            .board(&county, None, When::Now)
+            .await
+            .unwrap();
+        assert_eq!(value(&board, "holders"), (2, 0));
+        assert_eq!(child(&board, "holders", "320102003000"), 1);
+        // The marks are on again: a file made afterwards is counted at once.
+        let c = IdNumber::compose("320102", d("1990-02-02"), 15).unwrap();
+        file(&store, &c, VILLAGE2, Some(("视力", "三级"))).await;
+        let board = store
+            .indicators()
+            .board(&county, None, When::Now)
+            .await
+            .unwrap();
+        assert_eq!(value(&board, "holders"), (3, 0));
+        agrees_with_a_fresh_count(&store, &county, &board).await;
     }
 );

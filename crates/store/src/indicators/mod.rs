@@ -534,8 +534,11 @@ async fn write_cells(
                 format!("({a}, {b})")
             })
             .collect();
+        // Another process (the command line beside the server) may recount the same village
+        // at the same time: the later count stands, neither fails.
         let sql = format!(
-            "INSERT INTO indicator_cells (village, tallies) VALUES {}",
+            "INSERT INTO indicator_cells (village, tallies) VALUES {} \
+             ON CONFLICT (village) DO UPDATE SET tallies = excluded.tallies",
             values.join(", ")
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));

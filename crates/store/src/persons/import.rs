@@ -354,6 +354,14 @@ impl<'a> Persons<'a> {
                     .execute(&mut *tx)
                     .await?;
             }
+            if self.store.backend() == Backend::Postgres {
+                // Every village changes: the indicators' tallies are counted afresh at commit
+                // rather than a village marked per batch (the transition tables cost a quarter
+                // of a million-row load). Undone with the transaction if it fails.
+                sqlx::query("ALTER TABLE persons DISABLE TRIGGER persons_indicators_insert")
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
         Ok(ImportBatch {
             store: self.store,
@@ -644,6 +652,17 @@ impl ImportBatch<'_> {
         let started = std::time::Instant::now();
         for (_, make) in std::mem::take(&mut self.indexes) {
             sqlx::query(sqlx::AssertSqlSafe(make))
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        if self.bulk {
+            if self.store.backend() == Backend::Postgres {
+                sqlx::query("ALTER TABLE persons ENABLE TRIGGER persons_indicators_insert")
+                    .execute(&mut *self.tx)
+                    .await?;
+            }
+            // A registry loaded whole: the next reading counts every village.
+            sqlx::query("DELETE FROM indicator_meta")
                 .execute(&mut *self.tx)
                 .await?;
         }
