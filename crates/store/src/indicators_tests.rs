@@ -305,6 +305,18 @@ contract!(
             .find(|l| l.key == "medical_insurance")
             .unwrap();
         assert!(med.allocation.is_none(), "a rate is not split");
+        // A rate over nobody (no holders here) has no value and is not behind its target.
+        let board = store
+            .indicators()
+            .board(&county, None, When::Now)
+            .await
+            .unwrap();
+        let med = board
+            .indicators
+            .iter()
+            .find(|i| i.key == "medical_insurance")
+            .unwrap();
+        assert!(med.target.is_some() && med.value.is_none() && !med.behind);
         // The town sees its share against its progress; the leader reads but cannot set.
         let board = store
             .indicators()

@@ -170,10 +170,11 @@ fn expected_by(def: &Definition, target: Option<TargetValue>, as_of: NaiveDate) 
     Some(t * f64::from(as_of.ordinal()) / days)
 }
 
-fn behind(def: &Definition, value: Option<f64>, expected: Option<f64>) -> bool {
+fn behind(value: Option<f64>, expected: Option<f64>) -> bool {
     match (value, expected) {
         (_, None) => false,
-        (None, Some(_)) => def.measure != Measure::NoData,
+        // No data, or nobody to count (a share of an empty population): not behind.
+        (None, Some(_)) => false,
         (Some(v), Some(e)) => v + 1e-9 < e,
     }
 }
@@ -276,7 +277,7 @@ impl Indicators<'_> {
                     display: def.display(total[i]),
                     target,
                     expected,
-                    behind: behind(def, value, expected),
+                    behind: behind(value, expected),
                     children: children
                         .iter()
                         .map(|c| {
@@ -293,7 +294,7 @@ impl Indicators<'_> {
                                 value,
                                 display: def.display(t),
                                 target,
-                                behind: behind(def, value, expected_by(def, target, as_of)),
+                                behind: behind(value, expected_by(def, target, as_of)),
                             }
                         })
                         .collect(),

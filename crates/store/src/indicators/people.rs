@@ -106,19 +106,17 @@ impl Indicators<'_> {
         let all: Vec<BehindPerson> = people
             .into_iter()
             .map(|b| {
-                let p = &b.record.person;
-                let id = p.id_number.as_str();
                 let counted = b.tally.n != 0;
                 BehindPerson {
-                    person_id: b.record.id,
-                    name: p.name.clone(),
+                    person_id: b.id,
+                    name: b.name,
                     id_number: if whole {
-                        id.to_owned()
+                        b.id_number
                     } else {
-                        mask::id_number(id)
+                        mask::id_number(&b.id_number)
                     },
-                    household_code: p.household_code.to_string(),
-                    village: table.name_of(p.household_code.as_str()),
+                    village: table.name_of(&b.household_code),
+                    household_code: b.household_code,
                     counted,
                     detail: if paid {
                         format!("{}元", Fen(b.tally.n).yuan())

@@ -389,10 +389,12 @@ pub(crate) async fn per_village(
     Ok(out.into_iter().collect())
 }
 
-/// One person behind an indicator: whether counted in the numerator (has the fact) and what
-/// the person adds.
+/// One person behind an indicator (what a list shows of the file) and what the person adds.
 pub(crate) struct Behind {
-    pub record: PersonRecord,
+    pub id: i64,
+    pub name: String,
+    pub id_number: String,
+    pub household_code: String,
     pub tally: Tally,
 }
 
@@ -413,7 +415,10 @@ pub(crate) async fn people(
         let t = def.tally(s, f, date, alive);
         if (t.n != 0 || t.d != 0) && seen.insert(rec.id) {
             out.push(Behind {
-                record: rec.clone(),
+                id: rec.id,
+                name: rec.person.name.clone(),
+                id_number: rec.person.id_number.to_string(),
+                household_code: rec.person.household_code.to_string(),
                 tally: t,
             });
         }
