@@ -6,13 +6,14 @@ use anju_domain::crosscheck::{self, KindSpec, ListKind};
 use anju_store::{Batch, ResultRow, Task, TownClasses};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
 use crate::auth::{PageUser, Session};
+use crate::pages::Key;
 use crate::pages::Layout;
 use crate::{App, AppError};
 
@@ -198,7 +199,7 @@ fn class_of(q: &RowsQuery) -> Result<Option<String>, AppError> {
 pub async fn batch(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Key(id): Key,
     Query(q): Query<RowsQuery>,
 ) -> Result<BatchPage, AppError> {
     let class = class_of(&q)?;
@@ -228,7 +229,7 @@ pub async fn batch(
 pub async fn export(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Key(id): Key,
     Query(q): Query<RowsQuery>,
 ) -> Result<Response, AppError> {
     let class = class_of(&q)?;
@@ -313,7 +314,7 @@ pub struct ResolveForm {
 pub async fn confirm(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Key(id): Key,
     Form(f): Form<ResolveForm>,
 ) -> Result<Response, AppError> {
     s.check_csrf(&f.csrf)?;
@@ -324,7 +325,7 @@ pub async fn confirm(
 pub async fn reject(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Key(id): Key,
     Form(f): Form<ResolveForm>,
 ) -> Result<Response, AppError> {
     s.check_csrf(&f.csrf)?;

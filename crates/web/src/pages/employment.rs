@@ -5,7 +5,7 @@ use anju_domain::employment::{EmploymentForm, StatusInput};
 use anju_store::{NewlyEmployed, PersonRecord};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -13,6 +13,7 @@ use chrono::Datelike;
 use serde::Deserialize;
 
 use crate::auth::{PageUser, Session};
+use crate::pages::Key;
 use crate::pages::Layout;
 use crate::{App, AppError};
 
@@ -96,7 +97,7 @@ pub struct StatusForm {
 pub async fn record(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(key): Path<i64>,
+    Key(key): Key,
     Form(f): Form<StatusForm>,
 ) -> Result<Response, AppError> {
     s.check_csrf(&f.csrf)?;

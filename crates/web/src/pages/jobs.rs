@@ -11,13 +11,14 @@ use anju_store::{
 };
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
 use crate::auth::{PageUser, Session};
+use crate::pages::Key;
 use crate::pages::Layout;
 use crate::{App, AppError};
 
@@ -182,7 +183,7 @@ pub struct PostingPage {
 pub async fn posting(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Key(id): Key,
 ) -> Result<PostingPage, AppError> {
     let jobs = app.store.jobs();
     let p = jobs.posting(s.scope(), id).await?;
@@ -217,7 +218,7 @@ pub struct CsrfOnly {
 pub async fn close_posting(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Key(id): Key,
     Form(f): Form<CsrfOnly>,
 ) -> Result<Response, AppError> {
     s.check_csrf(&f.csrf)?;
@@ -340,7 +341,7 @@ pub struct SeekerPage {
 pub async fn seeker(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(person): Path<i64>,
+    Key(person): Key,
 ) -> Result<SeekerPage, AppError> {
     let jobs = app.store.jobs();
     let rec = jobs
@@ -398,7 +399,7 @@ pub struct VisitForm {
 pub async fn record_visit(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Key(id): Key,
     Form(f): Form<VisitForm>,
 ) -> Result<Response, AppError> {
     s.check_csrf(&f.csrf)?;
@@ -430,7 +431,7 @@ pub struct FailForm {
 pub async fn fail(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Key(id): Key,
     Form(f): Form<FailForm>,
 ) -> Result<Response, AppError> {
     s.check_csrf(&f.csrf)?;
@@ -460,7 +461,7 @@ pub struct SeekerForm {
 pub async fn register(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(key): Path<i64>,
+    Key(key): Key,
     Form(f): Form<SeekerForm>,
 ) -> Result<Response, AppError> {
     s.check_csrf(&f.csrf)?;
@@ -478,7 +479,7 @@ pub async fn register(
 pub async fn withdraw(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(key): Path<i64>,
+    Key(key): Key,
     Form(f): Form<CsrfOnly>,
 ) -> Result<Response, AppError> {
     s.check_csrf(&f.csrf)?;
@@ -501,7 +502,7 @@ pub struct StepForm {
 pub async fn record_step(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(key): Path<i64>,
+    Key(key): Key,
     Form(f): Form<StepForm>,
 ) -> Result<Response, AppError> {
     s.check_csrf(&f.csrf)?;
@@ -535,7 +536,7 @@ pub struct PlaceForm {
 pub async fn place(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(key): Path<i64>,
+    Key(key): Key,
     Form(f): Form<PlaceForm>,
 ) -> Result<Response, AppError> {
     s.check_csrf(&f.csrf)?;

@@ -35,6 +35,29 @@ use crate::App;
 use crate::auth::Session;
 use crate::error::AppError;
 
+/// A record's number from the path (a case, a course, a batch, a bill): anything that is not a
+/// number is a page not found, in Chinese like every other, rather than the router's English
+/// rejection of a typed path.
+pub struct Key(pub i64);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Key {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(text) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| AppError::NotFound)?;
+        text.trim()
+            .parse::<i64>()
+            .map(Key)
+            .map_err(|_| AppError::NotFound)
+    }
+}
+
 pub fn routes() -> Router<App> {
     Router::new()
         .route("/", get(home::show))

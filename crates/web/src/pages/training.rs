@@ -6,7 +6,7 @@ use anju_domain::training::{CourseInput, CourseKind};
 use anju_store::{AttendanceRecord, CourseRecord, TrainedCount};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -14,6 +14,7 @@ use chrono::Datelike;
 use serde::Deserialize;
 
 use crate::auth::PageUser;
+use crate::pages::Key;
 use crate::pages::Layout;
 use crate::{App, AppError};
 
@@ -126,7 +127,7 @@ pub struct CoursePage {
 pub async fn show(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Key(id): Key,
 ) -> Result<CoursePage, AppError> {
     let (c, people) = app.store.training().course(s.scope(), id).await?;
     Ok(CoursePage {
@@ -152,7 +153,7 @@ pub struct AttendForm {
 pub async fn attend(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Key(id): Key,
     Form(f): Form<AttendForm>,
 ) -> Result<Response, AppError> {
     s.check_csrf(&f.csrf)?;

@@ -4,13 +4,14 @@
 use anju_store::{DeptKey, Purpose};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
 use crate::auth::{PageUser, Session};
+use crate::pages::Key;
 use crate::pages::Layout;
 use crate::{App, AppError};
 
@@ -86,7 +87,7 @@ pub struct CsrfForm {
 pub async fn revoke(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Key(id): Key,
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, AppError> {
     s.check_csrf(&f.csrf)?;

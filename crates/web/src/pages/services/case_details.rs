@@ -9,12 +9,13 @@ use anju_domain::programme::care::CarePlanInput;
 use anju_domain::programme::{CaseState, ProgrammeKind, closes};
 use anju_store::CaseRecord;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::auth::{PageUser, Session};
+use crate::pages::Key;
 use crate::{App, AppError};
 
 /// The device section.
@@ -190,7 +191,7 @@ pub struct DeviceForm {
 pub async fn choose(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Key(id): Key,
     Form(f): Form<DeviceForm>,
 ) -> Result<Response, AppError> {
     s.check_csrf(&f.csrf)?;
@@ -226,7 +227,7 @@ pub struct AmountForm {
 pub async fn amount(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Key(id): Key,
     Form(f): Form<AmountForm>,
 ) -> Result<Response, AppError> {
     s.check_csrf(&f.csrf)?;
@@ -284,7 +285,7 @@ pub struct RentalForm {
 pub async fn rent(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Key(id): Key,
     Form(f): Form<RentalForm>,
 ) -> Result<Response, AppError> {
     s.check_csrf(&f.csrf)?;
@@ -304,7 +305,7 @@ pub async fn rent(
 pub async fn give_back(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Key(id): Key,
     Form(f): Form<RentalForm>,
 ) -> Result<Response, AppError> {
     s.check_csrf(&f.csrf)?;
@@ -337,7 +338,7 @@ pub struct PlanForm {
 pub async fn plan(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Key(id): Key,
     Form(f): Form<PlanForm>,
 ) -> Result<Response, AppError> {
     s.check_csrf(&f.csrf)?;
@@ -372,7 +373,7 @@ pub struct CheckForm {
 pub async fn check(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Key(id): Key,
     Form(f): Form<CheckForm>,
 ) -> Result<Response, AppError> {
     s.check_csrf(&f.csrf)?;

@@ -8,13 +8,14 @@ use anju_store::{CaseFilter, CaseRecord, PersonRecord};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::HERE;
 use crate::auth::{PageUser, Session};
+use crate::pages::Key;
 use crate::pages::{Layout, beijing};
 use crate::{App, AppError};
 
@@ -469,7 +470,7 @@ pub(super) async fn case_page(
 pub async fn show(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Key(id): Key,
 ) -> Result<CasePage, AppError> {
     case_page(&app, &s, id, None).await
 }
@@ -501,7 +502,7 @@ pub struct ActForm {
 pub async fn act(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Key(id): Key,
     Form(f): Form<ActForm>,
 ) -> Result<Response, AppError> {
     s.check_csrf(&f.csrf)?;
@@ -589,7 +590,7 @@ pub struct OpenPage {
 pub async fn open(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(key): Path<i64>,
+    Key(key): Key,
     Form(f): Form<OpenForm>,
 ) -> Result<Response, AppError> {
     s.check_csrf(&f.csrf)?;
@@ -653,7 +654,7 @@ pub struct DiagnosisForm {
 pub async fn diagnose(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(key): Path<i64>,
+    Key(key): Key,
     Form(f): Form<DiagnosisForm>,
 ) -> Result<Response, AppError> {
     s.check_csrf(&f.csrf)?;
@@ -680,7 +681,7 @@ pub struct AssignForm {
 pub async fn assign(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Key(id): Key,
     Form(f): Form<AssignForm>,
 ) -> Result<Response, AppError> {
     s.check_csrf(&f.csrf)?;
@@ -730,7 +731,7 @@ pub struct DeliveryForm {
 pub async fn deliver(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Key(id): Key,
     Form(f): Form<DeliveryForm>,
 ) -> Result<Response, AppError> {
     s.check_csrf(&f.csrf)?;

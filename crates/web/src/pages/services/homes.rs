@@ -9,7 +9,7 @@ use anju_store::{Evaluation, HomeLine, SchemeRecord};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Datelike;
@@ -17,6 +17,7 @@ use serde::Deserialize;
 
 use super::HERE;
 use crate::auth::{PageUser, Session};
+use crate::pages::Key;
 use crate::pages::Layout;
 use crate::{App, AppError};
 
@@ -194,7 +195,7 @@ async fn home_page(
 pub async fn show(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Key(id): Key,
 ) -> Result<HomePage, AppError> {
     home_page(&app, &s, id, None).await
 }
@@ -218,7 +219,7 @@ pub struct EvaluationForm {
 pub async fn evaluate(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Key(id): Key,
     Form(f): Form<EvaluationForm>,
 ) -> Result<Response, AppError> {
     s.check_csrf(&f.csrf)?;

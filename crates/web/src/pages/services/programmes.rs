@@ -7,12 +7,13 @@ use anju_domain::programme::{COLUMNS, Programme, column_help, steps_text};
 use anju_store::{EligiblePerson, ProgrammeRecord};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::HERE;
 use crate::auth::{PageUser, Session};
+use crate::pages::Key;
 use crate::pages::Layout;
 use crate::pages::persons::import::{finish, receive, register};
 use crate::{App, AppError};
@@ -231,7 +232,7 @@ async fn eligible(
 pub async fn show(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Key(id): Key,
     Query(q): Query<EligibleQuery>,
 ) -> Result<Response, AppError> {
     let (rec, list, error) = eligible(&app, &s, id, &q).await?;
@@ -290,7 +291,7 @@ pub async fn show(
 pub async fn export_eligible(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Key(id): Key,
     Query(q): Query<EligibleQuery>,
 ) -> Result<Response, AppError> {
     let (rec, list, error) = eligible(&app, &s, id, &q).await?;

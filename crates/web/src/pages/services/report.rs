@@ -6,13 +6,14 @@ use anju_domain::money::Fen;
 use anju_store::ReportLine;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use chrono::Datelike;
 use serde::Deserialize;
 
 use super::HERE;
 use crate::auth::{PageUser, Session};
+use crate::pages::Key;
 use crate::pages::Layout;
 use crate::{App, AppError};
 
@@ -89,7 +90,7 @@ async fn lines(
 pub async fn page(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Key(id): Key,
     Query(q): Query<YearQuery>,
 ) -> Result<ReportPage, AppError> {
     let (name, year, lines) = lines(&app, &s, id, &q).await?;
@@ -106,7 +107,7 @@ pub async fn page(
 pub async fn export(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Key(id): Key,
     Query(q): Query<YearQuery>,
 ) -> Result<Response, AppError> {
     let (name, year, lines) = lines(&app, &s, id, &q).await?;

@@ -7,13 +7,14 @@ use anju_store::Bill;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::HERE;
 use crate::auth::{PageUser, Session};
+use crate::pages::Key;
 use crate::pages::Layout;
 use crate::{App, AppError};
 
@@ -186,7 +187,7 @@ async fn bill_page(
 pub async fn show(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Key(id): Key,
 ) -> Result<BillPage, AppError> {
     bill_page(&app, &s, id, None).await
 }
@@ -200,7 +201,7 @@ pub struct CsrfOnly {
 pub async fn approve(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Key(id): Key,
     Form(f): Form<CsrfOnly>,
 ) -> Result<Response, AppError> {
     s.check_csrf(&f.csrf)?;
@@ -220,7 +221,7 @@ pub async fn approve(
 pub async fn export(
     State(app): State<App>,
     PageUser(s): PageUser,
-    Path(id): Path<i64>,
+    Key(id): Key,
 ) -> Result<Response, AppError> {
     let b = app.store.settlements().get(s.scope(), id).await?;
     let path = app
