@@ -11,7 +11,7 @@ use anju_domain::month::Month;
 use anju_domain::needs::{NeedItems, NeedServices};
 use anju_domain::person::LifeStatus;
 use anju_domain::programme::{ProgrammeKind, Subject};
-use anju_domain::subsidy::{Assistance, AssistanceKind, SubsidyKind};
+use anju_domain::subsidy::{Assistance, SubsidyKind};
 use chrono::{Datelike, NaiveDate};
 use futures_util::TryStreamExt;
 use sqlx::{AnyConnection, Row};
@@ -76,27 +76,16 @@ async fn gather(
     let jan1 = Arg::Text(format!("{year}-01-01"));
 
     let mut rows = query(
-        "SELECT a.person_id, a.kind, a.from_month, a.to_month FROM assistance a \
+        "SELECT a.person_id, a.kind, a.from_month, a.to_month, a.amount_fen FROM assistance a \
          JOIN persons p ON p.id = a.person_id WHERE {under}",
         &[],
     )
     .fetch(&mut *conn);
     while let Some(r) = rows.try_next().await? {
-        let kind: String = r.try_get("kind")?;
-        let from: String = r.try_get("from_month")?;
-        let to: Option<String> = r.try_get("to_month")?;
-        let (Some(kind), Ok(from)) = (AssistanceKind::parse(&kind), Month::parse(&from)) else {
-            continue;
-        };
         b.assistance
             .entry(r.try_get("person_id")?)
             .or_default()
-            .push(Assistance {
-                kind,
-                from,
-                to: to.and_then(|t| Month::parse(&t).ok()),
-                amount: None,
-            });
+            .push(crate::subsidy::assistance_from_row(&r)?);
     }
     drop(rows);
 

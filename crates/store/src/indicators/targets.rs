@@ -294,49 +294,40 @@ impl Indicators<'_> {
             .bind(key.clone())
             .fetch_optional(&mut *tx)
             .await?;
-            match (before, value) {
-                (None, None) => out.unchanged += 1,
-                (Some(b), Some(v)) if b == v.0 => out.unchanged += 1,
-                (_, None) => {
-                    sqlx::query(
-                        "DELETE FROM indicator_targets WHERE region_code = $1 AND year = $2 \
-                         AND indicator = $3",
-                    )
-                    .bind(region.clone())
-                    .bind(*year)
-                    .bind(key.clone())
-                    .execute(&mut *tx)
-                    .await?;
-                    out.updated += 1;
-                }
-                (b, Some(v)) => {
-                    sqlx::query(
-                        "DELETE FROM indicator_targets WHERE region_code = $1 AND year = $2 \
-                         AND indicator = $3",
-                    )
-                    .bind(region.clone())
-                    .bind(*year)
-                    .bind(key.clone())
-                    .execute(&mut *tx)
-                    .await?;
-                    sqlx::query(
-                        "INSERT INTO indicator_targets (region_code, year, indicator, value_x100, \
-                         updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(region.clone())
-                    .bind(*year)
-                    .bind(key.clone())
-                    .bind(v.0)
-                    .bind(scope.username().to_owned())
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                    if b.is_some() {
-                        out.updated += 1;
-                    } else {
-                        out.inserted += 1;
-                    }
-                }
+            if before == value.map(|v| v.0) {
+                out.unchanged += 1;
+                continue;
+            }
+            // Removed or replaced: the old row goes, a new value comes in its place.
+            if before.is_some() {
+                sqlx::query(
+                    "DELETE FROM indicator_targets WHERE region_code = $1 AND year = $2 \
+                     AND indicator = $3",
+                )
+                .bind(region.clone())
+                .bind(*year)
+                .bind(key.clone())
+                .execute(&mut *tx)
+                .await?;
+            }
+            if let Some(v) = value {
+                sqlx::query(
+                    "INSERT INTO indicator_targets (region_code, year, indicator, value_x100, \
+                     updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(region.clone())
+                .bind(*year)
+                .bind(key.clone())
+                .bind(v.0)
+                .bind(scope.username().to_owned())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            if before.is_some() {
+                out.updated += 1;
+            } else {
+                out.inserted += 1;
             }
         }
         append(

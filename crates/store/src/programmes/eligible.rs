@@ -5,9 +5,8 @@ use std::collections::HashMap;
 
 use anju_domain::audit::Outcome;
 use anju_domain::mask;
-use anju_domain::month::Month;
 use anju_domain::programme::{Condition, Subject};
-use anju_domain::subsidy::{Assistance, AssistanceKind};
+use anju_domain::subsidy::Assistance;
 use chrono::NaiveDate;
 use sqlx::Row;
 
@@ -126,27 +125,16 @@ impl Programmes<'_> {
         };
         let mut assistance: HashMap<i64, Vec<Assistance>> = HashMap::new();
         let q = query(
-            "SELECT a.person_id, a.kind, a.from_month, a.to_month FROM assistance a \
-             JOIN persons p ON p.id = a.person_id WHERE {under}",
+            "SELECT a.person_id, a.kind, a.from_month, a.to_month, a.amount_fen \
+             FROM assistance a JOIN persons p ON p.id = a.person_id WHERE {under}",
             false,
         );
         let mut rows = q.fetch(&mut *conn);
         while let Some(r) = rows.try_next().await? {
-            let kind: String = r.try_get("kind")?;
-            let from: String = r.try_get("from_month")?;
-            let to: Option<String> = r.try_get("to_month")?;
-            let (Some(kind), Ok(from)) = (AssistanceKind::parse(&kind), Month::parse(&from)) else {
-                continue;
-            };
             assistance
                 .entry(r.try_get("person_id")?)
                 .or_default()
-                .push(Assistance {
-                    kind,
-                    from,
-                    to: to.and_then(|t| Month::parse(&t).ok()),
-                    amount: None,
-                });
+                .push(crate::subsidy::assistance_from_row(&r)?);
         }
         drop(rows);
         let mut diagnoses: HashMap<i64, Vec<String>> = HashMap::new();

@@ -24,8 +24,8 @@ use serde::Serialize;
 use sqlx::Row;
 
 pub use file::{GrantView, PaidLine, PersonSubsidies};
-pub(crate) use inputs::open_recoveries;
 pub use inputs::{AssistanceRow, EventRow, GrantRow};
+pub(crate) use inputs::{assistance_from_row, open_recoveries};
 
 pub use bank::{BankLine, FailedLine, ReturnRow};
 pub use recoveries::RecoveryRecord;

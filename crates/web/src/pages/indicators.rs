@@ -392,24 +392,23 @@ pub struct PeoplePage {
 
 const PER_PAGE: usize = 50;
 
-fn date_of(q: &BoardQuery) -> Result<Option<chrono::NaiveDate>, AppError> {
-    match q.when()? {
-        When::Date(d) => Ok(Some(d)),
-        When::Year(y) => Ok(chrono::NaiveDate::from_ymd_opt(y, 12, 31)),
-        When::Now => Ok(None),
+/// The people behind indicator `key` as the query asks (a year's people as of its last day,
+/// or today for this year); `export` names the audit entry.
+async fn behind_of(
+    app: &App,
+    s: &crate::auth::Session,
+    key: &str,
+    q: &BoardQuery,
+    export: bool,
+) -> Result<(anju_store::BehindPage, Vec<anju_store::BehindPerson>), AppError> {
+    let key = key_of(key)?;
+    let date = match q.when()? {
+        When::Date(d) => Some(d),
+        When::Year(y) => chrono::NaiveDate::from_ymd_opt(y, 12, 31),
+        When::Now => None,
     }
-}
-
-pub async fn people(
-    State(app): State<App>,
-    PageUser(s): PageUser,
-    Path(key): Path<String>,
-    Query(q): Query<BoardQuery>,
-) -> Result<PeoplePage, AppError> {
-    let key = key_of(&key)?;
-    let today = app.store.today();
-    let date = date_of(&q)?.map(|d| d.min(today));
-    let (mut page, all) = app
+    .map(|d| d.min(app.store.today()));
+    Ok(app
         .store
         .indicators()
         .behind(
@@ -418,9 +417,18 @@ pub async fn people(
             &key,
             date,
             Which::parse(q.which.trim()),
-            false,
+            export,
         )
-        .await?;
+        .await?)
+}
+
+pub async fn people(
+    State(app): State<App>,
+    PageUser(s): PageUser,
+    Path(key): Path<String>,
+    Query(q): Query<BoardQuery>,
+) -> Result<PeoplePage, AppError> {
+    let (mut page, all) = behind_of(&app, &s, &key, &q, false).await?;
     let pages = all.len().div_ceil(PER_PAGE).max(1);
     let n: usize = q.page.trim().parse().unwrap_or(1).clamp(1, pages);
     let rows: Vec<_> = all
@@ -454,21 +462,7 @@ pub async fn people_export(
     Path(key): Path<String>,
     Query(q): Query<BoardQuery>,
 ) -> Result<Response, AppError> {
-    let key = key_of(&key)?;
-    let today = app.store.today();
-    let date = date_of(&q)?.map(|d| d.min(today));
-    let (page, all) = app
-        .store
-        .indicators()
-        .behind(
-            s.scope(),
-            q.region(),
-            &key,
-            date,
-            Which::parse(q.which.trim()),
-            true,
-        )
-        .await?;
+    let (page, all) = behind_of(&app, &s, &key, &q, true).await?;
     let lines: Vec<Vec<String>> = all
         .iter()
         .map(|p| {
