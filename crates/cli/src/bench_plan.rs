@@ -41,7 +41,7 @@ pub async fn indicators(g: &crate::Global, people: u64, samples: usize) -> CmdRe
     // The day's first reading counts everything (the server does it when the day turns).
     store
         .indicators()
-        .invalidate()
+        .invalidate(&scope)
         .await
         .map_err(|e| e.to_string())?;
     let t = Instant::now();

@@ -37,6 +37,15 @@ fn child(b: &Board, key: &str, code: &str) -> i64 {
     i.children.iter().find(|c| c.code == code).unwrap().tally.n
 }
 
+/// The scope's indicators now.
+async fn now(store: &crate::Store, scope: &crate::Scope) -> Board {
+    store
+        .indicators()
+        .board(scope, None, When::Now)
+        .await
+        .unwrap()
+}
+
 /// Every indicator of the board equals a count made afresh over the files.
 async fn agrees_with_a_fresh_count(store: &crate::Store, scope: &crate::Scope, b: &Board) {
     let defs = store.indicators().definitions().unwrap();
@@ -66,11 +75,7 @@ contract!(
         let q = IdNumber::compose("320104", d("1970-01-01"), 7).unwrap();
         file(&store, &q, QINHUAI, Some(("听力", "四级"))).await;
 
-        let board = store
-            .indicators()
-            .board(&county, None, When::Now)
-            .await
-            .unwrap();
+        let board = now(&store, &county).await;
         assert_eq!(board.basis, Basis::Live);
         assert_eq!(value(&board, "holders"), (3, 0));
         assert_eq!(value(&board, "holders_grade1"), (1, 0));
@@ -121,11 +126,7 @@ contract!(
             )
             .await
             .unwrap();
-        let board = store
-            .indicators()
-            .board(&county, None, When::Now)
-            .await
-            .unwrap();
+        let board = now(&store, &county).await;
         assert_eq!(value(&board, "holders_grade1"), (2, 0));
         assert_eq!(child(&board, "holders", "320102002000"), 1);
         assert_eq!(child(&board, "holders", "320102003000"), 2);
@@ -159,11 +160,7 @@ contract!(
             )
             .await
             .unwrap();
-        let board = store
-            .indicators()
-            .board(&county, None, When::Now)
-            .await
-            .unwrap();
+        let board = now(&store, &county).await;
         assert_eq!(value(&board, "served_device"), (1, 0));
         assert_eq!(
             value(&board, "device_fitting"),
@@ -173,11 +170,7 @@ contract!(
         agrees_with_a_fresh_count(&store, &county, &board).await;
 
         // The province sees the other county too; the county does not see it.
-        let province = store
-            .indicators()
-            .board(&admin, None, When::Now)
-            .await
-            .unwrap();
+        let province = now(&store, &admin).await;
         assert_eq!(value(&province, "holders"), (4, 0));
         assert!(matches!(
             store
@@ -306,11 +299,7 @@ contract!(
             .unwrap();
         assert!(med.allocation.is_none(), "a rate is not split");
         // A rate over nobody (no holders here) has no value and is not behind its target.
-        let board = store
-            .indicators()
-            .board(&county, None, When::Now)
-            .await
-            .unwrap();
+        let board = now(&store, &county).await;
         let med = board
             .indicators
             .iter()
@@ -318,11 +307,7 @@ contract!(
             .unwrap();
         assert!(med.target.is_some() && med.value.is_none() && !med.behind);
         // The town sees its share against its progress; the leader reads but cannot set.
-        let board = store
-            .indicators()
-            .board(&town, None, When::Now)
-            .await
-            .unwrap();
+        let board = now(&store, &town).await;
         let emp = board
             .indicators
             .iter()
@@ -424,15 +409,15 @@ contract!(
         assert_eq!(y2025.as_of, d("2025-12-31"));
         assert_eq!(value(&y2025, "holders_grade1"), (1, 0));
         assert_eq!(child(&y2025, "holders", "320102002000"), 2);
-        let now = store
-            .indicators()
-            .board(&county, None, When::Now)
-            .await
-            .unwrap();
-        assert_eq!(value(&now, "holders_grade1"), (2, 0));
+        let today = now(&store, &county).await;
+        assert_eq!(value(&today, "holders_grade1"), (2, 0));
         let history = store
             .indicators()
-            .history(&y2025.region, &store.indicators().definitions().unwrap())
+            .history(
+                &county,
+                &y2025.region,
+                &store.indicators().definitions().unwrap(),
+            )
             .await
             .unwrap();
         assert_eq!(history.len(), 1);
@@ -447,11 +432,7 @@ contract!(
         assert_eq!(y2024.as_of, d("2024-12-31"));
         // A new day recounts everything and still agrees.
         clock.advance_secs(86_400);
-        let next = store
-            .indicators()
-            .board(&county, None, When::Now)
-            .await
-            .unwrap();
+        let next = now(&store, &county).await;
         assert_eq!(next.as_of, d("2026-07-01"));
         agrees_with_a_fresh_count(&store, &county, &next).await;
     }
@@ -626,11 +607,7 @@ contract!(
             .open_with(Arc::new(ManualClock::new(ms("2026-06-30"))))
             .await;
         let county = user(&store, "xw", Role::County, "320102000000").await;
-        let board = store
-            .indicators()
-            .board(&county, None, When::Now)
-            .await
-            .unwrap();
+        let board = now(&store, &county).await;
         assert_eq!(value(&board, "holders"), (0, 0));
         let person = |seq: u16, village: &str| {
             let id = IdNumber::compose("320102", d("1980-05-06"), seq).unwrap();
@@ -658,21 +635,13 @@ contract!(
             .await
             .unwrap();
         batch.commit(2, 0).await.unwrap();
-        let board = store
-            .indicators()
-            .board(&county, None, When::Now)
-            .await
-            .unwrap();
+        let board = now(&store, &county).await;
         assert_eq!(value(&board, "holders"), (2, 0));
         assert_eq!(child(&board, "holders", "320102003000"), 1);
         // The marks are on again: a file made afterwards is counted at once.
         let c = IdNumber::compose("320102", d("1990-02-02"), 15).unwrap();
         file(&store, &c, VILLAGE2, Some(("视力", "三级"))).await;
-        let board = store
-            .indicators()
-            .board(&county, None, When::Now)
-            .await
-            .unwrap();
+        let board = now(&store, &county).await;
         assert_eq!(value(&board, "holders"), (3, 0));
         agrees_with_a_fresh_count(&store, &county, &board).await;
     }

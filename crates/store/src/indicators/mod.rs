@@ -330,26 +330,14 @@ impl Indicators<'_> {
         for a in w.args {
             q = a.bind_owned(q);
         }
-        let rows = q.fetch_all(self.store.pool()).await?;
-        let mut total = vec![Tally::default(); defs.len()];
-        let mut per_child: HashMap<String, Vec<Tally>> = HashMap::new();
-        for r in rows {
-            let village: String = r.try_get("village")?;
-            let tallies: String = r.try_get("tallies")?;
+        let mut cells = BTreeMap::new();
+        for r in q.fetch_all(self.store.pool()).await? {
             let mut t = vec![Tally::default(); defs.len()];
-            anju_domain::indicator::unpack_add(&tallies, &mut t).map_err(StoreError::Internal)?;
-            add(&mut total, &t);
-            if let Some(len) = child_len {
-                let code = format!("{:0<12}", village.get(..len).unwrap_or(&village));
-                add(
-                    per_child
-                        .entry(code)
-                        .or_insert_with(|| vec![Tally::default(); defs.len()]),
-                    &t,
-                );
-            }
+            anju_domain::indicator::unpack_add(&r.try_get::<String, _>("tallies")?, &mut t)
+                .map_err(StoreError::Internal)?;
+            cells.insert(r.try_get::<String, _>("village")?, t);
         }
-        Ok((total, per_child))
+        Ok(sum_cells(&cells, child_len, defs.len()))
     }
 
     /// The tallies of the region and each child, counted afresh for `date`.
@@ -374,7 +362,8 @@ impl Indicators<'_> {
 
     /// Forgets the village tallies: the next reading counts everything again (what a new
     /// day does; benchmarks and administrators after changing a rule).
-    pub async fn invalidate(&self) -> Result<()> {
+    pub async fn invalidate(&self, scope: &Scope) -> Result<()> {
+        scope.require(scope.role().manages_users())?;
         let _one = self.store.inner.indicators.lock().await;
         sqlx::query("DELETE FROM indicator_meta")
             .execute(self.store.pool())
@@ -384,7 +373,7 @@ impl Indicators<'_> {
 
     /// Brings the village tallies up to today: everything when the day or the definitions
     /// changed, else the villages marked since the last reading.
-    pub async fn refresh(&self, defs: &Definitions) -> Result<()> {
+    pub(crate) async fn refresh(&self, defs: &Definitions) -> Result<()> {
         let _one = self.store.inner.indicators.lock().await;
         let today = self.store.today();
         let digest = defs.digest();
@@ -637,4 +626,28 @@ impl Board {
                 .collect(),
         }
     }
+}
+
+/// The rows of a year's table (`select` up to its `WHERE`, naming `region_code` and `year`)
+/// for the regions `codes`, 400 codes a statement.
+pub(crate) async fn rows_of_regions(
+    store: &Store,
+    select: &str,
+    year: i32,
+    codes: &[String],
+) -> Result<Vec<sqlx::any::AnyRow>> {
+    let mut out = Vec::new();
+    for chunk in codes.chunks(400) {
+        let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "{select} WHERE year = $1 AND region_code IN ({})",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(i64::from(year));
+        for c in chunk {
+            q = q.bind(c.clone());
+        }
+        out.extend(q.fetch_all(store.pool()).await?);
+    }
+    Ok(out)
 }

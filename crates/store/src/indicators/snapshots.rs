@@ -217,32 +217,27 @@ impl Indicators<'_> {
         let mut codes: Vec<String> = children.iter().map(|c| c.code.to_string()).collect();
         codes.push(region.code.to_string());
         let mut found: HashMap<String, Vec<Tally>> = HashMap::new();
-        for chunk in codes.chunks(400) {
-            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-            let sql = format!(
-                "SELECT region_code, tallies FROM indicator_snapshot_cells WHERE year = $1 \
-                 AND region_code IN ({})",
-                marks.join(", ")
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(i64::from(year));
-            for c in chunk {
-                q = q.bind(c.clone());
-            }
-            for r in q.fetch_all(self.store.pool()).await? {
-                let mut stored = vec![Tally::default(); keys.len()];
-                unpack_add(&r.try_get::<String, _>("tallies")?, &mut stored)
-                    .map_err(StoreError::Internal)?;
-                let mapped: Vec<Tally> = defs
-                    .all()
-                    .iter()
-                    .map(|d| {
-                        keys.iter()
-                            .position(|k| *k == d.key)
-                            .map_or_else(Tally::default, |i| stored[i])
-                    })
-                    .collect();
-                found.insert(r.try_get("region_code")?, mapped);
-            }
+        for r in super::rows_of_regions(
+            self.store,
+            "SELECT region_code, tallies FROM indicator_snapshot_cells",
+            year,
+            &codes,
+        )
+        .await?
+        {
+            let mut stored = vec![Tally::default(); keys.len()];
+            unpack_add(&r.try_get::<String, _>("tallies")?, &mut stored)
+                .map_err(StoreError::Internal)?;
+            let mapped: Vec<Tally> = defs
+                .all()
+                .iter()
+                .map(|d| {
+                    keys.iter()
+                        .position(|k| *k == d.key)
+                        .map_or_else(Tally::default, |i| stored[i])
+                })
+                .collect();
+            found.insert(r.try_get("region_code")?, mapped);
         }
         let total = found
             .remove(region.code.as_str())
@@ -250,12 +245,17 @@ impl Indicators<'_> {
         Ok(Some((basis, as_of, (total, found))))
     }
 
-    /// Each snapshot year's tallies of `region`, oldest first (for trends).
+    /// Each snapshot year's tallies of `region` (inside the scope), oldest first (for trends).
     pub async fn history(
         &self,
+        scope: &Scope,
         region: &Region,
         defs: &Definitions,
     ) -> Result<Vec<(i32, Vec<Tally>)>> {
+        scope.require(scope.role().reads_persons())?;
+        if !scope.covers(&region.code) {
+            return Err(StoreError::NotFound("区划".into()));
+        }
         let mut out = Vec::new();
         for y in self.snapshot_years().await? {
             if let Some((_, _, (t, _))) = self.snapshot_sums(y, region, &[], defs).await? {

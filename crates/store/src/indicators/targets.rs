@@ -100,23 +100,18 @@ impl Indicators<'_> {
         let mut codes: Vec<String> = children.iter().map(|c| c.code.to_string()).collect();
         codes.push(region.code.to_string());
         let mut out = HashMap::new();
-        for chunk in codes.chunks(400) {
-            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-            let sql = format!(
-                "SELECT region_code, indicator, value_x100 FROM indicator_targets \
-                 WHERE year = $1 AND region_code IN ({})",
-                marks.join(", ")
+        for r in super::rows_of_regions(
+            self.store,
+            "SELECT region_code, indicator, value_x100 FROM indicator_targets",
+            year,
+            &codes,
+        )
+        .await?
+        {
+            out.insert(
+                (r.try_get("region_code")?, r.try_get("indicator")?),
+                TargetValue(r.try_get("value_x100")?),
             );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(i64::from(year));
-            for c in chunk {
-                q = q.bind(c.clone());
-            }
-            for r in q.fetch_all(self.store.pool()).await? {
-                out.insert(
-                    (r.try_get("region_code")?, r.try_get("indicator")?),
-                    TargetValue(r.try_get("value_x100")?),
-                );
-            }
         }
         Ok(out)
     }

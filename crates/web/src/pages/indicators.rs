@@ -141,7 +141,11 @@ pub async fn board_page(
         .board(s.scope(), q.region(), q.when()?)
         .await?;
     let defs = app.store.indicators().definitions()?;
-    let history = app.store.indicators().history(&board.region, &defs).await?;
+    let history = app
+        .store
+        .indicators()
+        .history(s.scope(), &board.region, &defs)
+        .await?;
     let mut rows: Vec<Row> = board.indicators.iter().cloned().map(Row::of).collect();
     // Still in the definitions' order here: the k-th row is the k-th definition.
     let recent = &history[history.len().saturating_sub(5)..];
@@ -331,7 +335,7 @@ pub async fn one(
     let mut trend: Vec<(i32, String)> = app
         .store
         .indicators()
-        .history(&board.region, &defs)
+        .history(s.scope(), &board.region, &defs)
         .await?
         .into_iter()
         .map(|(y, t)| (y, def.display(t[index])))
@@ -343,7 +347,7 @@ pub async fn one(
     let trend_bars: Vec<Bar> = app
         .store
         .indicators()
-        .history(&board.region, &defs)
+        .history(s.scope(), &board.region, &defs)
         .await?
         .into_iter()
         .map(|(y, t)| Bar {
